@@ -1,0 +1,10 @@
+#!/bin/sh
+# test.sh - set up, build with warnings as errors, and run the whole test
+# suite.  Usage: scripts/test.sh [build-dir]
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+BUILD=${1:-build}
+cmake -S . -B "$BUILD" -DMPPD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$BUILD" -j"$(nproc)"
+ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)"

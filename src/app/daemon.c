@@ -1,0 +1,411 @@
+/*
+ * daemon.c - the long-running mode: one worker thread per device, one MQTT
+ * connection per broker, the command router, availability, Home Assistant
+ * re-discovery, signals, pid file and systemd notification.
+ *
+ * Threads: the main thread only sets up, then waits for signals and feeds
+ * the systemd watchdog; device workers poll and run commands; each MQTT
+ * connection has its network thread.  Signals are blocked in every thread
+ * and taken synchronously by the main thread (sigtimedwait).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "app.h"
+#include "config.h"
+#include "device.h"
+#include "log.h"
+#include "mqtt_conn.h"
+#include "notify.h"
+#include "output.h"
+#include "result.h"
+#include "router.h"
+#include "sbuf.h"
+#include "worker.h"
+
+/* Consecutive unanswered commands before a device is "offline". */
+#define OFFLINE_AFTER	3
+/* How long shutdown waits for responses and telemetry to reach brokers. */
+#define SHUTDOWN_FLUSH_MS 5000
+
+struct daemon;
+
+/* Last result of each poll command, kept to re-send discovery. */
+struct last_result {
+	char		*cmd;
+	struct result	 r;
+	int		 valid;
+};
+
+struct dev_ctx {
+	struct daemon		*dm;
+	const struct device_cfg	*dc;
+	struct device		*dev;
+	struct worker		*worker;
+	struct app_out		 out;
+	struct mqtt_conn	*conn;		/* for commands and availability */
+	int			 hassd;		/* has a hassd_mqtt output */
+	pthread_mutex_t		 lock;		/* guards last[] and online */
+	struct last_result	*last;		/* one per poll command */
+	int			 online;	/* -1 unknown, 0 offline, 1 online */
+	char			*avail_topic;
+};
+
+struct daemon {
+	struct config		*cfg;
+	struct conn_registry	*reg;
+	struct router		*router;
+	struct dev_ctx		*devs;
+	int			 ndevs;
+};
+
+static void
+publish_availability(struct dev_ctx *x, int online)
+{
+	const char *s = online ? "online" : "offline";
+
+	if (x->conn == NULL || x->avail_topic == NULL)
+		return;
+	conn_publish(x->conn, x->avail_topic, s, strlen(s), 1, 1);
+}
+
+/* After every poll command, on the device's worker thread. */
+static void
+on_poll(void *arg, struct device *d, const char *cmd, int index,
+    struct result *r, int status)
+{
+	struct dev_ctx *x = arg;
+	int online = -1, changed = 0;
+
+	app_emit(&x->out, cmd, r);
+	pthread_mutex_lock(&x->lock);
+	if (x->hassd) {
+		struct last_result *l = &x->last[index];
+		if (l->valid)
+			result_free(&l->r);
+		result_copy(&l->r, r);
+		l->valid = 1;
+	}
+	if (status >= 0 && x->online != 1)
+		online = 1;
+	else if (status < 0 && d->consecutive_failures >= OFFLINE_AFTER &&
+	    x->online != 0)
+		online = 0;
+	if (online >= 0) {
+		changed = 1;
+		x->online = online;
+	}
+	pthread_mutex_unlock(&x->lock);
+	if (changed) {
+		if (online)
+			log_info("%s: inverter answering, online", x->dc->name);
+		else
+			log_warn("%s: %u commands in a row without an answer, "
+			    "offline", x->dc->name, d->consecutive_failures);
+		publish_availability(x, online);
+	}
+}
+
+/* Re-sends hassd discovery from the last results (network thread). */
+static void
+resend_discovery(struct daemon *dm, struct mqtt_conn *c)
+{
+	for (int i = 0; i < dm->ndevs; i++) {
+		struct dev_ctx *x = &dm->devs[i];
+		if (!x->hassd || x->out.conn != c)
+			continue;
+		pthread_mutex_lock(&x->lock);
+		for (int k = 0; k < x->dc->ncommands; k++)
+			if (x->last[k].valid)
+				app_emit(&x->out, x->last[k].cmd, &x->last[k].r);
+		pthread_mutex_unlock(&x->lock);
+	}
+}
+
+static void
+on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
+    const mosquitto_property *props)
+{
+	struct daemon *dm = arg;
+
+	if (strcmp(m->topic, "homeassistant/status") == 0) {
+		if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
+			log_info("Home Assistant is online: re-sending discovery");
+			resend_discovery(dm, c);
+		}
+		return;
+	}
+	router_on_message(dm->router, c, m, props);
+}
+
+static void
+on_up(void *arg, struct mqtt_conn *c)
+{
+	struct daemon *dm = arg;
+
+	for (int i = 0; i < dm->ndevs; i++) {
+		struct dev_ctx *x = &dm->devs[i];
+		int online;
+		if (x->conn != c)
+			continue;
+		pthread_mutex_lock(&x->lock);
+		online = x->online;
+		pthread_mutex_unlock(&x->lock);
+		if (online >= 0)
+			publish_availability(x, online);
+	}
+}
+
+/*
+ * Two hassd devices whose tags (or, without a tag, commands) overlap would
+ * publish the same unique_ids and topics: then every hassd device gets its
+ * name in its ids.
+ */
+static int
+hassd_ids_collide(struct daemon *dm)
+{
+	for (int i = 0; i < dm->ndevs; i++)
+		for (int j = i + 1; j < dm->ndevs; j++) {
+			const struct device_cfg *a = dm->devs[i].dc, *b = dm->devs[j].dc;
+			if (!dm->devs[i].hassd || !dm->devs[j].hassd)
+				continue;
+			if (a->tag != NULL || b->tag != NULL) {
+				if (a->tag != NULL && b->tag != NULL &&
+				    strcmp(a->tag, b->tag) == 0)
+					return 1;
+				continue;
+			}
+			for (int k = 0; k < a->ncommands; k++)
+				for (int l = 0; l < b->ncommands; l++)
+					if (strcmp(a->commands[k], b->commands[l]) == 0)
+						return 1;
+		}
+	return 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd;
+	FILE *f;
+
+	/* Refuse to start when the file names a live process. */
+	if ((f = fopen(path, "r")) != NULL) {
+		long pid = 0;
+		if (fscanf(f, "%ld", &pid) == 1 && pid > 0 && pid != getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			fclose(f);
+			log_error("pid file %s names a running process (%ld): "
+			    "is mppd already running?", path, pid);
+			return -1;
+		}
+		fclose(f);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("cannot write pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, strlen(buf)) < 0) {
+		log_error("cannot write pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+setup_devices(struct daemon *dm)
+{
+	struct config *c = dm->cfg;
+	int collide;
+
+	dm->ndevs = c->ndevs;
+	dm->devs = xcalloc((size_t)c->ndevs + 1, sizeof(*dm->devs));
+	for (int i = 0; i < c->ndevs; i++) {
+		struct dev_ctx *x = &dm->devs[i];
+		const struct device_cfg *dc = &c->devs[i];
+
+		x->dm = dm;
+		x->dc = dc;
+		x->online = -1;
+		pthread_mutex_init(&x->lock, NULL);
+		for (int k = 0; k < dc->noutputs; k++)
+			if (output_canonical(dc->outputs[k]) != NULL &&
+			    strcmp(output_canonical(dc->outputs[k]), "hassd_mqtt") == 0)
+				x->hassd = 1;
+		x->last = xcalloc((size_t)dc->ncommands + 1, sizeof(*x->last));
+		for (int k = 0; k < dc->ncommands; k++)
+			x->last[k].cmd = xstrdup(dc->commands[k]);
+		if (app_out_init(&x->out, c, dc, dm->reg, 0) < 0)
+			return -1;
+		x->out.availability = 1;
+		x->conn = x->out.conn;
+		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
+		    strcmp(dc->mqtt.broker, "screen") != 0)
+			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
+			    config_hostname(&dc->mqtt));
+		if (x->conn != NULL) {
+			struct sbuf t = SBUF_INIT;
+			sbuf_printf(&t, "%s/%s/availability",
+			    config_hostname(&dc->mqtt), dc->name);
+			x->avail_topic = sbuf_steal(&t);
+		}
+		x->dev = device_new(dc);
+	}
+	collide = hassd_ids_collide(dm);
+	for (int i = 0; i < dm->ndevs; i++) {
+		if (!dm->devs[i].hassd)
+			continue;
+		if (collide) {
+			dm->devs[i].out.uid_prefix = dm->devs[i].dc->name;
+			log_warn("%s: Home Assistant ids of several devices would "
+			    "collide: ids and topics include the device name",
+			    dm->devs[i].dc->name);
+		}
+		if (dm->devs[i].out.conn != NULL)
+			conn_subscribe(dm->devs[i].out.conn, "homeassistant/status", 1);
+	}
+	return 0;
+}
+
+static void
+teardown_devices(struct daemon *dm)
+{
+	for (int i = 0; i < dm->ndevs; i++) {
+		struct dev_ctx *x = &dm->devs[i];
+		for (int k = 0; k < x->dc->ncommands; k++) {
+			if (x->last[k].valid)
+				result_free(&x->last[k].r);
+			free(x->last[k].cmd);
+		}
+		free(x->last);
+		app_out_free(&x->out);
+		device_free(x->dev);
+		free(x->avail_topic);
+		pthread_mutex_destroy(&x->lock);
+	}
+	free(dm->devs);
+}
+
+int
+app_daemon(struct config *c, const struct daemon_opts *o)
+{
+	struct daemon dm;
+	sigset_t set;
+	struct timespec tick;
+	int rc = 0, started = 0, stop = 0, lost;
+	unsigned long wd_usec;
+	long wd_next = 0;
+
+	memset(&dm, 0, sizeof(dm));
+	dm.cfg = c;
+	if (c->log_file != NULL && log_open_file(c->log_file) < 0)
+		log_warn("cannot open log file %s: %s", c->log_file, strerror(errno));
+	if (o->pidfile != NULL && write_pidfile(o->pidfile) < 0)
+		return 1;
+
+	/* Block the signals we handle before any thread exists. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	dm.reg = conn_registry_new(0);
+	dm.router = router_new();
+	if (setup_devices(&dm) < 0) {
+		rc = 1;
+		goto out;
+	}
+	for (int i = 0; i < conn_registry_count(dm.reg); i++)
+		conn_set_handlers(conn_registry_at(dm.reg, i), on_message, on_up, &dm);
+	for (int i = 0; i < dm.ndevs; i++) {
+		struct dev_ctx *x = &dm.devs[i];
+		struct worker_cfg wc;
+
+		memset(&wc, 0, sizeof(wc));
+		wc.commands = x->dc->commands;
+		wc.ncommands = x->dc->ncommands;
+		wc.pause_ms = c->pause * 1000;
+		wc.queue_len = x->dc->queue_len;
+		wc.poll = on_poll;
+		wc.poll_arg = x;
+		if ((x->worker = worker_start(x->dev, &wc)) == NULL) {
+			rc = 1;
+			goto stop_workers;
+		}
+		if (x->conn != NULL &&
+		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
+		    config_hostname(&x->dc->mqtt)) < 0) {
+			rc = 1;
+			goto stop_workers;
+		}
+	}
+	conn_registry_start(dm.reg);
+	started = 1;
+
+	wd_usec = notify_watchdog_usec();
+	notify_ready(dm.ndevs, conn_registry_count(dm.reg));
+	log_info("running: %d device(s), %d broker connection(s)", dm.ndevs,
+	    conn_registry_count(dm.reg));
+
+	while (!stop) {
+		siginfo_t si;
+		int sig;
+		long now;
+
+		/* Wake at least every 250 ms: the watchdog runs at half of
+		 * WATCHDOG_USEC whatever `pause` is. */
+		tick.tv_sec = 0;
+		tick.tv_nsec = 250 * 1000000L;
+		sig = sigtimedwait(&set, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("signal %d: shutting down", sig);
+			stop = 1;
+		} else if (sig == SIGHUP) {
+			log_info("SIGHUP: reopening the log file");
+			log_reopen();
+		}
+		now = notify_now_ms();
+		if (wd_usec > 0 && now >= wd_next) {
+			notify_watchdog();
+			wd_next = now + (long)(wd_usec / 2000);
+		}
+	}
+	notify_stopping();
+
+stop_workers:
+	/* Workers first: the command in progress finishes and every queued
+	 * command is answered before the connections flush and close. */
+	for (int i = 0; i < dm.ndevs; i++)
+		if (dm.devs[i].worker != NULL)
+			worker_stop(dm.devs[i].worker);
+	if (!started)
+		conn_registry_start(dm.reg);
+	lost = conn_registry_stop(dm.reg, SHUTDOWN_FLUSH_MS);
+	if (lost > 0)
+		log_warn("%d MQTT message(s) not delivered at shutdown", lost);
+out:
+	router_free(dm.router);
+	conn_registry_free(dm.reg);
+	teardown_devices(&dm);
+	if (o->pidfile != NULL)
+		unlink(o->pidfile);
+	log_close();
+	return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * pipeline.c - sending one decoded result through a device's outputs.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config.h"
+#include "log.h"
+#include "mqtt_conn.h"
+#include "output.h"
+#include "result.h"
+#include "sbuf.h"
+
+static void *
+compile_filter(const char *re, const char *what, const char *dev)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *c;
+	PCRE2_UCHAR msg[256];
+
+	if (re == NULL || re[0] == '\0')
+		return NULL;
+	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &code, &off,
+	    NULL);
+	if (c == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		log_error("%s: %s '%s': %s at offset %zu", dev, what, re,
+		    (char *)msg, (size_t)off);
+	}
+	return c;
+}
+
+int
+app_out_init(struct app_out *ao, const struct config *c,
+    const struct device_cfg *dc, struct conn_registry *reg, int cli_mode)
+{
+	int want_mqtt = 0;
+
+	memset(ao, 0, sizeof(*ao));
+	ao->dc = dc;
+	ao->cli_mode = cli_mode;
+	ao->keepcase = c->keepcase;
+	ao->results_topic = c->results_topic;
+	ao->hostname = config_hostname(&dc->mqtt);
+	ao->text_out = stdout;
+	if ((dc->filter != NULL && dc->filter[0] != '\0' &&
+	    (ao->filter = compile_filter(dc->filter, "filter", dc->name)) == NULL) ||
+	    (dc->exclfilter != NULL && dc->exclfilter[0] != '\0' &&
+	    (ao->exclfilter = compile_filter(dc->exclfilter, "exclfilter",
+	    dc->name)) == NULL))
+		return -1;
+	for (int i = 0; i < dc->noutputs; i++)
+		if (output_kind(dc->outputs[i]) == OUT_MQTT)
+			want_mqtt = 1;
+	if (want_mqtt) {
+		if (dc->mqtt.broker != NULL && strcmp(dc->mqtt.broker, "screen") == 0)
+			ao->screen_broker = 1;
+		else if (reg != NULL)
+			ao->conn = conn_registry_get(reg, &dc->mqtt, ao->hostname);
+	}
+	return 0;
+}
+
+void
+app_out_free(struct app_out *ao)
+{
+	pcre2_code_free(ao->filter);
+	pcre2_code_free(ao->exclfilter);
+	ao->filter = ao->exclfilter = NULL;
+}
+
+static void
+conn_publisher(void *arg, const char *topic, const char *payload, size_t len,
+    int qos, int retain)
+{
+	conn_publish(arg, topic, payload, len, qos, retain);
+}
+
+void
+app_emit(struct app_out *ao, const char *cmd, const struct result *r)
+{
+	const struct device_cfg *dc = ao->dc;
+	struct out_opts o;
+	struct sbuf text = SBUF_INIT;
+
+	memset(&o, 0, sizeof(o));
+	if (ao->cli_mode)
+		o.tag = ao->cli_tag != NULL ? ao->cli_tag : cmd;
+	else
+		o.tag = dc->tag;
+	o.device = dc->name;
+	o.filter = ao->filter;
+	o.exclfilter = ao->exclfilter;
+	o.keepcase = ao->keepcase;
+	o.mqtt_topic = dc->mqtt_topic != NULL ? dc->mqtt_topic : ao->results_topic;
+	o.results_topic = ao->results_topic;
+	o.hostname = ao->hostname;
+	o.availability = ao->availability;
+	o.uid_prefix = ao->uid_prefix;
+
+	for (int i = 0; i < dc->noutputs; i++) {
+		const char *name = output_canonical(dc->outputs[i]);
+		if (name == NULL)
+			continue;	/* warned about at start-up */
+		if (output_kind(name) == OUT_TEXT) {
+			sbuf_reset(&text);
+			output_text(name, r, &o, &text);
+			fwrite(sbuf_str(&text), 1, text.len, ao->text_out);
+			fflush(ao->text_out);
+		} else if (ao->screen_broker) {
+			sbuf_reset(&text);
+			output_mqtt(name, r, &o, output_screen_publisher, &text);
+			fwrite(sbuf_str(&text), 1, text.len, ao->text_out);
+			fflush(ao->text_out);
+		} else if (ao->conn != NULL)
+			output_mqtt(name, r, &o, conn_publisher, ao->conn);
+	}
+	sbuf_free(&text);
+}

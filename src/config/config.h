@@ -1,0 +1,123 @@
+/*
+ * config.h - the configuration model: mpp-solar.conf semantics
+ * (reference/DAEMON.md sections 1-2) plus mppd's own keys (SPEC.md).
+ *
+ * Loaded once at start-up by the main thread, then read-only: any thread
+ * may read it while the daemon runs.  config_free() releases everything.
+ */
+#ifndef MPPD_CONFIG_H
+#define MPPD_CONFIG_H
+
+#include <stdio.h>
+
+struct sbuf;
+
+enum cmd_match { MATCH_FULL = 0, MATCH_PREFIX };
+
+/*
+ * Every mqtt_* key.  [SETUP] holds the defaults; a device section that sets
+ * a key overrides it for that device only (inheritance is resolved by
+ * config_load: each device carries its complete effective settings).
+ */
+struct mqtt_settings {
+	char		*broker;	/* mqtt_broker, default CLI -q or "localhost"; "screen" = print */
+	int		 port;		/* mqtt_port, default 1883 */
+	char		*user;		/* mqtt_user, NULL when unset or empty */
+	char		*pass;		/* mqtt_pass: never printed or logged */
+	int		 keepalive;	/* mqtt_keepalive, seconds, default 60 */
+	int		 protocol;	/* mqtt_protocol: 4 (3.1.1, default; "3.1.1" or "4") or 5 */
+	char		*tls_ca;	/* mqtt_tls_ca: CA file; TLS is on when set */
+	char		*tls_cert;	/* mqtt_tls_cert */
+	char		*tls_key;	/* mqtt_tls_key */
+	int		 tls_insecure;	/* mqtt_tls_insecure, boolean */
+	char		*cmd_topic;	/* mqtt_cmd_topic, default "{hostname}/{device}/cmd" (placeholders expanded later) */
+	int		 cmd_qos;	/* mqtt_cmd_qos 0-2, default 1 */
+	enum cmd_match	 cmd_match;	/* mqtt_cmd_match full|prefix, default full */
+	int		 allow_undefined; /* mqtt_allow_undefined, boolean, default false */
+	char		*allowed_cmds;	/* mqtt_allowed_cmds raw text, NULL/"" = no commands */
+	char		*client_id;	/* mqtt_client_id override, NULL = computed */
+	char		*hostname;	/* mqtt_hostname override, NULL = short host name */
+	double		 reconnect_min;	/* mqtt_reconnect_min seconds, default 1 */
+	double		 reconnect_max;	/* mqtt_reconnect_max seconds, default 60 */
+	int		 queue_max;	/* mqtt_queue_max: pending QoS>0 messages kept while offline, default 1000 */
+};
+
+struct device_cfg {
+	char		*name;		/* section name */
+	int		 line;		/* line of the section header */
+	char		*protocol;	/* NULL: "Attempted to run command with no protocol defined" */
+	char		*type;		/* default "mppsolar" */
+	char		*port;		/* default "/dev/ttyUSB0" */
+	char		*porttype;	/* NULL = detect from port */
+	int		 baud;		/* default 2400 */
+	int		 timeout_ms;	/* timeout key (seconds, may be fractional), default 2000 */
+	char		**commands;	/* '#'-split, each trimmed; "" = protocol default command */
+	int		 ncommands;
+	char		*tag;		/* NULL = unset */
+	char		**outputs;	/* comma list, trimmed, default "screen" */
+	int		 noutputs;
+	char		*filter;	/* regex text or NULL */
+	char		*exclfilter;
+	char		*mqtt_topic;	/* section mqtt_topic (influx topic), NULL = CLI --mqtttopic */
+	char		*dev;		/* dev key (prometheus label), kept for compatibility */
+	int		 queue_len;	/* queue_len key: waiting ad-hoc commands, default 16 */
+	int		 hass_controls;	/* hass_controls boolean, default false */
+	struct mqtt_settings mqtt;	/* effective settings for this device */
+	char		**allow;	/* mqtt_allowed_cmds split on ',' and trimmed, empty items dropped */
+	int		 nallow;
+};
+
+struct config {
+	char		*path;		/* file name, NULL in CLI mode */
+	int		 pause;		/* [SETUP] pause seconds, default 60 */
+	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
+	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
+	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
+	int		 keepcase;	/* CLI --keepcase */
+	struct device_cfg *devs;
+	int		 ndevs;
+};
+
+/*
+ * CLI values that config mode still uses (DAEMON.md section 1): broker
+ * settings from -q/--mqttport/--mqttuser/--mqttpass unless [SETUP] sets
+ * them, --mqtttopic, --keepcase.  Any member may be NULL/0 = not given.
+ */
+struct cli_mqtt {
+	const char	*broker;
+	int		 port;
+	const char	*user;
+	const char	*pass;
+	const char	*topic;
+	int		 keepcase;
+};
+
+/*
+ * Loads path.  Returns 0, or -1 with every error in err, one per line, each
+ * naming the file, line and key ("mppd.conf:12: pause = \"ten\": not a
+ * number").  Warnings (unknown keys with the closest known key, glob-like
+ * allowlist patterns, a password file readable by others) are logged.
+ */
+int	config_load(const char *path, const struct cli_mqtt *cli,
+	    struct config *c, struct sbuf *err);
+
+/* Fills defaults (no file): used by CLI mode before adding its device. */
+void	config_defaults(struct config *c, const struct cli_mqtt *cli);
+
+/* Appends a device with default values and the given name; returns it. */
+struct device_cfg *config_add_device(struct config *c, const char *name);
+
+void	config_free(struct config *c);
+
+/*
+ * Prints the effective configuration for --check-config: each broker
+ * connection (host, port, user, TLS, protocol, client id) with its devices,
+ * and per device protocol, port (type), commands, outputs, command topic,
+ * QoS, match mode and allowlist.  Never prints a password.
+ */
+void	config_print(FILE *f, const struct config *c);
+
+/* The short host name, or mqtt_hostname when set (for ids and topics). */
+const char *config_hostname(const struct mqtt_settings *m);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * device.c - running one command on one inverter.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "device.h"
+#include "log.h"
+#include "proto.h"
+#include "result.h"
+#include "sbuf.h"
+
+struct device *
+device_new(const struct device_cfg *cfg)
+{
+	struct device *d = xcalloc(1, sizeof(*d));
+	struct port_opts po;
+
+	d->name = xstrdup(cfg->name);
+	d->proto = proto_find(cfg->protocol);
+	d->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
+	d->port_type = port_detect(cfg->port, cfg->porttype);
+	memset(&po, 0, sizeof(po));
+	po.path = cfg->port;
+	po.baud = cfg->baud > 0 ? cfg->baud : 2400;
+	po.proto = d->proto;
+	d->port = port_new(d->port_type, &po);
+	return d;
+}
+
+void
+device_free(struct device *d)
+{
+	if (d == NULL)
+		return;
+	port_free(d->port);
+	free(d->name);
+	free(d);
+}
+
+static void
+set_error(struct result *r, const char *fmt, const char *cmd)
+{
+	struct sbuf m = SBUF_INIT;
+
+	sbuf_printf(&m, fmt, cmd);
+	result_error(r, sbuf_str(&m));
+	sbuf_free(&m);
+}
+
+int
+device_run(struct device *d, const char *cmd, struct result *r)
+{
+	uint8_t req[512];
+	struct port_reply *rep;
+	char err[256];
+	int n, answered = 0;
+
+	d->commands++;
+	if (d->proto == NULL) {
+		result_error(r, "Attempted to run command with no protocol defined");
+		goto fail;
+	}
+	if (d->port == NULL) {
+		set_error(r, "No communications port defined - unable to run "
+		    "command %s", cmd);
+		goto fail;
+	}
+	if (cmd == NULL || cmd[0] == '\0')
+		cmd = d->proto->default_cmd;
+	n = proto_frame(d->proto, cmd, req, sizeof(req), err, sizeof(err));
+	if (n < 0) {
+		struct sbuf m = SBUF_INIT;
+		sbuf_printf(&m, "Unexpected error running command %s: %s", cmd, err);
+		result_error(r, sbuf_str(&m));
+		sbuf_free(&m);
+		goto fail;
+	}
+	rep = xmalloc(sizeof(*rep));
+	if (port_transact(d->port, cmd, req, (size_t)n, d->timeout_ms, rep) < 0) {
+		result_error(r, rep->err);
+		free(rep);
+		goto fail;
+	}
+	if (rep->len == (size_t)n && memcmp(rep->reply, req, (size_t)n) == 0) {
+		set_error(r, "Inverter returned the command string for %s - the "
+		    "inverter didn't recognise this command", cmd);
+		free(rep);
+		d->failures++;
+		d->consecutive_failures = 0;
+		return 0;
+	}
+	answered = rep->len > 0;
+	proto_decode(d->proto, cmd, rep->reply, rep->len, r);
+	free(rep);
+	if (answered)
+		d->consecutive_failures = 0;
+	if (result_find(r, "validity check") == NULL &&
+	    result_find(r, "ERROR") == NULL)
+		return 1;
+	d->failures++;
+	if (!answered)
+		d->consecutive_failures++;
+	return answered ? 0 : -1;
+fail:
+	d->failures++;
+	d->consecutive_failures++;
+	return -1;
+}

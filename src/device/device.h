@@ -1,0 +1,46 @@
+/*
+ * device.h - one inverter: its protocol and its port, and the function that
+ * runs one command on it from framing to decoded result.
+ *
+ * A device is used by exactly one thread at a time: its worker (worker.h),
+ * or the main thread in one-shot CLI runs.
+ */
+#ifndef MPPD_DEVICE_H
+#define MPPD_DEVICE_H
+
+#include "port.h"
+
+struct device_cfg;
+struct result;
+
+struct device {
+	char			*name;
+	const struct pi_proto	*proto;		/* NULL: no protocol defined */
+	struct port		*port;		/* NULL: no communications port */
+	enum port_type		 port_type;
+	int			 timeout_ms;
+	/* Statistics, written by the owning thread only. */
+	unsigned long		 commands;
+	unsigned long		 failures;	/* port errors and invalid replies */
+	unsigned		 consecutive_failures;	/* -1 results in a row */
+};
+
+/*
+ * Builds a device from its configuration (protocol lookup, port type
+ * detection, port allocation; nothing is opened yet).  Caller frees with
+ * device_free().
+ */
+struct device *device_new(const struct device_cfg *cfg);
+void	device_free(struct device *d);
+
+/*
+ * Runs cmd (empty = the protocol's default command) and stores the result
+ * in r (initialised, empty), exactly as the reference's run_command:
+ * no-protocol / no-port errors, framing, the exchange, the echo check and
+ * decoding.  Returns 1 for a valid reply, 0 when the inverter answered
+ * but the reply was refused (NAK, bad CRC, echo), -1 when nothing came back
+ * (port error, silence): only -1 counts towards consecutive_failures.
+ */
+int	device_run(struct device *d, const char *cmd, struct result *r);
+
+#endif

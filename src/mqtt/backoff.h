@@ -1,0 +1,49 @@
+/*
+ * backoff.h - reconnection delay arithmetic for mqtt_conn.c: pure
+ * functions (no clock, no global state) so they can be unit tested.
+ *
+ * A delay of 0 means "no failure yet": the first attempt is immediate, the
+ * first retry waits min, each further retry doubles up to max.  Jitter
+ * spreads many clients (a fleet after a broker restart) over time.
+ */
+#ifndef MPPD_BACKOFF_H
+#define MPPD_BACKOFF_H
+
+#include <stdint.h>
+
+/* Jitter applied to every wait: the delay is scaled by [1 - 0.2, 1 + 0.2). */
+#define BACKOFF_JITTER		0.2
+/*
+ * A connection that stayed up this long (seconds) was a real success: the
+ * next retry starts again at min.  One that died sooner (another client
+ * took our client id over, a broker that accepts then drops us) keeps
+ * doubling, so two clients fighting over one id never flap at 1 Hz.
+ */
+#define BACKOFF_STABLE_S	30.0
+
+/*
+ * The delay after one more failed attempt: min when cur <= 0 (or below
+ * min), else 2 * cur, never above max.  min <= 0 is taken as 0.1 s and
+ * max < min as min.
+ */
+double	 backoff_next(double cur, double min, double max);
+
+/*
+ * The delay to use after a session that had reached CONNACK and lasted
+ * up_s seconds, prev being the delay before that connect: min when the
+ * session was stable (up_s >= stable_s), else backoff_next(prev).
+ */
+double	 backoff_after_session(double prev, double up_s, double stable_s,
+	    double min, double max);
+
+/*
+ * delay scaled by a random factor in [1 - frac, 1 + frac), clipped to max
+ * (a retry "at the maximum delay" never waits longer than max).  seed is
+ * the caller's generator state (any value; 0 is replaced).
+ */
+double	 backoff_jitter(double delay, double frac, double max, uint32_t *seed);
+
+/* xorshift32 step: the next pseudo-random value of *seed (never 0). */
+uint32_t backoff_rand(uint32_t *seed);
+
+#endif

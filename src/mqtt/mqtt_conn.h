@@ -1,0 +1,113 @@
+/*
+ * mqtt_conn.h - one MQTT connection per broker, shared by every device
+ * that uses that broker (key: host, port, user).
+ *
+ * Each connection runs its own network thread (mosquitto_loop with
+ * mosquitto_threaded_set) and its own reconnection: 1 s doubling to 60 s
+ * (mqtt_reconnect_min/max) with jitter, reset after a successful connect;
+ * authentication and TLS failures are logged loudly and retried at the
+ * maximum delay.  libmosquitto's own reconnect is never used (SPEC.md
+ * section 2 says why).  Persistent session (clean_session=false, MQTT 5
+ * Session Expiry Interval), stable client id, last will
+ * "{hostname}/mppd/status" = "offline" retained, "online" on every connect,
+ * subscriptions restored on every connect.
+ *
+ * Thread rules: conn_publish*() may be called from any thread and never
+ * blocks on the network.  Handlers run on the connection's network thread
+ * and must not block (queue work to a device worker instead).
+ */
+#ifndef MPPD_MQTT_CONN_H
+#define MPPD_MQTT_CONN_H
+
+#include <stddef.h>
+
+struct mqtt_settings;
+struct mqtt_conn;
+struct mosquitto_message;
+typedef struct mqtt5__property mosquitto_property;
+
+/* A message arrived on a subscribed filter (network thread). props: MQTT 5
+ * properties or NULL. */
+typedef void	(*conn_msg_fn)(void *arg, struct mqtt_conn *c,
+		    const struct mosquitto_message *msg,
+		    const mosquitto_property *props);
+/* The connection is up (again), after subscriptions were restored and
+ * "online" was published (network thread). */
+typedef void	(*conn_up_fn)(void *arg, struct mqtt_conn *c);
+
+/*
+ * Creates a connection for settings m (copied).  hostname is {hostname}
+ * (mqtt_hostname or the short host name).  oneshot != 0: a CLI run: clean
+ * session, a client id of its own that never collides with the daemon's,
+ * no will.  Nothing is started.  NULL on error (logged).
+ */
+struct mqtt_conn *conn_new(const struct mqtt_settings *m, const char *hostname,
+	    int oneshot);
+
+/* The client id in use (valid until conn_free). */
+const char *conn_client_id(const struct mqtt_conn *c);
+/* Short description for logs: "host:port" (never the password). */
+const char *conn_name(const struct mqtt_conn *c);
+
+/* Handlers; call before conn_start().  Either may be NULL. */
+void	conn_set_handlers(struct mqtt_conn *c, conn_msg_fn on_msg,
+	    conn_up_fn on_up, void *arg);
+
+/* Remembers a subscription; made now if connected and on every connect.
+ * Call before or after conn_start().  0 or -1 (invalid filter). */
+int	conn_subscribe(struct mqtt_conn *c, const char *filter, int qos);
+
+/* Starts the network thread; returns at once (a broker that is down never
+ * delays the caller).  0 or -1. */
+int	conn_start(struct mqtt_conn *c);
+
+/*
+ * Publishes a message (payload copied).  QoS 0 while disconnected goes to a
+ * small bounded buffer that is sent on the next connect (a daemon's first
+ * cycle is not lost while the connection comes up); QoS 1/2 while
+ * disconnected is queued exactly once (libmosquitto keeps it; never
+ * re-published) up to mqtt_queue_max messages, beyond which the oldest
+ * queued telemetry is dropped with a warning, never a command response.
+ * Returns 0, or -1 when the message was refused (invalid topic, too big).
+ */
+int	conn_publish(struct mqtt_conn *c, const char *topic, const void *payload,
+	    size_t len, int qos, int retain);
+
+/* Same, with MQTT 5 Correlation Data (ignored for MQTT 3.1.1). */
+int	conn_publish_corr(struct mqtt_conn *c, const char *topic,
+	    const void *payload, size_t len, int qos, int retain,
+	    const void *corr, size_t corrlen);
+
+/* 1 while connected. */
+int	conn_is_connected(struct mqtt_conn *c);
+/* MQTT protocol version in use: 4 (3.1.1) or 5. */
+int	conn_protocol(const struct mqtt_conn *c);
+
+/*
+ * Stops the connection: waits up to flush_ms for the connection to come
+ * up (one-shot runs) and for every queued message to be delivered (QoS 1/2
+ * acknowledged, QoS 0 written), publishes "offline" on the status topic
+ * (daemon only), disconnects cleanly and joins the thread.  Returns the
+ * number of messages that could not be delivered in time.
+ */
+int	conn_stop(struct mqtt_conn *c, int flush_ms);
+void	conn_free(struct mqtt_conn *c);
+
+/*
+ * Registry: the one connection for (host, port, user) of m, created on
+ * first use.  All functions are for the main thread at start-up/shutdown.
+ */
+struct conn_registry;
+struct conn_registry *conn_registry_new(int oneshot);
+struct mqtt_conn *conn_registry_get(struct conn_registry *r,
+	    const struct mqtt_settings *m, const char *hostname);
+int	conn_registry_count(const struct conn_registry *r);
+struct mqtt_conn *conn_registry_at(const struct conn_registry *r, int i);
+/* Starts every connection. */
+int	conn_registry_start(struct conn_registry *r);
+/* Stops (flush_ms each, in parallel) and frees every connection; returns
+ * the undelivered count. */
+int	conn_registry_stop(struct conn_registry *r, int flush_ms);
+void	conn_registry_free(struct conn_registry *r);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * out_text.c - the screen, json, raw and simple processors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "pyfmt.h"
+#include "result.h"
+#include "sbuf.h"
+
+/* Code points in a UTF-8 string (Python len()). */
+static size_t
+u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+skip_meta(const struct entry *e)
+{
+	return strcmp(e->key, "raw_response") == 0 ||
+	    strcmp(e->key, "_command") == 0 ||
+	    strcmp(e->key, "_command_description") == 0;
+}
+
+static void
+out_screen(const struct result *r, const struct out_opts *o, struct sbuf *out)
+{
+	const struct entry *c = result_find(r, "_command");
+	const struct entry *d = result_find(r, "_command_description");
+	char **keys = xcalloc((size_t)r->n + 1, sizeof(char *));
+	size_t w = 9;
+	struct sbuf v = SBUF_INIT;
+
+	sbuf_printf(out, "Command: %s - %s\n", c ? c->v.s : "Unknown command",
+	    d ? d->v.s : "No description found");
+	sbuf_adds(out, "----------------------------------------"
+	    "----------------------------------------\n");
+	for (int i = 0; i < r->n; i++) {
+		char *k;
+		if (skip_meta(&r->e[i]))
+			continue;
+		if (output_key(r->e[i].key, o, &k)) {
+			keys[i] = k;
+			if (u8len(k) > w)
+				w = u8len(k);
+		} else
+			free(k);
+	}
+	sbuf_ljust(out, "Parameter", w + 1);
+	sbuf_adds(out, "Value          Unit\n");
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		if (keys[i] == NULL)
+			continue;
+		sbuf_ljust(out, keys[i], w + 1);
+		sbuf_reset(&v);
+		output_value_str(&v, e);
+		sbuf_ljust(out, sbuf_str(&v), 15);
+		if (e->xkind == EX_DICT && e->nextra > 0) {
+			sbuf_ljust(out, e->unit ? e->unit : "", 6);
+			py_dict_repr(out, e->extra, e->nextra);
+		} else
+			sbuf_adds(out, e->unit ? e->unit : "");
+		sbuf_addc(out, '\n');
+		free(keys[i]);
+	}
+	sbuf_adds(out, "----------------------------------------"
+	    "----------------------------------------\n\n\n");
+	free(keys);
+	sbuf_free(&v);
+}
+
+static void
+out_json(const struct result *r, const struct out_opts *o, struct sbuf *out)
+{
+	int first = 1;
+
+	sbuf_addc(out, '{');
+	for (int i = 0; i < r->n; i++) {
+		char *k;
+		if (strcmp(r->e[i].key, "raw_response") == 0)
+			continue;
+		if (output_key(r->e[i].key, o, &k)) {
+			if (!first)
+				sbuf_adds(out, ", ");
+			first = 0;
+			py_json_str(out, k);
+			sbuf_adds(out, ": ");
+			py_json_value(out, &r->e[i].v);
+		}
+		free(k);
+	}
+	sbuf_adds(out, "}\n");
+}
+
+static void
+out_raw(const struct result *r, struct sbuf *out)
+{
+	const struct entry *c = result_find(r, "_command");
+	const struct entry *d = result_find(r, "_command_description");
+	const struct entry *raw = result_find(r, "raw_response");
+
+	if (c != NULL && c->v.s[0] != '\0') {
+		sbuf_printf(out, "Command: %s - %s\n", c->v.s,
+		    d ? d->v.s : "No description found");
+		sbuf_adds(out, "------------------------------------------------------------\n");
+	}
+	if (raw != NULL) {
+		struct sbuf a = SBUF_INIT;
+		sbuf_ljust(out, "raw_response", 30);
+		sbuf_addc(out, '\t');
+		py_ascii_str(&a, raw->v.s);
+		sbuf_ljust(out, sbuf_str(&a), 15);
+		sbuf_addc(out, '\n');
+		sbuf_free(&a);
+	}
+}
+
+static void
+out_simple(const struct result *r, const struct out_opts *o, struct sbuf *out)
+{
+	for (int i = 0; i < r->n; i++) {
+		char *k;
+		if (skip_meta(&r->e[i]))
+			continue;
+		if (output_key(r->e[i].key, o, &k)) {
+			sbuf_printf(out, "%s=", k);
+			output_value_str(out, &r->e[i]);
+			sbuf_addc(out, '\n');
+		}
+		free(k);
+	}
+}
+
+int
+output_text(const char *name, const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	if (strcmp(name, "screen") == 0)
+		out_screen(r, o, out);
+	else if (strcmp(name, "json") == 0)
+		out_json(r, o, out);
+	else if (strcmp(name, "raw") == 0)
+		out_raw(r, out);
+	else if (strcmp(name, "simple") == 0)
+		out_simple(r, o, out);
+	else
+		return -1;
+	return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * sim.h - mppd-sim, a simulated PI30-family inverter on a pseudo-terminal.
+ *
+ * The program is single-threaded.  sim_model.c, sim_frame.c and sim_fault.c
+ * are pure (no I/O, no clock: time is passed in) so unit tests can include
+ * them; sim_pty.c and sim_serve.c own the descriptors and the timing.
+ */
+#ifndef MPPD_SIM_H
+#define MPPD_SIM_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum sim_proto { SIM_PI30 = 0, SIM_PI30MAX };
+
+/* Longest reply payload (between '(' and the CRC) the model produces. */
+#define SIM_REPLY_MAX	512
+/* Longest request line (text + CRC) accepted; longer lines are dropped. */
+#define SIM_RX_MAX	256
+
+/* The inverter's settable state: what QPIRI, QFLAG and friends report. */
+struct sim_settings {
+	int	 out_freq;		/* F50/F60: 50 or 60 */
+	int	 recharge_dv;		/* PBCV, decivolts */
+	int	 redischarge_dv;	/* PBDV, decivolts (0 = battery full) */
+	int	 cutoff_dv;		/* PSDV, decivolts */
+	int	 bulk_dv;		/* PCVV, decivolts */
+	int	 float_dv;		/* PBFT, decivolts */
+	int	 batt_type;		/* PBT: 0 AGM, 1 flooded, 2 user */
+	int	 max_ac_chg;		/* MUCHGC, amperes */
+	int	 max_chg;		/* MCHGC, amperes */
+	int	 input_range;		/* PGR: 0 appliance, 1 UPS */
+	int	 out_prio;		/* POP: 0 utility, 1 solar, 2 SBU */
+	int	 chg_prio;		/* PCP: 0 utility .. 3 solar only */
+	int	 out_mode;		/* POPM: 0 single .. */
+	int	 pv_ok;			/* PPVOKC */
+	int	 pv_balance;		/* PSPB */
+	int	 op_logic;		/* POPLG */
+	int	 max_dischg;		/* PBATMAXDISC (PI30MAX) */
+	unsigned flags;		/* QFLAG: bit (letter - 'a') set = enabled */
+};
+
+struct sim_inverter {
+	enum sim_proto		proto;
+	struct sim_settings	set;
+	uint32_t		rng;	/* jitter for the live values */
+};
+
+/* One request line as received: text before the CRC, and its check. */
+struct sim_req {
+	char	text[SIM_RX_MAX + 1];	/* NUL-terminated; may hold any byte */
+	size_t	text_len;
+	uint8_t	crc[2];			/* the two bytes received */
+	int	crc_ok;
+	uint8_t	raw[SIM_RX_MAX + 1];	/* the whole line including CR */
+	size_t	raw_len;
+};
+
+/* Request line assembler: bytes in, whole lines out. */
+struct sim_rx {
+	uint8_t	buf[SIM_RX_MAX];
+	size_t	len;
+	int	overflow;
+};
+
+/* What to do with the Nth command (fault injection). */
+enum sim_action {
+	SIM_ACT_REPLY = 0,	/* the real reply */
+	SIM_ACT_SILENT,		/* nothing at all */
+	SIM_ACT_ECHO,		/* the request, verbatim */
+	SIM_ACT_GARBAGE,	/* printable junk then CR */
+	SIM_ACT_NAK,		/* "(NAK" instead of the reply */
+	SIM_ACT_BADCRC		/* the real reply with wrong CRC bytes */
+};
+
+/* "every N" fault periods; 0 = off. */
+struct sim_faults {
+	unsigned long	silent_every;
+	unsigned long	badcrc_every;
+	unsigned long	nak_every;
+	unsigned long	garbage_every;
+	unsigned long	echo_every;
+	unsigned long	vanish_after;
+	unsigned long	delay_ms;
+};
+
+/* sim_model.c */
+void	model_init(struct sim_inverter *inv, enum sim_proto proto,
+	    uint32_t seed);
+int	model_proto_parse(const char *name, enum sim_proto *out);
+const char *model_proto_name(enum sim_proto proto);
+int	model_handle(struct sim_inverter *inv, const char *cmd, double uptime,
+	    time_t wall, char *out, size_t outsz);
+
+/* sim_frame.c */
+void	frame_rx_init(struct sim_rx *rx);
+int	frame_rx_feed(struct sim_rx *rx, uint8_t byte, struct sim_req *req);
+size_t	frame_build(const char *payload, uint8_t *out, size_t outsz);
+void	frame_corrupt_crc(uint8_t *frame, size_t len);
+size_t	frame_garbage(uint32_t *rng, uint8_t *out, size_t outsz);
+void	frame_printable(const char *text, size_t len, char *out,
+	    size_t outsz);
+
+/* sim_fault.c */
+enum sim_action fault_action(const struct sim_faults *f, unsigned long n);
+int	fault_vanish_now(const struct sim_faults *f, unsigned long n);
+uint32_t fault_rand(uint32_t *state);
+
+/* sim_pty.c */
+struct sim_pty {
+	int	 master;	/* the inverter's end, non-blocking */
+	int	 slave;		/* kept open so the master never hangs up */
+	char	 slave_path[64];
+	char	*link;		/* the symlink we created, or NULL */
+};
+int	pty_open(struct sim_pty *pty, const char *link, unsigned long baud);
+int	pty_wait_drained(struct sim_pty *pty, int timeout_ms);
+void	pty_close(struct sim_pty *pty);
+
+/* sim_serve.c */
+struct sim_opts {
+	const char		*link;
+	enum sim_proto		 proto;
+	unsigned long		 baud;
+	struct sim_faults	 faults;
+	const char		*log_path;
+	int			 verbose;
+};
+int	serve_run(const struct sim_opts *opts,
+	    volatile sig_atomic_t *stop);
+
+#endif

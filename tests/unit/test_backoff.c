@@ -1,0 +1,140 @@
+/*
+ * test_backoff.c - reconnection delays: 1 s doubling to 60 s, reset after
+ * a stable session, jitter within its bounds and never above the maximum.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "backoff.h"
+
+static void
+test_backoff_first_retry_waits_min(void **state)
+{
+	assert_true(backoff_next(0, 1, 60) == 1.0);
+	assert_true(backoff_next(-5, 1, 60) == 1.0);
+	/* A delay below min (min raised in the config) starts at min. */
+	assert_true(backoff_next(0.5, 1, 60) == 1.0);
+}
+
+static void
+test_backoff_doubles_up_to_max(void **state)
+{
+	static const double want[] = { 1, 2, 4, 8, 16, 32, 60, 60, 60 };
+	double d = 0;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		d = backoff_next(d, 1, 60);
+		assert_true(d == want[i]);
+	}
+}
+
+static void
+test_backoff_cap_is_exact(void **state)
+{
+	/* 40 doubles to 80: capped at 60, not 80. */
+	assert_true(backoff_next(40, 1, 60) == 60.0);
+	assert_true(backoff_next(60, 1, 60) == 60.0);
+	assert_true(backoff_next(1e9, 1, 60) == 60.0);
+}
+
+static void
+test_backoff_bad_range_is_sane(void **state)
+{
+	/* max below min: min wins; min 0: a small positive floor. */
+	assert_true(backoff_next(0, 5, 1) == 5.0);
+	assert_true(backoff_next(5, 5, 1) == 5.0);
+	assert_true(backoff_next(0, 0, 60) > 0);
+}
+
+static void
+test_backoff_resets_after_stable_session(void **state)
+{
+	assert_true(backoff_after_session(32, BACKOFF_STABLE_S,
+	    BACKOFF_STABLE_S, 1, 60) == 1.0);
+	assert_true(backoff_after_session(60, 3600, BACKOFF_STABLE_S,
+	    1, 60) == 1.0);
+}
+
+static void
+test_backoff_short_session_keeps_doubling(void **state)
+{
+	/* Kicked off 1 s after each connect (client id taken over): 1, 2,
+	 * 4 ... not 1 Hz forever. */
+	double d = 0;
+
+	d = backoff_after_session(d, 1, BACKOFF_STABLE_S, 1, 60);
+	assert_true(d == 1.0);
+	d = backoff_after_session(d, 1, BACKOFF_STABLE_S, 1, 60);
+	assert_true(d == 2.0);
+	d = backoff_after_session(d, 2, BACKOFF_STABLE_S, 1, 60);
+	assert_true(d == 4.0);
+	for (int i = 0; i < 10; i++)
+		d = backoff_after_session(d, 5, BACKOFF_STABLE_S, 1, 60);
+	assert_true(d == 60.0);
+}
+
+static void
+test_backoff_jitter_within_bounds(void **state)
+{
+	uint32_t seed = 12345;
+	double lo = 1e9, hi = 0;
+
+	for (int i = 0; i < 10000; i++) {
+		double d = backoff_jitter(10, BACKOFF_JITTER, 60, &seed);
+
+		assert_true(d >= 8.0 && d < 12.0);
+		if (d < lo)
+			lo = d;
+		if (d > hi)
+			hi = d;
+	}
+	/* It really spreads: both ends of the range are reached. */
+	assert_true(lo < 8.2);
+	assert_true(hi > 11.8);
+}
+
+static void
+test_backoff_jitter_never_exceeds_max(void **state)
+{
+	uint32_t seed = 1;
+
+	for (int i = 0; i < 10000; i++) {
+		double d = backoff_jitter(60, BACKOFF_JITTER, 60, &seed);
+
+		assert_true(d >= 48.0 && d <= 60.0);
+	}
+}
+
+static void
+test_backoff_jitter_zero_seed_and_frac(void **state)
+{
+	uint32_t seed = 0;
+
+	assert_true(backoff_jitter(5, 0, 60, &seed) == 5.0);
+	assert_true(seed != 0);
+	/* Two generators with different seeds diverge (per-connection seed). */
+	{
+		uint32_t a = 1, b = 2;
+
+		assert_true(backoff_rand(&a) != backoff_rand(&b));
+	}
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_backoff_first_retry_waits_min),
+	cmocka_unit_test(test_backoff_doubles_up_to_max),
+	cmocka_unit_test(test_backoff_cap_is_exact),
+	cmocka_unit_test(test_backoff_bad_range_is_sane),
+	cmocka_unit_test(test_backoff_resets_after_stable_session),
+	cmocka_unit_test(test_backoff_short_session_keeps_doubling),
+	cmocka_unit_test(test_backoff_jitter_within_bounds),
+	cmocka_unit_test(test_backoff_jitter_never_exceeds_max),
+	cmocka_unit_test(test_backoff_jitter_zero_seed_and_frac),
+};
+
+#include "testmain.h"
+MPPD_TEST_MAIN(tests)

@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Generate src/proto/pi30_tables.c from a checkout of mpp-solar 0.16.57.
+
+Usage: tools/gen_pi30_tables.py /path/to/mpp-solar > src/proto/pi30_tables.c
+
+Each protocol is loaded in a fresh interpreter, because the reference
+mutates one shared PI30 command dict when a derived protocol is created
+(DECODING.md section 10); mppd gives every protocol its own table.  Only the
+facts (command names, descriptions, patterns, rows, sample replies) are
+taken; they are written out in mppd's own table format (src/proto/proto.h).
+Identical definitions are emitted once and shared between protocols.
+"""
+import json
+import subprocess
+import sys
+
+PROTOCOLS = ["PI30", "PI30MAX", "PI30M045", "PI30M044", "PI30MST", "PI41",
+             "PI30REVO"]
+
+DUMP = r'''
+import importlib, json, sys, types
+sys.path.insert(0, sys.argv[1])
+pkg = types.ModuleType("mppsolar"); pkg.__path__ = [sys.argv[1] + "/mppsolar"]
+sys.modules["mppsolar"] = pkg
+name = sys.argv[2]
+m = importlib.import_module("mppsolar.protocols." + name.lower())
+cls = [getattr(m, c) for c in dir(m) if c.lower() == name.lower()][0]
+p = cls()
+def enc(x):
+    if isinstance(x, bytes): return {"__bytes__": x.hex()}
+    if isinstance(x, str): return x
+    if isinstance(x, dict): return {"__dict__": [[enc(k), enc(v)] for k, v in x.items()]}
+    if isinstance(x, (list, tuple)): return [enc(v) for v in x]
+    return x
+out = {"banner": str(p), "default": p.DEFAULT_COMMAND,
+       "status": p.STATUS_COMMANDS, "settings": p.SETTINGS_COMMANDS,
+       "commands": [[k, enc(d)] for k, d in p.COMMANDS.items()]}
+print(json.dumps(out))
+'''
+
+
+def load(ref, proto):
+    out = subprocess.run(["/usr/bin/python3", "-c", DUMP, ref, proto],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def cstr(s):
+    if s is None:
+        return "NULL"
+    if isinstance(s, str):
+        s = s.encode("utf-8")
+    out = []
+    for b in s:
+        if 0x20 <= b < 0x7f and b not in (0x22, 0x5c, 0x3f):
+            out.append(chr(b))
+        else:
+            out.append("\\%03o" % b)
+    return '"' + "".join(out) + '"'
+
+
+class Emitter:
+    def __init__(self):
+        self.lines = []
+        self.seen = {}
+        self.n = 0
+
+    def intern(self, kind, key, body):
+        k = (kind, key)
+        if k not in self.seen:
+            self.n += 1
+            name = "%s%d" % (kind, self.n)
+            self.lines.append(body(name))
+            self.seen[k] = name
+        return self.seen[k]
+
+    def strlist(self, items):
+        key = json.dumps(items)
+        return self.intern("l", key, lambda n: "static const char *const %s[] = {%s};" % (
+            n, ", ".join(cstr(i) for i in items)))
+
+    def kvlist(self, pairs):
+        key = json.dumps(pairs)
+        return self.intern("m", key, lambda n: "static const struct pi_kv %s[] = {\n%s\n};" % (
+            n, "\n".join("\t{%s, %s}," % (cstr(a), cstr(b)) for a, b in pairs)))
+
+    def rows(self, rows):
+        key = json.dumps(rows)
+        return self.intern("r", key, lambda n: "static const struct pi_row %s[] = {\n%s\n};" % (
+            n, "\n".join("\t" + r + "," for r in rows)))
+
+    def canned(self, items):
+        key = json.dumps(items)
+        return self.intern("t", key, lambda n: "static const struct pi_bytes %s[] = {\n%s\n};" % (
+            n, "\n".join("\t{%s, %d}," % (cstr(bytes.fromhex(h)), len(h) // 2) for h in items)))
+
+
+def dict_pairs(d):
+    return d["__dict__"] if isinstance(d, dict) and "__dict__" in d else None
+
+
+def row_c(em, rtype, row):
+    if rtype == "INDEXED":
+        _, name, typ = row[0], row[1], row[2]
+        u = row[3] if len(row) > 3 else ""
+        extra = row[4] if len(row) > 4 else None
+    else:
+        typ = row[0]
+        if typ == "multi":
+            name, u, extra = "", None, None
+            sub = [row_c(em, "DEFAULT", s) for s in row[1]]
+            return '{%s, "", "", NULL, 0, NULL, 0, NULL, 0, %s, %d}' % (
+                cstr(typ), em.rows(sub), len(sub))
+        name = row[1]
+        u = row[2] if len(row) > 2 else ""
+        extra = row[3] if len(row) > 3 else None
+    unit, lst, nl, mp, nm, ex, ne = '""', "NULL", 0, "NULL", 0, "NULL", 0
+    if isinstance(u, str):
+        unit = cstr(u)
+    elif isinstance(u, list):
+        lst, nl = em.strlist(u), len(u)
+    elif dict_pairs(u) is not None:
+        pairs = dict_pairs(u)
+        if typ == "enflags":
+            pairs = [[k, dict(dict_pairs(v))["name"]] for k, v in pairs]
+        pairs = [[k, v if isinstance(v, str) else json.dumps(v)] for k, v in pairs]
+        mp, nm = em.kvlist(pairs), len(pairs)
+    if dict_pairs(extra) is not None:
+        pairs = dict_pairs(extra)
+        ex, ne = em.kvlist(pairs), len(pairs)
+    return "{%s, %s, %s, %s, %d, %s, %d, %s, %d, NULL, 0}" % (
+        cstr(typ), cstr(name), unit, lst, nl, mp, nm, ex, ne)
+
+
+def main():
+    ref = sys.argv[1]
+    em = Emitter()
+    protos = []
+    for pid in PROTOCOLS:
+        data = load(ref, pid)
+        cmds = []
+        for key, d in data["commands"]:
+            d = dict(dict_pairs(d))
+            rtype = d.get("response_type", "DEFAULT")
+            rows = [row_c(em, rtype, r) for r in d.get("response", [])]
+            rname = em.rows(rows) if rows else "NULL"
+            canned = []
+            for t in d.get("test_responses", []):
+                canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
+            cname = em.canned(canned) if canned else "NULL"
+            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}" % (
+                cstr(key), cstr(d["name"]), cstr(d.get("description", "")),
+                cstr(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
+                rtype, cstr(d.get("regex") or None), cstr(d.get("crctype")),
+                rname, len(rows), cname, len(canned))
+            cmds.append(em.intern("c", body, lambda n, b=body:
+                                  "static const struct pi_cmd %s = %s;" % (n, b)))
+        protos.append((pid, data, cmds))
+
+    print("/*")
+    print(" * pi30_tables.c - command tables of the PI30 protocol family.")
+    print(" *")
+    print(" * GENERATED by tools/gen_pi30_tables.py from the definitions of")
+    print(" * mpp-solar 0.16.57 (one fresh load per protocol, so each table is")
+    print(" * the protocol's own).  Do not edit by hand: regenerate.")
+    print(" */")
+    print('#include "proto.h"\n')
+    for line in em.lines:
+        print(line)
+    print()
+    for pid, data, cmds in protos:
+        low = pid.lower()
+        print("static const struct pi_cmd *const %s_cmds[] = {\n%s\n};" % (
+            low, "\n".join("\t&%s," % c for c in cmds)))
+        print("static const char *const %s_status[] = {%s, NULL};" % (
+            low, ", ".join(cstr(c) for c in data["status"])))
+        print("static const char *const %s_settings[] = {%s, NULL};" % (
+            low, ", ".join(cstr(c) for c in data["settings"])))
+        print("static const struct pi_proto %s = {%s, %s, %s, %s, %s_status, %s_settings, %s_cmds, %d};\n" % (
+            low, cstr(pid), cstr(data["banner"]),
+            "PF_REVO" if pid == "PI30REVO" else "PF_PI30", cstr(data["default"]),
+            low, low, low, len(cmds)))
+    print("const struct pi_proto *const pi_protocols[] = {%s};" % ", ".join(
+        "&" + p.lower() for p in PROTOCOLS))
+    print("const int pi_nprotocols = %d;" % len(PROTOCOLS))
+
+
+if __name__ == "__main__":
+    main()
