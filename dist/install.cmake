@@ -1,0 +1,16 @@
+# Installation of documentation, configuration example and service files.
+set(BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
+configure_file(${CMAKE_SOURCE_DIR}/dist/mppd.service
+               ${CMAKE_BINARY_DIR}/dist/mppd.service @ONLY)
+configure_file(${CMAKE_SOURCE_DIR}/dist/mppd.openrc
+               ${CMAKE_BINARY_DIR}/dist/mppd.openrc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/dist/mppd.service
+        DESTINATION lib/systemd/system)
+install(PROGRAMS ${CMAKE_BINARY_DIR}/dist/mppd.openrc
+        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/init.d RENAME mppd)
+install(FILES ${CMAKE_SOURCE_DIR}/doc/mppd.8
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES ${CMAKE_SOURCE_DIR}/doc/mppd.conf.5
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${CMAKE_SOURCE_DIR}/examples/mpp-solar.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

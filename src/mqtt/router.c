@@ -1,0 +1,592 @@
+/*
+ * router.c - MQTT commands: subscription per device, dispatch of incoming
+ * messages to the matching devices of their connection, verdicts, the
+ * device worker queue and the JSON responses.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+
+#include "allow.h"
+#include "cmd_check.h"
+#include "config.h"
+#include "device.h"
+#include "ident.h"
+#include "log.h"
+#include "mqtt_conn.h"
+#include "proto.h"
+#include "pyfmt.h"
+#include "result.h"
+#include "router.h"
+#include "sbuf.h"
+#include "worker.h"
+
+#define RESP_SUFFIX	"_response"
+#define TOPIC_MAX	512	/* longest command or MQTT 5 response topic handled */
+#define CORR_MAX	256	/* longest MQTT 5 correlation data echoed */
+#define CLEARS_MAX	64	/* topics with a clear awaiting its echo, per connection */
+#define CLEAR_TTL_MS	300000	/* an echo later than this is not expected any more */
+#define LOGTXT_MAX	96	/* escaped command text in log lines */
+
+struct binding {
+	struct binding		*next;
+	char			*name;		/* device name, for logs */
+	char			*name_json;	/* device name as a JSON string */
+	char			*filter;
+	int			 qos;
+	struct device		*dev;
+	struct worker		*w;
+	struct allowlist	*allow;
+	const struct pi_proto	*proto;
+	int			 allow_undefined;
+};
+
+/* A clearing message we published and expect to receive back. */
+struct pending_clear {
+	char	*topic;
+	int	 count;
+	long	 expires_ms;
+};
+
+/* The devices bound to one connection.  The list is fixed before the
+ * connection starts; clears[] is used by its network thread only. */
+struct conn_binds {
+	struct conn_binds	*next;
+	struct mqtt_conn	*c;
+	struct binding		*head, *tail;
+	struct pending_clear	 clears[CLEARS_MAX];
+};
+
+struct router {
+	struct conn_binds	*conns;
+	/* Read-held while a network thread dispatches; router_close takes
+	 * it for writing so no worker_submit() can follow. */
+	pthread_rwlock_t	 lock;
+	int			 closed;
+	atomic_int		 inflight;
+	router_after_fn		 after;
+	void			*after_arg;
+};
+
+/* Where and how to answer one message (copied into each queued job). */
+struct reply {
+	struct mqtt_conn	*c;
+	char			 topic[TOPIC_MAX + sizeof(RESP_SUFFIX)];
+	int			 has_v5;
+	char			 v5_topic[TOPIC_MAX + 1];
+	unsigned char		 corr[CORR_MAX];
+	size_t			 corrlen;
+};
+
+struct job {
+	struct router		*r;
+	struct binding		*b;
+	struct reply		 rp;
+	struct cmd_request	 req;
+};
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The last topic level ends in "_response": our own answers, never a
+ * command (a '#' filter would otherwise eat them). */
+static int
+is_response_topic(const char *topic)
+{
+	const char *last = strrchr(topic, '/');
+	size_t n, k = sizeof(RESP_SUFFIX) - 1;
+
+	last = last != NULL ? last + 1 : topic;
+	n = strlen(last);
+	return n >= k && strcmp(last + n - k, RESP_SUFFIX) == 0;
+}
+
+static int
+topic_matches(const struct binding *b, const char *topic)
+{
+	bool hit = false;
+
+	return mosquitto_topic_matches_sub(b->filter, topic, &hit) ==
+	    MOSQ_ERR_SUCCESS && hit;
+}
+
+/*
+ * Expected clears.  Our own empty retained message comes back to us on
+ * the command topic; exactly those echoes are skipped, while an empty
+ * payload anyone else sends is answered "empty command".
+ */
+static void
+clear_expect(struct conn_binds *cb, const char *topic)
+{
+	struct pending_clear *slot = NULL, *oldest = NULL;
+	long now = mono_ms();
+
+	for (int i = 0; i < CLEARS_MAX; i++) {
+		struct pending_clear *p = &cb->clears[i];
+		if (p->topic != NULL && strcmp(p->topic, topic) == 0) {
+			if (p->expires_ms <= now)
+				p->count = 0;
+			p->count++;
+			p->expires_ms = now + CLEAR_TTL_MS;
+			return;
+		}
+		if (slot == NULL && (p->topic == NULL || p->count == 0 ||
+		    p->expires_ms <= now))
+			slot = p;
+		if (oldest == NULL || p->expires_ms < oldest->expires_ms)
+			oldest = p;
+	}
+	if (slot == NULL)
+		slot = oldest;
+	free(slot->topic);
+	slot->topic = xstrdup(topic);
+	slot->count = 1;
+	slot->expires_ms = now + CLEAR_TTL_MS;
+}
+
+static int
+clear_consume(struct conn_binds *cb, const char *topic)
+{
+	long now = mono_ms();
+
+	for (int i = 0; i < CLEARS_MAX; i++) {
+		struct pending_clear *p = &cb->clears[i];
+		if (p->topic == NULL || p->count == 0 || p->expires_ms <= now ||
+		    strcmp(p->topic, topic) != 0)
+			continue;
+		p->count--;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+add_timestamp(struct sbuf *b)
+{
+	struct timespec ts;
+	char num[48];
+
+	/* As Python's time.time(): seconds as a float, printed by repr. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	py_float_repr((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9, num,
+	    sizeof(num));
+	sbuf_adds(b, num);
+}
+
+/*
+ * The response (SPEC.md section 2.1; the reference's fields and order,
+ * then ours): {"result": ...} or {"error": ...}, "command", "timestamp",
+ * "device", and "id" when the request carried one.
+ */
+static void
+build_response(struct sbuf *b, const struct binding *bd,
+    const struct cmd_request *req, const struct result *res,
+    const char *error)
+{
+	if (res != NULL) {
+		sbuf_adds(b, "{\"result\": ");
+		result_json(b, res);
+	} else {
+		sbuf_adds(b, "{\"error\": ");
+		py_json_str(b, error);
+	}
+	sbuf_adds(b, ", \"command\": ");
+	py_json_str(b, req->command);
+	sbuf_adds(b, ", \"timestamp\": ");
+	add_timestamp(b);
+	sbuf_adds(b, ", \"device\": ");
+	sbuf_adds(b, bd->name_json);
+	if (req->has_id) {
+		sbuf_adds(b, ", \"id\": ");
+		sbuf_adds(b, req->id_json);
+	}
+	sbuf_addc(b, '}');
+}
+
+static void
+respond(const struct reply *rp, const struct binding *bd,
+    const struct cmd_request *req, const struct result *res,
+    const char *error)
+{
+	struct sbuf b = SBUF_INIT;
+
+	build_response(&b, bd, req, res, error);
+	if (conn_publish(rp->c, rp->topic, b.buf, b.len, 1, 1) < 0)
+		log_warn("%s: could not publish the response on %s", bd->name,
+		    rp->topic);
+	if (rp->has_v5 && conn_publish_corr(rp->c, rp->v5_topic, b.buf, b.len,
+	    1, 0, rp->corrlen > 0 ? rp->corr : NULL, rp->corrlen) < 0) {
+		char t[LOGTXT_MAX];
+		cmd_escape(rp->v5_topic, strlen(rp->v5_topic), t, sizeof(t));
+		log_warn("%s: could not publish the response on the MQTT 5 "
+		    "response topic \"%s\"", bd->name, t);
+	}
+	sbuf_free(&b);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 1:
+		return "valid reply";
+	case 0:
+		return "reply refused";
+	default:
+		return "no reply";
+	}
+}
+
+/* Worker thread: the command ran (res) or was dropped (error). */
+static void
+job_done(void *arg, const char *cmd, struct result *res, int status,
+    const char *error)
+{
+	struct job *j = arg;
+	struct router *r = j->r;
+	char t[LOGTXT_MAX];
+
+	if (res == NULL && error == NULL)
+		error = "command was not run";
+	respond(&j->rp, j->b, &j->req, res, res != NULL ? NULL : error);
+	cmd_escape(j->req.command, strlen(j->req.command), t, sizeof(t));
+	log_info("%s: command \"%s\" answered: %s", j->b->name, t,
+	    res != NULL ? status_text(status) : error);
+	if (res != NULL && r->after != NULL)
+		r->after(r->after_arg, j->b->dev, j->b->w, j->req.command, res);
+	free(j);
+	atomic_fetch_sub(&r->inflight, 1);
+}
+
+/* One device's verdict on a message, and its refusal or its job. */
+static void
+dispatch(struct router *r, struct binding *b, const struct reply *rp,
+    const struct cmd_request *req, const char *error, const char *logcmd,
+    const char *logtopic)
+{
+	char cerr[256];
+	struct job *j;
+	int rc;
+
+	if (error == NULL && cmd_check(req->command, b->allow, b->proto,
+	    b->allow_undefined, cerr, sizeof(cerr)) < 0)
+		error = cerr;
+	if (error == NULL && (r->closed || b->w == NULL))
+		error = "mppd is shutting down";
+	if (error == NULL) {
+		j = xmalloc(sizeof(*j));
+		j->r = r;
+		j->b = b;
+		j->rp = *rp;
+		j->req = *req;
+		atomic_fetch_add(&r->inflight, 1);
+		rc = worker_submit(b->w, req->command, job_done, j);
+		if (rc == 0) {
+			/* j belongs to the worker now. */
+			log_info("%s: command \"%s\" on %s: queued", b->name,
+			    logcmd, logtopic);
+			return;
+		}
+		atomic_fetch_sub(&r->inflight, 1);
+		free(j);
+		error = rc == -1 ? "device busy" : "mppd is shutting down";
+	}
+	log_info("%s: command \"%s\" on %s: refused: %s", b->name, logcmd,
+	    logtopic, error);
+	respond(rp, b, req, NULL, error);
+}
+
+/* MQTT 5 Response Topic and Correlation Data into rp; -1 with err when
+ * they are unusable. */
+static int
+read_v5(const mosquitto_property *props, struct reply *rp, char *err,
+    size_t errlen)
+{
+	char *topic = NULL;
+	void *corr = NULL;
+	uint16_t corrlen = 0;
+	int rc = 0;
+
+	if (props == NULL)
+		return 0;
+	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &topic,
+	    false);
+	if (topic == NULL)
+		return 0;
+	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA,
+	    &corr, &corrlen, false);
+	if (strlen(topic) > TOPIC_MAX) {
+		snprintf(err, errlen,
+		    "MQTT 5 response topic too long (%zu bytes, at most %d)",
+		    strlen(topic), TOPIC_MAX);
+		rc = -1;
+	} else if (corrlen > CORR_MAX) {
+		snprintf(err, errlen,
+		    "MQTT 5 correlation data too long (%u bytes, at most %d)",
+		    (unsigned)corrlen, CORR_MAX);
+		rc = -1;
+	} else if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errlen,
+		    "MQTT 5 response topic is not a valid topic name");
+		rc = -1;
+	} else {
+		memcpy(rp->v5_topic, topic, strlen(topic) + 1);
+		if (corr != NULL)
+			memcpy(rp->corr, corr, corrlen);
+		rp->corrlen = corr != NULL ? corrlen : 0;
+		rp->has_v5 = 1;
+	}
+	free(topic);
+	free(corr);
+	return rc;
+}
+
+void
+router_on_message(struct router *r, struct mqtt_conn *c,
+    const struct mosquitto_message *m, const mosquitto_property *props)
+{
+	struct conn_binds *cb;
+	struct binding *b;
+	struct reply rp;
+	struct cmd_request req;
+	char perr[256], verr[256], logcmd[LOGTXT_MAX], logtopic[LOGTXT_MAX];
+	const char *error = NULL;
+	size_t tlen, plen;
+
+	if (r == NULL || m == NULL || m->topic == NULL)
+		return;
+	for (cb = r->conns; cb != NULL && cb->c != c; cb = cb->next)
+		;
+	if (cb == NULL || is_response_topic(m->topic))
+		return;
+	for (b = cb->head; b != NULL && !topic_matches(b, m->topic); b = b->next)
+		;
+	if (b == NULL)
+		return;		/* another subscriber's topic (e.g. HA status) */
+
+	plen = m->payloadlen > 0 && m->payload != NULL ? (size_t)m->payloadlen : 0;
+	tlen = strlen(m->topic);
+	cmd_escape(m->topic, tlen, logtopic, sizeof(logtopic));
+	if (tlen > TOPIC_MAX) {
+		log_warn("ignoring a command on a %zu-byte topic \"%s\" "
+		    "(at most %d)", tlen, logtopic, TOPIC_MAX);
+		return;
+	}
+	if (plen == 0 && clear_consume(cb, m->topic))
+		return;		/* the echo of our own clear */
+
+	/*
+	 * Clear the command so it never runs again when the subscription is
+	 * restored at the next connect.  This is done for every command, not
+	 * only when m->retain is set: MQTT 3.1.1 brokers deliver a retained
+	 * message to a subscriber that is already connected with RETAIN 0, so
+	 * the flag alone would miss the common case (a retained command sent
+	 * while mppd runs), which would then run again at every reconnect.
+	 */
+	if (plen > 0) {
+		clear_expect(cb, m->topic);
+		if (conn_publish(c, m->topic, "", 0, 1, 1) < 0)
+			log_warn("could not clear the command on %s", logtopic);
+	}
+
+	memset(&rp, 0, sizeof(rp));
+	rp.c = c;
+	memcpy(rp.topic, m->topic, tlen);
+	memcpy(rp.topic + tlen, RESP_SUFFIX, sizeof(RESP_SUFFIX));
+
+	if (cmd_parse_payload(m->payload, plen, &req, perr, sizeof(perr)) < 0) {
+		error = perr;
+		cmd_escape(m->payload, plen, logcmd, sizeof(logcmd));
+	} else
+		cmd_escape(req.command, strlen(req.command), logcmd,
+		    sizeof(logcmd));
+	if (read_v5(props, &rp, verr, sizeof(verr)) < 0 && error == NULL)
+		error = verr;
+
+	pthread_rwlock_rdlock(&r->lock);
+	for (; b != NULL; b = b->next)
+		if (topic_matches(b, m->topic))
+			dispatch(r, b, &rp, &req, error, logcmd, logtopic);
+	pthread_rwlock_unlock(&r->lock);
+}
+
+static struct conn_binds *
+conn_binds_get(struct router *r, struct mqtt_conn *c)
+{
+	struct conn_binds *cb, **tail = &r->conns;
+
+	for (cb = r->conns; cb != NULL; cb = cb->next) {
+		if (cb->c == c)
+			return cb;
+		tail = &cb->next;
+	}
+	cb = xcalloc(1, sizeof(*cb));
+	cb->c = c;
+	*tail = cb;
+	return cb;
+}
+
+int
+router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
+    struct device *dev, struct worker *w, const char *hostname)
+{
+	struct sbuf err = SBUF_INIT, nj = SBUF_INIT;
+	struct allowlist *allow;
+	struct conn_binds *cb;
+	struct binding *b, *same = NULL;
+	const char *tmpl;
+	char *filter;
+
+	if (dc->nallow == 0) {
+		log_debug("%s: no mqtt_allowed_cmds: MQTT commands disabled",
+		    dc->name);
+		return 0;
+	}
+	if ((allow = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match,
+	    &err)) == NULL) {
+		while (err.len > 0 && err.buf[err.len - 1] == '\n')
+			err.buf[--err.len] = '\0';
+		log_error("%s: mqtt_allowed_cmds: %s", dc->name, sbuf_str(&err));
+		sbuf_free(&err);
+		return -1;
+	}
+	sbuf_free(&err);
+	tmpl = dc->mqtt.cmd_topic != NULL && dc->mqtt.cmd_topic[0] != '\0' ?
+	    dc->mqtt.cmd_topic : "{hostname}/{device}/cmd";
+	filter = ident_expand(tmpl, hostname, dc->name);
+	if (strlen(filter) > TOPIC_MAX ||
+	    mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS) {
+		log_error("%s: mqtt_cmd_topic \"%s\" is not a valid topic filter",
+		    dc->name, filter);
+		free(filter);
+		allow_free(allow);
+		return -1;
+	}
+	if (is_response_topic(filter))
+		log_warn("%s: mqtt_cmd_topic \"%s\" ends in \"%s\": topics "
+		    "ending so are responses and never run as commands",
+		    dc->name, filter, RESP_SUFFIX);
+
+	cb = conn_binds_get(r, c);
+	for (b = cb->head; b != NULL; b = b->next)
+		if (strcmp(b->filter, filter) == 0 &&
+		    (same == NULL || b->qos > same->qos))
+			same = b;
+	/* One subscription per distinct filter; a repeat only raises QoS. */
+	if ((same == NULL || same->qos < dc->mqtt.cmd_qos) &&
+	    conn_subscribe(c, filter, dc->mqtt.cmd_qos) < 0) {
+		log_error("%s: cannot subscribe to \"%s\"", dc->name, filter);
+		free(filter);
+		allow_free(allow);
+		return -1;
+	}
+
+	b = xcalloc(1, sizeof(*b));
+	b->name = xstrdup(dc->name);
+	if (utf8_valid(dc->name, strlen(dc->name)))
+		py_json_str(&nj, dc->name);
+	else {
+		struct sbuf u = SBUF_INIT;
+		latin1_to_utf8(&u, dc->name, strlen(dc->name));
+		py_json_str(&nj, sbuf_str(&u));
+		sbuf_free(&u);
+	}
+	b->name_json = sbuf_steal(&nj);
+	b->filter = filter;
+	b->qos = dc->mqtt.cmd_qos;
+	b->dev = dev;
+	b->w = w;
+	b->allow = allow;
+	b->proto = dev != NULL ? dev->proto :
+	    (dc->protocol != NULL ? proto_find(dc->protocol) : NULL);
+	b->allow_undefined = dc->mqtt.allow_undefined;
+	if (cb->tail != NULL)
+		cb->tail->next = b;
+	else
+		cb->head = b;
+	cb->tail = b;
+	log_info("%s: commands on %s (QoS %d, %s match, %d pattern(s)%s)",
+	    dc->name, filter, dc->mqtt.cmd_qos,
+	    dc->mqtt.cmd_match == MATCH_PREFIX ? "prefix" : "full",
+	    dc->nallow, b->allow_undefined ? ", undefined commands allowed" : "");
+	return 0;
+}
+
+struct router *
+router_new(void)
+{
+	struct router *r = xcalloc(1, sizeof(*r));
+	pthread_rwlockattr_t attr;
+
+	/* A writer (router_close) must not starve behind busy readers. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&r->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	atomic_init(&r->inflight, 0);
+	return r;
+}
+
+void
+router_set_after_hook(struct router *r, router_after_fn fn, void *arg)
+{
+	r->after = fn;
+	r->after_arg = arg;
+}
+
+int
+router_inflight(struct router *r)
+{
+	return r != NULL ? atomic_load(&r->inflight) : 0;
+}
+
+void
+router_close(struct router *r)
+{
+	if (r == NULL)
+		return;
+	pthread_rwlock_wrlock(&r->lock);
+	r->closed = 1;
+	pthread_rwlock_unlock(&r->lock);
+}
+
+void
+router_free(struct router *r)
+{
+	struct conn_binds *cb, *cnext;
+	struct binding *b, *bnext;
+
+	if (r == NULL)
+		return;
+	for (cb = r->conns; cb != NULL; cb = cnext) {
+		cnext = cb->next;
+		for (b = cb->head; b != NULL; b = bnext) {
+			bnext = b->next;
+			allow_free(b->allow);
+			free(b->filter);
+			free(b->name);
+			free(b->name_json);
+			free(b);
+		}
+		for (int i = 0; i < CLEARS_MAX; i++)
+			free(cb->clears[i].topic);
+		free(cb);
+	}
+	pthread_rwlock_destroy(&r->lock);
+	free(r);
+}
