@@ -54,13 +54,20 @@ run_job(struct worker *w, struct job *j)
 	free(j->cmd);
 }
 
-/* Runs every queued ad-hoc job; returns 1 when stopping. */
+/*
+ * Runs the ad-hoc jobs queued now (not those arriving meanwhile, so a
+ * stream of commands cannot starve polling); returns 1 when stopping.
+ */
 static int
 drain_jobs(struct worker *w)
 {
 	struct job j;
+	int budget;
 
-	for (;;) {
+	pthread_mutex_lock(&w->lock);
+	budget = w->count;
+	pthread_mutex_unlock(&w->lock);
+	while (budget-- > 0) {
 		pthread_mutex_lock(&w->lock);
 		if (w->stopping) {
 			pthread_mutex_unlock(&w->lock);
@@ -73,6 +80,10 @@ drain_jobs(struct worker *w)
 		pthread_mutex_unlock(&w->lock);
 		run_job(w, &j);
 	}
+	pthread_mutex_lock(&w->lock);
+	budget = w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	return budget;
 }
 
 /* Waits until deadline, running ad-hoc jobs as they come; 1 when stopping. */

@@ -171,18 +171,13 @@ parse_envelope(const char *s, size_t n, struct cmd_request *req, char *err,
 	pthread_mutex_unlock(&json_lock);
 	if (root == NULL) {
 		size_t off = end != NULL && end >= text ? (size_t)(end - text) : 0;
+		/* cJSON's position is approximate (often one past the culprit). */
 		if (off >= n)
 			snprintf(err, errlen,
 			    "invalid JSON: unexpected end of input");
-		else if ((unsigned char)text[off] >= 0x20 &&
-		    (unsigned char)text[off] < 0x7f)
-			snprintf(err, errlen,
-			    "invalid JSON: unexpected '%c' at offset %zu",
-			    text[off], off);
 		else
 			snprintf(err, errlen,
-			    "invalid JSON: unexpected byte 0x%02x at offset %zu",
-			    (unsigned char)text[off], off);
+			    "invalid JSON: syntax error near offset %zu", off);
 		return -1;
 	}
 	if (!cJSON_IsObject(root)) {

@@ -1,0 +1,69 @@
+/*
+ * fuzz_decode.c - reply decoding for every protocol and every command.
+ * Input: one byte choosing the protocol, one choosing the command, then
+ * the reply bytes.  Every output processor formats the result.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "proto.h"
+#include "result.h"
+#include "sbuf.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static void
+sink(void *arg, const char *topic, const char *payload, size_t len, int qos,
+    int retain)
+{
+	(void)arg; (void)topic; (void)payload; (void)len; (void)qos; (void)retain;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc; (void)argv;
+	return proto_init();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const outs[] = { "mqtt", "json_mqtt", "hass_mqtt",
+		"hassd_mqtt", "tag_mqtt", "influx_mqtt", "influx2_mqtt",
+		"domoticz_mqtt" };
+	const struct pi_proto *p;
+	const struct pi_cmd *c;
+	struct result r;
+	struct out_opts o;
+	struct sbuf s = SBUF_INIT;
+	char cmd[64];
+
+	if (size < 2)
+		return 0;
+	p = pi_protocols[data[0] % pi_nprotocols];
+	c = p->cmds[data[1] % p->ncmds];
+	/* A command text that resolves to c: its key, or key + a sample
+	 * argument taken from the input for patterned commands. */
+	if (c->regex == NULL)
+		snprintf(cmd, sizeof(cmd), "%s", c->key);
+	else
+		snprintf(cmd, sizeof(cmd), "%s%s", c->key,
+		    strchr(c->regex, 'd') ? "20210726" : "02");
+	result_init(&r);
+	proto_decode(p, cmd, data + 2, size - 2, &r);
+	memset(&o, 0, sizeof(o));
+	output_text("screen", &r, &o, &s);
+	output_text("json", &r, &o, &s);
+	output_text("raw", &r, &o, &s);
+	output_text("simple", &r, &o, &s);
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		output_mqtt(outs[i], &r, &o, sink, NULL);
+	result_json(&s, &r);
+	result_free(&r);
+	sbuf_free(&s);
+	return 0;
+}
