@@ -4,6 +4,7 @@
  * the reply bytes.  Every output processor formats the result.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

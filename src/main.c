@@ -180,6 +180,8 @@ parse_args(int argc, char **argv, struct cli *o)
 			continue;
 		}
 #undef IS
+		if (val == NULL)
+			continue;	/* a flag */
 		if (eq != NULL)
 			*val = eq + 1;
 		else if (i + 1 < argc)

@@ -27,16 +27,16 @@
 
 #define HID_REPORT		8	/* bytes per output report */
 #define HID_READ_MAX		256	/* the reference's read size */
-#define HID_DRAIN_MAX		64	/* reports; a babbling device must not stall us */
+#define HID_DRAIN_MAX		64	/* reports: a babbling device cannot stall us */
 #define REOPEN_DELAY_MAX_S	30
 
 struct hidraw_port {
-	struct port	 base;		/* first: port.c sees a struct port */
+	struct port	 base;		/* first member: seen as a struct port */
 	char		*path;
 	int		 fd;		/* -1 while closed */
-	unsigned	 failures;	/* consecutive exchanges that closed it */
-	int64_t		 retry_at;	/* no reopen before this (monotonic ms) */
-	char		 last_err[256];	/* repeated while waiting to reopen */
+	unsigned	 failures;	/* consecutive closing failures */
+	int64_t		 retry_at;	/* no reopen before (monotonic ms) */
+	char		 last_err[256];	/* repeated until the reopen */
 	int		(*open_fn)(const char *, void *);
 	void		*open_arg;
 };

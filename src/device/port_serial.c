@@ -27,17 +27,17 @@
 /* The reference's text for every serial failure (PROTOCOL.md section 5). */
 #define SERIAL_ERR		"Serial command execution failed"
 #define SERIAL_BAUD_DEFAULT	2400
-#define SERIAL_DRAIN_MAX	4096	/* a babbling line must not stall us */
+#define SERIAL_DRAIN_MAX	4096	/* a babbling line cannot stall us */
 #define REOPEN_DELAY_MAX_S	30
 
 struct serial_port {
-	struct port	 base;		/* first: port.c sees a struct port */
+	struct port	 base;		/* first member: seen as a struct port */
 	char		*path;
 	int		 baud;
 	speed_t		 speed;
 	int		 fd;		/* -1 while closed */
-	unsigned	 failures;	/* consecutive exchanges that closed it */
-	int64_t		 retry_at;	/* no reopen before this (monotonic ms) */
+	unsigned	 failures;	/* consecutive closing failures */
+	int64_t		 retry_at;	/* no reopen before (monotonic ms) */
 };
 
 static const struct {

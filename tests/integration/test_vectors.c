@@ -33,7 +33,7 @@ deviate(const char *exp)
 		if (v == NULL) {
 			break;
 		}
-		v += 3;		/* at b' */
+		v += 4;		/* at the b of b'...' */
 		end = strstr(v, "'\"");
 		if (end == NULL)
 			break;
