@@ -206,9 +206,16 @@ struct morigin {
 	unsigned char	 own[MK_COUNT];		/* set in this very section */
 };
 
+/* One error, kept until config_load() sorts them by line. */
+struct cmsg {
+	int		 line;		/* -1: the [SETUP] message, first */
+	int		 seq;
+	char		*text;
+};
+
 struct ctx {
 	const char	*path;
-	struct sbuf	*err;
+	struct cmsg	*errs;
 	int		 nerr;
 	mode_t		 mode;		/* file permissions */
 	int		 has_pass;	/* some section sets mqtt_pass */
@@ -241,14 +248,15 @@ static void	cwarn(struct ctx *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 /*
- * Appends "<file>:<line>: <message>\n" to the error buffer (line 0: no
- * line).  An identical message is kept once (an inherited [SETUP] value is
- * checked for every device); after CFG_MAX_ERRORS the rest are counted.
+ * Records the error "<file>:<line>: <message>" (line 0: no line).  An
+ * identical message is kept once (an inherited [SETUP] value is checked
+ * for every device).  flush_errors() hands them to the caller sorted.
  */
 static void
 cerr(struct ctx *x, int line, const char *fmt, ...)
 {
 	struct sbuf m = SBUF_INIT;
+	struct cmsg *e;
 	va_list ap;
 
 	if (line > 0)
@@ -258,16 +266,61 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	sbuf_vprintf(&m, fmt, ap);
 	va_end(ap);
-	sbuf_addc(&m, '\n');
-	if (strstr(sbuf_str(x->err), m.buf) == NULL) {
-		if (x->nerr < CFG_MAX_ERRORS)
-			sbuf_adds(x->err, m.buf);
-		else if (x->nerr == CFG_MAX_ERRORS)
-			sbuf_printf(x->err, "%s: too many errors; the rest "
-			    "are not shown\n", x->path);
-		x->nerr++;
+	for (int i = 0; i < x->nerr; i++)
+		if (strcmp(x->errs[i].text, sbuf_str(&m)) == 0) {
+			sbuf_free(&m);
+			return;
+		}
+	x->errs = xrealloc(x->errs, (size_t)(x->nerr + 1) * sizeof(*x->errs));
+	e = &x->errs[x->nerr];
+	e->line = line;
+	e->seq = x->nerr++;
+	sbuf_reserve(&m, 0);
+	e->text = sbuf_steal(&m);
+}
+
+/* The reference's message for a missing file or [SETUP]: no file:line. */
+static void
+cerr_setup(struct ctx *x, const char *why)
+{
+	struct sbuf m = SBUF_INIT;
+
+	sbuf_printf(&m, "Config File '%s' is missing the required 'SETUP' "
+	    "section or does not exist", x->path);
+	if (why != NULL)
+		sbuf_printf(&m, " (%s: %s)", x->path, why);
+	x->errs = xrealloc(x->errs, (size_t)(x->nerr + 1) * sizeof(*x->errs));
+	x->errs[x->nerr].line = -1;
+	x->errs[x->nerr].seq = x->nerr;
+	x->errs[x->nerr].text = sbuf_steal(&m);
+	x->nerr++;
+}
+
+static int
+cmsg_cmp(const void *a, const void *b)
+{
+	const struct cmsg *p = a, *q = b;
+
+	if (p->line != q->line)
+		return p->line < q->line ? -1 : 1;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+/* Appends the errors to err in line order, at most CFG_MAX_ERRORS. */
+static void
+flush_errors(struct ctx *x, struct sbuf *err)
+{
+	qsort(x->errs, (size_t)x->nerr, sizeof(*x->errs), cmsg_cmp);
+	for (int i = 0; i < x->nerr; i++) {
+		if (i < CFG_MAX_ERRORS)
+			sbuf_printf(err, "%s\n", x->errs[i].text);
+		free(x->errs[i].text);
 	}
-	sbuf_free(&m);
+	if (x->nerr > CFG_MAX_ERRORS)
+		sbuf_printf(err, "%s: %d more errors not shown\n", x->path,
+		    x->nerr - CFG_MAX_ERRORS);
+	free(x->errs);
+	x->errs = NULL;
 }
 
 /* Logs "<file>:<line>: <message>" as a warning. */
@@ -411,19 +464,13 @@ read_file(struct ctx *x)
 	FILE *f;
 
 	if ((f = fopen(x->path, "rb")) == NULL) {
-		sbuf_printf(x->err, "Config File '%s' is missing the required "
-		    "'SETUP' section or does not exist (%s: %s)\n", x->path,
-		    x->path, strerror(errno));
-		x->nerr++;
+		cerr_setup(x, strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(f), &st) == 0) {
 		x->mode = st.st_mode;
 		if (S_ISDIR(st.st_mode)) {
-			sbuf_printf(x->err, "Config File '%s' is missing the "
-			    "required 'SETUP' section or does not exist (%s: "
-			    "%s)\n", x->path, x->path, strerror(EISDIR));
-			x->nerr++;
+			cerr_setup(x, strerror(EISDIR));
 			fclose(f);
 			return -1;
 		}
@@ -1944,12 +1991,12 @@ config_load(const char *path, const struct cli_mqtt *cli, struct config *c,
 {
 	struct sbuf local = SBUF_INIT;
 	struct ctx x;
+	int rc;
 
 	config_defaults(c, cli);
 	c->path = xstrdup(path);
 	memset(&x, 0, sizeof(x));
 	x.path = path;
-	x.err = err != NULL ? err : &local;
 	x.setup = x.dflt = -1;
 	x.proto_ok = proto_init() == 0;
 	if (read_file(&x) < 0)
@@ -1957,9 +2004,7 @@ config_load(const char *path, const struct cli_mqtt *cli, struct config *c,
 	lex(&x);
 	ini_run(&x);
 	if (x.setup < 0) {
-		sbuf_printf(x.err, "Config File '%s' is missing the required "
-		    "'SETUP' section or does not exist\n", path);
-		x.nerr++;
+		cerr_setup(&x, NULL);
 		for (int i = 0; i < x.nsects; i++)
 			if (strcasecmp(x.sects[i].name, "SETUP") == 0)
 				cerr(&x, x.sects[i].line, "[%s]: section names "
@@ -1984,11 +2029,15 @@ config_load(const char *path, const struct cli_mqtt *cli, struct config *c,
 	check_shared(&x, c);
 	check_mode(&x);
 done:
+	rc = x.nerr > 0 ? -1 : 0;
+	flush_errors(&x, err != NULL ? err : &local);
 	ctx_free(&x);
-	if (err == NULL && local.len > 0)
+	if (local.len > 0) {
+		local.buf[--local.len] = '\0';
 		log_error("%s", sbuf_str(&local));
+	}
 	sbuf_free(&local);
-	return x.nerr > 0 ? -1 : 0;
+	return rc;
 }
 
 /*

@@ -24,14 +24,15 @@
 
 #include "log.h"
 #include "port.h"
+#include "port_util.h"
 
 #define HID_REPORT		8	/* bytes per output report */
 #define HID_READ_MAX		256	/* the reference's read size */
-#define HID_DRAIN_MAX		64	/* reports: a babbling device cannot stall us */
+#define HID_DRAIN_MAX		64	/* reports; bounds the drain */
 #define REOPEN_DELAY_MAX_S	30
 
 struct hidraw_port {
-	struct port	 base;		/* first member: seen as a struct port */
+	struct port	 base;		/* first: used as a struct port */
 	char		*path;
 	int		 fd;		/* -1 while closed */
 	unsigned	 failures;	/* consecutive closing failures */
@@ -40,51 +41,6 @@ struct hidraw_port {
 	int		(*open_fn)(const char *, void *);
 	void		*open_arg;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Delay before the reopen that follows the n-th consecutive failure: none
- * after the first, then 1, 2, 4 ... s, capped at REOPEN_DELAY_MAX_S.
- */
-static int64_t
-reopen_delay_ms(unsigned failures)
-{
-	if (failures <= 1)
-		return 0;
-	if (failures - 2 >= 5)
-		return REOPEN_DELAY_MAX_S * 1000;
-	return (int64_t)(1 << (failures - 2)) * 1000;
-}
-
-/*
- * Waits until fd reports one of events or the deadline passes.  Returns the
- * revents (non-zero), 0 at the deadline, or -1 if poll(2) itself failed.
- */
-static int
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd	pfd = { .fd = fd, .events = events };
-	int64_t		left;
-	int		r;
-
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
-			return 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r > 0)
-			return pfd.revents;
-		if (r == -1 && errno != EINTR)
-			return -1;
-	}
-}
 
 static void
 hidraw_close_fd(struct hidraw_port *hp)
@@ -106,7 +62,7 @@ hidraw_fail(struct hidraw_port *hp, struct port_reply *out, const char *op,
 	log_warn("hidraw port %s: %s failed: %s", hp->path, op, why);
 	hidraw_close_fd(hp);
 	hp->failures++;
-	hp->retry_at = now_ms() + reopen_delay_ms(hp->failures);
+	hp->retry_at = port_now_ms() + port_reopen_delay_ms(hp->failures, REOPEN_DELAY_MAX_S);
 	snprintf(hp->last_err, sizeof(hp->last_err), "%s", msg);
 	out->len = 0;
 	snprintf(out->err, sizeof(out->err), "%s", msg);
@@ -137,7 +93,7 @@ hidraw_open(struct hidraw_port *hp, struct port_reply *out)
 {
 	char		 buf[128], msg[sizeof(hp->last_err)];
 	const char	*why;
-	int64_t		 now = now_ms();
+	int64_t		 now = port_now_ms();
 	int		 err, fl;
 
 	if (now < hp->retry_at) {
@@ -249,7 +205,7 @@ hidraw_write_report(struct hidraw_port *hp, const uint8_t *rep, size_t len,
 			continue;
 		if (errno != EAGAIN)
 			return hidraw_fail_errno(hp, out, "write", errno);
-		ev = wait_fd(hp->fd, POLLOUT, deadline);
+		ev = port_wait_fd(hp->fd, POLLOUT, deadline);
 		if (ev == 0) {
 			log_debug("hidraw port %s: device took no report "
 			    "before the deadline", hp->path);
@@ -331,7 +287,7 @@ hidraw_receive(struct hidraw_port *hp, int64_t deadline,
 			continue;
 		if (errno != EAGAIN)
 			return hidraw_fail_errno(hp, out, "read", errno);
-		ev = wait_fd(hp->fd, POLLIN, deadline);
+		ev = port_wait_fd(hp->fd, POLLIN, deadline);
 		if (ev == 0)
 			return 0;
 		if (ev == -1)
@@ -357,7 +313,7 @@ hidraw_transact(struct port *p, const char *cmd, const uint8_t *req,
 
 	if (timeout_ms < 0)
 		timeout_ms = 0;
-	deadline = now_ms() + timeout_ms;
+	deadline = port_now_ms() + timeout_ms;
 	if (hp->fd == -1 && hidraw_open(hp, out) == -1)
 		return -1;
 	if (hidraw_drain(hp, out) == -1 ||

@@ -5,7 +5,7 @@
  * Each exchange drains stale input, writes the request and reads until the
  * first CR or the deadline, all with poll(2) and no fixed sleeps.  An I/O
  * error closes the tty; a later exchange reopens it, after a delay that
- * grows while the failures go on (see reopen_delay_ms()).
+ * grows while the failures go on (see port_reopen_delay_ms(, REOPEN_DELAY_MAX_S)).
  *
  * Every function here runs on the device worker thread that owns the port.
  */
@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "port.h"
+#include "port_util.h"
 
 /* The reference's text for every serial failure (PROTOCOL.md section 5). */
 #define SERIAL_ERR		"Serial command execution failed"
@@ -31,7 +32,7 @@
 #define REOPEN_DELAY_MAX_S	30
 
 struct serial_port {
-	struct port	 base;		/* first member: seen as a struct port */
+	struct port	 base;		/* first: used as a struct port */
 	char		*path;
 	int		 baud;
 	speed_t		 speed;
@@ -49,52 +50,6 @@ static const struct {
 	{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
 	{ 921600, B921600 }
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Delay before the reopen that follows the n-th consecutive failure: none
- * after the first (a single glitch costs nothing), then 1, 2, 4 ... s,
- * capped at REOPEN_DELAY_MAX_S.
- */
-static int64_t
-reopen_delay_ms(unsigned failures)
-{
-	if (failures <= 1)
-		return 0;
-	if (failures - 2 >= 5)
-		return REOPEN_DELAY_MAX_S * 1000;
-	return (int64_t)(1 << (failures - 2)) * 1000;
-}
-
-/*
- * Waits until fd reports one of events or the deadline passes.  Returns the
- * revents (non-zero), 0 at the deadline, or -1 if poll(2) itself failed.
- */
-static int
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd	pfd = { .fd = fd, .events = events };
-	int64_t		left;
-	int		r;
-
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
-			return 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r > 0)
-			return pfd.revents;
-		if (r == -1 && errno != EINTR)
-			return -1;
-	}
-}
 
 static void
 serial_close_fd(struct serial_port *sp)
@@ -116,7 +71,7 @@ serial_fail(struct serial_port *sp, struct port_reply *out, const char *op,
 	log_warn("serial port %s: %s failed: %s", sp->path, op, why);
 	serial_close_fd(sp);
 	sp->failures++;
-	sp->retry_at = now_ms() + reopen_delay_ms(sp->failures);
+	sp->retry_at = port_now_ms() + port_reopen_delay_ms(sp->failures, REOPEN_DELAY_MAX_S);
 	out->len = 0;
 	snprintf(out->err, sizeof(out->err), "%s", SERIAL_ERR);
 	return -1;
@@ -141,7 +96,7 @@ static int
 serial_open(struct serial_port *sp, struct port_reply *out)
 {
 	struct termios	tio;
-	int64_t		now = now_ms();
+	int64_t		now = port_now_ms();
 
 	if (now < sp->retry_at) {
 		log_debug("serial port %s: down after %u failures, next reopen "
@@ -232,7 +187,7 @@ serial_write(struct serial_port *sp, const uint8_t *req, size_t reqlen,
 			continue;
 		if (n == -1 && errno != EAGAIN)
 			return serial_fail_errno(sp, out, "write", errno);
-		ev = wait_fd(sp->fd, POLLOUT, deadline);
+		ev = port_wait_fd(sp->fd, POLLOUT, deadline);
 		if (ev == 0)
 			return serial_fail(sp, out, "write",
 			    "request not sent before the deadline");
@@ -274,7 +229,7 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 			continue;
 		if (errno != EAGAIN)
 			return serial_fail_errno(sp, out, "read", errno);
-		ev = wait_fd(sp->fd, POLLIN, deadline);
+		ev = port_wait_fd(sp->fd, POLLIN, deadline);
 		if (ev == 0) {
 			log_debug("serial port %s: no CR before the deadline, "
 			    "%zu bytes received", sp->path, out->len);
@@ -302,7 +257,7 @@ serial_transact(struct port *p, const char *cmd, const uint8_t *req,
 	struct serial_port	*sp = (struct serial_port *)p;
 	int64_t			 deadline;
 
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = port_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	if (sp->fd == -1 && serial_open(sp, out) == -1)
 		return -1;
 	if (serial_drain(sp, out) == -1 ||

@@ -972,16 +972,11 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 		    c->rmin, c->rmax);
 		*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax,
 		    &c->seed);
-		log_info("mqtt %s: disconnected (client id %s) after %.0f s: "
-		    "%s", c->name, c->client_id, up_s, why);
-		if (up_s < BACKOFF_STABLE_S && a->disc_rc == MOSQ_ERR_CONN_LOST)
-			log_warn("mqtt %s: the broker closed the connection "
-			    "%.1f s after accepting it: another client may be "
-			    "using client id %s; reconnecting in %.1f s",
-			    c->name, up_s, c->client_id, *wait);
-		else
-			log_warn("mqtt %s: reconnecting in %.1f s", c->name,
-			    *wait);
+		log_warn("mqtt %s: connection lost after %.0f s (client id %s): "
+		    "%s%s; reconnecting in %.1f s", c->name, up_s, c->client_id,
+		    why, up_s < BACKOFF_STABLE_S &&
+		    a->disc_rc == MOSQ_ERR_CONN_LOST ? " right after connecting "
+		    "(is another client using the same client id?)" : "", *wait);
 		return next;
 	}
 	if (a->refused != 0) {

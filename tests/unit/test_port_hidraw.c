@@ -52,7 +52,9 @@ static const uint8_t QPI[] = { 'Q', 'P', 'I', 0xBE, 0xAC, '\r' };
 static const uint8_t QMCHGCR[] = {
 	0x51, 0x4D, 0x43, 0x48, 0x47, 0x43, 0x52, 0xD8, 0x55, 0x0D
 };
-static const uint8_t PI30_REPLY[] = { '(', 'P', 'I', '3', '0', 0x9A, 0x0B, '\r' };
+static const uint8_t PI30_REPLY[] = {
+	'(', 'P', 'I', '3', '0', 0x9A, 0x0B, '\r'
+};
 
 static int
 test_open(const char *path, void *arg)
@@ -247,7 +249,9 @@ test_hidraw_reply_over_reports_is_reassembled_and_trimmed(void **state)
 static void
 test_hidraw_port_stays_open_and_drains_stale_reports(void **state)
 {
-	static const uint8_t stale[8] = { '(', 'N', 'A', 'K', 0x73, 0x73, '\r', 0 };
+	static const uint8_t stale[8] = {
+		'(', 'N', 'A', 'K', 0x73, 0x73, '\r', 0
+	};
 	struct opener		 o;
 	struct device		 d = { 0 };
 	struct port_reply	 r;

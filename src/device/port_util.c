@@ -1,0 +1,46 @@
+/*
+ * port_util.c - time and poll helpers shared by the serial and hidraw ports.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <time.h>
+
+#include "port_util.h"
+
+int64_t
+port_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+port_reopen_delay_ms(unsigned failures, int max_s)
+{
+	if (failures <= 1)
+		return 0;
+	if (failures - 2 >= 5)
+		return (int64_t)max_s * 1000;
+	return (int64_t)(1 << (failures - 2)) * 1000;
+}
+
+int
+port_wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd	pfd = { .fd = fd, .events = events };
+	int64_t		left;
+	int		r;
+
+	for (;;) {
+		if ((left = deadline - port_now_ms()) <= 0)
+			return 0;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0)
+			return pfd.revents;
+		if (r == -1 && errno != EINTR)
+			return -1;
+	}
+}

@@ -1,0 +1,1416 @@
+/*
+ * test_config.c - config_load() on real files: values, defaults,
+ * inheritance, and for every class of error a message that names the file,
+ * the line and the key.  Warnings are read from stderr (log.h writes there).
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "ident.h"
+#include "sbuf.h"
+
+struct t {
+	char		 dir[64];
+	char		 path[128];
+	char		 errpath[128];
+	struct config	 c;
+	struct sbuf	 err;
+	char		*warn;		/* everything logged during the load */
+	int		 rc;
+};
+
+static void
+t_write(struct t *t, const char *text, size_t len, mode_t mode)
+{
+	int fd;
+
+	if (t->dir[0] == '\0') {
+		strcpy(t->dir, "/tmp/mppd-cfg-XXXXXX");
+		assert_non_null(mkdtemp(t->dir));
+		snprintf(t->path, sizeof(t->path), "%s/mppd.conf", t->dir);
+		snprintf(t->errpath, sizeof(t->errpath), "%s/stderr", t->dir);
+	}
+	fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static char *
+slurp(const char *path)
+{
+	struct sbuf s = SBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sbuf_add(&s, buf, n);
+	fclose(f);
+	sbuf_reserve(&s, 0);
+	return sbuf_steal(&s);
+}
+
+/* Loads t->path with stderr captured into t->warn. */
+static int
+t_load_path(struct t *t, const char *path, const struct cli_mqtt *cli)
+{
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(t->errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	sbuf_init(&t->err);
+	t->rc = config_load(path, cli, &t->c, &t->err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	free(t->warn);
+	t->warn = slurp(t->errpath);
+	return t->rc;
+}
+
+static int
+t_load_cli(struct t *t, const char *text, const struct cli_mqtt *cli)
+{
+	t_write(t, text, strlen(text), 0600);
+	return t_load_path(t, t->path, cli);
+}
+
+static int
+t_load(struct t *t, const char *text)
+{
+	return t_load_cli(t, text, NULL);
+}
+
+static void
+t_done(struct t *t)
+{
+	config_free(&t->c);
+	sbuf_free(&t->err);
+	free(t->warn);
+	t->warn = NULL;
+	if (t->dir[0] != '\0') {
+		unlink(t->path);
+		unlink(t->errpath);
+		rmdir(t->dir);
+	}
+}
+
+#define assert_has(hay, needle) do {					\
+	if (strstr((hay), (needle)) == NULL)				\
+		fail_msg("expected to find\n  %s\nin\n%s", (needle), (hay)); \
+} while (0)
+
+#define assert_lacks(hay, needle) do {					\
+	if (strstr((hay), (needle)) != NULL)				\
+		fail_msg("did not expect\n  %s\nin\n%s", (needle), (hay)); \
+} while (0)
+
+/* Asserts an error "<path>:<line>: <text>..." was reported. */
+static void
+assert_err_at(struct t *t, int line, const char *text)
+{
+	char want[1024];
+
+	assert_int_equal(t->rc, -1);
+	snprintf(want, sizeof(want), "%s:%d: %s", t->path, line, text);
+	assert_has(sbuf_str(&t->err), want);
+}
+
+/* Asserts a warning "<path>:<line>: <text>..." was logged. */
+static void
+assert_warn_at(struct t *t, int line, const char *text)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", t->path, line, text);
+	assert_has(t->warn, want);
+}
+
+static struct device_cfg *
+dev(struct t *t, const char *name)
+{
+	for (int i = 0; i < t->c.ndevs; i++)
+		if (strcmp(t->c.devs[i].name, name) == 0)
+			return &t->c.devs[i];
+	fail_msg("no device [%s]", name);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values and defaults */
+
+static void
+test_config_defaults(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPIGS\n"), 0);
+	assert_string_equal(sbuf_str(&t.err), "");
+	assert_string_equal(t.c.path, t.path);
+	assert_int_equal(t.c.pause, 60);
+	assert_null(t.c.log_file);
+	assert_null(t.c.results_topic);
+	assert_int_equal(t.c.keepcase, 0);
+	assert_string_equal(t.c.mqtt.broker, "localhost");
+	assert_int_equal(t.c.mqtt.port, 1883);
+	assert_null(t.c.mqtt.user);
+	assert_null(t.c.mqtt.pass);
+	assert_int_equal(t.c.mqtt.keepalive, 60);
+	assert_int_equal(t.c.mqtt.protocol, 4);
+	assert_null(t.c.mqtt.tls_ca);
+	assert_string_equal(t.c.mqtt.cmd_topic, "{hostname}/{device}/cmd");
+	assert_int_equal(t.c.mqtt.cmd_qos, 1);
+	assert_int_equal(t.c.mqtt.cmd_match, MATCH_FULL);
+	assert_int_equal(t.c.mqtt.allow_undefined, 0);
+	assert_null(t.c.mqtt.allowed_cmds);
+	assert_null(t.c.mqtt.client_id);
+	assert_null(t.c.mqtt.hostname);
+	assert_true(t.c.mqtt.reconnect_min == 1.0);
+	assert_true(t.c.mqtt.reconnect_max == 60.0);
+	assert_int_equal(t.c.mqtt.queue_max, 1000);
+	assert_int_equal(t.c.ndevs, 1);
+	d = &t.c.devs[0];
+	assert_string_equal(d->name, "inv");
+	assert_int_equal(d->line, 2);
+	assert_null(d->protocol);
+	assert_string_equal(d->type, "mppsolar");
+	assert_string_equal(d->port, "/dev/ttyUSB0");
+	assert_null(d->porttype);
+	assert_int_equal(d->baud, 2400);
+	assert_int_equal(d->timeout_ms, 2000);
+	assert_int_equal(d->ncommands, 1);
+	assert_string_equal(d->commands[0], "QPIGS");
+	assert_null(d->tag);
+	assert_int_equal(d->noutputs, 1);
+	assert_string_equal(d->outputs[0], "screen");
+	assert_null(d->filter);
+	assert_null(d->exclfilter);
+	assert_null(d->mqtt_topic);
+	assert_null(d->dev);
+	assert_int_equal(d->queue_len, 16);
+	assert_int_equal(d->hass_controls, 0);
+	assert_int_equal(d->nallow, 0);
+	assert_string_equal(d->mqtt.broker, "localhost");
+	assert_string_equal(t.warn, "");
+	t_done(&t);
+}
+
+static void
+test_config_device_keys(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\n"
+	    "pause = 10\n"
+	    "log_file = /var/log/mppd.log\n"
+	    "[inv1]\n"
+	    "protocol = pi30max\n"
+	    "type = mppsolar\n"
+	    "port = test0\n"
+	    "baud = 9600\n"
+	    "porttype = test\n"
+	    "command = QPIGS#QPIRI\n"
+	    "tag = garage\n"
+	    "outputs = screen, json ,hassd_mqtt2\n"
+	    "filter = ^pv\n"
+	    "exclfilter = voltage$\n"
+	    "udpport = 5555\n"
+	    "postgres_url = postgresql://x\n"
+	    "mongo_url = mongodb://x\n"
+	    "mongo_db = m\n"
+	    "push_url = http://x\n"
+	    "prom_output_dir = /tmp\n"
+	    "mqtt_topic = influx\n"
+	    "dev = d1\n"
+	    "timeout = 0.5\n"
+	    "queue_len = 1024\n"
+	    "hass_controls = yes\n"), 0);
+	assert_int_equal(t.c.pause, 10);
+	assert_string_equal(t.c.log_file, "/var/log/mppd.log");
+	d = dev(&t, "inv1");
+	assert_string_equal(d->protocol, "pi30max");
+	assert_string_equal(d->port, "test0");
+	assert_int_equal(d->baud, 9600);
+	assert_string_equal(d->porttype, "test");
+	assert_int_equal(d->ncommands, 2);
+	assert_string_equal(d->commands[1], "QPIRI");
+	assert_string_equal(d->tag, "garage");
+	assert_int_equal(d->noutputs, 3);
+	assert_string_equal(d->outputs[0], "screen");
+	assert_string_equal(d->outputs[1], "json");
+	assert_string_equal(d->outputs[2], "hassd_mqtt2");
+	assert_string_equal(d->filter, "^pv");
+	assert_string_equal(d->exclfilter, "voltage$");
+	assert_string_equal(d->mqtt_topic, "influx");
+	assert_string_equal(d->dev, "d1");
+	assert_int_equal(d->timeout_ms, 500);
+	assert_int_equal(d->queue_len, 1024);
+	assert_int_equal(d->hass_controls, 1);
+	assert_string_equal(t.warn, "");
+	t_done(&t);
+}
+
+static void
+test_config_command_split_and_trimmed(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\n[inv]\nprotocol = PI30\ncommand=QMOD # QPI#\n"), 0);
+	d = dev(&t, "inv");
+	assert_int_equal(d->ncommands, 3);
+	assert_string_equal(d->commands[0], "QMOD");
+	assert_string_equal(d->commands[1], "QPI");
+	assert_string_equal(d->commands[2], "");
+	t_done(&t);
+}
+
+static void
+test_config_empty_command_is_default_command(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand =\n"), 0);
+	assert_int_equal(dev(&t, "inv")->ncommands, 1);
+	assert_string_equal(dev(&t, "inv")->commands[0], "");
+	t_done(&t);
+}
+
+static void
+test_config_keys_case_insensitive(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\nMQTT_Broker = broker.lan\nPause=5\n"
+	    "[Inv]\nCOMMAND = QPI\nPort = test\n"), 0);
+	assert_string_equal(t.c.mqtt.broker, "broker.lan");
+	assert_int_equal(t.c.pause, 5);
+	/* Section names keep their case. */
+	assert_string_equal(dev(&t, "Inv")->port, "test");
+	assert_string_equal(t.warn, "");
+	t_done(&t);
+}
+
+static void
+test_config_comments_full_line_only(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "# a comment\n"
+	    "; another\n"
+	    "[SETUP]\n"
+	    "   # indented comment\n"
+	    "mqtt_broker = host ; not a comment\n"
+	    "[inv]\n"
+	    "command = QPIGS # QPIRI\n"
+	    "tag = a#b;c\n"), 0);
+	/* configparser has no inline comments. */
+	assert_string_equal(t.c.mqtt.broker, "host ; not a comment");
+	d = dev(&t, "inv");
+	assert_int_equal(d->ncommands, 2);
+	assert_string_equal(d->commands[1], "QPIRI");
+	assert_string_equal(d->tag, "a#b;c");
+	t_done(&t);
+}
+
+static void
+test_config_indented_keys_and_continuation_lines(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\n"
+	    "[inv]\n"
+	    "  command = QPIGS\n"
+	    "  port = test\n"
+	    "  outputs = screen,\n"
+	    "      json,\n"
+	    "\n"
+	    "      # comment inside the value\n"
+	    "      raw\n"
+	    "  tag = t\n"), 0);
+	d = dev(&t, "inv");
+	/* Same indentation = a new key (inih alone would continue). */
+	assert_string_equal(d->port, "test");
+	assert_string_equal(d->commands[0], "QPIGS");
+	/* Deeper indentation continues the value, as configparser. */
+	assert_int_equal(d->noutputs, 3);
+	assert_string_equal(d->outputs[1], "json");
+	assert_string_equal(d->outputs[2], "raw");
+	assert_string_equal(d->tag, "t");
+	t_done(&t);
+}
+
+static void
+test_config_colon_delimiter_and_crlf_and_bom(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "\xef\xbb\xbf[SETUP]\r\nmqtt_broker: b1\r\n[inv]\r\n"
+	    "command = QPI\r\n"), 0);
+	assert_string_equal(t.c.mqtt.broker, "b1");
+	assert_string_equal(dev(&t, "inv")->commands[0], "QPI");
+	t_done(&t);
+}
+
+static void
+test_config_long_value_is_kept_whole(void **state)
+{
+	struct t t = { 0 };
+	struct sbuf s = SBUF_INIT;
+
+	(void)state;
+	/* inih's default line limit is 200 bytes. */
+	sbuf_adds(&s, "[SETUP]\n[inv]\ncommand = QPI\ntag = ");
+	for (int i = 0; i < 60000; i++)
+		sbuf_addc(&s, 'a' + i % 26);
+	sbuf_adds(&s, "\nport = test\n");
+	assert_int_equal(t_load(&t, sbuf_str(&s)), 0);
+	assert_int_equal(strlen(dev(&t, "inv")->tag), 60000);
+	assert_string_equal(dev(&t, "inv")->port, "test");
+	sbuf_free(&s);
+	t_done(&t);
+}
+
+static void
+test_config_percent_interpolation(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[DEFAULT]\n"
+	    "site = barn\n"
+	    "[SETUP]\n"
+	    "mqtt_pass = 100%\n"
+	    "[inv]\n"
+	    "command = QPI\n"
+	    "tag = %(site)s-%%-50% done\n"
+	    "port = %(Tag)s\n"), 0);
+	/* A lone '%' stays (the reference would refuse to start). */
+	assert_string_equal(t.c.mqtt.pass, "100%");
+	d = dev(&t, "inv");
+	assert_string_equal(d->tag, "barn-%-50% done");
+	assert_string_equal(d->port, "barn-%-50% done");
+	t_done(&t);
+}
+
+static void
+test_config_percent_interpolation_unknown_name(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\ntag = %(nope)s\n");
+	assert_err_at(&t, 4, "tag: %(nope)s refers to a key that is not set "
+	    "in [inv] or [DEFAULT]");
+	t_done(&t);
+}
+
+static void
+test_config_default_section_applies_to_all(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[DEFAULT]\n"
+	    "outputs = json\n"
+	    "mqtt_port = 1884\n"
+	    "[SETUP]\n"
+	    "[a]\ncommand = QPI\n"
+	    "[b]\ncommand = QPI\noutputs = raw\n"), 0);
+	assert_int_equal(t.c.ndevs, 2);
+	assert_int_equal(t.c.mqtt.port, 1884);
+	assert_string_equal(dev(&t, "a")->outputs[0], "json");
+	assert_int_equal(dev(&t, "a")->mqtt.port, 1884);
+	assert_string_equal(dev(&t, "b")->outputs[0], "raw");
+	/* [DEFAULT] keys that a section does not read are not warned about. */
+	assert_string_equal(t.warn, "");
+	t_done(&t);
+}
+
+static void
+test_config_cli_values_fill_setup(void **state)
+{
+	struct t t = { 0 };
+	struct cli_mqtt cli = { "clihost", 1999, "cliuser", "clipass",
+	    "clitopic", 1 };
+
+	(void)state;
+	assert_int_equal(t_load_cli(&t, "[SETUP]\n[inv]\ncommand = QPI\n",
+	    &cli), 0);
+	assert_string_equal(t.c.mqtt.broker, "clihost");
+	assert_int_equal(t.c.mqtt.port, 1999);
+	assert_string_equal(t.c.mqtt.user, "cliuser");
+	assert_string_equal(t.c.mqtt.pass, "clipass");
+	assert_string_equal(t.c.results_topic, "clitopic");
+	assert_int_equal(t.c.keepcase, 1);
+	assert_string_equal(dev(&t, "inv")->mqtt.broker, "clihost");
+	assert_string_equal(dev(&t, "inv")->mqtt.pass, "clipass");
+	t_done(&t);
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(t_load_cli(&t,
+	    "[SETUP]\nmqtt_broker = setuphost\nmqtt_port = 1000\n"
+	    "mqtt_user = su\nmqtt_pass = sp\n[inv]\ncommand = QPI\n", &cli), 0);
+	assert_string_equal(t.c.mqtt.broker, "setuphost");
+	assert_int_equal(t.c.mqtt.port, 1000);
+	assert_string_equal(t.c.mqtt.user, "su");
+	assert_string_equal(t.c.mqtt.pass, "sp");
+	t_done(&t);
+}
+
+/* Every mqtt_* key set in [SETUP]. */
+static const char setup_all[] =
+    "[SETUP]\n"
+    "mqtt_broker = sb\n"
+    "mqtt_port = 1001\n"
+    "mqtt_user = su\n"
+    "mqtt_pass = sp\n"
+    "mqtt_keepalive = 30\n"
+    "mqtt_protocol = 5\n"
+    "mqtt_tls_ca = /nonexistent/ca.pem\n"
+    "mqtt_tls_cert = /nonexistent/c.pem\n"
+    "mqtt_tls_key = /nonexistent/k.pem\n"
+    "mqtt_tls_insecure = on\n"
+    "mqtt_cmd_topic = site/{device}/in\n"
+    "mqtt_cmd_qos = 2\n"
+    "mqtt_cmd_match = prefix\n"
+    "mqtt_allow_undefined = true\n"
+    "mqtt_allowed_cmds = QPI, POP0[0-2]\n"
+    "mqtt_client_id = sid\n"
+    "mqtt_hostname = shost\n"
+    "mqtt_reconnect_min = 2\n"
+    "mqtt_reconnect_max = 20.5\n"
+    "mqtt_queue_max = 50\n";
+
+static void
+assert_setup_all(const struct mqtt_settings *m)
+{
+	assert_string_equal(m->broker, "sb");
+	assert_int_equal(m->port, 1001);
+	assert_string_equal(m->user, "su");
+	assert_string_equal(m->pass, "sp");
+	assert_int_equal(m->keepalive, 30);
+	assert_int_equal(m->protocol, 5);
+	assert_string_equal(m->tls_ca, "/nonexistent/ca.pem");
+	assert_string_equal(m->tls_cert, "/nonexistent/c.pem");
+	assert_string_equal(m->tls_key, "/nonexistent/k.pem");
+	assert_int_equal(m->tls_insecure, 1);
+	assert_string_equal(m->cmd_topic, "site/{device}/in");
+	assert_int_equal(m->cmd_qos, 2);
+	assert_int_equal(m->cmd_match, MATCH_PREFIX);
+	assert_int_equal(m->allow_undefined, 1);
+	assert_string_equal(m->allowed_cmds, "QPI, POP0[0-2]");
+	assert_string_equal(m->client_id, "sid");
+	assert_string_equal(m->hostname, "shost");
+	assert_true(m->reconnect_min == 2.0);
+	assert_true(m->reconnect_max == 20.5);
+	assert_int_equal(m->queue_max, 50);
+}
+
+static void
+test_config_setup_mqtt_inherited_by_devices(void **state)
+{
+	struct t t = { 0 };
+	struct sbuf s = SBUF_INIT;
+	struct device_cfg *d;
+
+	(void)state;
+	sbuf_printf(&s, "%s[inv]\ncommand = QPI\n", setup_all);
+	assert_int_equal(t_load(&t, sbuf_str(&s)), 0);
+	assert_setup_all(&t.c.mqtt);
+	d = dev(&t, "inv");
+	assert_setup_all(&d->mqtt);
+	/* A deep copy: config_free must free each once (ASan checks). */
+	assert_ptr_not_equal(d->mqtt.broker, t.c.mqtt.broker);
+	assert_ptr_not_equal(d->mqtt.pass, t.c.mqtt.pass);
+	assert_int_equal(d->nallow, 2);
+	assert_string_equal(d->allow[0], "QPI");
+	assert_string_equal(d->allow[1], "POP0[0-2]");
+	/* Missing TLS files only warn (the daemon may run as another user). */
+	assert_warn_at(&t, 8, "mqtt_tls_ca: cannot read '/nonexistent/ca.pem'");
+	sbuf_free(&s);
+	t_done(&t);
+}
+
+static void
+test_config_device_overrides_every_mqtt_key(void **state)
+{
+	struct t t = { 0 };
+	struct sbuf s = SBUF_INIT;
+	struct device_cfg *d;
+
+	(void)state;
+	sbuf_printf(&s, "%s"
+	    "[own]\n"
+	    "command = QPI\n"
+	    "mqtt_broker = db\n"
+	    "mqtt_port = 2002\n"
+	    "mqtt_user = du\n"
+	    "mqtt_pass = dp\n"
+	    "mqtt_keepalive = 90\n"
+	    "mqtt_protocol = 3.1.1\n"
+	    "mqtt_tls_ca =\n"
+	    "mqtt_tls_cert =\n"
+	    "mqtt_tls_key =\n"
+	    "mqtt_tls_insecure = no\n"
+	    "mqtt_cmd_topic = {hostname}/x/{device}/+\n"
+	    "mqtt_cmd_qos = 0\n"
+	    "mqtt_cmd_match = FULL\n"
+	    "mqtt_allow_undefined = 0\n"
+	    "mqtt_allowed_cmds = PCP0[0-3]\n"
+	    "mqtt_client_id = did\n"
+	    "mqtt_hostname = dhost\n"
+	    "mqtt_reconnect_min = 0.25\n"
+	    "mqtt_reconnect_max = 5\n"
+	    "mqtt_queue_max = 7\n"
+	    "[inherits]\n"
+	    "command = QPI\n", setup_all);
+	assert_int_equal(t_load(&t, sbuf_str(&s)), 0);
+	d = dev(&t, "own");
+	assert_string_equal(d->mqtt.broker, "db");
+	assert_int_equal(d->mqtt.port, 2002);
+	assert_string_equal(d->mqtt.user, "du");
+	assert_string_equal(d->mqtt.pass, "dp");
+	assert_int_equal(d->mqtt.keepalive, 90);
+	assert_int_equal(d->mqtt.protocol, 4);
+	assert_null(d->mqtt.tls_ca);
+	assert_null(d->mqtt.tls_cert);
+	assert_null(d->mqtt.tls_key);
+	assert_int_equal(d->mqtt.tls_insecure, 0);
+	assert_string_equal(d->mqtt.cmd_topic, "{hostname}/x/{device}/+");
+	assert_int_equal(d->mqtt.cmd_qos, 0);
+	assert_int_equal(d->mqtt.cmd_match, MATCH_FULL);
+	assert_int_equal(d->mqtt.allow_undefined, 0);
+	assert_string_equal(d->mqtt.allowed_cmds, "PCP0[0-3]");
+	assert_int_equal(d->nallow, 1);
+	assert_string_equal(d->mqtt.client_id, "did");
+	assert_string_equal(d->mqtt.hostname, "dhost");
+	assert_string_equal(config_hostname(&d->mqtt), "dhost");
+	assert_true(d->mqtt.reconnect_min == 0.25);
+	assert_true(d->mqtt.reconnect_max == 5.0);
+	assert_int_equal(d->mqtt.queue_max, 7);
+	/* The override is per device. */
+	assert_setup_all(&dev(&t, "inherits")->mqtt);
+	assert_setup_all(&t.c.mqtt);
+	sbuf_free(&s);
+	t_done(&t);
+}
+
+static void
+test_config_allowlist_items_trimmed_empty_dropped(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
+	    "mqtt_allowed_cmds = QPI , ,POP0[0-2],\n"), 0);
+	d = dev(&t, "inv");
+	assert_int_equal(d->nallow, 2);
+	assert_string_equal(d->allow[0], "QPI");
+	assert_string_equal(d->allow[1], "POP0[0-2]");
+	t_done(&t);
+}
+
+static void
+test_config_add_device_and_defaults_without_file(void **state)
+{
+	struct cli_mqtt cli = { "q", 0, "", NULL, NULL, 0 };
+	struct config c;
+	struct device_cfg *d;
+
+	(void)state;
+	config_defaults(&c, &cli);
+	assert_null(c.path);
+	assert_string_equal(c.mqtt.broker, "q");
+	assert_int_equal(c.mqtt.port, 1883);
+	assert_null(c.mqtt.user);
+	d = config_add_device(&c, "unnamed");
+	assert_string_equal(d->name, "unnamed");
+	assert_string_equal(d->mqtt.broker, "q");
+	assert_int_equal(c.ndevs, 1);
+	config_free(&c);
+	assert_int_equal(c.ndevs, 0);
+	assert_null(c.devs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Errors: each names the file, the line and the key */
+
+static void
+test_config_error_missing_file(void **state)
+{
+	struct t t = { 0 };
+	char want[512];
+
+	(void)state;
+	t_write(&t, "", 0, 0600);
+	unlink(t.path);
+	assert_int_equal(t_load_path(&t, t.path, NULL), -1);
+	snprintf(want, sizeof(want), "Config File '%s' is missing the "
+	    "required 'SETUP' section or does not exist (%s: No such file or "
+	    "directory)", t.path, t.path);
+	assert_has(sbuf_str(&t.err), want);
+	t_done(&t);
+}
+
+static void
+test_config_error_missing_setup(void **state)
+{
+	struct t t = { 0 };
+	char want[512];
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[setup]\npause = 5\n[inv]\ncommand = "
+	    "QPI\n"), -1);
+	snprintf(want, sizeof(want), "Config File '%s' is missing the "
+	    "required 'SETUP' section or does not exist\n", t.path);
+	assert_has(sbuf_str(&t.err), want);
+	/* Section names are case-sensitive: say so. */
+	assert_err_at(&t, 1, "[setup]: section names are case-sensitive: "
+	    "expected [SETUP]");
+	t_done(&t);
+}
+
+static void
+test_config_error_duplicate_section(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n\n[inv]\ncommand = QPI\n");
+	assert_err_at(&t, 5, "[inv]: duplicate section (first at line 2)");
+	t_done(&t);
+}
+
+static void
+test_config_error_duplicate_key(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nPort = a\nport = b\n");
+	assert_err_at(&t, 5, "port: duplicate key in [inv] (first at line 4)");
+	t_done(&t);
+}
+
+static void
+test_config_error_pause_not_a_number(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\npause = ten\n");
+	assert_err_at(&t, 2, "pause: expected a whole number of seconds from "
+	    "0 to 86400, found \"ten\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_baud_not_a_number(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nbaud = 24OO\n");
+	assert_err_at(&t, 4, "baud: expected a baud rate from 50 to 4000000, "
+	    "found \"24OO\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_mqtt_port_out_of_range(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_port = 65536\n[inv]\ncommand = QPI\n"
+	    "mqtt_port = 0\n");
+	assert_err_at(&t, 2, "mqtt_port: expected a port number from 1 to "
+	    "65535, found \"65536\"");
+	assert_err_at(&t, 5, "mqtt_port: expected a port number from 1 to "
+	    "65535, found \"0\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_keepalive_out_of_range(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_keepalive = 4\n");
+	assert_err_at(&t, 2, "mqtt_keepalive: expected seconds from 5 to "
+	    "65535, found \"4\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_cmd_qos_out_of_range(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_cmd_qos = 3\n");
+	assert_err_at(&t, 2, "mqtt_cmd_qos: expected 0, 1 or 2, found \"3\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_mqtt_protocol(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_protocol = 3.1\n");
+	assert_err_at(&t, 2, "mqtt_protocol: expected 3.1.1, 4 or 5, found "
+	    "\"3.1\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_reconnect_times(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_reconnect_min = 0\n[inv]\ncommand = QPI\n"
+	    "mqtt_reconnect_min = 90\n");
+	assert_err_at(&t, 2, "mqtt_reconnect_min: expected seconds greater "
+	    "than 0, at most 86400, found \"0\"");
+	/* min > max, the max inherited from [SETUP]'s default 60. */
+	assert_err_at(&t, 5, "mqtt_reconnect_min: expected mqtt_reconnect_min "
+	    "<= mqtt_reconnect_max, found 90 > 60");
+	t_done(&t);
+}
+
+static void
+test_config_error_timeout(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\ntimeout = -1\n");
+	assert_err_at(&t, 4, "timeout: expected seconds greater than 0 and at "
+	    "most 3600 (e.g. 2 or 0.5), found \"-1\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_queue_len(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nqueue_len = 1025\n"
+	    "mqtt_queue_max = 0\n");
+	assert_err_at(&t, 4, "queue_len: expected a whole number from 1 to "
+	    "1024, found \"1025\"");
+	assert_err_at(&t, 5, "mqtt_queue_max: expected a whole number from 1 "
+	    "to 1000000, found \"0\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_boolean(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_tls_insecure = maybe\n[inv]\ncommand = QPI\n"
+	    "hass_controls = 2\n");
+	assert_err_at(&t, 2, "mqtt_tls_insecure: expected true or false (or "
+	    "yes/no, on/off, 1/0), found \"maybe\"");
+	assert_err_at(&t, 5, "hass_controls: expected true or false");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_cmd_match(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_cmd_match = exact\n");
+	assert_err_at(&t, 2, "mqtt_cmd_match: expected full or prefix, found "
+	    "\"exact\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_allowlist_regex(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
+	    "mqtt_allowed_cmds = QPI,POP0[0-2\n");
+	assert_err_at(&t, 4, "mqtt_allowed_cmds: invalid regular expression "
+	    "'POP0[0-2': missing terminating ] for character class at offset 8");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_filter_regex(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nfilter = (pv\n"
+	    "exclfilter = *x\n");
+	assert_err_at(&t, 4, "filter: expected a regular expression, found "
+	    "'(pv': missing closing parenthesis at offset 3");
+	assert_err_at(&t, 5, "exclfilter: expected a regular expression, "
+	    "found '*x': quantifier does not follow a repeatable item at "
+	    "offset 0");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_cmd_topic_filter(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_hostname = h\nmqtt_cmd_topic = {hostname}/#/"
+	    "cmd\n[inv]\ncommand = QPI\nmqtt_cmd_topic = {device}/a+b\n");
+	assert_err_at(&t, 3, "mqtt_cmd_topic: expected an MQTT topic filter, "
+	    "found \"{hostname}/#/cmd\" (expands to \"h/#/cmd\"): '#' must be "
+	    "the last level");
+	assert_err_at(&t, 6, "mqtt_cmd_topic: expected an MQTT topic filter, "
+	    "found \"{device}/a+b\" (expands to \"inv/a+b\"): '+' must be a "
+	    "whole level");
+	t_done(&t);
+}
+
+static void
+test_config_error_device_name_not_a_topic_level(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv/1]\ncommand = QPI\n[inv+]\ncommand = QPI\n"
+	    "[#]\ncommand = QPI\n[ok]\ncommand = QPI\n");
+	assert_err_at(&t, 2, "[inv/1]: expected a device name usable as one "
+	    "MQTT topic level ({device}), but it contains '/'");
+	assert_err_at(&t, 4, "[inv+]: expected a device name usable as one "
+	    "MQTT topic level ({device}), but it contains the wildcard '+'");
+	assert_err_at(&t, 6, "[#]: expected a device name");
+	assert_lacks(sbuf_str(&t.err), "[ok]");
+	t_done(&t);
+}
+
+static void
+test_config_error_unknown_protocol(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nprotocol = PI99\n");
+	assert_err_at(&t, 4, "protocol: expected one of PI30");
+	assert_has(sbuf_str(&t.err), "found \"PI99\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_missing_command(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n\n[inv]\nport = test\n");
+	assert_err_at(&t, 3, "[inv]: missing required key 'command'");
+	t_done(&t);
+}
+
+static void
+test_config_error_nul_byte(void **state)
+{
+	struct t t = { 0 };
+	static const char text[] = "[SETUP]\npause = 1\0 0\n[inv]\ncommand = "
+	    "QPI\n";
+
+	(void)state;
+	t_write(&t, text, sizeof(text) - 1, 0600);
+	t_load_path(&t, t.path, NULL);
+	assert_err_at(&t, 2, "NUL byte at column 10: expected text");
+	t_done(&t);
+}
+
+static void
+test_config_error_invalid_utf8(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\ntag = caf\xe9\n"
+	    "dev = \xc0\xaf\n");
+	assert_err_at(&t, 4, "invalid UTF-8 byte 0xe9 at column 10");
+	/* Overlong forms are invalid too. */
+	assert_err_at(&t, 5, "invalid UTF-8 byte 0xc0 at column 7");
+	t_done(&t);
+}
+
+static void
+test_config_error_control_character(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\npause = 1\x1b[0m\n");
+	assert_err_at(&t, 2, "control character 0x1b at column 10");
+	t_done(&t);
+}
+
+static void
+test_config_error_binary_file(void **state)
+{
+	struct t t = { 0 };
+	unsigned char bin[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(i * 7 + 3);
+	t_write(&t, (const char *)bin, sizeof(bin), 0600);
+	assert_int_equal(t_load_path(&t, t.path, NULL), -1);
+	assert_has(sbuf_str(&t.err), "expected a UTF-8 text file");
+	assert_has(sbuf_str(&t.err), "is missing the required 'SETUP'");
+	t_done(&t);
+}
+
+static void
+test_config_error_huge_line(void **state)
+{
+	struct t t = { 0 };
+	struct sbuf s = SBUF_INIT;
+
+	(void)state;
+	sbuf_adds(&s, "[SETUP]\n[inv]\ncommand = QPI\ntag = ");
+	for (int i = 0; i < 70000; i++)
+		sbuf_addc(&s, 'x');
+	sbuf_adds(&s, "\n");
+	t_load(&t, sbuf_str(&s));
+	assert_err_at(&t, 4, "line is 70006 bytes long: expected at most "
+	    "65536");
+	sbuf_free(&s);
+	t_done(&t);
+}
+
+static void
+test_config_error_unterminated_section(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[abc\ncommand = QPI\n[]\n");
+	assert_err_at(&t, 2, "unterminated section header '[abc': expected "
+	    "']'");
+	assert_err_at(&t, 4, "empty section name '[]'");
+	t_done(&t);
+}
+
+static void
+test_config_error_line_is_not_a_key(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "pause = 1\n[SETUP]\njust words\n= value\n");
+	assert_err_at(&t, 1, "key outside any section: expected a [SETUP] or "
+	    "[device] header before 'pause = 1'");
+	assert_err_at(&t, 3, "expected 'key = value', a [section] header or "
+	    "a # comment, found 'just words'");
+	assert_err_at(&t, 4, "expected a key name before '=', found nothing");
+	t_done(&t);
+}
+
+static void
+test_config_error_multiline_scalar(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_broker = a\n   b\n");
+	assert_err_at(&t, 2, "mqtt_broker: expected a value on one line, found "
+	    "\"a\\nb\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_tls_cert_without_key(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_tls_ca = /etc/hostname\n"
+	    "mqtt_tls_cert = /etc/hostname\n");
+	assert_err_at(&t, 3, "mqtt_tls_cert: expected mqtt_tls_cert and "
+	    "mqtt_tls_key together, found only mqtt_tls_cert");
+	t_done(&t);
+}
+
+static void
+test_config_error_shared_connection_conflict(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\nmqtt_pass = secret1\n[a]\ncommand = QPI\n"
+	    "[b]\ncommand = QPI\nmqtt_keepalive = 30\nmqtt_pass = secret2\n");
+	assert_err_at(&t, 7, "mqtt_keepalive: expected the same value for [a] "
+	    "and [b], which share the connection to localhost:1883 (user "
+	    "none), found 60 and 30");
+	assert_err_at(&t, 8, "mqtt_pass: expected the same value for [a] and "
+	    "[b]");
+	assert_lacks(sbuf_str(&t.err), "secret");
+	t_done(&t);
+}
+
+static void
+test_config_errors_are_all_collected(void **state)
+{
+	struct t t = { 0 };
+	const char *p;
+	int n = 0;
+
+	(void)state;
+	t_load(&t, "[SETUP]\npause = x\nmqtt_port = y\n[inv]\nbaud = z\n"
+	    "command = QPI\nmqtt_cmd_qos = 9\n");
+	for (p = sbuf_str(&t.err); (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	assert_int_equal(n, 4);
+	assert_err_at(&t, 2, "pause:");
+	assert_err_at(&t, 3, "mqtt_port:");
+	assert_err_at(&t, 5, "baud:");
+	assert_err_at(&t, 7, "mqtt_cmd_qos:");
+	t_done(&t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Warnings */
+
+static void
+test_config_warn_unknown_key_suggests_closest(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\nmqtt_brokr = x\n[inv]\n"
+	    "command = QPI\nprotocl = PI30\nwibble = 1\n"), 0);
+	assert_warn_at(&t, 2, "unknown key 'mqtt_brokr' (did you mean "
+	    "'mqtt_broker'?)");
+	assert_warn_at(&t, 5, "unknown key 'protocl' (did you mean "
+	    "'protocol'?)");
+	assert_warn_at(&t, 6, "unknown key 'wibble' (ignored)");
+	t_done(&t);
+}
+
+static void
+test_config_warn_key_in_wrong_section(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\nport = test\n[inv]\n"
+	    "command = QPI\npause = 3\n"), 0);
+	assert_warn_at(&t, 2, "key 'port' is read in device sections only");
+	assert_warn_at(&t, 5, "key 'pause' is read in [SETUP] only");
+	assert_int_equal(t.c.pause, 60);
+	t_done(&t);
+}
+
+static void
+test_config_warn_unknown_output_skipped(void **state)
+{
+	struct t t = { 0 };
+	struct device_cfg *d;
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
+	    "outputs = jsno,screen,postgres\n"), 0);
+	d = dev(&t, "inv");
+	assert_int_equal(d->noutputs, 1);
+	assert_string_equal(d->outputs[0], "screen");
+	assert_warn_at(&t, 4, "outputs: unknown output 'jsno' skipped (did "
+	    "you mean 'json'?)");
+	assert_warn_at(&t, 4, "outputs: unknown output 'postgres' skipped");
+	t_done(&t);
+}
+
+static void
+test_config_warn_glob_like_allowlist(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
+	    "mqtt_allowed_cmds = POP0[0-2],PCP*,MCHGC{0-1}[0-6][0-2]\n"), 0);
+	assert_warn_at(&t, 4, "mqtt_allowed_cmds: allowlist pattern 'PCP*' "
+	    "looks like a shell glob; it means \"PC followed by any number of "
+	    "P\" - did you mean 'PCP.*'?");
+	assert_warn_at(&t, 4, "mqtt_allowed_cmds: allowlist pattern "
+	    "'MCHGC{0-1}[0-6][0-2]' looks like a shell glob");
+	assert_lacks(t.warn, "'POP0[0-2]' looks like");
+	t_done(&t);
+}
+
+static void
+test_config_warn_repetition_split_by_comma(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\nmqtt_allowed_cmds = "
+	    "PCVV\\d{2,3}\n[inv]\ncommand = QPI\n"), 0);
+	assert_warn_at(&t, 2, "mqtt_allowed_cmds: 'PCVV\\d{2' and '3}' were "
+	    "probably one pattern");
+	t_done(&t);
+}
+
+static void
+test_config_warn_password_file_readable(void **state)
+{
+	struct t t = { 0 };
+	static const char text[] = "[SETUP]\nmqtt_pass = s3cret\n[inv]\n"
+	    "command = QPI\n";
+
+	(void)state;
+	t_write(&t, text, sizeof(text) - 1, 0644);
+	assert_int_equal(t_load_path(&t, t.path, NULL), 0);
+	assert_has(t.warn, "holds mqtt_pass but its mode is 0644");
+	assert_lacks(t.warn, "s3cret");
+	t_write(&t, text, sizeof(text) - 1, 0600);
+	config_free(&t.c);
+	sbuf_free(&t.err);
+	assert_int_equal(t_load_path(&t, t.path, NULL), 0);
+	assert_lacks(t.warn, "mode");
+	t_done(&t);
+}
+
+static void
+test_config_warn_unknown_command_and_port(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\nprotocol = PI30\n"
+	    "command = QPIGS#QPIGSS\nport = /dev/ttyS0\n[usb]\n"
+	    "command = QPI\nport = /dev/weird\n"), 0);
+	assert_warn_at(&t, 4, "command: 'QPIGSS' is not a PI30 command");
+	assert_lacks(t.warn, "'QPIGS' is not");
+	/* /dev/tty* is serial for mppd. */
+	assert_lacks(t.warn, "/dev/ttyS0");
+	assert_warn_at(&t, 8, "port: '/dev/weird' is not recognised");
+	t_done(&t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* config_print */
+
+static char *
+print_to_string(const struct config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	config_print(f, c);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_config_print_connections_and_devices(void **state)
+{
+	struct t t = { 0 };
+	char *out, id[128], want[256];
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\n"
+	    "mqtt_broker = 192.168.1.100\n"
+	    "mqtt_port = 1884\n"
+	    "mqtt_user = mqttuser\n"
+	    "mqtt_pass = topsecret\n"
+	    "mqtt_hostname = myserver\n"
+	    "[inv1]\n"
+	    "protocol = PI30MAX\n"
+	    "port = test\n"
+	    "command = QPIGS#QPIRI#\n"
+	    "outputs = screen,hassd_mqtt\n"
+	    "mqtt_allowed_cmds = QPI,POP0[0-2]\n"
+	    "[inv2]\n"
+	    "protocol = PI30\n"
+	    "port = /dev/ttyUSB1\n"
+	    "command = QPIGS\n"
+	    "outputs = mqtt\n"
+	    "tag = t2\n"
+	    "[local]\n"
+	    "port = /dev/hidraw0\n"
+	    "command = QPIGS\n"
+	    "outputs = json_mqtt\n"
+	    "mqtt_broker = other\n"
+	    "[quiet]\n"
+	    "command = QPI\n"), 0);
+	out = print_to_string(&t.c);
+	assert_int_equal(ident_client_id("myserver", "192.168.1.100", 1884,
+	    "mqttuser", id, sizeof(id)), 0);
+	assert_string_equal(id, "mppsolar_myserver_fe48758e");
+	assert_has(out, "connections:\n"
+	    "  - broker: 192.168.1.100:1884\n"
+	    "    user: mqttuser\n"
+	    "    password: (set)\n"
+	    "    client_id: mppsolar_myserver_fe48758e\n"
+	    "    protocol: 3.1.1\n"
+	    "    tls: off\n");
+	assert_has(out, "    devices: inv1, inv2\n");
+	/* [local] overrides only the host: port and user are inherited. */
+	assert_has(out, "  - broker: other:1884\n    user: mqttuser\n"
+	    "    password: (set)\n");
+	assert_has(out, "    devices: local\n");
+	assert_lacks(out, "topsecret");
+	assert_has(out, "devices:\n  - name: inv1\n"
+	    "    protocol: PI30MAX\n"
+	    "    port: test (test)\n"
+	    "    baud: 2400\n");
+	assert_has(out, "    commands: QPIGS, QPIRI, (default: QPI)\n");
+	assert_has(out, "    outputs: screen, hassd_mqtt\n    tag: (none)\n");
+	assert_has(out, "    cmd_topic: myserver/inv1/cmd\n");
+	assert_has(out, "    cmd_response_topic: myserver/inv1/cmd_response\n");
+	assert_has(out, "    cmd_qos: 1\n    cmd_match: full\n"
+	    "    allow_undefined: no\n    allowed: QPI, POP0[0-2]\n");
+	snprintf(want, sizeof(want), "  - name: inv2\n    protocol: PI30\n"
+	    "    port: /dev/ttyUSB1 (serial)\n");
+	assert_has(out, want);
+	assert_has(out, "    tag: \"t2\"\n");
+	assert_has(out, "    commands over MQTT: disabled (no "
+	    "mqtt_allowed_cmds)\n");
+	assert_has(out, "    port: /dev/hidraw0 (hidraw)\n");
+	assert_has(out, "  - name: quiet\n    protocol: (none");
+	assert_has(out, "    mqtt: not used (no MQTT output, no "
+	    "mqtt_allowed_cmds)\n");
+	free(out);
+	t_done(&t);
+}
+
+static void
+test_config_print_without_mqtt_devices_still_shows_client_id(void **state)
+{
+	struct t t = { 0 };
+	char *out;
+
+	(void)state;
+	assert_int_equal(t_load(&t, "[SETUP]\nmqtt_hostname = h\n[inv]\n"
+	    "command = QPI\n"), 0);
+	out = print_to_string(&t.c);
+	assert_has(out, "  - broker: localhost:1883\n");
+	assert_has(out, "    client_id: mppsolar_h_");
+	assert_has(out, "    password: (not set)\n");
+	assert_has(out, "    devices: (none: no device has an MQTT output");
+	free(out);
+	t_done(&t);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_config_defaults),
+	cmocka_unit_test(test_config_device_keys),
+	cmocka_unit_test(test_config_command_split_and_trimmed),
+	cmocka_unit_test(test_config_empty_command_is_default_command),
+	cmocka_unit_test(test_config_keys_case_insensitive),
+	cmocka_unit_test(test_config_comments_full_line_only),
+	cmocka_unit_test(test_config_indented_keys_and_continuation_lines),
+	cmocka_unit_test(test_config_colon_delimiter_and_crlf_and_bom),
+	cmocka_unit_test(test_config_long_value_is_kept_whole),
+	cmocka_unit_test(test_config_percent_interpolation),
+	cmocka_unit_test(test_config_percent_interpolation_unknown_name),
+	cmocka_unit_test(test_config_default_section_applies_to_all),
+	cmocka_unit_test(test_config_cli_values_fill_setup),
+	cmocka_unit_test(test_config_setup_mqtt_inherited_by_devices),
+	cmocka_unit_test(test_config_device_overrides_every_mqtt_key),
+	cmocka_unit_test(test_config_allowlist_items_trimmed_empty_dropped),
+	cmocka_unit_test(test_config_add_device_and_defaults_without_file),
+	cmocka_unit_test(test_config_error_missing_file),
+	cmocka_unit_test(test_config_error_missing_setup),
+	cmocka_unit_test(test_config_error_duplicate_section),
+	cmocka_unit_test(test_config_error_duplicate_key),
+	cmocka_unit_test(test_config_error_pause_not_a_number),
+	cmocka_unit_test(test_config_error_baud_not_a_number),
+	cmocka_unit_test(test_config_error_mqtt_port_out_of_range),
+	cmocka_unit_test(test_config_error_keepalive_out_of_range),
+	cmocka_unit_test(test_config_error_cmd_qos_out_of_range),
+	cmocka_unit_test(test_config_error_bad_mqtt_protocol),
+	cmocka_unit_test(test_config_error_reconnect_times),
+	cmocka_unit_test(test_config_error_timeout),
+	cmocka_unit_test(test_config_error_queue_len),
+	cmocka_unit_test(test_config_error_bad_boolean),
+	cmocka_unit_test(test_config_error_bad_cmd_match),
+	cmocka_unit_test(test_config_error_bad_allowlist_regex),
+	cmocka_unit_test(test_config_error_bad_filter_regex),
+	cmocka_unit_test(test_config_error_bad_cmd_topic_filter),
+	cmocka_unit_test(test_config_error_device_name_not_a_topic_level),
+	cmocka_unit_test(test_config_error_unknown_protocol),
+	cmocka_unit_test(test_config_error_missing_command),
+	cmocka_unit_test(test_config_error_nul_byte),
+	cmocka_unit_test(test_config_error_invalid_utf8),
+	cmocka_unit_test(test_config_error_control_character),
+	cmocka_unit_test(test_config_error_binary_file),
+	cmocka_unit_test(test_config_error_huge_line),
+	cmocka_unit_test(test_config_error_unterminated_section),
+	cmocka_unit_test(test_config_error_line_is_not_a_key),
+	cmocka_unit_test(test_config_error_multiline_scalar),
+	cmocka_unit_test(test_config_error_tls_cert_without_key),
+	cmocka_unit_test(test_config_error_shared_connection_conflict),
+	cmocka_unit_test(test_config_errors_are_all_collected),
+	cmocka_unit_test(test_config_warn_unknown_key_suggests_closest),
+	cmocka_unit_test(test_config_warn_key_in_wrong_section),
+	cmocka_unit_test(test_config_warn_unknown_output_skipped),
+	cmocka_unit_test(test_config_warn_glob_like_allowlist),
+	cmocka_unit_test(test_config_warn_repetition_split_by_comma),
+	cmocka_unit_test(test_config_warn_password_file_readable),
+	cmocka_unit_test(test_config_warn_unknown_command_and_port),
+	cmocka_unit_test(test_config_print_connections_and_devices),
+	cmocka_unit_test(test_config_print_without_mqtt_devices_still_shows_client_id),
+};
+
+#include "testmain.h"
+MPPD_TEST_MAIN(tests)
