@@ -310,7 +310,8 @@ cmsg_cmp(const void *a, const void *b)
 static void
 flush_errors(struct ctx *x, struct sbuf *err)
 {
-	qsort(x->errs, (size_t)x->nerr, sizeof(*x->errs), cmsg_cmp);
+	if (x->nerr > 1)
+		qsort(x->errs, (size_t)x->nerr, sizeof(*x->errs), cmsg_cmp);
 	for (int i = 0; i < x->nerr; i++) {
 		if (i < CFG_MAX_ERRORS)
 			sbuf_printf(err, "%s\n", x->errs[i].text);
