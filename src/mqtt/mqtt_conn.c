@@ -927,6 +927,25 @@ conn_run(struct mqtt_conn *c)
 }
 
 /*
+ * A MOSQ_ERR_* code in words, without libmosquitto's final period.
+ */
+static void
+conn_describe(char *buf, size_t n, int rc, int err_no)
+{
+	size_t len;
+
+	if (rc == MOSQ_ERR_ERRNO)
+		snprintf(buf, n, "%s", strerror(err_no));
+	else if (rc == MOSQ_ERR_EAI)
+		snprintf(buf, n, "host name lookup failed");
+	else
+		snprintf(buf, n, "%s", mosquitto_strerror(rc));
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '.')
+		buf[len - 1] = '\0';
+}
+
+/*
  * Logs how an attempt ended and returns the next backoff delay.
  * rc: the connect call's or the loop's last result.
  */
@@ -939,11 +958,7 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 	double up_s, next;
 
 	conn_last_err(c, ssl, sizeof(ssl));
-	if (rc == MOSQ_ERR_ERRNO || rc == MOSQ_ERR_EAI)
-		snprintf(why, sizeof(why), "%s", rc == MOSQ_ERR_EAI ?
-		    "host name lookup failed" : strerror(err_no));
-	else
-		snprintf(why, sizeof(why), "%s", mosquitto_strerror(rc));
+	conn_describe(why, sizeof(why), rc, err_no);
 
 	if (a->connack) {
 		up_s = (double)(conn_now_ms() - a->up_ms) / 1000.0;
@@ -965,18 +980,20 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 			snprintf(why, sizeof(why), "no answer from the broker "
 			    "within the keepalive (%d s)", c->keepalive);
 		else if (a->disc_rc > 0)
-			snprintf(why, sizeof(why), "%s", a->disc_rc ==
-			    MOSQ_ERR_ERRNO ? strerror(err_no) :
-			    mosquitto_strerror(a->disc_rc));
+			conn_describe(why, sizeof(why), a->disc_rc, err_no);
 		next = backoff_after_session(delay, up_s, BACKOFF_STABLE_S,
 		    c->rmin, c->rmax);
 		*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax,
 		    &c->seed);
-		log_warn("mqtt %s: connection lost after %.0f s (client id %s): "
-		    "%s%s; reconnecting in %.1f s", c->name, up_s, c->client_id,
-		    why, up_s < BACKOFF_STABLE_S &&
-		    a->disc_rc == MOSQ_ERR_CONN_LOST ? " right after connecting "
-		    "(is another client using the same client id?)" : "", *wait);
+		if (up_s < BACKOFF_STABLE_S && a->disc_rc == MOSQ_ERR_CONN_LOST)
+			/* MQTT 3.1.1 (and mosquitto < 2.0.12 even with MQTT 5)
+			 * just closes the socket of a client taken over. */
+			snprintf(why, sizeof(why), "closed by the broker %.1f s "
+			    "after connecting: is another client using client "
+			    "id %s?", up_s, c->client_id);
+		log_warn("mqtt %s: connection lost (client id %s): %s; "
+		    "reconnecting in %.1f s", c->name, c->client_id, why,
+		    *wait);
 		return next;
 	}
 	if (a->refused != 0) {
@@ -1011,8 +1028,7 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 		snprintf(why, sizeof(why), "no answer within %d s",
 		    c->keepalive);
 	else if (a->disc_rc > 0 && a->disc_rc != rc)
-		snprintf(why, sizeof(why), "%s", a->disc_rc == MOSQ_ERR_ERRNO ?
-		    strerror(err_no) : mosquitto_strerror(a->disc_rc));
+		conn_describe(why, sizeof(why), a->disc_rc, err_no);
 	next = backoff_next(delay, c->rmin, c->rmax);
 	*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax, &c->seed);
 	log_warn("mqtt %s: cannot connect: %s; retrying in %.1f s", c->name,

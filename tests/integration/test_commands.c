@@ -85,6 +85,8 @@ teardown(void **state)
 	h_cleanup_all();
 	if (E.dir != NULL && getenv("MPPD_KEEP_TMP") == NULL)
 		h_rmrf(E.dir);
+	else if (E.dir != NULL)
+		fprintf(stderr, "kept %s\n", E.dir);
 	free(E.dir);
 	free(E.conf);
 	free(E.mppd_log);

@@ -834,8 +834,11 @@ test_conn_client_id_takeover_backs_off(void **state)
 	h_sleep_ms(6000);
 	conn_stop(a, 0);
 	conn_stop(b, 0);
-	assert_int_equal(h_wait_for_text(f.mlog, "session taken over: another "
-	    "client connected with client id dup-id", 100), 0);
+	/* mosquitto 2.0.11 closes the socket (2.0.12+ sends reason 142
+	 * "session taken over"): either way the log names the id. */
+	assert_true(h_count_text(f.mlog, "is another client using client id "
+	    "dup-id?") + h_count_text(f.mlog, "session taken over: another "
+	    "client connected with client id dup-id") > 0);
 	blog = h_read_file(f.blog, NULL);
 	n = count_in(blog, " as dup-id (");
 	/* Backoff: about 6 connects in 6 s (1 s, 2 s, 4 s ... each);

@@ -1,0 +1,41 @@
+/*
+ * bench.h - helpers shared by the benchmark programs: a monotonic clock,
+ * latency statistics and the "RESULT" lines run.sh collects.
+ *
+ * Every program prints human-readable lines and, for run.sh, exactly one
+ * line per figure set of the form
+ *     RESULT <name> key=value key=value ...
+ * Benchmarks are not tests: they exit 0 when they could measure, 1 when
+ * they could not (broker unreachable, bad arguments), whatever the figures.
+ */
+#ifndef MPPD_BENCH_H
+#define MPPD_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t	bench_now_ns(void);
+
+struct bench_stats {
+	size_t	 n;
+	double	 min_us, mean_us, p50_us, p90_us, p99_us, max_us;
+};
+
+/* Sorts v (nanoseconds) in place and fills s (nearest-rank percentiles). */
+void	bench_stats(uint64_t *v, size_t n, struct bench_stats *s);
+
+/* "RESULT name n=.. min_us=.. mean_us=.. p50_us=.. ..." plus extra. */
+void	bench_print_stats(const char *name, const struct bench_stats *s,
+	    const char *extra);
+
+/* Exits with a message on a libmosquitto error. */
+void	bench_mosq_check(int rc, const char *what);
+
+/*
+ * Parses "host:port" or "port" into host (static storage) and port.
+ * Returns 0 or -1.
+ */
+int	bench_parse_broker(const char *arg, const char **host, int *port);
+
+#endif
