@@ -23,6 +23,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "controls.h"	/* hass controls */
 #include "device.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -59,6 +60,7 @@ struct dev_ctx {
 	struct last_result	*last;		/* one per poll command */
 	int			 online;	/* -1 unknown, 0 offline, 1 online */
 	char			*avail_topic;
+	struct controls		*controls;	/* hass controls: NULL when off */
 };
 
 struct daemon {
@@ -88,6 +90,9 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	int online = -1, changed = 0;
 
 	app_emit(&x->out, cmd, r);
+	if (x->controls != NULL)	/* hass controls */
+		controls_on_result(x->controls, cmd, r, controls_conn_publisher,
+		    x->conn);
 	pthread_mutex_lock(&x->lock);
 	if (x->hassd) {
 		struct last_result *l = &x->last[index];
@@ -122,6 +127,9 @@ resend_discovery(struct daemon *dm, struct mqtt_conn *c)
 {
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
+		if (x->controls != NULL && x->conn == c)	/* hass controls */
+			controls_publish_discovery(x->controls,
+			    controls_conn_publisher, c);
 		if (!x->hassd || x->out.conn != c)
 			continue;
 		pthread_mutex_lock(&x->lock);
@@ -163,7 +171,23 @@ on_up(void *arg, struct mqtt_conn *c)
 		pthread_mutex_unlock(&x->lock);
 		if (online >= 0)
 			publish_availability(x, online);
+		if (x->controls != NULL)	/* hass controls */
+			controls_publish_discovery(x->controls,
+			    controls_conn_publisher, c);
 	}
+}
+
+/* hass controls: the router's after-hook (worker thread) - read the
+ * settings back after a setter's ACK. */
+static void
+on_command_done(void *arg, struct device *dev, struct worker *w,
+    const char *cmd, const struct result *res)
+{
+	struct daemon *dm = arg;
+
+	for (int i = 0; i < dm->ndevs; i++)
+		if (dm->devs[i].dev == dev && dm->devs[i].controls != NULL)
+			controls_after_command(dm->devs[i].controls, w, cmd, res);
 }
 
 /*
@@ -265,6 +289,12 @@ setup_devices(struct daemon *dm)
 			x->avail_topic = sbuf_steal(&t);
 		}
 		x->dev = device_new(dc);
+		if (x->conn != NULL) {	/* hass controls */
+			x->controls = controls_new(dc, x->dev->proto,
+			    config_hostname(&dc->mqtt));
+			if (x->controls != NULL)
+				conn_subscribe(x->conn, "homeassistant/status", 1);
+		}
 	}
 	collide = hassd_ids_collide(dm);
 	for (int i = 0; i < dm->ndevs; i++) {
@@ -296,6 +326,7 @@ teardown_devices(struct daemon *dm)
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
+		controls_free(x->controls);	/* hass controls */
 		pthread_mutex_destroy(&x->lock);
 	}
 	free(dm->devs);
@@ -328,6 +359,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
+	router_set_after_hook(dm.router, on_command_done, &dm);	/* hass controls */
 	if (setup_devices(&dm) < 0) {
 		rc = 1;
 		goto out;
@@ -349,6 +381,9 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			rc = 1;
 			goto stop_workers;
 		}
+		if (x->controls != NULL)	/* hass controls */
+			controls_attach(x->controls, x->worker,
+			    controls_conn_publisher, x->conn);
 		if (x->conn != NULL &&
 		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
 		    config_hostname(&x->dc->mqtt)) < 0) {
@@ -390,8 +425,11 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 	notify_stopping();
 
 stop_workers:
-	/* Workers first: the command in progress finishes and every queued
-	 * command is answered before the connections flush and close. */
+	/* From here every new command is answered "mppd is shutting down"
+	 * without touching a worker.  Then the workers: the command in
+	 * progress finishes and every queued command is answered before the
+	 * connections flush and close. */
+	router_close(dm.router);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
 			worker_stop(dm.devs[i].worker);

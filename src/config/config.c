@@ -296,6 +296,7 @@ cerr_setup(struct ctx *x, const char *why)
 	x->nerr++;
 }
 
+/* qsort order of errors: by line, then as reported. */
 static int
 cmsg_cmp(const void *a, const void *b)
 {
@@ -570,6 +571,7 @@ check_bytes(struct ctx *x, int lineno, const char *text, size_t len)
 	return 0;
 }
 
+/* Appends section name[0..len) first seen at line; returns its index. */
 static int
 add_section(struct ctx *x, const char *name, size_t len, int line)
 {
@@ -584,6 +586,7 @@ add_section(struct ctx *x, const char *name, size_t len, int line)
 	return x->nsects++;
 }
 
+/* Index of the section called name[0..len) (case-sensitive), or -1. */
 static int
 find_section(const struct ctx *x, const char *name, size_t len)
 {
@@ -928,6 +931,7 @@ ini_run(struct ctx *x)
 /* ---------------------------------------------------------------------- */
 /* Values */
 
+/* Entry key of section si (no [DEFAULT] fallback), or NULL; owned by x. */
 static const struct centry *
 sect_get(const struct ctx *x, int si, const char *key)
 {
@@ -1111,6 +1115,7 @@ split_list(const char *s, char sep, int keep_empty, char ***out)
 	return n;
 }
 
+/* Frees a split_list() result. */
 static void
 free_list(char **v, int n)
 {
@@ -1196,12 +1201,17 @@ check_regex(struct ctx *x, const struct centry *e, const char *re)
 /* ---------------------------------------------------------------------- */
 /* mqtt_settings */
 
+/* Address of the string field k of m (k must be an MT_STR/MT_OPT key). */
 static char **
 mf_str(struct mqtt_settings *m, int k)
 {
 	return (char **)(void *)((char *)m + mkeys[k].off);
 }
 
+/*
+ * Built-in defaults, with CLI -q/--mqttport/--mqttuser/--mqttpass when
+ * given; m is overwritten (not freed) and owns its strings afterwards.
+ */
 static void
 mqtt_defaults(struct mqtt_settings *m, const struct cli_mqtt *cli)
 {
@@ -1237,6 +1247,7 @@ mqtt_copy(struct mqtt_settings *dst, const struct mqtt_settings *src)
 		}
 }
 
+/* Frees the strings of m (not m itself) and sets them to NULL. */
 static void
 mqtt_free(struct mqtt_settings *m)
 {
@@ -1510,6 +1521,10 @@ mqtt_check(struct ctx *x, const struct mqtt_settings *m,
 /* ---------------------------------------------------------------------- */
 /* Layer 3: sections */
 
+/*
+ * Definition of key (static), or NULL when unknown; *mk is the mqtt_*
+ * key index for mqtt_* keys, else -1.
+ */
 static const struct kdef *
 kdef_find(const char *key, int *mk)
 {
@@ -1528,6 +1543,7 @@ kdef_find(const char *key, int *mk)
 	return NULL;
 }
 
+/* Logs the unknown-key warning, with the closest valid key if any. */
 static void
 warn_unknown(struct ctx *x, const struct centry *e, enum kscope scope)
 {
@@ -1568,6 +1584,10 @@ key_for(struct ctx *x, const struct centry *e, enum kscope scope, int own,
 	return k;
 }
 
+/*
+ * Reads [SETUP] (then [DEFAULT] for what [SETUP] leaves unset) into c:
+ * pause, log_file and the mqtt_* defaults every device starts from.
+ */
 static void
 load_setup(struct ctx *x, struct config *c)
 {
@@ -1831,6 +1851,12 @@ dev_warnings(struct ctx *x, const struct device_cfg *d, int cmdline,
 			    "definition", d->commands[i], p->id);
 }
 
+/*
+ * Appends the device of section si to c: built-in defaults, the section's
+ * own keys, then [DEFAULT] for non-mqtt keys it leaves unset; mqtt_*
+ * settings start as a deep copy of [SETUP]'s.  Then checks what needs
+ * the whole section (command present, allowlist, topic, port type).
+ */
 static void
 load_device(struct ctx *x, struct config *c, int si)
 {
@@ -1959,6 +1985,7 @@ check_mode(struct ctx *x)
 		    (unsigned)(x->mode & 07777), x->path);
 }
 
+/* Frees everything the parser state owns (not the config). */
 static void
 ctx_free(struct ctx *x)
 {
@@ -2113,6 +2140,7 @@ config_free(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* {hostname} for m (see ident_hostname()). */
 const char *
 config_hostname(const struct mqtt_settings *m)
 {

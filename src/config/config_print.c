@@ -27,6 +27,7 @@ uses_mqtt(const struct device_cfg *d)
 	return 0;
 }
 
+/* Equal strings, NULL equal only to NULL. */
 static int
 same_str(const char *a, const char *b)
 {
@@ -43,6 +44,7 @@ same_conn(const struct mqtt_settings *a, const struct mqtt_settings *b)
 	    same_str(a->user, b->user);
 }
 
+/* "yes" or "no" (static). */
 static const char *
 yesno(int v)
 {
@@ -106,6 +108,7 @@ print_conn(FILE *f, const struct config *c, const struct mqtt_settings *m,
 	fprintf(f, "%s\n", none != NULL ? none : "");
 }
 
+/* The command list; "" entries show the protocol's default command. */
 static void
 print_commands(FILE *f, const struct device_cfg *d)
 {
@@ -124,6 +127,7 @@ print_commands(FILE *f, const struct device_cfg *d)
 	fprintf(f, "%s\n", d->ncommands == 0 ? " (none)" : "");
 }
 
+/* One device block: everything the device will do, in a fixed order. */
 static void
 print_device(FILE *f, const struct device_cfg *d)
 {

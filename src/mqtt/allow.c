@@ -95,12 +95,14 @@ allow_match(const struct allowlist *a, const char *cmd)
 	return ok;
 }
 
+/* Number of patterns in a (0 for NULL). */
 int
 allow_count(const struct allowlist *a)
 {
 	return a != NULL ? a->n : 0;
 }
 
+/* Pattern i as given to allow_compile(), owned by a; NULL out of range. */
 const char *
 allow_pattern(const struct allowlist *a, int i)
 {

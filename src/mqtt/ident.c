@@ -14,6 +14,7 @@
 static pthread_once_t	 ident_once = PTHREAD_ONCE_INIT;
 static char		 ident_host[256];
 
+/* pthread_once body: fills ident_host. */
 static void
 ident_host_init(void)
 {

@@ -298,9 +298,10 @@ conn_prebuf_push(struct mqtt_conn *c, const char *topic, const void *payload,
 	now = conn_now_ms();
 	if (c->pre_dropped > 0 && (c->pre_warn_ms == 0 ||
 	    now - c->pre_warn_ms >= CONN_WARN_EVERY_MS)) {
-		log_warn("mqtt %s: not connected, QoS 0 buffer full (%d "
-		    "messages): %ld oldest message(s) dropped", c->name,
-		    CONN_PREBUF_MAX, c->pre_dropped);
+		log_warn("mqtt %s: not connected and the QoS 0 buffer is full "
+		    "(%d messages or %d bytes): %ld oldest message(s) dropped",
+		    c->name, CONN_PREBUF_MAX, CONN_PREBUF_BYTES,
+		    c->pre_dropped);
 		c->pre_dropped = 0;
 		c->pre_warn_ms = now;
 	}
@@ -989,8 +990,8 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 			/* MQTT 3.1.1 (and mosquitto < 2.0.12 even with MQTT 5)
 			 * just closes the socket of a client taken over. */
 			snprintf(why, sizeof(why), "closed by the broker %.1f s "
-			    "after connecting: is another client using client "
-			    "id %s?", up_s, c->client_id);
+			    "after connecting (broker restart, or another "
+			    "client using client id %s?)", up_s, c->client_id);
 		log_warn("mqtt %s: connection lost (client id %s): %s; "
 		    "reconnecting in %.1f s", c->name, c->client_id, why,
 		    *wait);

@@ -66,9 +66,12 @@ int	conn_start(struct mqtt_conn *c);
  * small bounded buffer that is sent on the next connect (a daemon's first
  * cycle is not lost while the connection comes up); QoS 1/2 while
  * disconnected is queued exactly once (libmosquitto keeps it; never
- * re-published) up to mqtt_queue_max messages, beyond which the oldest
- * queued telemetry is dropped with a warning, never a command response.
- * Returns 0, or -1 when the message was refused (invalid topic, too big).
+ * re-published).  Once mqtt_queue_max QoS 1/2 messages await their
+ * acknowledgement, a new non-retained QoS 1/2 message is refused with a
+ * (rate-limited) warning; retained ones (command responses, discovery)
+ * are always queued.  libmosquitto cannot drop a message it has queued.
+ * Returns 0, or -1 when the message was refused (invalid topic, too big,
+ * queue full).
  */
 int	conn_publish(struct mqtt_conn *c, const char *topic, const void *payload,
 	    size_t len, int qos, int retain);

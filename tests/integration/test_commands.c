@@ -163,6 +163,8 @@ wait_subscribed(struct env *e, const char *filter, int count)
 	}
 }
 
+/* MPPD_TEST_BIN runs another build of mppd (e.g. a mutant, to check that
+ * these tests catch a broken router); MPPD_KEEP_TMP keeps the logs. */
 static const char *
 mppd_bin(void)
 {

@@ -314,6 +314,65 @@ test_conn_publishes_qos0_and_qos1_to_a_subscriber(void **state)
 	fx_done(&f);
 }
 
+struct pub_job {
+	struct mqtt_conn	*c;
+	int			 id;
+	int			 fails;
+};
+
+static void *
+pub_thread(void *arg)
+{
+	struct pub_job *j = arg;
+	char topic[32], payload[32];
+
+	for (int i = 0; i < 250; i++) {
+		snprintf(topic, sizeof(topic), "mt/%d", j->id);
+		snprintf(payload, sizeof(payload), "p%d-%03d", j->id, i);
+		if (conn_publish(j->c, topic, payload, strlen(payload),
+		    i % 2, 0) != 0)
+			j->fails++;
+	}
+	return NULL;
+}
+
+/* Four threads publish at once (QoS 0 and 1 mixed): nothing lost. */
+static void
+test_conn_publish_from_many_threads(void **state)
+{
+	struct fx f;
+	struct mqtt_settings m;
+	struct mqtt_conn *c;
+	struct pub_job jobs[4];
+	pthread_t th[4];
+	char *out;
+
+	fx_init(&f, 1, NULL);
+	peer_sub(&f, "peer", "mt/#", "sub.out");
+	set_init(&m, f.port);
+	assert_non_null(c = conn_new(&m, HOST, 0));
+	assert_int_equal(conn_start(c), 0);
+	assert_int_equal(wait_connected(c, 1, 5000), 0);
+	for (int i = 0; i < 4; i++) {
+		jobs[i].c = c;
+		jobs[i].id = i;
+		jobs[i].fails = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, pub_thread,
+		    &jobs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(jobs[i].fails, 0);
+	}
+	assert_int_equal(conn_stop(c, 5000), 0);
+	out = h_path(f.dir, "sub.out");
+	assert_int_equal(h_wait_for_count(out, "mt/", 1000, 5000), 0);
+	assert_int_equal(h_count_text(out, "mt/3 p3-249\n"), 1);
+	conn_free(c);
+	free(out);
+	fx_done(&f);
+}
+
 static void
 test_conn_status_online_retained_then_offline_after_stop(void **state)
 {
@@ -836,7 +895,7 @@ test_conn_client_id_takeover_backs_off(void **state)
 	conn_stop(b, 0);
 	/* mosquitto 2.0.11 closes the socket (2.0.12+ sends reason 142
 	 * "session taken over"): either way the log names the id. */
-	assert_true(h_count_text(f.mlog, "is another client using client id "
+	assert_true(h_count_text(f.mlog, "another client using client id "
 	    "dup-id?") + h_count_text(f.mlog, "session taken over: another "
 	    "client connected with client id dup-id") > 0);
 	blog = h_read_file(f.blog, NULL);
@@ -937,8 +996,42 @@ test_conn_daemon_stop_is_prompt_during_backoff(void **state)
 	fx_done(&f);
 }
 
+/* Offline limits, no broker needed: QoS 1/2 beyond mqtt_queue_max is
+ * refused unless retained; the QoS 0 buffer keeps the newest 2048. */
+static void
+test_conn_offline_queues_are_bounded(void **state)
+{
+	struct fx f;
+	struct mqtt_settings m;
+	struct mqtt_conn *c;
+	char payload[16];
+
+	fx_init(&f, 0, NULL);
+	set_init(&m, f.port);
+	m.queue_max = 3;
+	assert_non_null(c = conn_new(&m, HOST, 0));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(conn_publish(c, "q/t", "v", 1, 1, 0), 0);
+	assert_int_equal(conn_publish(c, "q/t", "v", 1, 1, 0), -1);
+	assert_int_equal(conn_publish(c, "q/cmd_response", "{}", 2, 1, 1), 0);
+	assert_int_equal(h_wait_for_text(f.mlog, "(mqtt_queue_max): 1 "
+	    "message(s) refused", 100), 0);
+	for (int i = 0; i < 2100; i++) {
+		snprintf(payload, sizeof(payload), "%d", i);
+		assert_int_equal(conn_publish(c, "q/zero", payload,
+		    strlen(payload), 0, 0), 0);
+	}
+	assert_int_equal(h_wait_for_text(f.mlog, "oldest message(s) dropped",
+	    100), 0);
+	/* 4 QoS 1 (3 + the retained response) + 2048 QoS 0. */
+	assert_int_equal(conn_stop(c, 0), 4 + 2048);
+	conn_free(c);
+	fx_done(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_conn_publishes_qos0_and_qos1_to_a_subscriber),
+	cmocka_unit_test(test_conn_publish_from_many_threads),
 	cmocka_unit_test(test_conn_status_online_retained_then_offline_after_stop),
 	cmocka_unit_test(test_conn_will_offline_after_unclean_loss),
 	cmocka_unit_test(test_conn_broker_absent_at_start_connects_later),
@@ -956,6 +1049,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_conn_oneshot_stop_delivers_buffered_qos0),
 	cmocka_unit_test(test_conn_oneshot_without_broker_reports_undelivered),
 	cmocka_unit_test(test_conn_daemon_stop_is_prompt_during_backoff),
+	cmocka_unit_test(test_conn_offline_queues_are_bounded),
 };
 
 #include "testmain.h"

@@ -1,0 +1,201 @@
+/*
+ * poll_cycle.c - CPU per poll cycle without the network: what a device
+ * worker does for "command = QPIGS#QPIRI, outputs = hassd_mqtt" on a test
+ * port, N times over:
+ *
+ *   device_run (frame, canned reply, decode) -> output_mqtt("hassd_mqtt")
+ *   into a publisher that only counts -> result_copy into the "last result"
+ *   kept for Home Assistant re-discovery (as the daemon's on_poll does).
+ *
+ * The figure is time per cycle (CLOCK_MONOTONIC and CPU time), and each
+ * part on its own.  Under valgrind --tool=callgrind
+ * --toggle-collect=run_cycles only the cycles are counted, so total Ir / N
+ * is the instructions per cycle (run.sh does this).
+ *
+ * usage: poll_cycle [-n N] [-P PROTOCOL] [--port test0] [--quiet]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "config.h"
+#include "device.h"
+#include "log.h"
+#include "output.h"
+#include "proto.h"
+#include "result.h"
+#include "sbuf.h"
+
+static const char *const cmds[] = { "QPIGS", "QPIRI" };
+#define NCMDS	2
+
+struct sink {
+	unsigned long	 msgs;
+	unsigned long	 bytes;
+};
+
+static void
+sink_publish(void *arg, const char *topic, const char *payload, size_t len,
+    int qos, int retain)
+{
+	struct sink *s = arg;
+
+	s->msgs++;
+	s->bytes += len + strlen(topic);
+}
+
+static struct out_opts oo;
+static struct result last[NCMDS];
+static int last_valid[NCMDS];
+
+/* One full cycle, n times: the daemon worker's work for QPIGS#QPIRI. */
+__attribute__((noinline)) static void
+run_cycles(struct device *d, struct sink *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < NCMDS; k++) {
+			struct result r;
+			result_init(&r);
+			device_run(d, cmds[k], &r);
+			output_mqtt("hassd_mqtt", &r, &oo, sink_publish, s);
+			if (last_valid[k])
+				result_free(&last[k]);
+			result_copy(&last[k], &r);
+			last_valid[k] = 1;
+			result_free(&r);
+		}
+}
+
+__attribute__((noinline)) static void
+run_decode(struct device *d, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < NCMDS; k++) {
+			struct result r;
+			result_init(&r);
+			device_run(d, cmds[k], &r);
+			result_free(&r);
+		}
+}
+
+__attribute__((noinline)) static void
+run_output(const struct result *rs, struct sink *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < NCMDS; k++)
+			output_mqtt("hassd_mqtt", &rs[k], &oo, sink_publish, s);
+}
+
+static double
+cpu_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *proto = "PI30", *port = "test0";
+	int n = 20000, quiet = 0, opt;
+	struct config c;
+	struct device_cfg *dc;
+	struct device *d;
+	struct sink s = { 0, 0 };
+	struct result rs[NCMDS];
+	uint64_t t0, t_cycle, t_dec, t_out;
+	double c0, cpu_cycle;
+	unsigned long msgs_per_cycle, bytes_per_cycle;
+
+	while ((opt = getopt_long(argc, argv, "n:P:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': n = atoi(optarg); break;
+		case 'P': proto = optarg; break;
+		case 'p': port = optarg; break;
+		case 'q': quiet = 1; break;
+		default:
+			fprintf(stderr, "usage: poll_cycle [-n N] [-P PROTOCOL] "
+			    "[--port test0] [--quiet]\n");
+			return 1;
+		}
+	}
+	if (n <= 0)
+		return 1;
+	log_init("poll_cycle", LOG_LVL_WARN);
+	if (proto_init() < 0) {
+		fprintf(stderr, "proto_init failed\n");
+		return 1;
+	}
+	config_defaults(&c, NULL);
+	dc = config_add_device(&c, "bench");
+	dc->protocol = xstrdup(proto);
+	free(dc->port);
+	dc->port = xstrdup(port);
+	if ((d = device_new(dc)) == NULL || d->proto == NULL) {
+		fprintf(stderr, "no device for protocol %s\n", proto);
+		return 1;
+	}
+	memset(&oo, 0, sizeof(oo));
+	oo.device = dc->name;
+	oo.hostname = "benchhost";
+	oo.availability = 1;
+
+	/* Warm-up, and the size of one cycle's output. */
+	run_cycles(d, &s, 1);
+	msgs_per_cycle = s.msgs;
+	bytes_per_cycle = s.bytes;
+	if (quiet) {		/* under callgrind: just the cycles */
+		run_cycles(d, &s, n);
+		printf("RESULT poll_cycle_callgrind n=%d msgs_per_cycle=%lu\n",
+		    n, msgs_per_cycle);
+		return 0;
+	}
+	run_cycles(d, &s, n / 10 + 1);
+
+	c0 = cpu_now_s();
+	t0 = bench_now_ns();
+	run_cycles(d, &s, n);
+	t_cycle = bench_now_ns() - t0;
+	cpu_cycle = cpu_now_s() - c0;
+
+	t0 = bench_now_ns();
+	run_decode(d, n);
+	t_dec = bench_now_ns() - t0;
+
+	for (int k = 0; k < NCMDS; k++) {
+		result_init(&rs[k]);
+		device_run(d, cmds[k], &rs[k]);
+	}
+	t0 = bench_now_ns();
+	run_output(rs, &s, n);
+	t_out = bench_now_ns() - t0;
+
+	printf("poll cycle (%s QPIGS + QPIRI, hassd_mqtt, %lu messages, %lu "
+	    "bytes): %.2f us wall, %.2f us CPU per cycle; device_run (frame + "
+	    "decode) %.2f us, hassd output %.2f us\n", proto, msgs_per_cycle,
+	    bytes_per_cycle, (double)t_cycle / n / 1000.0, cpu_cycle / n * 1e6,
+	    (double)t_dec / n / 1000.0, (double)t_out / n / 1000.0);
+	printf("RESULT poll_cycle n=%d us_per_cycle=%.2f cpu_us_per_cycle=%.2f "
+	    "decode_us=%.2f output_us=%.2f msgs_per_cycle=%lu "
+	    "bytes_per_cycle=%lu\n", n, (double)t_cycle / n / 1000.0,
+	    cpu_cycle / n * 1e6, (double)t_dec / n / 1000.0,
+	    (double)t_out / n / 1000.0, msgs_per_cycle, bytes_per_cycle);
+	for (int k = 0; k < NCMDS; k++) {
+		result_free(&rs[k]);
+		if (last_valid[k])
+			result_free(&last[k]);
+	}
+	device_free(d);
+	config_free(&c);
+	return 0;
+}

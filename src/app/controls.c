@@ -1,0 +1,460 @@
+/*
+ * controls.c - runtime glue of the Home Assistant setting entities: keeps
+ * the inputs the entity list depends on (option lists, battery voltage),
+ * rebuilds the list when they change, queues the queries that feed it and
+ * publishes discovery and states.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allow.h"
+#include "config.h"
+#include "controls.h"
+#include "hass_controls.h"
+#include "ident.h"
+#include "log.h"
+#include "mqtt_conn.h"
+#include "proto.h"
+#include "result.h"
+#include "sbuf.h"
+#include "worker.h"
+
+/* The queries controls make itself, as bits. */
+enum {
+	Q_PIRI = 1 << 0,
+	Q_FLAG = 1 << 1,
+	Q_CHG = 1 << 2,
+	Q_UCHG = 1 << 3,
+};
+
+static const struct {
+	unsigned	 bit;
+	const char	*cmd;
+} queries[] = {
+	{ Q_CHG, "QMCHGCR" },
+	{ Q_UCHG, "QMUCHGCR" },
+	{ Q_PIRI, "QPIRI" },
+	{ Q_FLAG, "QFLAG" },
+};
+
+#define NQUERIES	(sizeof(queries) / sizeof(queries[0]))
+
+/* One message, copied, to publish once the lock is released. */
+struct msg {
+	char	*topic;
+	char	*payload;
+	size_t	 len;
+	int	 qos, retain;
+};
+
+struct msgs {
+	struct msg	*m;
+	int		 n;
+	struct controls	*cache_in;	/* also remember states here */
+};
+
+struct state {
+	char	*topic;
+	char	*payload;
+};
+
+struct controls {
+	char			*device;
+	const struct pi_proto	*p;
+	char			*hostname;
+	char			*cmd_topic;
+	int			 qos;
+	struct allowlist	*allow;
+	unsigned		 supported;	/* Q_* the protocol defines */
+
+	pthread_mutex_t		 lock;		/* guards everything below */
+	struct worker		*w;
+	out_publish_fn		 pub;
+	void			*pub_arg;
+	struct hc_set		*set;
+	int			 chg[HC_MAX_OPTS], nchg;	/* nchg -1: not read */
+	int			 uchg[HC_MAX_OPTS], nuchg;
+	double			 battery_v;	/* 0: no QPIRI yet */
+	unsigned		 known;		/* Q_* answered with data */
+	unsigned		 inflight;	/* Q_* queued, not answered */
+	int			 discovered;	/* discovery published once */
+	struct state		*states;	/* last state per topic */
+	int			 nstates;
+};
+
+/* ---- messages ------------------------------------------------------- */
+
+static void
+remember_state(struct controls *c, const char *topic, const char *payload)
+{
+	for (int i = 0; i < c->nstates; i++)
+		if (strcmp(c->states[i].topic, topic) == 0) {
+			free(c->states[i].payload);
+			c->states[i].payload = xstrdup(payload);
+			return;
+		}
+	c->states = xrealloc(c->states, (size_t)(c->nstates + 1) *
+	    sizeof(*c->states));
+	c->states[c->nstates].topic = xstrdup(topic);
+	c->states[c->nstates].payload = xstrdup(payload);
+	c->nstates++;
+}
+
+/* out_publish_fn that collects into a struct msgs. */
+static void
+collect(void *arg, const char *topic, const char *payload, size_t len,
+    int qos, int retain)
+{
+	struct msgs *ms = arg;
+	struct msg *m;
+
+	ms->m = xrealloc(ms->m, (size_t)(ms->n + 1) * sizeof(*ms->m));
+	m = &ms->m[ms->n++];
+	m->topic = xstrdup(topic);
+	m->payload = xstrndup(payload, len);
+	m->len = len;
+	m->qos = qos;
+	m->retain = retain;
+	if (ms->cache_in != NULL)
+		remember_state(ms->cache_in, m->topic, m->payload);
+}
+
+/* Publishes and frees every collected message (lock not held). */
+static void
+flush(struct msgs *ms, out_publish_fn fn, void *arg)
+{
+	for (int i = 0; i < ms->n; i++) {
+		if (fn != NULL)
+			fn(arg, ms->m[i].topic, ms->m[i].payload, ms->m[i].len,
+			    ms->m[i].qos, ms->m[i].retain);
+		free(ms->m[i].topic);
+		free(ms->m[i].payload);
+	}
+	free(ms->m);
+	ms->m = NULL;
+	ms->n = 0;
+}
+
+void
+controls_conn_publisher(void *conn, const char *topic, const char *payload,
+    size_t len, int qos, int retain)
+{
+	if (conn != NULL)
+		conn_publish(conn, topic, payload, len, qos, retain);
+}
+
+/* ---- the entity set ------------------------------------------------- */
+
+/* Rebuilds c->set from the current inputs (lock held). */
+static void
+rebuild(struct controls *c)
+{
+	struct hc_params hp;
+
+	memset(&hp, 0, sizeof(hp));
+	hp.proto = c->p;
+	hp.allow = c->allow;
+	hp.device = c->device;
+	hp.hostname = c->hostname;
+	hp.cmd_topic = c->cmd_topic;
+	hp.qos = c->qos;
+	hp.chg_opts = c->nchg >= 0 ? c->chg : NULL;
+	hp.nchg = c->nchg;
+	hp.uchg_opts = c->nuchg >= 0 ? c->uchg : NULL;
+	hp.nuchg = c->nuchg;
+	hp.battery_v = c->battery_v;
+	hc_free(c->set);
+	c->set = hc_build(&hp);
+}
+
+static int
+has_topic_wildcard(const char *t)
+{
+	return strchr(t, '+') != NULL || strchr(t, '#') != NULL;
+}
+
+static void
+count_kinds(const struct hc_set *s, int n[3])
+{
+	n[0] = n[1] = n[2] = 0;
+	for (int i = 0; i < hc_count(s); i++)
+		if (hc_at(s, i)->status != HC_REFUSED)
+			n[hc_at(s, i)->kind]++;
+}
+
+struct controls *
+controls_new(const struct device_cfg *dc, const struct pi_proto *p,
+    const char *hostname)
+{
+	struct controls *c;
+	struct sbuf err = SBUF_INIT;
+	char *topic;
+	int n[3];
+
+	if (!dc->hass_controls)
+		return NULL;
+	if (p == NULL) {
+		log_warn("%s: hass_controls needs a protocol", dc->name);
+		return NULL;
+	}
+	if (dc->nallow == 0) {
+		log_warn("%s: hass_controls: mqtt_allowed_cmds is empty, so no "
+		    "setting can be controlled", dc->name);
+		return NULL;
+	}
+	topic = ident_expand(dc->mqtt.cmd_topic != NULL ? dc->mqtt.cmd_topic :
+	    "{hostname}/{device}/cmd", hostname, dc->name);
+	if (has_topic_wildcard(topic)) {
+		log_warn("%s: hass_controls: the command topic \"%s\" has "
+		    "wildcards; Home Assistant needs a topic to publish to",
+		    dc->name, topic);
+		free(topic);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->cmd_topic = topic;
+	c->device = xstrdup(dc->name);
+	c->p = p;
+	c->hostname = xstrdup(hostname);
+	c->qos = dc->mqtt.cmd_qos;
+	c->nchg = c->nuchg = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	c->allow = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match, &err);
+	if (c->allow == NULL) {
+		log_warn("%s: hass_controls: %s", dc->name, sbuf_str(&err));
+		sbuf_free(&err);
+		controls_free(c);
+		return NULL;
+	}
+	sbuf_free(&err);
+	for (size_t i = 0; i < NQUERIES; i++)
+		if (proto_lookup(p, queries[i].cmd, NULL, 0) != NULL)
+			c->supported |= queries[i].bit;
+	rebuild(c);
+	count_kinds(c->set, n);
+	if (n[0] + n[1] + n[2] == 0) {
+		log_warn("%s: hass_controls: the allowlist admits no setting "
+		    "command of %s (POP, PCP, PBT, MCHGC, MUCHGC, PBCV, PBDV, "
+		    "PSDV, PCVV, PBFT, PE/PD)", dc->name, p->id);
+		controls_free(c);
+		return NULL;
+	}
+	log_info("%s: Home Assistant controls: %d select, %d number, %d switch "
+	    "entities on %s", dc->name, n[HC_SELECT], n[HC_NUMBER],
+	    n[HC_SWITCH], c->cmd_topic);
+	return c;
+}
+
+void
+controls_attach(struct controls *c, struct worker *w, out_publish_fn fn,
+    void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	c->w = w;
+	c->pub = fn;
+	c->pub_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Queries worth making now (lock held): data still unknown and needed. */
+static unsigned
+wanted(struct controls *c)
+{
+	const struct hc_entity *e;
+	unsigned q = 0;
+
+	for (int i = 0; i < hc_count(c->set); i++) {
+		e = hc_at(c->set, i);
+		if (e->status == HC_REFUSED)
+			continue;
+		if (e->kind == HC_SWITCH)
+			q |= Q_FLAG;
+		else
+			q |= Q_PIRI;
+		if (strcmp(e->object, "max_charging_current") == 0 && c->nchg < 0)
+			q |= Q_CHG;
+		if (strcmp(e->object, "max_utility_charging_current") == 0 &&
+		    c->nuchg < 0)
+			q |= Q_UCHG;
+	}
+	return q & c->supported & ~c->known & ~c->inflight;
+}
+
+static unsigned
+query_bit(const char *cmd)
+{
+	for (size_t i = 0; i < NQUERIES; i++)
+		if (strcmp(queries[i].cmd, cmd) == 0)
+			return queries[i].bit;
+	return 0;
+}
+
+/* Worker thread: a query controls queued has run (r) or was dropped. */
+static void
+query_done(void *arg, const char *cmd, struct result *r, int status,
+    const char *error)
+{
+	struct controls *c = arg;
+	out_publish_fn fn;
+	void *parg;
+
+	pthread_mutex_lock(&c->lock);
+	c->inflight &= ~query_bit(cmd);
+	fn = c->pub;
+	parg = c->pub_arg;
+	pthread_mutex_unlock(&c->lock);
+	if (r != NULL)
+		controls_on_result(c, cmd, r, fn, parg);
+}
+
+/* Queues the queries in bits on w (lock not held; bits already marked in
+ * flight).  A query the worker refuses is cleared again. */
+static void
+submit(struct controls *c, struct worker *w, unsigned bits)
+{
+	for (size_t i = 0; i < NQUERIES; i++) {
+		int rc = -2;
+		if (!(bits & queries[i].bit))
+			continue;
+		if (w != NULL && (rc = worker_submit(w, queries[i].cmd,
+		    query_done, c)) == 0)
+			continue;
+		if (w != NULL && rc == -1)
+			log_warn("%s: device busy: %s for Home Assistant not "
+			    "queued", c->device, queries[i].cmd);
+		pthread_mutex_lock(&c->lock);
+		c->inflight &= ~queries[i].bit;
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+void
+controls_publish_discovery(struct controls *c, out_publish_fn fn, void *arg)
+{
+	struct msgs ms = { NULL, 0, NULL };
+	struct worker *w;
+	unsigned q;
+
+	pthread_mutex_lock(&c->lock);
+	c->discovered = 1;
+	hc_publish_discovery(c->set, collect, &ms);
+	for (int i = 0; i < c->nstates; i++)
+		collect(&ms, c->states[i].topic, c->states[i].payload,
+		    strlen(c->states[i].payload), 0, 1);
+	w = c->w;
+	q = w != NULL ? wanted(c) : 0;
+	c->inflight |= q;
+	pthread_mutex_unlock(&c->lock);
+	flush(&ms, fn, arg);
+	if (q != 0)
+		submit(c, w, q);
+}
+
+/* Stores a new option list; 1 when it differs from the old one. */
+static int
+set_options(int *dst, int *ndst, const int *src, int n)
+{
+	if (*ndst == n && memcmp(dst, src, (size_t)n * sizeof(*src)) == 0)
+		return 0;
+	memcpy(dst, src, (size_t)n * sizeof(*src));
+	*ndst = n;
+	return 1;
+}
+
+void
+controls_on_result(struct controls *c, const char *cmd, const struct result *r,
+    out_publish_fn fn, void *arg)
+{
+	struct msgs ms = { NULL, 0, NULL };
+	unsigned bit = query_bit(cmd);
+	int opts[HC_MAX_OPTS], n, changed = 0;
+	double v;
+
+	if (bit == 0 || r == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (fn == NULL) {
+		fn = c->pub;
+		arg = c->pub_arg;
+	}
+	switch (bit) {
+	case Q_CHG:
+	case Q_UCHG:
+		n = hc_current_options(r, opts, HC_MAX_OPTS);
+		if (n <= 0)
+			break;
+		c->known |= bit;
+		if (bit == Q_CHG)
+			changed = set_options(c->chg, &c->nchg, opts, n);
+		else
+			changed = set_options(c->uchg, &c->nuchg, opts, n);
+		break;
+	case Q_PIRI:
+		v = hc_rated_battery_voltage(r);
+		if (v > 0) {
+			c->known |= Q_PIRI;
+			changed = v != c->battery_v;
+			c->battery_v = v;
+		}
+		break;
+	}
+	if (changed) {
+		rebuild(c);
+		if (c->discovered)
+			hc_publish_discovery(c->set, collect, &ms);
+	}
+	ms.cache_in = c;
+	if (hc_publish_states(c->set, cmd, r, collect, &ms) > 0)
+		c->known |= bit & (Q_PIRI | Q_FLAG);
+	pthread_mutex_unlock(&c->lock);
+	flush(&ms, fn, arg);
+}
+
+void
+controls_after_command(struct controls *c, struct worker *w, const char *cmd,
+    const struct result *r)
+{
+	const struct pi_cmd *d;
+	unsigned q;
+
+	if (query_bit(cmd) != 0) {
+		controls_on_result(c, cmd, r, NULL, NULL);
+		return;
+	}
+	if (!hc_is_ack(r) || (d = proto_lookup(c->p, cmd, NULL, 0)) == NULL ||
+	    !d->setter)
+		return;
+	if (strcmp(d->key, "PE") == 0 || strcmp(d->key, "PD") == 0)
+		q = Q_FLAG;
+	else if (strcmp(d->key, "PF") == 0)
+		q = Q_PIRI | Q_FLAG;
+	else
+		q = Q_PIRI;
+	pthread_mutex_lock(&c->lock);
+	/* A read-back still queued runs after this setter anyway. */
+	q &= c->supported & ~c->inflight;
+	c->inflight |= q;
+	pthread_mutex_unlock(&c->lock);
+	if (q != 0)
+		submit(c, w, q);
+}
+
+void
+controls_free(struct controls *c)
+{
+	if (c == NULL)
+		return;
+	hc_free(c->set);
+	allow_free(c->allow);
+	for (int i = 0; i < c->nstates; i++) {
+		free(c->states[i].topic);
+		free(c->states[i].payload);
+	}
+	free(c->states);
+	free(c->device);
+	free(c->hostname);
+	free(c->cmd_topic);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
