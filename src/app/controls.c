@@ -308,24 +308,24 @@ query_done(void *arg, const char *cmd, struct result *r, int status,
 		controls_on_result(c, cmd, r, fn, parg);
 }
 
-/* Queues the queries in bits on w (lock not held; bits already marked in
- * flight).  A query the worker refuses is cleared again. */
+/*
+ * Queues the queries in bits on w and marks them in flight (lock held, so
+ * controls_detach cannot let the worker be freed meanwhile; worker_submit
+ * never blocks and never calls back synchronously).
+ */
 static void
-submit(struct controls *c, struct worker *w, unsigned bits)
+submit_locked(struct controls *c, struct worker *w, unsigned bits)
 {
-	for (size_t i = 0; i < NQUERIES; i++) {
-		int rc = -2;
+	for (size_t i = 0; i < NQUERIES && w != NULL; i++) {
+		int rc;
 		if (!(bits & queries[i].bit))
 			continue;
-		if (w != NULL && (rc = worker_submit(w, queries[i].cmd,
-		    query_done, c)) == 0)
-			continue;
-		if (w != NULL && rc == -1)
+		rc = worker_submit(w, queries[i].cmd, query_done, c);
+		if (rc == 0)
+			c->inflight |= queries[i].bit;
+		else if (rc == -1)
 			log_warn("%s: device busy: %s for Home Assistant not "
 			    "queued", c->device, queries[i].cmd);
-		pthread_mutex_lock(&c->lock);
-		c->inflight &= ~queries[i].bit;
-		pthread_mutex_unlock(&c->lock);
 	}
 }
 
@@ -333,8 +333,6 @@ void
 controls_publish_discovery(struct controls *c, out_publish_fn fn, void *arg)
 {
 	struct msgs ms = { NULL, 0, NULL };
-	struct worker *w;
-	unsigned q;
 
 	pthread_mutex_lock(&c->lock);
 	c->discovered = 1;
@@ -342,13 +340,9 @@ controls_publish_discovery(struct controls *c, out_publish_fn fn, void *arg)
 	for (int i = 0; i < c->nstates; i++)
 		collect(&ms, c->states[i].topic, c->states[i].payload,
 		    strlen(c->states[i].payload), 0, 1);
-	w = c->w;
-	q = w != NULL ? wanted(c) : 0;
-	c->inflight |= q;
+	submit_locked(c, c->w, wanted(c));
 	pthread_mutex_unlock(&c->lock);
 	flush(&ms, fn, arg);
-	if (q != 0)
-		submit(c, w, q);
 }
 
 /* Stores a new option list; 1 when it differs from the old one. */
@@ -433,11 +427,17 @@ controls_after_command(struct controls *c, struct worker *w, const char *cmd,
 		q = Q_PIRI;
 	pthread_mutex_lock(&c->lock);
 	/* A read-back still queued runs after this setter anyway. */
-	q &= c->supported & ~c->inflight;
-	c->inflight |= q;
+	if (c->w != NULL)
+		submit_locked(c, w, q & c->supported & ~c->inflight);
 	pthread_mutex_unlock(&c->lock);
-	if (q != 0)
-		submit(c, w, q);
+}
+
+void
+controls_detach(struct controls *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->w = NULL;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void

@@ -5,8 +5,9 @@
  * start-up, and reads the settings back right after a setter's ACK so HA
  * shows the applied value within one command time.
  *
- * Threads: controls_new/attach/free on the main thread (attach before the
- * connections start, free after the worker and connections stopped);
+ * Threads: controls_new/attach/detach/free on the main thread (attach
+ * before the connections start, detach before the worker stops, free after
+ * the worker and the connections stopped);
  * controls_publish_discovery on a connection's network thread;
  * controls_on_result and controls_after_command on the device's worker
  * thread.  The option lists, the entity set and the last states are shared
@@ -69,6 +70,13 @@ void	controls_on_result(struct controls *c, const char *cmd,
  */
 void	controls_after_command(struct controls *c, struct worker *w,
 	    const char *cmd, const struct result *r);
+
+/*
+ * Forgets the worker: nothing is queued on it any more.  Main thread,
+ * before worker_stop() (network threads may still call
+ * controls_publish_discovery meanwhile).
+ */
+void	controls_detach(struct controls *c);
 
 /* An out_publish_fn for a struct mqtt_conn * arg (NULL: dropped). */
 void	controls_conn_publisher(void *conn, const char *topic,

@@ -430,6 +430,9 @@ stop_workers:
 	 * progress finishes and every queued command is answered before the
 	 * connections flush and close. */
 	router_close(dm.router);
+	for (int i = 0; i < dm.ndevs; i++)	/* hass controls */
+		if (dm.devs[i].controls != NULL)
+			controls_detach(dm.devs[i].controls);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
 			worker_stop(dm.devs[i].worker);
