@@ -29,6 +29,13 @@ void	bench_stats(uint64_t *v, size_t n, struct bench_stats *s);
 void	bench_print_stats(const char *name, const struct bench_stats *s,
 	    const char *extra);
 
+/*
+ * A clean-session client named "<prefix>_<pid>" with Nagle's algorithm
+ * off (TCP_NODELAY): the measuring client must not add delays of its own.
+ * Exits on error.
+ */
+struct mosquitto *bench_client_new(const char *prefix, void *obj);
+
 /* Exits with a message on a libmosquitto error. */
 void	bench_mosq_check(int rc, const char *what);
 

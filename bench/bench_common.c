@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
@@ -69,6 +70,23 @@ bench_print_stats(const char *name, const struct bench_stats *s,
 	    s->mean_us, s->p50_us, s->p90_us, s->p99_us, s->max_us,
 	    extra != NULL ? " " : "", extra != NULL ? extra : "");
 	fflush(stdout);
+}
+
+struct mosquitto *
+bench_client_new(const char *prefix, void *obj)
+{
+	char cid[64];
+	struct mosquitto *m;
+
+	mosquitto_lib_init();
+	snprintf(cid, sizeof(cid), "%s_%ld", prefix, (long)getpid());
+	if ((m = mosquitto_new(cid, true, obj)) == NULL) {
+		perror("mosquitto_new");
+		exit(1);
+	}
+	bench_mosq_check(mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1),
+	    "TCP_NODELAY");
+	return m;
 }
 
 void

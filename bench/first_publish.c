@@ -102,7 +102,7 @@ main(int argc, char **argv)
 	const char *host = NULL, *filter = "homeassistant/#", *logf = "/dev/null";
 	const char *name = "first_publish";
 	int port = 0, runs = 10, timeout_ms = 10000, opt, missed = 0;
-	char cid[64], extra[256];
+	char extra[256];
 	uint64_t *v, *sd, t0;
 	size_t nv = 0;
 	struct first x;
@@ -128,12 +128,7 @@ main(int argc, char **argv)
 		usage();
 	argv += optind;
 
-	mosquitto_lib_init();
-	snprintf(cid, sizeof(cid), "bench_first_%ld", (long)getpid());
-	if ((m = mosquitto_new(cid, true, &x)) == NULL) {
-		perror("mosquitto_new");
-		return 1;
-	}
+	m = bench_client_new("bench_first", &x);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	bench_mosq_check(mosquitto_connect(m, host, port, 60), "connect");

@@ -70,7 +70,6 @@ main(int argc, char **argv)
 	};
 	const char *host = NULL, *filters[16], *name = "count";
 	int port = 0, nf = 0, warm_ms = 1000, dur_ms = 5000, opt;
-	char cid[64];
 	uint64_t t0, t1;
 	struct count x;
 	struct mosquitto *m;
@@ -97,12 +96,7 @@ main(int argc, char **argv)
 	}
 	if (host == NULL || nf == 0 || dur_ms <= 0)
 		usage();
-	mosquitto_lib_init();
-	snprintf(cid, sizeof(cid), "bench_count_%ld", (long)getpid());
-	if ((m = mosquitto_new(cid, true, &x)) == NULL) {
-		perror("mosquitto_new");
-		return 1;
-	}
+	m = bench_client_new("bench_count", &x);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	bench_mosq_check(mosquitto_connect(m, host, port, 60), "connect");

@@ -129,7 +129,7 @@ main(int argc, char **argv)
 	const char *name = "load";
 	int port = 0, ndev = 0, total = 20000, window = 8, idle_ms = 10000;
 	int opt, lost;
-	char filter[300], payload[300], cid[64], extra[512], dname[128];
+	char filter[300], payload[300], extra[512], dname[128];
 	uint64_t t0, t_idle;
 	struct load x;
 	struct mosquitto *m;
@@ -171,12 +171,7 @@ main(int argc, char **argv)
 		x.devs[i].seen = calloc((size_t)x.per_dev, 1);
 	}
 
-	mosquitto_lib_init();
-	snprintf(cid, sizeof(cid), "bench_load_%ld", (long)getpid());
-	if ((m = mosquitto_new(cid, true, &x)) == NULL) {
-		perror("mosquitto_new");
-		return 1;
-	}
+	m = bench_client_new("bench_load", &x);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	bench_mosq_check(mosquitto_connect(m, host, port, 60), "connect");

@@ -87,7 +87,7 @@ main(int argc, char **argv)
 	int port = 0, n = 2000, warm = 50, qos = 1, timeout_ms = 5000, opt;
 	int lost = 0, errors = 0, rc;
 	double wire_us = 0;
-	char resp[600], payload[300], id[48], cid[64], extra[256];
+	char resp[600], payload[300], id[48], extra[256];
 	uint64_t *v, t0, deadline;
 	size_t nv = 0;
 	struct rtt x;
@@ -120,12 +120,7 @@ main(int argc, char **argv)
 	snprintf(resp, sizeof(resp), "%s_response", topic);
 	x.resp_topic = resp;
 
-	mosquitto_lib_init();
-	snprintf(cid, sizeof(cid), "bench_rtt_%ld", (long)getpid());
-	if ((m = mosquitto_new(cid, true, &x)) == NULL) {
-		perror("mosquitto_new");
-		return 1;
-	}
+	m = bench_client_new("bench_rtt", &x);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	bench_mosq_check(mosquitto_connect(m, host, port, 60), "connect");

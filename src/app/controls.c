@@ -48,15 +48,22 @@ struct msg {
 	int	 qos, retain;
 };
 
-struct msgs {
-	struct msg	*m;
-	int		 n;
-	struct controls	*cache_in;	/* also remember states here */
-};
-
-struct state {
+/* Last payload per topic. */
+struct kept {
 	char	*topic;
 	char	*payload;
+};
+
+struct kept_list {
+	struct kept	*k;
+	int		 n;
+};
+
+struct msgs {
+	struct msg		*m;
+	int			 n;
+	struct kept_list	*keep;		/* remember each payload here */
+	int			 changed_only;	/* skip payloads equal to keep's */
 };
 
 struct controls {
@@ -79,26 +86,41 @@ struct controls {
 	unsigned		 known;		/* Q_* answered with data */
 	unsigned		 inflight;	/* Q_* queued, not answered */
 	int			 discovered;	/* discovery published once */
-	struct state		*states;	/* last state per topic */
-	int			 nstates;
+	struct kept_list	 states;	/* last state per topic */
+	struct kept_list	 configs;	/* last config per topic */
 };
 
 /* ---- messages ------------------------------------------------------- */
 
-static void
-remember_state(struct controls *c, const char *topic, const char *payload)
+/* Remembers payload for topic; returns 1 when it differs from before. */
+static int
+keep(struct kept_list *l, const char *topic, const char *payload)
 {
-	for (int i = 0; i < c->nstates; i++)
-		if (strcmp(c->states[i].topic, topic) == 0) {
-			free(c->states[i].payload);
-			c->states[i].payload = xstrdup(payload);
-			return;
+	for (int i = 0; i < l->n; i++)
+		if (strcmp(l->k[i].topic, topic) == 0) {
+			if (strcmp(l->k[i].payload, payload) == 0)
+				return 0;
+			free(l->k[i].payload);
+			l->k[i].payload = xstrdup(payload);
+			return 1;
 		}
-	c->states = xrealloc(c->states, (size_t)(c->nstates + 1) *
-	    sizeof(*c->states));
-	c->states[c->nstates].topic = xstrdup(topic);
-	c->states[c->nstates].payload = xstrdup(payload);
-	c->nstates++;
+	l->k = xrealloc(l->k, (size_t)(l->n + 1) * sizeof(*l->k));
+	l->k[l->n].topic = xstrdup(topic);
+	l->k[l->n].payload = xstrdup(payload);
+	l->n++;
+	return 1;
+}
+
+static void
+kept_free(struct kept_list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		free(l->k[i].topic);
+		free(l->k[i].payload);
+	}
+	free(l->k);
+	l->k = NULL;
+	l->n = 0;
 }
 
 /* out_publish_fn that collects into a struct msgs. */
@@ -108,7 +130,15 @@ collect(void *arg, const char *topic, const char *payload, size_t len,
 {
 	struct msgs *ms = arg;
 	struct msg *m;
+	int changed = 1;
 
+	if (ms->keep != NULL) {
+		char *p = xstrndup(payload, len);
+		changed = keep(ms->keep, topic, p);
+		free(p);
+	}
+	if (ms->changed_only && !changed)
+		return;
 	ms->m = xrealloc(ms->m, (size_t)(ms->n + 1) * sizeof(*ms->m));
 	m = &ms->m[ms->n++];
 	m->topic = xstrdup(topic);
@@ -116,8 +146,6 @@ collect(void *arg, const char *topic, const char *payload, size_t len,
 	m->len = len;
 	m->qos = qos;
 	m->retain = retain;
-	if (ms->cache_in != NULL)
-		remember_state(ms->cache_in, m->topic, m->payload);
 }
 
 /* Publishes and frees every collected message (lock not held). */
@@ -332,14 +360,16 @@ submit_locked(struct controls *c, struct worker *w, unsigned bits)
 void
 controls_publish_discovery(struct controls *c, out_publish_fn fn, void *arg)
 {
-	struct msgs ms = { NULL, 0, NULL };
+	struct msgs ms = { NULL, 0, NULL, 0 };
 
 	pthread_mutex_lock(&c->lock);
 	c->discovered = 1;
+	ms.keep = &c->configs;
 	hc_publish_discovery(c->set, collect, &ms);
-	for (int i = 0; i < c->nstates; i++)
-		collect(&ms, c->states[i].topic, c->states[i].payload,
-		    strlen(c->states[i].payload), 0, 1);
+	ms.keep = NULL;
+	for (int i = 0; i < c->states.n; i++)
+		collect(&ms, c->states.k[i].topic, c->states.k[i].payload,
+		    strlen(c->states.k[i].payload), 0, 1);
 	submit_locked(c, c->w, wanted(c));
 	pthread_mutex_unlock(&c->lock);
 	flush(&ms, fn, arg);
@@ -360,7 +390,7 @@ void
 controls_on_result(struct controls *c, const char *cmd, const struct result *r,
     out_publish_fn fn, void *arg)
 {
-	struct msgs ms = { NULL, 0, NULL };
+	struct msgs ms = { NULL, 0, NULL, 0 };
 	unsigned bit = query_bit(cmd);
 	int opts[HC_MAX_OPTS], n, changed = 0;
 	double v;
@@ -395,10 +425,14 @@ controls_on_result(struct controls *c, const char *cmd, const struct result *r,
 	}
 	if (changed) {
 		rebuild(c);
+		/* Only the configs that changed (the options or ranges). */
+		ms.keep = &c->configs;
+		ms.changed_only = 1;
 		if (c->discovered)
 			hc_publish_discovery(c->set, collect, &ms);
+		ms.changed_only = 0;
 	}
-	ms.cache_in = c;
+	ms.keep = &c->states;
 	if (hc_publish_states(c->set, cmd, r, collect, &ms) > 0)
 		c->known |= bit & (Q_PIRI | Q_FLAG);
 	pthread_mutex_unlock(&c->lock);
@@ -447,11 +481,8 @@ controls_free(struct controls *c)
 		return;
 	hc_free(c->set);
 	allow_free(c->allow);
-	for (int i = 0; i < c->nstates; i++) {
-		free(c->states[i].topic);
-		free(c->states[i].payload);
-	}
-	free(c->states);
+	kept_free(&c->states);
+	kept_free(&c->configs);
 	free(c->device);
 	free(c->hostname);
 	free(c->cmd_topic);

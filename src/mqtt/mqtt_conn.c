@@ -119,11 +119,11 @@ struct mqtt_conn {
 	/* Published, not yet reported by on_publish, by mid. */
 	uint8_t			 q0map[CONN_MID_BYTES];
 	uint8_t			 q1map[CONN_MID_BYTES];
-	int			 n_q0;	/* QoS 0 handed to libmosquitto, unwritten */
+	int			 n_q0;	/* QoS 0 in libmosquitto, unwritten */
 	int			 n_q1;	/* QoS 1/2 not yet acknowledged */
 
 	pthread_mutex_t		 errmtx;
-	char			 last_err[256];	/* libmosquitto's last error line */
+	char			 last_err[256];	/* libmosquitto's last error */
 };
 
 struct conn_registry {
@@ -247,7 +247,8 @@ conn_pub_locked(struct mqtt_conn *c, const char *topic, const void *payload,
 			if (corrlen > UINT16_MAX)
 				return MOSQ_ERR_INVAL;
 			rc = mosquitto_property_add_binary(&props,
-			    MQTT_PROP_CORRELATION_DATA, corr, (uint16_t)corrlen);
+			    MQTT_PROP_CORRELATION_DATA, corr,
+			    (uint16_t)corrlen);
 			if (rc != MOSQ_ERR_SUCCESS)
 				return rc;
 		}
@@ -875,15 +876,16 @@ conn_disconnect(struct mqtt_conn *c)
 			    c->status_topic, mosquitto_strerror(rc));
 	}
 	if (c->protocol == 5)
-		rc = mosquitto_disconnect_v5(c->mosq, MQTT_RC_NORMAL_DISCONNECTION,
-		    NULL);
+		rc = mosquitto_disconnect_v5(c->mosq,
+		    MQTT_RC_NORMAL_DISCONNECTION, NULL);
 	else
 		rc = mosquitto_disconnect(c->mosq);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return;
 	until = conn_now_ms() + CONN_DISC_GRACE_MS;
 	while (conn_now_ms() < until)
-		if (mosquitto_loop(c->mosq, CONN_LOOP_MS, 1) != MOSQ_ERR_SUCCESS)
+		if (mosquitto_loop(c->mosq, CONN_LOOP_MS, 1) !=
+		    MOSQ_ERR_SUCCESS)
 			break;
 }
 
@@ -896,7 +898,7 @@ static int
 conn_run(struct mqtt_conn *c)
 {
 	long now;
-	int rc, up, done;
+	int rc, up, quit;
 
 	for (;;) {
 		rc = mosquitto_loop(c->mosq, CONN_LOOP_MS, 1);
@@ -910,18 +912,17 @@ conn_run(struct mqtt_conn *c)
 		now = conn_now_ms();
 		pthread_mutex_lock(&c->mtx);
 		up = c->connected;
-		done = c->stopping && (now >= c->deadline_ms ||
-		    conn_pending_count(c) == 0);
-		if (c->stopping && !up && conn_should_quit_locked(c, now)) {
-			c->undelivered = conn_pending_count(c);
-			pthread_mutex_unlock(&c->mtx);
-			return 1;
-		}
-		if (done && up)
+		if (up)
+			quit = c->stopping && (now >= c->deadline_ms ||
+			    conn_pending_count(c) == 0);
+		else
+			quit = conn_should_quit_locked(c, now);
+		if (quit)
 			c->undelivered = conn_pending_count(c);
 		pthread_mutex_unlock(&c->mtx);
-		if (done && up) {
-			conn_disconnect(c);
+		if (quit) {
+			if (up)
+				conn_disconnect(c);
 			return 1;
 		}
 	}
@@ -975,8 +976,8 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 			return next;
 		}
 		if (a->disc_rc >= 128)
-			snprintf(why, sizeof(why), "disconnected by the broker: "
-			    "%s", mosquitto_reason_string(a->disc_rc));
+			snprintf(why, sizeof(why), "disconnected by the "
+			    "broker: %s", mosquitto_reason_string(a->disc_rc));
 		else if (a->disc_rc == MOSQ_ERR_KEEPALIVE)
 			snprintf(why, sizeof(why), "no answer from the broker "
 			    "within the keepalive (%d s)", c->keepalive);
@@ -989,9 +990,10 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 		if (up_s < BACKOFF_STABLE_S && a->disc_rc == MOSQ_ERR_CONN_LOST)
 			/* MQTT 3.1.1 (and mosquitto < 2.0.12 even with MQTT 5)
 			 * just closes the socket of a client taken over. */
-			snprintf(why, sizeof(why), "closed by the broker %.1f s "
-			    "after connecting (broker restart, or another "
-			    "client using client id %s?)", up_s, c->client_id);
+			snprintf(why, sizeof(why), "closed by the broker "
+			    "%.1f s after connecting (broker restart, or "
+			    "another client using client id %s?)", up_s,
+			    c->client_id);
 		log_warn("mqtt %s: connection lost (client id %s): %s; "
 		    "reconnecting in %.1f s", c->name, c->client_id, why,
 		    *wait);
