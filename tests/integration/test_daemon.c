@@ -316,7 +316,86 @@ test_sighup_reopens_log_file(void **state)
 	free(conf);
 }
 
+static void
+test_devices_share_one_connection_per_broker(void **state)
+{
+	struct env *e = *state;
+	int port2 = h_free_port();
+	char *dir2 = h_tmpdir(), body[1024], *conf, *log1, *log2, *sub2;
+	pid_t b2, d;
+
+	b2 = h_start_broker(dir2, port2, NULL);
+	assert_true(b2 > 0);
+	snprintf(body, sizeof(body),
+	    "[inv1]\nprotocol = PI30\nport = test1\ncommand = QPI\n"
+	    "outputs = json_mqtt\nmqtt_allowed_cmds = QPI\n\n"
+	    "[inv2]\nprotocol = PI30\nport = test1\ncommand = QMOD\n"
+	    "outputs = json_mqtt\nmqtt_allowed_cmds = QPI\n\n"
+	    "[inv3]\nprotocol = PI30\nport = test1\ncommand = QID\n"
+	    "outputs = json_mqtt\nmqtt_allowed_cmds = QPI\nmqtt_port = %d\n", port2);
+	conf = write_conf(e, "share.conf", NULL, body);
+	sub2 = h_path(dir2, "sub.log");
+	{
+		char p2[16];
+		const char *argv[] = { "/usr/bin/mosquitto_sub", "-h", "127.0.0.1",
+			"-p", p2, "-v", "-t", "#", NULL };
+		snprintf(p2, sizeof(p2), "%d", port2);
+		assert_true(h_spawn(argv, sub2) > 0);
+		h_sleep_ms(300);
+	}
+	d = start_daemon(e, conf, "share.log", NULL, NULL);
+	log1 = h_path(e->dir, "broker.log");
+	log2 = h_path(dir2, "broker.log");
+	/* inv3 publishes through the second broker */
+	assert_int_equal(h_wait_for_text(sub2, "QID/mpp-solar {", 5000), 0);
+	assert_int_equal(h_wait_for_text(log1, "New client connected", 5000), 0);
+	h_sleep_ms(1500);	/* a second connection would have shown by now */
+	h_stop(d, SIGTERM, 5000);
+	/* one CONNECT on the shared broker for inv1 and inv2, one on the other */
+	assert_int_equal(h_count_text(log1, " as mppsolar_th_"), 1);
+	assert_int_equal(h_count_text(log2, " as mppsolar_th_"), 1);
+	assert_null(strstr(h_read_file(sub2, NULL), "QPI/mpp-solar"));
+	h_stop(b2, SIGTERM, 3000);
+	h_rmrf(dir2);
+	free(dir2);
+	free(sub2);
+	free(log1);
+	free(log2);
+	free(conf);
+}
+
+static void
+test_check_config_shows_reference_client_ids(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		const char *setup, *id;
+	} cases[] = {
+		{ "mqtt_hostname = myserver\nmqtt_broker = 192.168.1.100\nmqtt_port = 1884\n",
+		  "client_id: mppsolar_myserver_f1779197" },
+		{ "mqtt_hostname = myserver\nmqtt_broker = 192.168.1.100\nmqtt_port = 1884\n"
+		  "mqtt_user = mqttuser\n", "client_id: mppsolar_myserver_fe48758e" },
+		{ "mqtt_hostname = host\nmqtt_broker = broker\nmqtt_port = 1883\n",
+		  "client_id: mppsolar_host_25dbd769" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = h_path(e->dir, "ids.conf"), text[1024], *out = NULL;
+		const char *argv[] = { MPPD_BIN, "-C", path, "--check-config", NULL };
+
+		snprintf(text, sizeof(text), "[SETUP]\n%s\n[inv]\nprotocol = PI30\n"
+		    "port = test0\ncommand = QPI\noutputs = mqtt\n", cases[i].setup);
+		h_write_file(path, text);
+		assert_int_equal(h_run(argv, &out, NULL, 5000), 0);
+		assert_non_null(strstr(out, cases[i].id));
+		free(out);
+		free(path);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_devices_share_one_connection_per_broker, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_check_config_shows_reference_client_ids, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_sigterm_clean_shutdown_publishes_offline, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pidfile_naming_a_running_process_refuses_start, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_sd_notify_ready_and_watchdog_with_long_pause, setup, teardown),

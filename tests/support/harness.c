@@ -679,8 +679,14 @@ h_start_broker(const char *dir, int port, const char *extra_conf)
 	    "log_dest file %s\n"
 	    "log_type all\n"
 	    "connection_messages true\n"
+	    "%s"
 	    "%s%s",
-	    port, log_path, extra_conf ? extra_conf : "",
+	    port, log_path,
+	    /* As root mosquitto drops to user "mosquitto", which cannot write
+	     * broker.log in our 0700 directory: stay root (tests only). */
+	    geteuid() == 0 && (extra_conf == NULL ||
+	    strstr(extra_conf, "user ") == NULL) ? "user root\n" : "",
+	    extra_conf ? extra_conf : "",
 	    extra_conf && *extra_conf &&
 	    extra_conf[strlen(extra_conf) - 1] != '\n' ? "\n" : "");
 	if (h_write_file(conf_path, text) == 0) {
