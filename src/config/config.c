@@ -2060,6 +2060,8 @@ done:
 	rc = x.nerr > 0 ? -1 : 0;
 	flush_errors(&x, err != NULL ? err : &local);
 	ctx_free(&x);
+	if (rc < 0)
+		config_free(c);	/* nothing half-loaded is handed back */
 	if (local.len > 0) {
 		local.buf[--local.len] = '\0';
 		log_error("%s", sbuf_str(&local));

@@ -95,7 +95,7 @@ struct cli_mqtt {
 /*
  * Loads path.  Returns 0, or -1 with every error in err, one per line, each
  * naming the file, line and key ("mppd.conf:12: pause = \"ten\": not a
- * number").  Warnings (unknown keys with the closest known key, glob-like
+ * number"); c is then freed already (do not call config_free).  Warnings (unknown keys with the closest known key, glob-like
  * allowlist patterns, a password file readable by others) are logged.
  */
 int	config_load(const char *path, const struct cli_mqtt *cli,
