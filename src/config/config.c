@@ -164,7 +164,7 @@ static const struct kdef {
 	{ "dev", KS_DEV, K_DEV },
 	{ "timeout", KS_DEV, K_TIMEOUT },
 	{ "queue_len", KS_DEV, K_QUEUE_LEN },
-	{ "hass_controls", KS_DEV, K_HASS_CONTROLS },
+	{ "hass_controls", KS_BOTH, K_HASS_CONTROLS },
 	/* The reference passes these to outputs mppd does not have. */
 	{ "udpport", KS_DEV, K_IGNORED },
 	{ "postgres_url", KS_DEV, K_IGNORED },
@@ -1627,6 +1627,12 @@ load_setup(struct ctx *x, struct config *c)
 				free(c->log_file);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
+			} else if (k->id == K_HASS_CONTROLS) {
+				/* [SETUP] sets the default of every device */
+				if (parse_bool(val, &c->hass_controls) < 0)
+					cerr(x, e->line, "hass_controls: expected "
+					    "true or false, found \"%s\"",
+					    quoted(val, q, sizeof(q)));
 			}
 			free(val);
 		}
@@ -1874,6 +1880,7 @@ load_device(struct ctx *x, struct config *c, int si)
 		    quoted(s->name, q, sizeof(q)), why);
 	d = config_add_device(c, s->name);
 	d->line = s->line;
+	d->hass_controls = c->hass_controls;
 	x->dorig = xrealloc(x->dorig, (size_t)c->ndevs * sizeof(*x->dorig));
 	o = &x->dorig[c->ndevs - 1];
 	for (int k = 0; k < MK_COUNT; k++) {

@@ -216,6 +216,32 @@ test_config_defaults(void **state)
 }
 
 static void
+test_config_hass_controls_setup_default_and_override(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	assert_int_equal(t_load(&t,
+	    "[SETUP]\n"
+	    "hass_controls = true\n"
+	    "[inv1]\n"
+	    "protocol = PI30\ncommand = QPI\n"
+	    "[inv2]\n"
+	    "protocol = PI30\ncommand = QPI\nhass_controls = no\n"), 0);
+	assert_int_equal(t.c.ndevs, 2);
+	assert_int_equal(t.c.devs[0].hass_controls, 1);
+	assert_int_equal(t.c.devs[1].hass_controls, 0);
+	t_done(&t);
+	{
+		struct t t2 = { 0 };
+		assert_int_equal(t_load(&t2, "[SETUP]\nhass_controls = maybe\n"
+		    "[i]\ncommand = QPI\n"), -1);
+		assert_non_null(strstr(sbuf_str(&t2.err), ":2: hass_controls: expected"));
+		t_done(&t2);
+	}
+}
+
+static void
 test_config_device_keys(void **state)
 {
 	struct t t = { 0 };
@@ -1355,6 +1381,7 @@ test_config_print_without_mqtt_devices_still_shows_client_id(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_defaults),
 	cmocka_unit_test(test_config_device_keys),
+	cmocka_unit_test(test_config_hass_controls_setup_default_and_override),
 	cmocka_unit_test(test_config_command_split_and_trimmed),
 	cmocka_unit_test(test_config_empty_command_is_default_command),
 	cmocka_unit_test(test_config_keys_case_insensitive),
