@@ -49,18 +49,30 @@ now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Sleeps until the absolute monotonic time t; -1 if asked to stop. */
+/*
+ * Sleeps until the absolute monotonic time t; -1 if asked to stop.  Sleeps
+ * in slices of at most 100 ms and looks at the stop flag after each: a
+ * signal does not always interrupt the sleep (under ThreadSanitizer the
+ * handler runs only after the call returns).
+ */
 static int
 sleep_until(struct serve *s, long long t)
 {
-	struct timespec ts = { (time_t)(t / 1000000000LL),
-	    (long)(t % 1000000000LL) };
+	const long long slice = 100000000LL;
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		if (*s->stop)
-			return -1;
-	return *s->stop ? -1 : 0;
+	while (!*s->stop) {
+		long long now = now_ns(), until = t;
+		struct timespec ts;
+
+		if (now >= t)
+			return 0;
+		if (until - now > slice)
+			until = now + slice;
+		ts.tv_sec = (time_t)(until / 1000000000LL);
+		ts.tv_nsec = (long)(until % 1000000000LL);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	return -1;
 }
 
 /* Writes all of buf to the master, waiting (bounded) while it is full. */
