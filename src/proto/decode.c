@@ -9,7 +9,10 @@
  * DEFAULT query row of a type the reference cannot store is kept under the
  * row's name (QOPPT) instead of an integer key that crashes every output.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
 #include <ctype.h>
+#include <pcre2.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,47 +450,73 @@ eval_info(struct dctx *d, const char *expr, struct value *v)
 	return fail(d, "unsupported info expression: %s", expr);
 }
 
-/* Parses "%Y%m%d%H%M%S" text into "%Y-%m-%d %H:%M:%S" (datetime rules). */
+/*
+ * datetime.strptime(r, '%Y%m%d%H%M%S').strftime('%Y-%m-%d %H:%M:%S') with
+ * Python's rules: the fields have variable widths, matched by the same
+ * regular expression CPython's _strptime builds, then "unconverted data
+ * remains" for text after the match and datetime's range checks.
+ */
 static int
 eval_strptime(struct dctx *d, const char *r, struct value *v)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int f[6], w[6] = { 4, 2, 2, 2, 2, 2 }, pos = 0;
+	static const char re[] = "(\\d\\d\\d\\d)(1[0-2]|0[1-9]|[1-9])"
+	    "(3[01]|[12]\\d|0[1-9]|[1-9]| [1-9])(2[0-3]|[0-1]\\d|\\d)"
+	    "([0-5]\\d|\\d)(6[0-1]|[0-5]\\d|\\d)";
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	pcre2_code *code;
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov, erroff;
+	int errcode, f[6], rc = -1, dim;
 	char buf[64];
 
-	/* Python's strptime takes 1-2 digit fields greedily; replies carry
-	 * exactly 14 digits, so only that form is accepted here. */
-	if (strlen(r) != 14)
-		goto bad;
-	for (int i = 0; i < 6; i++) {
-		f[i] = 0;
-		for (int k = 0; k < w[i]; k++, pos++) {
-			if (!isdigit((unsigned char)r[pos]))
-				goto bad;
-			f[i] = f[i] * 10 + (r[pos] - '0');
-		}
-	}
-	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > mdays[f[1] - 1] ||
-	    f[3] > 23 || f[4] > 59 || f[5] > 61)
-		goto bad;
-	if (f[1] == 2 && f[2] == 29 &&
-	    !((f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0))
-		return fail(d, "day is out of range for month");
-	if (f[5] > 59)
-		f[5] = 59;
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", f[0], f[1],
-	    f[2], f[3], f[4], f[5]);
-	*v = val_str(buf);
-	return 0;
-bad:
-	{
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS, &errcode, &erroff, NULL);
+	if (code == NULL)
+		return fail(d, "strptime: internal pattern error");
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	if (md == NULL || pcre2_match(code, (PCRE2_SPTR)r, strlen(r), 0,
+	    PCRE2_ANCHORED, md, NULL) < 0) {
 		struct sbuf sb = SBUF_INIT;
 		py_repr_str(&sb, r);
 		fail(d, "time data %s does not match format '%%Y%%m%%d%%H%%M%%S'",
 		    sbuf_str(&sb));
 		sbuf_free(&sb);
+		goto out;
 	}
-	return -1;
+	ov = pcre2_get_ovector_pointer(md);
+	if (ov[1] != strlen(r)) {
+		fail(d, "unconverted data remains: %s", r + ov[1]);
+		goto out;
+	}
+	for (int i = 0; i < 6; i++) {
+		f[i] = 0;
+		for (PCRE2_SIZE k = ov[2 * (i + 1)]; k < ov[2 * (i + 1) + 1]; k++)
+			if (r[k] != ' ')
+				f[i] = f[i] * 10 + (r[k] - '0');
+	}
+	dim = mdays[f[1] - 1];
+	if (f[1] == 2 && ((f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0))
+		dim = 29;
+	if (f[0] < 1) {
+		fail(d, "year 0 is out of range");
+		goto out;
+	}
+	if (f[2] > dim) {
+		fail(d, "day is out of range for month");
+		goto out;
+	}
+	if (f[5] > 59) {
+		fail(d, "second must be in 0..59");
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", f[0], f[1],
+	    f[2], f[3], f[4], f[5]);
+	*v = val_str(buf);
+	rc = 0;
+out:
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return rc;
 }
 
 /* Applies a "type:template" template to v (in place). */

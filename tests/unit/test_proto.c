@@ -224,6 +224,29 @@ test_qoppt_named_field(void **state)
 	free(j);
 }
 
+/* PI30M044 QT: datetime.strptime's variable-width fields and messages. */
+static void
+test_strptime_template_follows_python(void **state)
+{
+	static const struct {
+		const char *frame, *want;
+	} cases[] = {
+		{ "(20210726122606", "\"device_time\": \"2021-07-26 12:26:06\"" },
+		{ "(2021072612260", "\"device_time\": \"2021-07-26 12:26:00\"" },
+		{ "(12345678901234567890", "unconverted data remains: 01234567890" },
+		{ "(20210229120000", "day is out of range for month" },
+		{ "(20211231235960", "second must be in 0..59" },
+		{ "(2021726", "time data '2021726' does not match format '%Y%m%d%H%M%S'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *j = decode_json("PI30M044", "QT", cases[i].frame, 1);
+		if (strstr(j, cases[i].want) == NULL)
+			fail_msg("%s: got %s", cases[i].frame, j);
+		free(j);
+	}
+}
+
 static void
 test_revo_chk_reply_and_nak_warning(void **state)
 {
@@ -294,6 +317,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_indexed_and_info_fields),
 	cmocka_unit_test(test_extra_tokens_are_plain_strings),
 	cmocka_unit_test(test_qoppt_named_field),
+	cmocka_unit_test(test_strptime_template_follows_python),
 	cmocka_unit_test(test_revo_chk_reply_and_nak_warning),
 	cmocka_unit_test(test_every_canned_reply_decodes),
 };
