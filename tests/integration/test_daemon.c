@@ -393,7 +393,39 @@ test_check_config_shows_reference_client_ids(void **state)
 	}
 }
 
+static void
+test_discovery_resent_when_home_assistant_comes_online(void **state)
+{
+	struct env *e = *state;
+	char *conf = write_conf(e, "ha.conf", "pause = 300\n", "[inv]\n"
+	    "protocol = PI30\nport = test0\ncommand = QPI\noutputs = hassd_mqtt\n"
+	    "tag = ha\n");
+	char *sub = h_path(e->dir, "ha.log"), port[16];
+	const char *clear[] = { "/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p",
+		port, "-r", "-n", "-t", "homeassistant/sensor/mpp_ha_protocol_id/config",
+		NULL };
+	const char *online[] = { "/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p",
+		port, "-t", "homeassistant/status", "-m", "online", NULL };
+	pid_t d;
+
+	snprintf(port, sizeof(port), "%d", e->port);
+	subscribe(e, "ha.log", "homeassistant/sensor/mpp_ha_protocol_id/config");
+	d = start_daemon(e, conf, "ha.d.log", NULL, NULL);
+	assert_int_equal(h_wait_for_count(sub, "\"unique_id\": \"mpp_ha_protocol_id\"",
+	    1, 5000), 0);
+	/* Home Assistant restarted and lost it; pause = 300 s, so only the
+	 * online message can bring it back in time. */
+	assert_int_equal(h_run(clear, NULL, NULL, 5000), 0);
+	assert_int_equal(h_run(online, NULL, NULL, 5000), 0);
+	assert_int_equal(h_wait_for_count(sub, "\"unique_id\": \"mpp_ha_protocol_id\"",
+	    2, 5000), 0);
+	h_stop(d, SIGTERM, 5000);
+	free(sub);
+	free(conf);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_discovery_resent_when_home_assistant_comes_online, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_devices_share_one_connection_per_broker, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_check_config_shows_reference_client_ids, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_sigterm_clean_shutdown_publishes_offline, setup, teardown),
