@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mosquitto;
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t	bench_now_ns(void);
 
@@ -35,6 +37,13 @@ void	bench_print_stats(const char *name, const struct bench_stats *s,
  * Exits on error.
  */
 struct mosquitto *bench_client_new(const char *prefix, void *obj);
+
+/*
+ * mosquitto_loop(m, timeout_ms, 1), then TCP_QUICKACK on the socket: with
+ * delayed ACKs a broker that uses Nagle's algorithm holds its next packet
+ * to us for up to 40 ms, which would be charged to the daemon.
+ */
+int	bench_loop(struct mosquitto *m, int timeout_ms);
 
 /* Exits with a message on a libmosquitto error. */
 void	bench_mosq_check(int rc, const char *what);

@@ -1,9 +1,12 @@
 /*
  * bench_common.c - see bench.h.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +90,17 @@ bench_client_new(const char *prefix, void *obj)
 	bench_mosq_check(mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1),
 	    "TCP_NODELAY");
 	return m;
+}
+
+int
+bench_loop(struct mosquitto *m, int timeout_ms)
+{
+	int rc = mosquitto_loop(m, timeout_ms, 1), fd, one = 1;
+
+	if ((fd = mosquitto_socket(m)) >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
+	return rc;
 }
 
 void

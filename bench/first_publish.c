@@ -78,7 +78,7 @@ pump(struct mosquitto *m, int ms)
 	uint64_t t0 = bench_now_ns();
 
 	while (bench_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 10, 1), "loop");
+		bench_mosq_check(bench_loop(m, 10), "loop");
 }
 
 static void
@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	bench_mosq_check(mosquitto_subscribe(m, NULL, filter, 0), "subscribe");
 	t0 = bench_now_ns();
 	while (!x.subacked && bench_now_ns() - t0 < 5000000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 100, 1), "loop");
+		bench_mosq_check(bench_loop(m, 100), "loop");
 	pump(m, 200);
 
 	v = calloc((size_t)runs, sizeof(*v));
@@ -164,7 +164,7 @@ main(int argc, char **argv)
 		}
 		deadline = t0 + (uint64_t)timeout_ms * 1000000ULL;
 		while (!x.got && bench_now_ns() < deadline)
-			bench_mosq_check(mosquitto_loop(m, 10, 1), "loop");
+			bench_mosq_check(bench_loop(m, 10), "loop");
 		x.armed = 0;
 		if (x.got)
 			v[nv] = x.t_got - t0;

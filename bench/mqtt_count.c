@@ -105,11 +105,11 @@ main(int argc, char **argv)
 		    "subscribe");
 	t0 = bench_now_ns();
 	while (bench_now_ns() - t0 < (uint64_t)warm_ms * 1000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 50, 1), "loop");
+		bench_mosq_check(bench_loop(m, 50), "loop");
 	x.counting = 1;
 	t0 = bench_now_ns();
 	while ((t1 = bench_now_ns()) - t0 < (uint64_t)dur_ms * 1000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 50, 1), "loop");
+		bench_mosq_check(bench_loop(m, 50), "loop");
 	x.counting = 0;
 	secs = (double)(t1 - t0) / 1e9;
 	printf("%s: %lu messages (%.1f MB) in %.2f s: %.0f messages/s",

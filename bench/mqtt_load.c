@@ -10,8 +10,11 @@
  * are {"error": ...} (e.g. "device busy"), "dups" answers seen twice.
  * W should stay below the daemon's queue_len (default 16).
  *
+ * --plain (mpp-solar, which has no ids): bare commands, one in flight per
+ * device, and an answer is matched to its device by its topic.
+ *
  * usage: mqtt_load -b [HOST:]PORT --prefix HOST -d D [--names FMT] [-n N]
- *                  [-w W] [-c CMD] [--idle-ms T] [--name NAME]
+ *                  [-w W] [-c CMD] [--plain] [--idle-ms T] [--name NAME]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,6 +44,9 @@ struct load {
 	size_t		 nlat;
 	uint64_t	 t_last;
 	int		 subacked;
+	int		 plain;
+	const char	*prefix;
+	const char	*fmt;
 	char		 first_error[256];
 };
 
@@ -82,8 +88,25 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 
 	if (msg->retain || n == 0)
 		return;
-	if (parse_id(p, n, &d, &s) < 0 || d < 0 || d >= x->ndev || s < 0 ||
-	    s >= x->per_dev) {
+	if (x->plain) {
+		/* PREFIX/<name>/cmd_response: the next answer of device d. */
+		size_t pl = strlen(x->prefix);
+		char name[128];
+		const char *tp = msg->topic, *e;
+
+		d = -1;
+		if (strncmp(tp, x->prefix, pl) == 0 && tp[pl] == '/' &&
+		    (e = strchr(tp + pl + 1, '/')) != NULL &&
+		    (size_t)(e - (tp + pl + 1)) < sizeof(name)) {
+			memcpy(name, tp + pl + 1, (size_t)(e - (tp + pl + 1)));
+			name[e - (tp + pl + 1)] = '\0';
+			if (sscanf(name, x->fmt, &d) != 1)
+				d = -1;
+		}
+		s = d >= 0 && d < x->ndev ? x->devs[d].answered : -1;
+	} else if (parse_id(p, n, &d, &s) < 0)
+		d = -1;
+	if (d < 0 || d >= x->ndev || s < 0 || s >= x->per_dev) {
 		x->strays++;
 		return;
 	}
@@ -110,7 +133,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: mqtt_load -b [HOST:]PORT --prefix HOST -d D "
-	    "[--names FMT] [-n N] [-w W] [-c CMD] [--idle-ms T] "
+	    "[--names FMT] [-n N] [-w W] [-c CMD] [--plain] [--idle-ms T] "
 	    "[--name NAME]\n");
 	exit(1);
 }
@@ -123,6 +146,7 @@ main(int argc, char **argv)
 		{ "names", required_argument, NULL, 'f' },
 		{ "idle-ms", required_argument, NULL, 'I' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "plain", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *host = NULL, *prefix = NULL, *fmt = "dev%d", *cmd = "QPI";
@@ -152,12 +176,17 @@ main(int argc, char **argv)
 		case 'c': cmd = optarg; break;
 		case 'I': idle_ms = atoi(optarg); break;
 		case 'N': name = optarg; break;
+		case 'P': x.plain = 1; break;
 		default: usage();
 		}
 	}
 	if (host == NULL || prefix == NULL || ndev <= 0 || total <= 0 ||
 	    window <= 0)
 		usage();
+	if (x.plain)
+		window = 1;
+	x.prefix = prefix;
+	x.fmt = fmt;
 	x.ndev = ndev;
 	x.per_dev = (total + ndev - 1) / ndev;
 	total = x.per_dev * ndev;
@@ -179,10 +208,10 @@ main(int argc, char **argv)
 	bench_mosq_check(mosquitto_subscribe(m, NULL, filter, 1), "subscribe");
 	t0 = bench_now_ns();
 	while (!x.subacked && bench_now_ns() - t0 < 5000000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 100, 1), "loop");
+		bench_mosq_check(bench_loop(m, 100), "loop");
 	t0 = bench_now_ns();
 	while (bench_now_ns() - t0 < 200000000ULL)	/* retained answers */
-		bench_mosq_check(mosquitto_loop(m, 20, 1), "loop");
+		bench_mosq_check(bench_loop(m, 20), "loop");
 
 	t0 = bench_now_ns();
 	t_idle = t0;
@@ -194,7 +223,9 @@ main(int argc, char **argv)
 		for (int i = 0; i < ndev; i++) {
 			struct dev *dv = &x.devs[i];
 			while (dv->inflight < window && dv->sent < x.per_dev) {
-				int len = snprintf(payload, sizeof(payload),
+				int len = x.plain ? snprintf(payload,
+				    sizeof(payload), "%s", cmd) :
+				    snprintf(payload, sizeof(payload),
 				    "{\"command\": \"%s\", \"id\": \"%d-%d\"}",
 				    cmd, i, dv->sent);
 				dv->t_sent[dv->sent] = bench_now_ns();
@@ -207,7 +238,7 @@ main(int argc, char **argv)
 		}
 		if (x.answered >= total)
 			break;
-		bench_mosq_check(mosquitto_loop(m, 100, 1), "loop");
+		bench_mosq_check(bench_loop(m, 100), "loop");
 		if (x.answered != before)
 			t_idle = bench_now_ns();
 		else if (bench_now_ns() - t_idle > (uint64_t)idle_ms * 1000000ULL)
@@ -217,7 +248,7 @@ main(int argc, char **argv)
 	{
 		uint64_t t = bench_now_ns();
 		while (bench_now_ns() - t < 300000000ULL)
-			bench_mosq_check(mosquitto_loop(m, 50, 1), "loop");
+			bench_mosq_check(bench_loop(m, 50), "loop");
 	}
 
 	lost = total - x.answered;

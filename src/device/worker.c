@@ -126,6 +126,8 @@ worker_main(void *arg)
 				goto out;
 			result_init(&r);
 			status = device_run(w->dev, w->cfg.commands[i], &r);
+			/* The callback may take r's contents over, leaving r
+			 * empty (result_init): r is freed just after. */
 			if (w->cfg.poll != NULL)
 				w->cfg.poll(w->cfg.poll_arg, w->dev,
 				    w->cfg.commands[i], i, &r, status);

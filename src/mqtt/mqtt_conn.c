@@ -39,6 +39,13 @@
 #define CONN_PREBUF_BYTES	(1024 * 1024)
 /* MQTT 5 Session Expiry Interval: queued commands survive 7 days offline. */
 #define CONN_SESSION_EXPIRY	(7 * 24 * 3600)
+/*
+ * MQTT 5 Maximum Packet Size we announce: libmosquitto allocates every
+ * incoming packet at the size the broker announces (up to 256 MiB; its
+ * client has no limit of its own), and nothing mppd subscribes to needs
+ * more than a few KiB.  The broker discards larger packets for us.
+ */
+#define CONN_MAX_PACKET		(256 * 1024)
 /* mosquitto_loop() timeout: bounds how late a stop request is seen. */
 #define CONN_LOOP_MS		200
 /* After DISCONNECT is queued: time allowed to write it. */
@@ -54,6 +61,7 @@ struct conn_pending {
 	size_t			 len;
 	void			*corr;
 	size_t			 corrlen;
+	int			 qos;
 	int			 retain;
 };
 
@@ -111,6 +119,14 @@ struct mqtt_conn {
 	int			 nsubs;
 	struct conn_pending	*pre_head, *pre_tail;
 	int			 pre_n;
+	/*
+	 * QoS 1/2 messages published while the network thread is inside
+	 * mosquitto_(re)connect_async (connecting != 0), handed to
+	 * libmosquitto once it has returned: see conn_win_flush().
+	 */
+	int			 connecting;
+	struct conn_pending	*win_head, *win_tail;
+	int			 win_n;
 	size_t			 pre_bytes;
 	long			 pre_dropped;
 	long			 pre_warn_ms;
@@ -207,6 +223,29 @@ conn_pending_free(struct conn_pending *p)
 	free(p->payload);
 	free(p->corr);
 	free(p);
+}
+
+/* A copy of one message for a later conn_pub_locked(). */
+static struct conn_pending *
+conn_pending_new(const char *topic, const void *payload, size_t len, int qos,
+    int retain, const void *corr, size_t corrlen)
+{
+	struct conn_pending *p = xcalloc(1, sizeof(*p));
+
+	p->topic = xstrdup(topic);
+	if (len > 0) {
+		p->payload = xmalloc(len);
+		memcpy(p->payload, payload, len);
+	}
+	p->len = len;
+	if (corr != NULL && corrlen > 0) {
+		p->corr = xmalloc(corrlen);
+		memcpy(p->corr, corr, corrlen);
+		p->corrlen = corrlen;
+	}
+	p->qos = qos;
+	p->retain = retain;
+	return p;
 }
 
 /*
@@ -306,19 +345,7 @@ conn_prebuf_push(struct mqtt_conn *c, const char *topic, const void *payload,
 		c->pre_dropped = 0;
 		c->pre_warn_ms = now;
 	}
-	p = xcalloc(1, sizeof(*p));
-	p->topic = xstrdup(topic);
-	if (len > 0) {
-		p->payload = xmalloc(len);
-		memcpy(p->payload, payload, len);
-	}
-	p->len = len;
-	if (corr != NULL && corrlen > 0) {
-		p->corr = xmalloc(corrlen);
-		memcpy(p->corr, corr, corrlen);
-		p->corrlen = corrlen;
-	}
-	p->retain = retain;
+	p = conn_pending_new(topic, payload, len, 0, retain, corr, corrlen);
 	if (c->pre_tail != NULL)
 		c->pre_tail->next = p;
 	else
@@ -352,6 +379,37 @@ conn_prebuf_flush(struct mqtt_conn *c)
 			c->pre_tail = NULL;
 		c->pre_n--;
 		c->pre_bytes -= strlen(p->topic) + p->len + p->corrlen;
+		conn_pending_free(p);
+	}
+}
+
+/*
+ * libmosquitto 2.0.11 resets its queued QoS 1/2 messages for resending at
+ * the start of mosquitto_(re)connect_async, before the socket exists; a
+ * message another thread publishes in between is marked as sent but
+ * cannot be written, and is never sent until the next reconnect (its
+ * response lost to the user, a clean stop waiting for it in vain).  Such
+ * messages wait in the window list instead and are published here, by
+ * the network thread, once the call has returned: then they go out after
+ * CONNECT, or - the attempt failed - are queued for the next one.  mtx
+ * held; network thread.
+ */
+static void
+conn_win_flush(struct mqtt_conn *c)
+{
+	struct conn_pending *p;
+	int rc;
+
+	while ((p = c->win_head) != NULL) {
+		rc = conn_pub_locked(c, p->topic, p->payload, p->len, p->qos,
+		    p->retain, p->corr, p->corrlen);
+		if (rc != MOSQ_ERR_SUCCESS)
+			log_warn("mqtt %s: cannot publish to %s: %s", c->name,
+			    p->topic, mosquitto_strerror(rc));
+		c->win_head = p->next;
+		if (c->win_head == NULL)
+			c->win_tail = NULL;
+		c->win_n--;
 		conn_pending_free(p);
 	}
 }
@@ -580,6 +638,8 @@ conn_setup_mosq(struct mqtt_conn *c, const struct mqtt_settings *m)
 		 */
 		mosquitto_property_add_int32(&props,
 		    MQTT_PROP_SESSION_EXPIRY_INTERVAL, CONN_SESSION_EXPIRY);
+		mosquitto_property_add_int32(&props,
+		    MQTT_PROP_MAXIMUM_PACKET_SIZE, CONN_MAX_PACKET);
 		rc = mosquitto_connect_bind_v5(c->mosq, c->host, -1,
 		    c->keepalive, NULL, props);
 		mosquitto_property_free_all(&props);
@@ -773,19 +833,31 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 			    "not fit the offline buffer", c->name, topic, len);
 		return rc;
 	}
-	if (qos > 0 && !retain && c->n_q1 >= c->queue_max) {
+	if (qos > 0 && !retain && c->n_q1 + c->win_n >= c->queue_max) {
 		c->q1_refused++;
 		now = conn_now_ms();
 		if (c->q1_warn_ms == 0 || now - c->q1_warn_ms >=
 		    CONN_WARN_EVERY_MS) {
 			log_warn("mqtt %s: %d QoS %d message(s) await the "
 			    "broker (mqtt_queue_max): %ld message(s) refused",
-			    c->name, c->n_q1, qos, c->q1_refused);
+			    c->name, c->n_q1 + c->win_n, qos, c->q1_refused);
 			c->q1_warn_ms = now;
 			c->q1_refused = 0;
 		}
 		pthread_mutex_unlock(&c->mtx);
 		return -1;
+	}
+	if (qos > 0 && c->connecting) {
+		struct conn_pending *p = conn_pending_new(topic, payload, len,
+		    qos, retain, corr, corrlen);
+		if (c->win_tail != NULL)
+			c->win_tail->next = p;
+		else
+			c->win_head = p;
+		c->win_tail = p;
+		c->win_n++;
+		pthread_mutex_unlock(&c->mtx);
+		return 0;
 	}
 	rc = conn_pub_locked(c, topic, payload, len, qos, retain, corr,
 	    corrlen);
@@ -808,7 +880,7 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 static int
 conn_pending_count(const struct mqtt_conn *c)
 {
-	return c->pre_n + c->n_q0 + c->n_q1;
+	return c->pre_n + c->win_n + c->n_q0 + c->n_q1;
 }
 
 /*
@@ -1061,6 +1133,9 @@ conn_thread(void *arg)
 		c->last_err[0] = '\0';
 		pthread_mutex_unlock(&c->errmtx);
 
+		pthread_mutex_lock(&c->mtx);
+		c->connecting = 1;
+		pthread_mutex_unlock(&c->mtx);
 		errno = 0;
 		if (first)
 			rc = mosquitto_connect_async(c->mosq, c->host, c->port,
@@ -1069,6 +1144,10 @@ conn_thread(void *arg)
 			rc = mosquitto_reconnect_async(c->mosq);
 		err_no = errno;
 		first = 0;
+		pthread_mutex_lock(&c->mtx);
+		c->connecting = 0;
+		conn_win_flush(c);
+		pthread_mutex_unlock(&c->mtx);
 		if (rc == MOSQ_ERR_SUCCESS) {
 			if (conn_run(c) == 1)
 				break;
@@ -1162,6 +1241,10 @@ conn_free(struct mqtt_conn *c)
 		mosquitto_destroy(c->mosq);
 	while ((p = c->pre_head) != NULL) {
 		c->pre_head = p->next;
+		conn_pending_free(p);
+	}
+	while ((p = c->win_head) != NULL) {
+		c->win_head = p->next;
 		conn_pending_free(p);
 	}
 	for (int i = 0; i < c->nsubs; i++)

@@ -32,7 +32,8 @@
 #define RESP_SUFFIX	"_response"
 #define TOPIC_MAX	512	/* longest command or MQTT 5 response topic handled */
 #define CORR_MAX	256	/* longest MQTT 5 correlation data echoed */
-#define CLEARS_MAX	64	/* topics with a clear awaiting its echo, per connection */
+#define CLEARS_MIN	64	/* pending-clear slots allocated at first */
+#define CLEARS_MAX	4096	/* topics with a clear awaiting its echo, per connection */
 #define CLEAR_TTL_MS	300000	/* an echo later than this is not expected any more */
 #define LOGTXT_MAX	96	/* escaped command text in log lines */
 
@@ -49,20 +50,25 @@ struct binding {
 	int			 allow_undefined;
 };
 
-/* A clearing message we published and expect to receive back. */
+/* A clearing message we published and expect to receive back, by the
+ * hash of its topic (24 bytes a slot, however long the topic). */
 struct pending_clear {
-	char	*topic;
-	int	 count;
+	uint64_t hash;
+	int	 count;		/* 0: free slot */
 	long	 expires_ms;
 };
 
 /* The devices bound to one connection.  The list is fixed before the
- * connection starts; clears[] is used by its network thread only. */
+ * connection starts; clears (grown on demand up to CLEARS_MAX) and the
+ * warning state are used by its network thread only. */
 struct conn_binds {
 	struct conn_binds	*next;
 	struct mqtt_conn	*c;
 	struct binding		*head, *tail;
-	struct pending_clear	 clears[CLEARS_MAX];
+	struct pending_clear	*clears;
+	int			 nclears;
+	long			 unclear_warn_ms;
+	long			 unclear;	/* not cleared since the last warning */
 };
 
 struct router {
@@ -128,45 +134,74 @@ topic_matches(const struct binding *b, const char *topic)
  * Expected clears.  Our own empty retained message comes back to us on
  * the command topic; exactly those echoes are skipped, while an empty
  * payload anyone else sends is answered "empty command".
+ *
+ * A flood of commands on many distinct topics (a '#' filter) can have
+ * thousands of clears awaiting their echo.  An entry is never evicted
+ * while its echo is due - the echo would then be answered "empty command"
+ * and overwrite the command's retained answer - so when all CLEARS_MAX
+ * slots are busy clear_expect() refuses and that command is not cleared.
  */
-static void
+
+/* 64-bit FNV-1a: a slot keeps a topic's hash, not the topic (a collision
+ * among at most CLEARS_MAX live entries is not a practical concern). */
+static uint64_t
+topic_hash(const char *topic)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Records a clear about to be published on topic: 0, or -1 when every
+ * slot holds a clear still awaiting its echo. */
+static int
 clear_expect(struct conn_binds *cb, const char *topic)
 {
-	struct pending_clear *slot = NULL, *oldest = NULL;
+	struct pending_clear *slot = NULL;
+	uint64_t h = topic_hash(topic);
 	long now = mono_ms();
 
-	for (int i = 0; i < CLEARS_MAX; i++) {
+	for (int i = 0; i < cb->nclears; i++) {
 		struct pending_clear *p = &cb->clears[i];
-		if (p->topic != NULL && strcmp(p->topic, topic) == 0) {
-			if (p->expires_ms <= now)
-				p->count = 0;
+		if (p->count > 0 && p->expires_ms <= now)
+			p->count = 0;	/* its echo is not coming any more */
+		if (p->count > 0 && p->hash == h) {
 			p->count++;
 			p->expires_ms = now + CLEAR_TTL_MS;
-			return;
+			return 0;
 		}
-		if (slot == NULL && (p->topic == NULL || p->count == 0 ||
-		    p->expires_ms <= now))
+		if (slot == NULL && p->count == 0)
 			slot = p;
-		if (oldest == NULL || p->expires_ms < oldest->expires_ms)
-			oldest = p;
 	}
-	if (slot == NULL)
-		slot = oldest;
-	free(slot->topic);
-	slot->topic = xstrdup(topic);
+	if (slot == NULL) {
+		int n = cb->nclears == 0 ? CLEARS_MIN : cb->nclears * 2;
+		if (cb->nclears >= CLEARS_MAX)
+			return -1;
+		if (n > CLEARS_MAX)
+			n = CLEARS_MAX;
+		cb->clears = xrealloc(cb->clears, (size_t)n * sizeof(*cb->clears));
+		memset(cb->clears + cb->nclears, 0,
+		    (size_t)(n - cb->nclears) * sizeof(*cb->clears));
+		slot = &cb->clears[cb->nclears];
+		cb->nclears = n;
+	}
+	slot->hash = h;
 	slot->count = 1;
 	slot->expires_ms = now + CLEAR_TTL_MS;
+	return 0;
 }
 
 static int
 clear_consume(struct conn_binds *cb, const char *topic)
 {
+	uint64_t h = topic_hash(topic);
 	long now = mono_ms();
 
-	for (int i = 0; i < CLEARS_MAX; i++) {
+	for (int i = 0; i < cb->nclears; i++) {
 		struct pending_clear *p = &cb->clears[i];
-		if (p->topic == NULL || p->count == 0 || p->expires_ms <= now ||
-		    strcmp(p->topic, topic) != 0)
+		if (p->count == 0 || p->expires_ms <= now || p->hash != h)
 			continue;
 		p->count--;
 		return 1;
@@ -397,10 +432,22 @@ router_on_message(struct router *r, struct mqtt_conn *c,
 	 * the flag alone would miss the common case (a retained command sent
 	 * while mppd runs), which would then run again at every reconnect.
 	 */
-	if (plen > 0) {
-		clear_expect(cb, m->topic);
+	if (plen > 0 && clear_expect(cb, m->topic) == 0) {
 		if (conn_publish(c, m->topic, "", 0, 1, 1) < 0)
 			log_warn("could not clear the command on %s", logtopic);
+	} else if (plen > 0) {
+		long now = mono_ms();
+		/* Only a retained command is affected: it may run again when
+		 * the subscription is restored. */
+		cb->unclear++;
+		if (cb->unclear_warn_ms == 0 ||
+		    now - cb->unclear_warn_ms >= 60000) {
+			log_warn("%d commands on distinct topics await the echo "
+			    "of their clear: %ld command(s) not cleared, the "
+			    "latest on %s", CLEARS_MAX, cb->unclear, logtopic);
+			cb->unclear_warn_ms = now;
+			cb->unclear = 0;
+		}
 	}
 
 	memset(&rp, 0, sizeof(rp));
@@ -583,8 +630,7 @@ router_free(struct router *r)
 			free(b->name_json);
 			free(b);
 		}
-		for (int i = 0; i < CLEARS_MAX; i++)
-			free(cb->clears[i].topic);
+		free(cb->clears);
 		free(cb);
 	}
 	pthread_rwlock_destroy(&r->lock);
