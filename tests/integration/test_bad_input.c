@@ -501,7 +501,13 @@ check_config_refuses(struct scen *s, const char *path, int line,
 		fail_msg("--check-config %s: status %d, expected 1 with \"%s\" "
 		    "and \"%s\"; stderr:\n%.2000s", path, rc, want,
 		    needle ? needle : "", err ? err : "(none)");
-	fprintf(stderr, "%s -> %.*s\n", path, (int)strcspn(err, "\n"), err);
+	{
+		/* The first line naming the file (a warning may come first). */
+		const char *l = strstr(err, want);
+		while (l > err && l[-1] != '\n')
+			l--;
+		fprintf(stderr, "%s -> %.*s\n", path, (int)strcspn(l, "\n"), l);
+	}
 	free(out);
 	free(err);
 }

@@ -354,7 +354,12 @@ test_devices_share_one_connection_per_broker(void **state)
 	/* one CONNECT on the shared broker for inv1 and inv2, one on the other */
 	assert_int_equal(h_count_text(log1, " as mppsolar_th_"), 1);
 	assert_int_equal(h_count_text(log2, " as mppsolar_th_"), 1);
-	assert_null(strstr(h_read_file(sub2, NULL), "QPI/mpp-solar"));
+	{
+		char *text = h_read_file(sub2, NULL);
+		assert_non_null(text);
+		assert_null(strstr(text, "QPI/mpp-solar"));
+		free(text);
+	}
 	h_stop(b2, SIGTERM, 3000);
 	h_rmrf(dir2);
 	free(dir2);
