@@ -409,6 +409,9 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		wc.commands = x->dc->commands;
 		wc.ncommands = x->dc->ncommands;
 		wc.pause_ms = c->pause * 1000;
+		/* spread the first cycles over a second: the first device
+		 * still polls at once */
+		wc.start_ms = dm.ndevs > 1 ? i * 1000 / dm.ndevs : 0;
 		wc.queue_len = x->dc->queue_len;
 		wc.poll = on_poll;
 		wc.poll_arg = x;

@@ -117,6 +117,17 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct timespec deadline;
 
+	if (w->cfg.start_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += w->cfg.start_ms / 1000;
+		deadline.tv_nsec += (long)(w->cfg.start_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		if (pause_until(w, &deadline))
+			goto out;
+	}
 	for (;;) {
 		for (int i = 0; i < w->cfg.ncommands; i++) {
 			struct result r;

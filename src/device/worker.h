@@ -25,7 +25,9 @@ typedef void	(*worker_done_fn)(void *arg, const char *cmd, struct result *r,
 
 /*
  * After every poll command, on the worker thread: index into the command
- * list, status from device_run() (1 valid, 0 refused, -1 no answer).
+ * list, status from device_run() (1 valid, 0 refused, -1 no answer).  The
+ * callback may take r's contents over (leaving r as result_init made it);
+ * the worker frees r after the call.
  */
 typedef void	(*worker_poll_fn)(void *arg, struct device *d, const char *cmd,
 		    int index, struct result *r, int status);
@@ -34,6 +36,9 @@ struct worker_cfg {
 	char *const	*commands;	/* borrowed; must outlive the worker */
 	int		 ncommands;
 	int		 pause_ms;	/* after each cycle */
+	int		 start_ms;	/* delay of the first cycle (commands are
+					   served meanwhile): devices sharing a
+					   connection do not all poll at once */
 	int		 queue_len;	/* waiting ad-hoc jobs, default 16 */
 	worker_poll_fn	 poll;
 	void		*poll_arg;

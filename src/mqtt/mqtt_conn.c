@@ -16,6 +16,8 @@
  * User handlers (on_msg, on_up) run without c->mtx: they publish.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -582,6 +584,9 @@ conn_setup_mosq(struct mqtt_conn *c, const struct mqtt_settings *m)
 	int rc;
 
 	mosquitto_threaded_set(c->mosq, true);
+	/* Commands and their answers are small packets: Nagle's algorithm
+	 * would hold each one back until the previous one is acknowledged. */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 	    c->protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
 	mosquitto_connect_v5_callback_set(c->mosq, conn_on_connect);
@@ -962,6 +967,21 @@ conn_disconnect(struct mqtt_conn *c)
 }
 
 /*
+ * A broker that uses Nagle's algorithm (mosquitto's default) holds its next
+ * packet until we acknowledge the last one, and a delayed ACK takes up to
+ * 40 ms: acknowledge at once.  Linux clears the mode by itself, so it is set
+ * again after every read.
+ */
+static void
+conn_quickack(struct mqtt_conn *c)
+{
+	int fd = mosquitto_socket(c->mosq), one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
+/*
  * Runs one connection until it ends (returns 0) or a stop request is
  * complete (returns 1).  Stopping while connected: wait until every
  * message is delivered or the deadline passes, then disconnect cleanly.
@@ -974,6 +994,7 @@ conn_run(struct mqtt_conn *c)
 
 	for (;;) {
 		rc = mosquitto_loop(c->mosq, CONN_LOOP_MS, 1);
+		conn_quickack(c);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			if (c->att.disc_rc < 0) {
 				c->att.err_no = errno;

@@ -302,6 +302,16 @@ py_json_str(struct sbuf *out, const char *utf8)
 
 	sbuf_addc(out, '"');
 	while (*p != '\0') {
+		/* a run of printable ASCII other than '"' and '\\' as is */
+		const char *q = p;
+		while ((unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f &&
+		    *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			sbuf_add(out, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		p += utf8_next(p, &cp);
 		switch (cp) {
 		case '"':

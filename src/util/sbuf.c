@@ -114,7 +114,8 @@ sbuf_add(struct sbuf *s, const void *data, size_t len)
 void
 sbuf_addc(struct sbuf *s, char c)
 {
-	sbuf_reserve(s, 1);
+	if (s->len + 2 > s->cap)
+		sbuf_reserve(s, 1);
 	s->buf[s->len++] = c;
 	s->buf[s->len] = '\0';
 }
@@ -131,13 +132,19 @@ sbuf_vprintf(struct sbuf *s, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	/* One pass when the text fits the free space, a second otherwise. */
+	sbuf_reserve(s, 64);
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(s->buf + s->len, s->cap - s->len, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		s->buf[s->len] = '\0';
 		return;
-	sbuf_reserve(s, (size_t)n);
-	vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= s->cap - s->len) {
+		sbuf_reserve(s, (size_t)n);
+		vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+	}
 	s->len += (size_t)n;
 }
 
