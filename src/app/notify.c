@@ -77,11 +77,3 @@ notify_stopping(void)
 	notify_send("STOPPING=1\nSTATUS=shutting down");
 }
 
-long
-notify_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

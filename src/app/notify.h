@@ -11,7 +11,5 @@ unsigned long notify_watchdog_usec(void);
 void	notify_ready(int ndevs, int nconns);
 void	notify_watchdog(void);
 void	notify_stopping(void);
-/* Monotonic milliseconds. */
-long	notify_now_ms(void);
 
 #endif

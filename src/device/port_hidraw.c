@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "port.h"
 #include "port_util.h"
@@ -62,7 +63,7 @@ hidraw_fail(struct hidraw_port *hp, struct port_reply *out, const char *op,
 	log_warn("hidraw port %s: %s failed: %s", hp->path, op, why);
 	hidraw_close_fd(hp);
 	hp->failures++;
-	hp->retry_at = port_now_ms() + port_reopen_delay_ms(hp->failures, REOPEN_DELAY_MAX_S);
+	hp->retry_at = mono_ms() + port_reopen_delay_ms(hp->failures, REOPEN_DELAY_MAX_S);
 	snprintf(hp->last_err, sizeof(hp->last_err), "%s", msg);
 	out->len = 0;
 	snprintf(out->err, sizeof(out->err), "%s", msg);
@@ -93,7 +94,7 @@ hidraw_open(struct hidraw_port *hp, struct port_reply *out)
 {
 	char		 buf[128], msg[sizeof(hp->last_err)];
 	const char	*why;
-	int64_t		 now = port_now_ms();
+	int64_t		 now = mono_ms();
 	int		 err, fl;
 
 	if (now < hp->retry_at) {
@@ -313,7 +314,7 @@ hidraw_transact(struct port *p, const char *cmd, const uint8_t *req,
 
 	if (timeout_ms < 0)
 		timeout_ms = 0;
-	deadline = port_now_ms() + timeout_ms;
+	deadline = mono_ms() + timeout_ms;
 	if (hp->fd == -1 && hidraw_open(hp, out) == -1)
 		return -1;
 	if (hidraw_drain(hp, out) == -1 ||

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "port.h"
 #include "port_util.h"
@@ -71,7 +72,7 @@ serial_fail(struct serial_port *sp, struct port_reply *out, const char *op,
 	log_warn("serial port %s: %s failed: %s", sp->path, op, why);
 	serial_close_fd(sp);
 	sp->failures++;
-	sp->retry_at = port_now_ms() + port_reopen_delay_ms(sp->failures, REOPEN_DELAY_MAX_S);
+	sp->retry_at = mono_ms() + port_reopen_delay_ms(sp->failures, REOPEN_DELAY_MAX_S);
 	out->len = 0;
 	snprintf(out->err, sizeof(out->err), "%s", SERIAL_ERR);
 	return -1;
@@ -96,7 +97,7 @@ static int
 serial_open(struct serial_port *sp, struct port_reply *out)
 {
 	struct termios	tio;
-	int64_t		now = port_now_ms();
+	int64_t		now = mono_ms();
 
 	if (now < sp->retry_at) {
 		log_debug("serial port %s: down after %u failures, next reopen "
@@ -257,7 +258,7 @@ serial_transact(struct port *p, const char *cmd, const uint8_t *req,
 	struct serial_port	*sp = (struct serial_port *)p;
 	int64_t			 deadline;
 
-	deadline = port_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	if (sp->fd == -1 && serial_open(sp, out) == -1)
 		return -1;
 	if (serial_drain(sp, out) == -1 ||

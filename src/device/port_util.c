@@ -6,16 +6,8 @@
 #include <poll.h>
 #include <time.h>
 
+#include "clock.h"
 #include "port_util.h"
-
-int64_t
-port_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t
 port_reopen_delay_ms(unsigned failures, int max_s)
@@ -35,7 +27,7 @@ port_wait_fd(int fd, short events, int64_t deadline)
 	int		r;
 
 	for (;;) {
-		if ((left = deadline - port_now_ms()) <= 0)
+		if ((left = deadline - mono_ms()) <= 0)
 			return 0;
 		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (r > 0)

@@ -7,8 +7,6 @@
 
 #include <stdint.h>
 
-/* Monotonic clock in milliseconds. */
-int64_t	port_now_ms(void);
 
 /*
  * Delay before the reopen that follows the n-th consecutive failure: none
@@ -18,7 +16,7 @@ int64_t	port_now_ms(void);
 int64_t	port_reopen_delay_ms(unsigned failures, int max_s);
 
 /*
- * Waits until fd reports one of events or the deadline (port_now_ms time)
+ * Waits until fd reports one of events or the deadline (mono_ms() time, clock.h)
  * passes.  Returns the revents (non-zero), 0 at the deadline, or -1 if
  * poll(2) itself failed.
  */

@@ -29,6 +29,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "clock.h"
 #include "backoff.h"
 #include "config.h"
 #include "ident.h"
@@ -75,7 +76,7 @@ struct conn_sub {
 /* How the last connection attempt ended (network thread only). */
 struct conn_attempt {
 	int	 connack;	/* CONNACK success seen */
-	long	 up_ms;		/* when */
+	int64_t	 up_ms;		/* when */
 	int	 refused;	/* CONNACK reason code, 0 = none */
 	int	 disc_rc;	/* on_disconnect rc, -1 = not called */
 	int	 err_no;	/* errno when the connection ended */
@@ -114,7 +115,7 @@ struct mqtt_conn {
 	/* Under mtx. */
 	int			 connected;	/* CONNACK seen, not yet lost */
 	int			 stopping;
-	long			 deadline_ms;	/* of the stop flush */
+	int64_t			 deadline_ms;	/* of the stop flush */
 	int			 finished;	/* network thread done */
 	int			 undelivered;	/* set when finished */
 	struct conn_sub		*subs;
@@ -131,8 +132,8 @@ struct mqtt_conn {
 	int			 win_n;
 	size_t			 pre_bytes;
 	long			 pre_dropped;
-	long			 pre_warn_ms;
-	long			 q1_warn_ms;
+	int64_t			 pre_warn_ms;
+	int64_t			 q1_warn_ms;
 	long			 q1_refused;
 	/* Published, not yet reported by on_publish, by mid. */
 	uint8_t			 q0map[CONN_MID_BYTES];
@@ -156,15 +157,6 @@ static void
 conn_lib_init(void)
 {
 	mosquitto_lib_init();
-}
-
-static long
-conn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -322,7 +314,7 @@ conn_prebuf_push(struct mqtt_conn *c, const char *topic, const void *payload,
 {
 	struct conn_pending *p;
 	size_t sz = strlen(topic) + len + corrlen;
-	long now;
+	int64_t now;
 
 	if (sz > CONN_PREBUF_BYTES)
 		return -1;
@@ -337,7 +329,7 @@ conn_prebuf_push(struct mqtt_conn *c, const char *topic, const void *payload,
 		conn_pending_free(p);
 		c->pre_dropped++;
 	}
-	now = conn_now_ms();
+	now = mono_ms();
 	if (c->pre_dropped > 0 && (c->pre_warn_ms == 0 ||
 	    now - c->pre_warn_ms >= CONN_WARN_EVERY_MS)) {
 		log_warn("mqtt %s: not connected and the QoS 0 buffer is full "
@@ -453,7 +445,7 @@ conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		return;
 	}
 	c->att.connack = 1;
-	c->att.up_ms = conn_now_ms();
+	c->att.up_ms = mono_ms();
 
 	pthread_mutex_lock(&c->mtx);
 	if (!c->oneshot) {
@@ -703,7 +695,7 @@ conn_new(const struct mqtt_settings *m, const char *hostname, int oneshot)
 	}
 	/* Each connection its own jitter sequence (a fleet restarting
 	 * together must not retry in lock step). */
-	c->seed = (uint32_t)getpid() ^ (uint32_t)conn_now_ms() ^
+	c->seed = (uint32_t)getpid() ^ (uint32_t)mono_ms() ^
 	    (uint32_t)(uintptr_t)c;
 	for (const char *p = c->client_id; *p != '\0'; p++)
 		c->seed = c->seed * 31 + (unsigned char)*p;
@@ -816,7 +808,7 @@ int
 conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
     size_t len, int qos, int retain, const void *corr, size_t corrlen)
 {
-	long now;
+	int64_t now;
 	int rc;
 
 	if (conn_check_message(topic, len, qos) == -1 ||
@@ -840,7 +832,7 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 	}
 	if (qos > 0 && !retain && c->n_q1 + c->win_n >= c->queue_max) {
 		c->q1_refused++;
-		now = conn_now_ms();
+		now = mono_ms();
 		if (c->q1_warn_ms == 0 || now - c->q1_warn_ms >=
 		    CONN_WARN_EVERY_MS) {
 			log_warn("mqtt %s: %d QoS %d message(s) await the "
@@ -894,7 +886,7 @@ conn_pending_count(const struct mqtt_conn *c)
  * to send or has run out of time.  mtx held.
  */
 static int
-conn_should_quit_locked(const struct mqtt_conn *c, long now)
+conn_should_quit_locked(const struct mqtt_conn *c, int64_t now)
 {
 	if (!c->stopping)
 		return 0;
@@ -909,7 +901,7 @@ conn_should_quit_locked(const struct mqtt_conn *c, long now)
 static int
 conn_sleep(struct mqtt_conn *c, double secs)
 {
-	long now = conn_now_ms(), until = now + (long)(secs * 1000), t;
+	int64_t now = mono_ms(), until = now + (int64_t)(secs * 1000), t;
 	struct timespec ts;
 	int quit = 0;
 
@@ -926,7 +918,7 @@ conn_sleep(struct mqtt_conn *c, double secs)
 		ts.tv_nsec = (t % 1000) * 1000000;
 		/* The condvar's clock is CLOCK_MONOTONIC, like now. */
 		pthread_cond_timedwait(&c->cv, &c->mtx, &ts);
-		now = conn_now_ms();
+		now = mono_ms();
 	}
 	pthread_mutex_unlock(&c->mtx);
 	return quit;
@@ -940,7 +932,7 @@ conn_sleep(struct mqtt_conn *c, double secs)
 static void
 conn_disconnect(struct mqtt_conn *c)
 {
-	long until;
+	int64_t until;
 	int rc;
 
 	if (!c->oneshot) {
@@ -959,8 +951,8 @@ conn_disconnect(struct mqtt_conn *c)
 		rc = mosquitto_disconnect(c->mosq);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return;
-	until = conn_now_ms() + CONN_DISC_GRACE_MS;
-	while (conn_now_ms() < until)
+	until = mono_ms() + CONN_DISC_GRACE_MS;
+	while (mono_ms() < until)
 		if (mosquitto_loop(c->mosq, CONN_LOOP_MS, 1) !=
 		    MOSQ_ERR_SUCCESS)
 			break;
@@ -989,7 +981,7 @@ conn_quickack(struct mqtt_conn *c)
 static int
 conn_run(struct mqtt_conn *c)
 {
-	long now;
+	int64_t now;
 	int rc, up, quit;
 
 	for (;;) {
@@ -1002,7 +994,7 @@ conn_run(struct mqtt_conn *c)
 			}
 			return 0;
 		}
-		now = conn_now_ms();
+		now = mono_ms();
 		pthread_mutex_lock(&c->mtx);
 		up = c->connected;
 		if (up)
@@ -1056,7 +1048,7 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 	conn_describe(why, sizeof(why), rc, err_no);
 
 	if (a->connack) {
-		up_s = (double)(conn_now_ms() - a->up_ms) / 1000.0;
+		up_s = (double)(mono_ms() - a->up_ms) / 1000.0;
 		if (a->disc_rc == MQTT_RC_SESSION_TAKEN_OVER) {
 			next = backoff_next(delay, c->rmin, c->rmax);
 			*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax,
@@ -1141,7 +1133,7 @@ conn_thread(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&c->mtx);
-		quit = conn_should_quit_locked(c, conn_now_ms());
+		quit = conn_should_quit_locked(c, mono_ms());
 		if (quit)
 			c->undelivered = conn_pending_count(c);
 		pthread_mutex_unlock(&c->mtx);
@@ -1218,7 +1210,7 @@ conn_stop_request(struct mqtt_conn *c, int flush_ms)
 	pthread_mutex_lock(&c->mtx);
 	if (!c->stopping) {
 		c->stopping = 1;
-		c->deadline_ms = conn_now_ms() + (flush_ms > 0 ? flush_ms : 0);
+		c->deadline_ms = mono_ms() + (flush_ms > 0 ? flush_ms : 0);
 	}
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
