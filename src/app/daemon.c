@@ -22,6 +22,7 @@
 
 #include <mosquitto.h>
 
+#include "clock.h"
 #include "app.h"
 #include "config.h"
 #include "controls.h"	/* hass controls */
@@ -144,36 +145,12 @@ resend_discovery(struct daemon *dm, struct mqtt_conn *c)
 	}
 }
 
-/*
- * mppd's own availability and status topics.  A wildcard command filter
- * ({hostname}/{device}/#) matches them too; taken for commands they would
- * be answered, and cleared - erasing the retained "online".
- */
-static int
-own_status_topic(struct daemon *dm, const char *topic)
-{
-	for (int i = 0; i < dm->ndevs; i++) {
-		const struct dev_ctx *x = &dm->devs[i];
-		const char *h = config_hostname(&x->dc->mqtt);
-		size_t n = strlen(h);
-
-		if (x->avail_topic != NULL && strcmp(topic, x->avail_topic) == 0)
-			return 1;
-		if (strncmp(topic, h, n) == 0 &&
-		    strcmp(topic + n, "/mppd/status") == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static void
 on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
-	if (own_status_topic(dm, m->topic))
-		return;
 	if (strcmp(m->topic, "homeassistant/status") == 0) {
 		if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
 			log_info("Home Assistant is online: re-sending discovery");
@@ -315,6 +292,16 @@ setup_devices(struct daemon *dm)
 			sbuf_printf(&t, "%s/%s/availability",
 			    config_hostname(&dc->mqtt), dc->name);
 			x->avail_topic = sbuf_steal(&t);
+			/* what mppd publishes is never a command */
+			router_ignore(dm->router, x->avail_topic);
+			sbuf_printf(&t, "%s/mppd/status",
+			    config_hostname(&dc->mqtt));
+			router_ignore(dm->router, sbuf_str(&t));
+			sbuf_reset(&t);
+			sbuf_printf(&t, "%s/%s/settings/#",
+			    config_hostname(&dc->mqtt), dc->name);
+			router_ignore(dm->router, sbuf_str(&t));
+			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
 		if (x->conn != NULL) {	/* hass controls */
@@ -368,7 +355,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 	struct timespec tick;
 	int rc = 0, started = 0, stop = 0, lost;
 	unsigned long wd_usec;
-	long wd_next = 0;
+	int64_t wd_next = 0;
 
 	memset(&dm, 0, sizeof(dm));
 	dm.cfg = c;
@@ -440,7 +427,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 	while (!stop) {
 		siginfo_t si;
 		int sig;
-		long now;
+		int64_t now;
 
 		/* Wake at least every 250 ms: the watchdog runs at half of
 		 * WATCHDOG_USEC whatever `pause` is. */
@@ -454,10 +441,10 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			log_info("SIGHUP: reopening the log file");
 			log_reopen();
 		}
-		now = notify_now_ms();
+		now = mono_ms();
 		if (wd_usec > 0 && now >= wd_next) {
 			notify_watchdog();
-			wd_next = now + (long)(wd_usec / 2000);
+			wd_next = now + (int64_t)(wd_usec / 2000);
 		}
 	}
 	notify_stopping();

@@ -15,6 +15,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "clock.h"
 #include "allow.h"
 #include "cmd_check.h"
 #include "config.h"
@@ -55,7 +56,7 @@ struct binding {
 struct pending_clear {
 	uint64_t hash;
 	int	 count;		/* 0: free slot */
-	long	 expires_ms;
+	int64_t	 expires_ms;
 };
 
 /* The devices bound to one connection.  The list is fixed before the
@@ -67,7 +68,7 @@ struct conn_binds {
 	struct binding		*head, *tail;
 	struct pending_clear	*clears;
 	int			 nclears;
-	long			 unclear_warn_ms;
+	int64_t			 unclear_warn_ms;
 	long			 unclear;	/* not cleared since the last warning */
 };
 
@@ -80,6 +81,8 @@ struct router {
 	atomic_int		 inflight;
 	router_after_fn		 after;
 	void			*after_arg;
+	char			**ignore;	/* mppd's own topic filters */
+	int			 nignore;
 };
 
 /* Where and how to answer one message (copied into each queued job). */
@@ -98,15 +101,6 @@ struct job {
 	struct reply		 rp;
 	struct cmd_request	 req;
 };
-
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The last topic level ends in "_response": our own answers, never a
  * command (a '#' filter would otherwise eat them). */
@@ -161,7 +155,7 @@ clear_expect(struct conn_binds *cb, const char *topic)
 {
 	struct pending_clear *slot = NULL;
 	uint64_t h = topic_hash(topic);
-	long now = mono_ms();
+	int64_t now = mono_ms();
 
 	for (int i = 0; i < cb->nclears; i++) {
 		struct pending_clear *p = &cb->clears[i];
@@ -197,7 +191,7 @@ static int
 clear_consume(struct conn_binds *cb, const char *topic)
 {
 	uint64_t h = topic_hash(topic);
-	long now = mono_ms();
+	int64_t now = mono_ms();
 
 	for (int i = 0; i < cb->nclears; i++) {
 		struct pending_clear *p = &cb->clears[i];
@@ -408,6 +402,12 @@ router_on_message(struct router *r, struct mqtt_conn *c,
 		;
 	if (cb == NULL || is_response_topic(m->topic))
 		return;
+	for (int i = 0; i < r->nignore; i++) {
+		bool own = false;
+		if (mosquitto_topic_matches_sub(r->ignore[i], m->topic, &own) ==
+		    MOSQ_ERR_SUCCESS && own)
+			return;	/* what mppd publishes itself */
+	}
 	for (b = cb->head; b != NULL && !topic_matches(b, m->topic); b = b->next)
 		;
 	if (b == NULL)
@@ -436,7 +436,7 @@ router_on_message(struct router *r, struct mqtt_conn *c,
 		if (conn_publish(c, m->topic, "", 0, 1, 1) < 0)
 			log_warn("could not clear the command on %s", logtopic);
 	} else if (plen > 0) {
-		long now = mono_ms();
+		int64_t now = mono_ms();
 		/* Only a retained command is affected: it may run again when
 		 * the subscription is restored. */
 		cb->unclear++;
@@ -612,6 +612,22 @@ router_close(struct router *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
+int
+router_ignore(struct router *r, const char *filter)
+{
+	if (mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS) {
+		log_error("router: invalid topic filter to ignore: %s", filter);
+		return -1;
+	}
+	for (int i = 0; i < r->nignore; i++)
+		if (strcmp(r->ignore[i], filter) == 0)
+			return 0;
+	r->ignore = xrealloc(r->ignore, (size_t)(r->nignore + 1) *
+	    sizeof(*r->ignore));
+	r->ignore[r->nignore++] = xstrdup(filter);
+	return 0;
+}
+
 void
 router_free(struct router *r)
 {
@@ -633,6 +649,9 @@ router_free(struct router *r)
 		free(cb->clears);
 		free(cb);
 	}
+	for (int i = 0; i < r->nignore; i++)
+		free(r->ignore[i]);
+	free(r->ignore);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }

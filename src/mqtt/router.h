@@ -65,6 +65,16 @@ int	router_inflight(struct router *r);
  */
 void	router_close(struct router *r);
 
+/*
+ * Topics mppd publishes itself (status, availability, settings states):
+ * a wildcard command filter such as {hostname}/{device}/# matches them
+ * too, and taken for commands they would be answered and cleared,
+ * erasing the retained state.  Messages on a filter registered here are
+ * never commands.  Main thread, before the connections start.  0 or -1
+ * (invalid filter).
+ */
+int	router_ignore(struct router *r, const char *filter);
+
 /* Frees everything; after every worker and connection has stopped. */
 void	router_free(struct router *r);
 
