@@ -16,6 +16,7 @@
 #include "proto.h"
 #include "pyfmt.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -49,6 +49,7 @@
 #include "port.h"
 #include "proto.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #define CFG_LINE_MAX	65536			/* bytes per line, without the newline */
 #define CFG_FILE_MAX	(16 * 1024 * 1024)	/* a config file is a few KiB */
@@ -500,45 +501,6 @@ read_file(struct ctx *x)
 }
 
 /*
- * Length of the valid UTF-8 sequence at p (n bytes available), 0 when
- * invalid.  Same rules as Python's strict decoder, which the reference
- * reads the file with: no overlong forms, no surrogates, <= U+10FFFF.
- * (Hand-written: none of our libraries offers a plain validator.)
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return len;
-}
-
-/*
  * Reports the first byte-level problem of a line: NUL, a control
  * character other than tab, invalid UTF-8.  0 or -1.
  */
@@ -561,7 +523,7 @@ check_bytes(struct ctx *x, int lineno, const char *text, size_t len)
 			    "or DOS line ends)" : "");
 			return -1;
 		}
-		if ((n = utf8_len(p + i, len - i)) == 0) {
+		if ((n = utf8_seqlen(p + i, len - i)) == 0) {
 			cerr(x, lineno, "invalid UTF-8 byte 0x%02x at column "
 			    "%zu: expected UTF-8 text", p[i], i + 1);
 			return -1;

@@ -14,6 +14,7 @@
 #include "proto.h"
 #include "pyfmt.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 /* Bytes of an unusable payload shown in a response ("printable prefix"). */
 #define SHOW_MAX	64

@@ -29,6 +29,7 @@
 #include "router.h"
 #include "sbuf.h"
 #include "worker.h"
+#include "utf8.h"
 
 #define RESP_SUFFIX	"_response"
 #define TOPIC_MAX	512	/* longest command or MQTT 5 response topic handled */

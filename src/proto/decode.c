@@ -23,6 +23,7 @@
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #define PAD_MARKER	((const uint8_t *)"\0extra")	/* never equals a token */
 
@@ -53,68 +54,6 @@ fail(struct dctx *d, const char *fmt, ...)
 	vsnprintf(d->err, sizeof(d->err), fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Python's UnicodeDecodeError text for the first bad sequence. */
-static void
-utf8_error(const uint8_t *s, size_t n, char *buf, size_t len)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t need, k;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 4;
-		else {
-			snprintf(buf, len, "'utf-8' codec can't decode byte 0x%02x "
-			    "in position %zu: invalid start byte", c, i);
-			return;
-		}
-		for (k = 1; k < need; k++) {
-			uint8_t lo = 0x80, hi = 0xbf;
-			if (i + k >= n) {
-				if (k == 1)
-					snprintf(buf, len, "'utf-8' codec can't decode "
-					    "byte 0x%02x in position %zu: unexpected end "
-					    "of data", c, i);
-				else
-					snprintf(buf, len, "'utf-8' codec can't decode "
-					    "bytes in position %zu-%zu: unexpected end "
-					    "of data", i, i + k - 1);
-				return;
-			}
-			if (k == 1 && c == 0xe0)
-				lo = 0xa0;
-			else if (k == 1 && c == 0xed)
-				hi = 0x9f;
-			else if (k == 1 && c == 0xf0)
-				lo = 0x90;
-			else if (k == 1 && c == 0xf4)
-				hi = 0x8f;
-			if (s[i + k] < lo || s[i + k] > hi) {
-				if (k == 1)
-					snprintf(buf, len, "'utf-8' codec can't decode "
-					    "byte 0x%02x in position %zu: invalid "
-					    "continuation byte", c, i);
-				else
-					snprintf(buf, len, "'utf-8' codec can't decode "
-					    "bytes in position %zu-%zu: invalid "
-					    "continuation byte", i, i + k - 1);
-				return;
-			}
-		}
-		i += need;
-	}
-	snprintf(buf, len, "'utf-8' codec can't decode");
 }
 
 /* bytes.decode("utf-8") into a new string, or -1 with the error text. */

@@ -15,6 +15,7 @@
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 void
 py_float_repr(double d, char *buf, size_t n)
@@ -210,46 +211,6 @@ done:
 	return ok ? 0 : -1;
 }
 
-int
-utf8_valid(const void *sv, size_t n)
-{
-	const unsigned char *s = sv;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		uint32_t cp;
-		int len;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (i + (size_t)len > n)
-			return 0;
-		for (int k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += (size_t)len;
-	}
-	return 1;
-}
-
 void
 latin1_to_utf8(struct sbuf *out, const void *sv, size_t n)
 {
@@ -264,34 +225,6 @@ latin1_to_utf8(struct sbuf *out, const void *sv, size_t n)
 			sbuf_addc(out, (char)(0x80 | (s[i] & 0x3f)));
 		}
 	}
-}
-
-size_t
-utf8_next(const char *sv, uint32_t *cp)
-{
-	const unsigned char *s = (const unsigned char *)sv;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0 && s[1] != 0) {
-		*cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-		return 2;
-	}
-	if ((s[0] & 0xf0) == 0xe0 && s[1] != 0 && s[2] != 0) {
-		*cp = ((uint32_t)(s[0] & 0x0f) << 12) |
-		    ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-		return 3;
-	}
-	if ((s[0] & 0xf8) == 0xf0 && s[1] != 0 && s[2] != 0 && s[3] != 0) {
-		*cp = ((uint32_t)(s[0] & 0x07) << 18) |
-		    ((uint32_t)(s[1] & 0x3f) << 12) |
-		    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-		return 4;
-	}
-	*cp = s[0];	/* not reached for valid input */
-	return 1;
 }
 
 void

@@ -26,15 +26,8 @@ int	py_parse_int(const char *s, size_t n, struct sbuf *out);
 /* float(text): as int() plus '.', exponents, nan, inf, infinity. */
 int	py_parse_float(const char *s, size_t n, double *out);
 
-/* 1 when s[0..n) is strict UTF-8 as Python decodes it (no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-int	utf8_valid(const void *s, size_t n);
-
 /* Appends bytes mapped as latin-1 to code points, UTF-8 encoded. */
 void	latin1_to_utf8(struct sbuf *out, const void *s, size_t n);
-
-/* Decodes one UTF-8 sequence (input must be valid); returns its length. */
-size_t	utf8_next(const char *s, uint32_t *cp);
 
 /* json.dumps(str) with ensure_ascii: "\u00b0", "\r". */
 void	py_json_str(struct sbuf *out, const char *utf8);

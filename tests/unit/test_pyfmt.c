@@ -8,6 +8,7 @@
 #include "result.h"
 #include "sbuf.h"
 #include "testmain.h"
+#include "utf8.h"
 
 static void
 expect_float(double d, const char *want)
