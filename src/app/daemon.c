@@ -27,6 +27,7 @@
 #include "config.h"
 #include "controls.h"	/* hass controls */
 #include "device.h"
+#include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "notify.h"
@@ -286,27 +287,27 @@ setup_devices(struct daemon *dm)
 		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 		if (x->conn != NULL) {
 			struct sbuf t = SBUF_INIT;
 			sbuf_printf(&t, "%s/%s/availability",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			x->avail_topic = sbuf_steal(&t);
 			/* what mppd publishes is never a command */
 			router_ignore(dm->router, x->avail_topic);
 			sbuf_printf(&t, "%s/mppd/status",
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
 			sbuf_printf(&t, "%s/%s/settings/#",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
 		if (x->conn != NULL) {	/* hass controls */
 			x->controls = controls_new(dc, x->dev->proto,
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 			if (x->controls != NULL)
 				conn_subscribe(x->conn, "homeassistant/status", 1);
 		}
@@ -411,7 +412,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			    controls_conn_publisher, x->conn);
 		if (x->conn != NULL &&
 		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
-		    config_hostname(&x->dc->mqtt)) < 0) {
+		    ident_hostname(&x->dc->mqtt)) < 0) {
 			rc = 1;
 			goto stop_workers;
 		}

@@ -1,6 +1,7 @@
 /*
- * config.h - the configuration model: mpp-solar.conf semantics
- * (reference/DAEMON.md sections 1-2) plus mppd's own keys (SPEC.md).
+ * config.h - the configuration model: mpp-solar.conf semantics plus
+ * mppd's own keys (docs/compatibility.md).  The model depends on nothing
+ * but util/; the checks that need other layers run in app_config_load().
  *
  * Loaded once at start-up by the main thread, then read-only: any thread
  * may read it while the daemon runs.  config_free() releases everything.
@@ -10,7 +11,7 @@
 
 #include <stdio.h>
 
-struct sbuf;
+struct config_diag;
 
 enum cmd_match { MATCH_FULL = 0, MATCH_PREFIX };
 
@@ -69,6 +70,7 @@ struct device_cfg {
 
 struct config {
 	char		*path;		/* file name, NULL in CLI mode */
+	int		 setup_line;	/* line of [SETUP], 0 = none */
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
@@ -80,7 +82,7 @@ struct config {
 };
 
 /*
- * CLI values that config mode still uses (DAEMON.md section 1): broker
+ * CLI values that config mode still uses: broker
  * settings from -q/--mqttport/--mqttuser/--mqttpass unless [SETUP] sets
  * them, --mqtttopic, --keepcase.  Any member may be NULL/0 = not given.
  */
@@ -94,13 +96,17 @@ struct cli_mqtt {
 };
 
 /*
- * Loads path.  Returns 0, or -1 with every error in err, one per line, each
- * naming the file, line and key ("mppd.conf:12: pause = \"ten\": not a
- * number"); c is then freed already (do not call config_free).  Warnings (unknown keys with the closest known key, glob-like
- * allowlist patterns, a password file readable by others) are logged.
+ * Reads path into c: built-in and CLI defaults, [SETUP], [DEFAULT] and
+ * every device section, with every check that needs nothing but the
+ * configuration.  Errors are recorded in dg (with file, line and key) and
+ * warnings logged; where each key's value came from is noted in dg for
+ * the other layers' checks.  c is always initialised and never freed
+ * here (config_free() it either way).  Returns -1 when the file could not
+ * be read at all, else 0 - also when dg holds errors.
+ * app_config_load() is the loader the programs use.
  */
-int	config_load(const char *path, const struct cli_mqtt *cli,
-	    struct config *c, struct sbuf *err);
+int	config_read(const char *path, const struct cli_mqtt *cli,
+	    struct config *c, struct config_diag *dg);
 
 /* Fills defaults (no file): used by CLI mode before adding its device. */
 void	config_defaults(struct config *c, const struct cli_mqtt *cli);
@@ -109,16 +115,5 @@ void	config_defaults(struct config *c, const struct cli_mqtt *cli);
 struct device_cfg *config_add_device(struct config *c, const char *name);
 
 void	config_free(struct config *c);
-
-/*
- * Prints the effective configuration for --check-config: each broker
- * connection (host, port, user, TLS, protocol, client id) with its devices,
- * and per device protocol, port (type), commands, outputs, command topic,
- * QoS, match mode and allowlist.  Never prints a password.
- */
-void	config_print(FILE *f, const struct config *c);
-
-/* The short host name, or mqtt_hostname when set (for ids and topics). */
-const char *config_hostname(const struct mqtt_settings *m);
 
 #endif

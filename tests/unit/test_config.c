@@ -1,5 +1,5 @@
 /*
- * test_config.c - config_load() on real files: values, defaults,
+ * test_config.c - app_config_load() on real files: values, defaults,
  * inheritance, and for every class of error a message that names the file,
  * the line and the key.  Warnings are read from stderr (log.h writes there).
  */
@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "app_config.h"
 #include "config.h"
 #include "ident.h"
 #include "sbuf.h"
@@ -77,7 +78,7 @@ t_load_path(struct t *t, const char *path, const struct cli_mqtt *cli)
 	dup2(fd, 2);
 	close(fd);
 	sbuf_init(&t->err);
-	t->rc = config_load(path, cli, &t->c, &t->err);
+	t->rc = app_config_load(path, cli, &t->c, &t->err);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -651,7 +652,7 @@ test_config_device_overrides_every_mqtt_key(void **state)
 	assert_int_equal(d->nallow, 1);
 	assert_string_equal(d->mqtt.client_id, "did");
 	assert_string_equal(d->mqtt.hostname, "dhost");
-	assert_string_equal(config_hostname(&d->mqtt), "dhost");
+	assert_string_equal(ident_hostname(&d->mqtt), "dhost");
 	assert_true(d->mqtt.reconnect_min == 0.25);
 	assert_true(d->mqtt.reconnect_max == 5.0);
 	assert_int_equal(d->mqtt.queue_max, 7);
