@@ -1,9 +1,11 @@
 /*
  * app_config.c - the one configuration loader of mppd (see app_config.h):
- * config_read() and then the checks of the layers that own what they
- * check, all reporting into the same diagnostics.
+ * config_read() with hooks that run the checks of the layers that own
+ * what they check, all reporting into the same diagnostics, in the order
+ * the file is read.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "allow.h"
 #include "app_config.h"
@@ -19,10 +21,11 @@
 
 /* [SETUP]'s command topic and allowlist: the defaults of every device. */
 static void
-check_setup(struct config_diag *dg, const struct config *c)
+check_setup(void *arg, struct config_diag *dg, struct config *c)
 {
 	const struct mqtt_settings *m = &c->mqtt;
 
+	(void)arg;
 	topic_check_config(dg, "SETUP", m, NULL);
 	if (m->allowed_cmds != NULL) {
 		char **v;
@@ -33,16 +36,27 @@ check_setup(struct config_diag *dg, const struct config *c)
 	}
 }
 
+/* A device key just read: the outputs are checked where they are read. */
+static void
+check_key(void *arg, struct config_diag *dg, struct device_cfg *d,
+    const char *key)
+{
+	(void)arg;
+	if (strcmp(key, "outputs") == 0)
+		out_check_outputs(dg, d);
+}
+
 /*
- * One device.  mqtt_* values it inherits were checked with [SETUP]; only
- * what the device sets itself is checked again.
+ * One device, once read.  mqtt_* values it inherits were checked with
+ * [SETUP]; only what the device sets itself is checked again.
  */
 static void
-check_device(struct config_diag *dg, struct device_cfg *d)
+check_device(void *arg, struct config_diag *dg, struct device_cfg *d)
 {
 	const struct mqtt_settings *m = &d->mqtt;
 
-	out_check_config(dg, d);
+	(void)arg;
+	out_check_filters(dg, d);
 	if (config_diag_own(dg, d->name, "mqtt_cmd_topic") ||
 	    config_diag_own(dg, d->name, "mqtt_hostname"))
 		topic_check_config(dg, d->name, m, d->name);
@@ -58,16 +72,16 @@ int
 app_config_load(const char *path, const struct cli_mqtt *cli,
     struct config *c, struct sbuf *err)
 {
+	static const struct config_hooks hooks = {
+		.setup = check_setup,
+		.key = check_key,
+		.device = check_device,
+	};
 	struct config_diag *dg = config_diag_new(path);
 	struct sbuf local = SBUF_INIT;
 	int rc;
 
-	if (config_read(path, cli, c, dg) == 0) {
-		if (c->setup_line > 0)
-			check_setup(dg, c);
-		for (int i = 0; i < c->ndevs; i++)
-			check_device(dg, &c->devs[i]);
-	}
+	config_read(path, cli, c, dg, &hooks);
 	rc = config_diag_flush(dg, err != NULL ? err : &local);
 	config_diag_free(dg);
 	if (rc < 0)

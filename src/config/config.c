@@ -5,7 +5,8 @@
  * configuration itself (numbers, booleans, TLS files, shared connection
  * settings, topic levels).  Checks that need another layer (protocol
  * known, allowlist compiles, output known, port type, topic filter) live
- * in that layer and run after this one (see app_config.c).
+ * in that layer and are called through struct config_hooks (see
+ * app_config.c), at the point of the load where they used to run here.
  *
  * Errors and warnings go to a struct config_diag, one line each:
  *	mppd.conf:12: pause: expected a whole number from 0 to 86400, found "ten"
@@ -47,6 +48,7 @@ struct ctx {
 	int		 has_pass;	/* some section sets mqtt_pass */
 	struct morigin	 so;		/* [SETUP] */
 	struct morigin	*dorig;		/* per device */
+	const struct config_hooks *hooks;
 };
 
 /*
@@ -428,6 +430,8 @@ load_setup(struct ctx *x, struct config *c)
 	}
 	/* [SETUP]'s own mqtt_* keys count as "own" for the checks. */
 	mqtt_check(x, &c->mqtt, &x->so, NULL);
+	if (x->hooks->setup != NULL)
+		x->hooks->setup(x->hooks->arg, x->dg, c);
 }
 
 /* Device section: commands ('#'-split, trimmed; "" = default command). */
@@ -636,6 +640,9 @@ load_device(struct ctx *x, struct config *c, int si)
 				/* Where the layers' checks report it. */
 				config_diag_note(x->dg, d->name, k->name,
 				    e->line, pass == 0);
+				if (x->hooks->key != NULL)
+					x->hooks->key(x->hooks->arg, x->dg, d,
+					    k->name);
 			}
 			free(val);
 		}
@@ -645,6 +652,8 @@ load_device(struct ctx *x, struct config *c, int si)
 		    "command = QPIGS#QPIRI)", quoted(s->name, q, sizeof(q)));
 	dev_allow(d);
 	mqtt_check(x, &d->mqtt, o, d->name);
+	if (x->hooks->device != NULL)
+		x->hooks->device(x->hooks->arg, x->dg, d);
 }
 
 /*
@@ -718,8 +727,9 @@ check_mode(struct ctx *x)
  */
 int
 config_read(const char *path, const struct cli_mqtt *cli, struct config *c,
-    struct config_diag *dg)
+    struct config_diag *dg, const struct config_hooks *hooks)
 {
+	static const struct config_hooks none;
 	struct ctx x;
 	int rc = 0;
 
@@ -728,6 +738,7 @@ config_read(const char *path, const struct cli_mqtt *cli, struct config *c,
 	memset(&x, 0, sizeof(x));
 	x.path = path;
 	x.dg = dg;
+	x.hooks = hooks != NULL ? hooks : &none;
 	if (cfgini_read(&x.ini, path, dg) < 0) {
 		rc = -1;
 		goto done;
@@ -739,10 +750,8 @@ config_read(const char *path, const struct cli_mqtt *cli, struct config *c,
 				cerr(&x, x.ini.sects[i].line, "[%s]: section "
 				    "names are case-sensitive: expected [SETUP]",
 				    x.ini.sects[i].name);
-	} else {
-		c->setup_line = x.ini.sects[x.ini.setup].line;
+	} else
 		load_setup(&x, c);
-	}
 	if (x.ini.dflt >= 0)
 		for (int i = 0; i < x.ini.sects[x.ini.dflt].nents; i++)
 			if (config_key_find(x.ini.sects[x.ini.dflt].ents[i].key)

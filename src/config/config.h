@@ -70,7 +70,6 @@ struct device_cfg {
 
 struct config {
 	char		*path;		/* file name, NULL in CLI mode */
-	int		 setup_line;	/* line of [SETUP], 0 = none */
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
@@ -96,17 +95,35 @@ struct cli_mqtt {
 };
 
 /*
+ * Checks of other layers, called while the file is read so that their
+ * messages come in the same order as the configuration's own.  Any
+ * member may be NULL.  Each runs on the main thread inside config_read().
+ */
+struct config_hooks {
+	void	*arg;
+	/* [SETUP] is read and its own checks are done; c->mqtt is final. */
+	void	(*setup)(void *arg, struct config_diag *dg, struct config *c);
+	/* key (a non-mqtt_* key) has just been applied to device d. */
+	void	(*key)(void *arg, struct config_diag *dg, struct device_cfg *d,
+		    const char *key);
+	/* Device d is read and its own checks are done. */
+	void	(*device)(void *arg, struct config_diag *dg,
+		    struct device_cfg *d);
+};
+
+/*
  * Reads path into c: built-in and CLI defaults, [SETUP], [DEFAULT] and
  * every device section, with every check that needs nothing but the
- * configuration.  Errors are recorded in dg (with file, line and key) and
- * warnings logged; where each key's value came from is noted in dg for
- * the other layers' checks.  c is always initialised and never freed
- * here (config_free() it either way).  Returns -1 when the file could not
- * be read at all, else 0 - also when dg holds errors.
- * app_config_load() is the loader the programs use.
+ * configuration, and calls hooks (may be NULL) along the way.  Errors are
+ * recorded in dg (with file, line and key) and warnings logged; where
+ * each key's value came from is noted in dg for the hooks' checks.  c is
+ * always initialised and never freed here (config_free() it either way).
+ * Returns -1 when the file could not be read at all, else 0 - also when
+ * dg holds errors.  app_config_load() is the loader the programs use.
  */
 int	config_read(const char *path, const struct cli_mqtt *cli,
-	    struct config *c, struct config_diag *dg);
+	    struct config *c, struct config_diag *dg,
+	    const struct config_hooks *hooks);
 
 /* Fills defaults (no file): used by CLI mode before adding its device. */
 void	config_defaults(struct config *c, const struct cli_mqtt *cli);

@@ -24,9 +24,9 @@ closest_output(const char *word)
 	return config_diag_closest(word, names, n);
 }
 
-/* Keeps the outputs mppd has; warns about the others. */
-static void
-check_outputs(struct config_diag *dg, struct device_cfg *d)
+/* Keeps the outputs mppd has; warns about the others (see out_check.h). */
+void
+out_check_outputs(struct config_diag *dg, struct device_cfg *d)
 {
 	int kept = 0;
 
@@ -83,11 +83,10 @@ check_regex(struct config_diag *dg, const struct device_cfg *d,
 }
 
 int
-out_check_config(struct config_diag *dg, struct device_cfg *d)
+out_check_filters(struct config_diag *dg, const struct device_cfg *d)
 {
 	int rc = 0;
 
-	check_outputs(dg, d);
 	if (check_regex(dg, d, "filter", d->filter) < 0)
 		rc = -1;
 	if (check_regex(dg, d, "exclfilter", d->exclfilter) < 0)
