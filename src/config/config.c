@@ -68,6 +68,8 @@ closest_key(const char *word, enum kscope scope)
 /* ---------------------------------------------------------------------- */
 /* mqtt_settings */
 
+static int	mqtt_apply(struct mqtt_settings *, int, const char *);
+
 /* 1 when mqtt_* key k holds a string. */
 static int
 is_str(int k)
@@ -84,28 +86,28 @@ mf_str(struct mqtt_settings *m, int k)
 }
 
 /*
- * Built-in defaults, with CLI -q/--mqttport/--mqttuser/--mqttpass when
- * given; m is overwritten (not freed) and owns its strings afterwards.
+ * The key table's defaults, with CLI -q/--mqttport/--mqttuser/--mqttpass
+ * when given; m is overwritten (not freed) and owns its strings afterwards.
  */
 static void
 mqtt_defaults(struct mqtt_settings *m, const struct cli_mqtt *cli)
 {
 	memset(m, 0, sizeof(*m));
-	m->broker = xstrdup(cli != NULL && cli->broker != NULL &&
-	    cli->broker[0] != '\0' ? cli->broker : "localhost");
-	m->port = cli != NULL && cli->port > 0 ? cli->port : 1883;
+	for (int k = 0; k < MK_COUNT; k++)
+		if (config_key_mqtt(k)->dflt != NULL &&
+		    mqtt_apply(m, k, config_key_mqtt(k)->dflt) < 0)
+			fatal("config_keys.c: bad default for %s",
+			    config_key_mqtt(k)->name);
+	if (cli != NULL && cli->broker != NULL && cli->broker[0] != '\0') {
+		free(m->broker);
+		m->broker = xstrdup(cli->broker);
+	}
+	if (cli != NULL && cli->port > 0)
+		m->port = cli->port;
 	if (cli != NULL && cli->user != NULL && cli->user[0] != '\0')
 		m->user = xstrdup(cli->user);
 	if (cli != NULL && cli->pass != NULL && cli->pass[0] != '\0')
 		m->pass = xstrdup(cli->pass);
-	m->keepalive = 60;
-	m->protocol = 4;
-	m->cmd_topic = xstrdup(DEFAULT_CMD_TOPIC);
-	m->cmd_qos = 1;
-	m->cmd_match = MATCH_FULL;
-	m->reconnect_min = 1;
-	m->reconnect_max = 60;
-	m->queue_max = 1000;
 }
 
 /* Deep copy: dst owns its strings. */
@@ -191,18 +193,75 @@ mqtt_show(const struct mqtt_settings *m, int k, char *buf, size_t n)
 }
 
 /*
- * Sets field k of m from val (key e, found in line e->line); records the
- * origin.  Bad values are reported and leave the field unchanged.
+ * Sets field k of m from the one-line text val, as the key table types
+ * it.  -1 (m unchanged) when val is not a value of that type.
+ */
+static int
+mqtt_apply(struct mqtt_settings *m, int k, const char *val)
+{
+	const struct config_key *mk = config_key_mqtt(k);
+	char *base = (char *)m + mk->off;
+	long lv;
+	double dv;
+	int iv;
+
+	switch (mk->type) {
+	case KT_STR:
+		if (val[0] == '\0')
+			return -1;
+		/* FALLTHROUGH */
+	case KT_OPT:
+		free(*mf_str(m, k));
+		*mf_str(m, k) = val[0] != '\0' ? xstrdup(val) : NULL;
+		return 0;
+	case KT_INT:
+		if (val_long(val, mk->min, mk->max, &lv) < 0)
+			return -1;
+		iv = (int)lv;
+		break;
+	case KT_BOOL:
+		if (val_bool(val, &iv) < 0)
+			return -1;
+		break;
+	case KT_PROTO:
+		if (strcmp(val, "3.1.1") == 0 || strcmp(val, "4") == 0)
+			iv = 4;
+		else if (strcmp(val, "5") == 0)
+			iv = 5;
+		else
+			return -1;
+		break;
+	case KT_MATCH:
+		if (strcasecmp(val, "full") == 0)
+			m->cmd_match = MATCH_FULL;
+		else if (strcasecmp(val, "prefix") == 0)
+			m->cmd_match = MATCH_PREFIX;
+		else
+			return -1;
+		return 0;
+	case KT_SECS:
+		if (val_secs(val, (double)mk->max, &dv) < 0)
+			return -1;
+		memcpy(base, &dv, sizeof(dv));
+		return 0;
+	default:
+		return -1;
+	}
+	memcpy(base, &iv, sizeof(iv));
+	return 0;
+}
+
+/*
+ * Sets field k of m from val (key e, found in line e->line, of section
+ * sect); records the origin.  Bad values are reported and leave the field
+ * unchanged.
  */
 static void
 mqtt_set(struct ctx *x, struct mqtt_settings *m, struct morigin *o,
     const char *sect, int k, const struct cfgini_entry *e, const char *val)
 {
 	const struct config_key *mk = config_key_mqtt(k);
-	char *base = (char *)m + mk->off, q[96];
-	long lv;
-	double dv;
-	int iv;
+	char q[96];
 
 	if (strchr(val, '\n') != NULL) {
 		cerr(x, e->line, "%s: expected a value on one line, found "
@@ -210,69 +269,18 @@ mqtt_set(struct ctx *x, struct mqtt_settings *m, struct morigin *o,
 		    e->key, k == MK_PASS ? "..." : quoted(val, q, sizeof(q)));
 		return;
 	}
-	switch (mk->type) {
-	case KT_STR:
-		if (val[0] == '\0') {
+	if (mqtt_apply(m, k, val) < 0) {
+		if (mk->type == KT_STR)
 			cerr(x, e->line, "%s: expected %s, found an empty "
 			    "value", e->key, mk->expect);
-			return;
-		}
-		/* FALLTHROUGH */
-	case KT_OPT:
-		free(*mf_str(m, k));
-		*mf_str(m, k) = val[0] != '\0' ? xstrdup(val) : NULL;
-		break;
-	case KT_INT:
-		if (val_long(val, mk->min, mk->max, &lv) < 0) {
-			cerr(x, e->line, "%s: expected %s, found \"%s\"",
-			    e->key, mk->expect, quoted(val, q, sizeof(q)));
-			return;
-		}
-		iv = (int)lv;
-		memcpy(base, &iv, sizeof(iv));
-		break;
-	case KT_BOOL:
-		if (val_bool(val, &iv) < 0) {
+		else if (mk->type == KT_BOOL)
 			cerr(x, e->line, "%s: expected true or false (or "
 			    "yes/no, on/off, 1/0), found \"%s\"", e->key,
 			    quoted(val, q, sizeof(q)));
-			return;
-		}
-		memcpy(base, &iv, sizeof(iv));
-		break;
-	case KT_PROTO:
-		if (strcmp(val, "3.1.1") == 0 || strcmp(val, "4") == 0)
-			iv = 4;
-		else if (strcmp(val, "5") == 0)
-			iv = 5;
-		else {
+		else
 			cerr(x, e->line, "%s: expected %s, found \"%s\"",
 			    e->key, mk->expect, quoted(val, q, sizeof(q)));
-			return;
-		}
-		memcpy(base, &iv, sizeof(iv));
-		break;
-	case KT_MATCH:
-		if (strcasecmp(val, "full") == 0)
-			m->cmd_match = MATCH_FULL;
-		else if (strcasecmp(val, "prefix") == 0)
-			m->cmd_match = MATCH_PREFIX;
-		else {
-			cerr(x, e->line, "%s: expected %s, found \"%s\"",
-			    e->key, mk->expect, quoted(val, q, sizeof(q)));
-			return;
-		}
-		break;
-	case KT_SECS:
-		if (val_secs(val, (double)mk->max, &dv) < 0) {
-			cerr(x, e->line, "%s: expected %s, found \"%s\"",
-			    e->key, mk->expect, quoted(val, q, sizeof(q)));
-			return;
-		}
-		memcpy(base, &dv, sizeof(dv));
-		break;
-	default:
-		break;
+		return;
 	}
 	if (k == MK_PASS && val[0] != '\0')
 		x->has_pass = 1;
@@ -772,7 +780,7 @@ done:
 }
 
 /*
- * Built-in defaults plus the CLI values (DAEMON.md section 1); c is
+ * Built-in defaults plus the CLI values (see struct cli_mqtt); c is
  * overwritten without being freed.
  */
 void
@@ -787,7 +795,7 @@ config_defaults(struct config *c, const struct cli_mqtt *cli)
 }
 
 /*
- * Appends a device with the section defaults of DAEMON.md section 2 and
+ * Appends a device with the section defaults (config_keys.c) and
  * a deep copy of c->mqtt.  The result points into c->devs and is valid
  * until the next config_add_device() (the array may move).
  */

@@ -16,7 +16,7 @@
 struct sbuf;
 struct config_diag;
 
-/* A new, empty diag for the file path (copied).  Free with config_diag_free(). */
+/* A new, empty diag for the file path (copied); config_diag_free() it. */
 struct config_diag *config_diag_new(const char *path);
 void	config_diag_free(struct config_diag *dg);
 
@@ -84,7 +84,7 @@ int	config_diag_flush(struct config_diag *dg, struct sbuf *err);
  */
 const char *config_diag_quote(const char *v, char *q, size_t n);
 
-/* Levenshtein distance of two short strings; INT_MAX when one is over 64 bytes. */
+/* Levenshtein distance of two strings; INT_MAX when one is over 64 bytes. */
 int	config_diag_distance(const char *a, const char *b);
 
 /*

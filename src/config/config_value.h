@@ -15,7 +15,10 @@ int	val_long(const char *s, long min, long max, long *out);
 /* Seconds: a decimal number > 0 and <= max ("2", "0.5", "1e1").  0 or -1. */
 int	val_secs(const char *s, double max, double *out);
 
-/* configparser's getboolean() words (1/yes/true/on, 0/no/false/off, any case).  0 or -1. */
+/*
+ * configparser's getboolean() words: 1/yes/true/on, 0/no/false/off, in
+ * any case.  0 or -1.
+ */
 int	val_bool(const char *s, int *out);
 
 /*

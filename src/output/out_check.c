@@ -56,7 +56,7 @@ out_check_outputs(struct config_diag *dg, struct device_cfg *d)
 		    "output; results of [%s] go nowhere", d->name);
 }
 
-/* Compiles a filter/exclfilter regex to check it (outputs compile their own). */
+/* Compiles a filter/exclfilter regex to check it (outputs compile theirs). */
 static int
 check_regex(struct config_diag *dg, const struct device_cfg *d,
     const char *key, const char *re)
