@@ -6,7 +6,7 @@
  * settings, topic levels).  Checks that need another layer (protocol
  * known, allowlist compiles, output known, port type, topic filter) live
  * in that layer and are called through struct config_hooks (see
- * app_config.c), at the point of the load where they used to run here.
+ * app_config.c) at the point of the load their messages belong to.
  *
  * Errors and warnings go to a struct config_diag, one line each:
  *	mppd.conf:12: pause: expected a whole number from 0 to 86400, found "ten"
@@ -58,13 +58,12 @@ struct ctx {
 static const char *
 closest_key(const char *word, enum kscope scope)
 {
-	const char *names[64];
-	int n = config_key_names(scope, names, 64);
+	const char *names[96];
+	int n = config_key_names(scope, names, 96);
 
 	return config_diag_closest(word, names, n);
 }
 
-/* ---------------------------------------------------------------------- */
 /* ---------------------------------------------------------------------- */
 /* mqtt_settings */
 

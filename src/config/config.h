@@ -18,7 +18,7 @@ enum cmd_match { MATCH_FULL = 0, MATCH_PREFIX };
 /*
  * Every mqtt_* key.  [SETUP] holds the defaults; a device section that sets
  * a key overrides it for that device only (inheritance is resolved by
- * config_load: each device carries its complete effective settings).
+ * config_read: each device carries its complete effective settings).
  */
 struct mqtt_settings {
 	char		*broker;	/* mqtt_broker, default CLI -q or "localhost"; "screen" = print */

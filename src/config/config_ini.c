@@ -478,7 +478,7 @@ rd_entry(void *user, const char *section, const char *name,
 /*
  * Runs inih over the classified lines.  Debian's libinih exposes its
  * compile-time options as globals; they are set for this parse only and
- * restored (config_load runs once, on the main thread, before any other
+ * restored (a file is read once, on the main thread, before any other
  * thread exists).
  */
 static void
