@@ -11,6 +11,7 @@
 #include "config_diag.h"
 #include "out_check.h"
 #include "output.h"
+#include "sbuf.h"
 
 /* The closest output name to word, or NULL (see config_diag_closest()). */
 static const char *
@@ -42,12 +43,17 @@ out_check_outputs(struct config_diag *dg, struct device_cfg *d)
 			config_diag_warn(dg, d->name, "outputs", "outputs: "
 			    "unknown output '%s' skipped (did you mean '%s'?)",
 			    name, near);
-		else
+		else {
+			struct sbuf all = SBUF_INIT;
+
+			for (int k = 0; output_help[k][0] != NULL; k++)
+				sbuf_printf(&all, "%s%s", k > 0 ? ", " : "",
+				    output_help[k][0]);
 			config_diag_warn(dg, d->name, "outputs", "outputs: "
-			    "unknown output '%s' skipped (mppd has: screen, "
-			    "json, raw, simple, mqtt, json_mqtt, hass_mqtt, "
-			    "hassd_mqtt, tag_mqtt, influx_mqtt, influx2_mqtt, "
-			    "domoticz_mqtt)", name);
+			    "unknown output '%s' skipped (mppd has: %s)", name,
+			    sbuf_str(&all));
+			sbuf_free(&all);
+		}
 		free(name);
 	}
 	d->noutputs = kept;
