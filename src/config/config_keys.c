@@ -20,7 +20,7 @@ const struct config_key config_keys[] = {
 	KEY("pause", KS_SETUP, K_PAUSE, KT_INT, "60",
 	    "seconds between polling rounds"),
 	KEY("log_file", KS_SETUP, K_LOG_FILE, KT_OPT, NULL,
-	    "accepted for compatibility; mppd logs to stderr"),
+	    "file the daemon logs to; unset = stderr"),
 	KEY("protocol", KS_DEV, K_PROTOCOL, KT_STR, NULL,
 	    "the device's protocol, e.g. PI30"),
 	KEY("type", KS_DEV, K_TYPE, KT_STR, "mppsolar",
