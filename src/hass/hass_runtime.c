@@ -168,21 +168,26 @@ hass_on_poll(struct hass_dev *d, int index, const char *cmd, struct result *r)
 
 	if (d == NULL)
 		return;
+	if (d->sensors && index >= 0 && index < d->nlast) {
+		sig = hass_sensors_signature(r);
+		pthread_mutex_lock(&d->lock);
+		/* While the connection is down the configs wait for
+		 * hass_on_up, which publishes them from the last results. */
+		if (d->up && d->last[index].sent != sig &&
+		    conn_is_connected(d->conn)) {
+			d->hassd->discovery(r, &d->opts, conn_publisher, d->conn);
+			d->last[index].sent = sig;
+		}
+		d->hassd->states(r, &d->opts, conn_publisher, d->conn);
+		pthread_mutex_unlock(&d->lock);
+	}
 	if (d->controls != NULL)
 		controls_on_result(d->controls, cmd, r, controls_conn_publisher,
 		    d->conn);
 	if (!d->sensors || index < 0 || index >= d->nlast)
 		return;
-	sig = hass_sensors_signature(r);
 	pthread_mutex_lock(&d->lock);
 	l = &d->last[index];
-	/* While the connection is down the configs wait for hass_on_up,
-	 * which publishes them from the last results. */
-	if (d->up && l->sent != sig && conn_is_connected(d->conn)) {
-		d->hassd->discovery(r, &d->opts, conn_publisher, d->conn);
-		l->sent = sig;
-	}
-	d->hassd->states(r, &d->opts, conn_publisher, d->conn);
 	/* Take r over instead of copying it (the worker frees what is left
 	 * of r, now empty). */
 	if (l->valid)
