@@ -1,5 +1,5 @@
 /*
- * test_hass_discovery.c - Home Assistant discovery is published once: the
+ * test_hass_discovery_once.c - Home Assistant discovery is published once: the
  * real mppd daemon (hassd_mqtt sensors and hass_controls settings on a test
  * port, polled every second), a real mosquitto and mosquitto_sub counting
  * what reaches the broker.  Configs are retained and published at start,
