@@ -53,7 +53,9 @@ output_command(const struct result *r)
 
 /*
  * Tag where the reference does "if tag is None: tag = command": a missing
- * command then prints as Python's None in the f-strings.
+ * command then prints as Python's None in the f-strings.  hass_mqtt and
+ * domoticz_mqtt use it too, where mpp-solar prints a missing tag as "None"
+ * and every section's sensors collide (docs/compatibility.md).
  */
 const char *
 output_tag(const struct result *r, const struct out_opts *o)
