@@ -14,6 +14,13 @@
 //   <time>: Received PUBLISH from ID (d0, q1, r0, m3, 'topic', ... (5 bytes))
 //   <time>: Client ID disconnected.
 // and "aedes-node NAME: ready on PORT" once it accepts connections.
+//
+// SIGUSR1 is a fault for the failover tests: from then on the node no
+// longer records the PUBACKs of its clients (it still delivers and logs
+// them), so the QoS 1 messages it delivered stay queued in the shared
+// persistence, as they do when a node dies between delivering a message
+// and recording its acknowledgement.  Another node then delivers them
+// again to the client's session when it reconnects there.
 const net = require('net')
 
 function usage (msg) {
@@ -43,6 +50,14 @@ if (opt.redis > 0) {
     Object.assign({}, redis))
 }
 const aedes = require('aedes')(brokerOpts)
+
+process.on('SIGUSR1', function () {
+  // The acknowledged packet stays in the client's outgoing queue.
+  aedes.persistence.outgoingClearMessageId = function (client, packet, cb) {
+    cb(null, packet)
+  }
+  log('aedes-node ' + opt.id + ': PUBACKs are no longer recorded')
+})
 
 function log (line) {
   process.stdout.write(Math.floor(Date.now() / 1000) + ': ' + line + '\n')
