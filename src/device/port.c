@@ -1,11 +1,17 @@
 /*
- * port.c - port type detection and dispatch to the port implementations.
+ * port.c - port type detection, dispatch to the port implementations, and
+ * the port base every type shares: the frame rule and the reopen state.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "clock.h"
+#include "log.h"
 #include "port.h"
+#include "port_util.h"
 
 static int
 contains_ci(const char *hay, const char *needle)
@@ -87,4 +93,70 @@ port_free(struct port *p)
 {
 	if (p != NULL)
 		p->ops->free(p);
+}
+
+void
+port_base_init(struct port *p, const struct port_ops *ops,
+    enum port_type type, const struct port_opts *opts, int reopen_max_s)
+{
+	p->ops = ops;
+	p->type = type;
+	p->proto = opts != NULL ? opts->proto : NULL;
+	p->frame_len = opts != NULL ? opts->frame_len : NULL;
+	p->failures = 0;
+	p->retry_at = 0;
+	p->reopen_max_s = reopen_max_s > 0 ? reopen_max_s : 1;
+	p->last_err[0] = '\0';
+}
+
+int
+port_frame_len(const struct port *p, const uint8_t *buf, size_t len)
+{
+	const uint8_t *cr;
+
+	if (p->frame_len != NULL)
+		return p->frame_len(p->proto, buf, len);
+	if ((cr = memchr(buf, '\r', len)) == NULL)
+		return 0;
+	return (int)(cr - buf) + 1;
+}
+
+int
+port_reopen_due(struct port *p, struct port_reply *out)
+{
+	int64_t now = mono_ms();
+
+	if (now >= p->retry_at)
+		return 0;
+	log_debug("%s port: down after %u failures, next reopen in %lld ms",
+	    port_type_name(p->type), p->failures,
+	    (long long)(p->retry_at - now));
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", p->last_err);
+	return -1;
+}
+
+int
+port_link_failed(struct port *p, struct port_reply *out, const char *msg)
+{
+	p->failures++;
+	p->retry_at = mono_ms() + port_reopen_delay_ms(p->failures,
+	    p->reopen_max_s);
+	snprintf(p->last_err, sizeof(p->last_err), "%s", msg);
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", msg);
+	return -1;
+}
+
+void
+port_link_ok(struct port *p)
+{
+	p->failures = 0;
+	p->retry_at = 0;
+}
+
+unsigned
+port_link_failures(const struct port *p)
+{
+	return p != NULL ? p->failures : 0;
 }

@@ -30,10 +30,20 @@ enum port_type {
 enum port_type port_detect(const char *name, const char *porttype);
 const char *port_type_name(enum port_type t);
 
+/*
+ * Says when a reply is complete (contract between the protocol layer and
+ * the ports): the length of a complete frame at the start of buf (> 0), 0
+ * when more bytes are needed, -1 when the bytes can never become a valid
+ * frame (the port then stops reading and returns what it has).
+ */
+typedef int	(*port_frame_fn)(const struct pi_proto *proto,
+		    const uint8_t *buf, size_t len);
+
 struct port_opts {
 	const char		*path;		/* device path or test port name */
 	int			 baud;		/* serial only, default 2400 */
 	const struct pi_proto	*proto;		/* test port: where canned replies come from */
+	port_frame_fn		 frame_len;	/* NULL: complete at the first CR */
 };
 
 /*
@@ -90,10 +100,60 @@ struct port_ops {
 	void	(*free)(struct port *);
 };
 
-/* Common header: each port type embeds this as its first member. */
+/*
+ * Common header (the port base): each port type embeds this as its first
+ * member and sets it up with port_base_init().  Besides the dispatch it
+ * holds what every port type shares: the frame rule, and the reopen state
+ * (a failed link is closed and reopened later, after a delay that grows
+ * while the failures go on).  Owner thread only, like the port.
+ */
 struct port {
 	const struct port_ops	*ops;
 	enum port_type		 type;
+	const struct pi_proto	*proto;		/* passed to frame_len */
+	port_frame_fn		 frame_len;	/* NULL: first CR */
+	unsigned		 failures;	/* consecutive link failures */
+	int64_t			 retry_at;	/* no reopen before (mono_ms) */
+	int			 reopen_max_s;	/* cap of the reopen delay */
+	char			 last_err[256];	/* answered during the delay */
 };
+
+/* Fills the base; reopen_max_s caps the reopen delay (seconds). */
+void	port_base_init(struct port *p, const struct port_ops *ops,
+	    enum port_type type, const struct port_opts *opts,
+	    int reopen_max_s);
+
+/*
+ * Length of the complete frame at the start of buf[0..len): the protocol's
+ * frame_len when it has one, otherwise up to and including the first CR.
+ * > 0 complete, 0 more bytes needed, -1 never a valid frame.  Every port
+ * type calls it in its read loop.
+ */
+int	port_frame_len(const struct port *p, const uint8_t *buf, size_t len);
+
+/*
+ * Before (re)opening a closed link: 0 when it may be tried now, -1 while
+ * the reopen delay runs (out->err then repeats the failure that closed
+ * it, and nothing is touched).
+ */
+int	port_reopen_due(struct port *p, struct port_reply *out);
+
+/*
+ * After a failure that closed the link (the caller has closed it): counts
+ * it, schedules the reopen, logs the reason and puts msg, the text the
+ * user sees, into out->err.  Always returns -1.
+ */
+int	port_link_failed(struct port *p, struct port_reply *out,
+	    const char *msg);
+
+/* After an exchange that went through: the next failure starts afresh. */
+void	port_link_ok(struct port *p);
+
+/*
+ * Link failures in a row (0 when the last exchange went through or p is
+ * NULL).  2 or more: the link failed and could not be reopened, i.e. the
+ * device or bridge is gone rather than slow.
+ */
+unsigned port_link_failures(const struct port *p);
 
 #endif
