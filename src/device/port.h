@@ -15,7 +15,9 @@ enum port_type {
 	PORT_NONE = 0,		/* unrecognised name: "No communications port defined" */
 	PORT_TEST,		/* canned replies from the protocol tables */
 	PORT_SERIAL,		/* termios tty */
-	PORT_HIDRAW		/* USB HID raw reports */
+	PORT_HIDRAW,		/* USB HID raw reports */
+	PORT_TCP,		/* tcp://host:port: raw TCP to a serial bridge */
+	PORT_RFC2217		/* rfc2217://host:port: telnet COM-PORT-OPTION */
 };
 
 /* Largest reply we accept; the longest PI30 family frame is ~250 bytes. */
@@ -26,9 +28,36 @@ enum port_type {
  * lower-cased substring test, first match wins: "test", "hidraw",
  * "mppsolar", "serial", "ttyusb"; mppd also takes any other "/dev/tty*" as
  * serial.  A non-NULL, non-empty porttype is matched instead of the name.
+ * mppd extensions, tested first: a "tcp://" or "rfc2217://" URL (or
+ * porttype tcp or rfc2217) is a network port; a /dev path that matches
+ * nothing is a symbolic link (udev rule) followed to its tty or hidraw node.
  */
 enum port_type port_detect(const char *name, const char *porttype);
 const char *port_type_name(enum port_type t);
+
+/* Where a network port connects: the configured host, never another. */
+struct port_addr {
+	char	host[256];	/* name or address, brackets of [v6] removed */
+	char	service[8];	/* the port number as text */
+	int	port;		/* 1..65535 */
+};
+
+/*
+ * Parses a network port: "tcp://HOST:PORT", "rfc2217://HOST:PORT" or, when
+ * the type comes from porttype, "HOST:PORT".  HOST may be "[v6 address]".
+ * Pure.  Returns 0, or -1 with err saying what is wrong.
+ */
+int	port_url_parse(const char *s, struct port_addr *a, char *err,
+	    size_t errlen);
+
+/*
+ * The load-time check of a device's port and porttype (called for each
+ * device when the configuration is read, and for -p): 0 when usable, -1
+ * when the value can never work, with err naming what was expected and
+ * what was found (a malformed or unknown URL).
+ */
+int	port_check_url(const char *port, const char *porttype, char *err,
+	    size_t errlen);
 
 /*
  * Says when a reply is complete (contract between the protocol layer and
@@ -41,7 +70,10 @@ typedef int	(*port_frame_fn)(const struct pi_proto *proto,
 
 struct port_opts {
 	const char		*path;		/* device path or test port name */
-	int			 baud;		/* serial only, default 2400 */
+	int			 baud;		/* serial and rfc2217, default 2400 */
+	int			 databits;	/* rfc2217: 5-8, 0 = 8 */
+	char			 parity;	/* rfc2217: N O E M S, 0 = N */
+	int			 stopbits;	/* rfc2217: 1 or 2, 0 = 1 */
 	const struct pi_proto	*proto;		/* test port: where canned replies come from */
 	port_frame_fn		 frame_len;	/* NULL: complete at the first CR */
 };
@@ -82,6 +114,8 @@ void	port_free(struct port *p);
 struct port *port_serial_new(const struct port_opts *opts);
 struct port *port_hidraw_new(const struct port_opts *opts);
 struct port *port_test_new(const struct port_opts *opts);
+struct port *port_tcp_new(const struct port_opts *opts);
+struct port *port_rfc2217_new(const struct port_opts *opts);
 
 /*
  * Test hook: a hidraw port calls open_fn(path, arg) instead of open(2) each
@@ -113,6 +147,7 @@ struct port {
 	const struct pi_proto	*proto;		/* passed to frame_len */
 	port_frame_fn		 frame_len;	/* NULL: first CR */
 	unsigned		 failures;	/* consecutive link failures */
+	int			 down;		/* the last failure was an open */
 	int64_t			 retry_at;	/* no reopen before (mono_ms) */
 	int			 reopen_max_s;	/* cap of the reopen delay */
 	char			 last_err[256];	/* answered during the delay */
@@ -145,6 +180,21 @@ int	port_reopen_due(struct port *p, struct port_reply *out);
  */
 int	port_link_failed(struct port *p, struct port_reply *out,
 	    const char *msg);
+
+/*
+ * As port_link_failed(), for a failure to open or connect: the device or
+ * bridge is not there (port_link_down() says so until an exchange goes
+ * through).
+ */
+int	port_open_failed(struct port *p, struct port_reply *out,
+	    const char *msg);
+
+/*
+ * 1 when the last attempt to open or connect failed: the device node or
+ * bridge is gone, not merely slow or silent (0 for NULL).  The daemon
+ * reports such a device offline at once.
+ */
+int	port_link_down(const struct port *p);
 
 /* After an exchange that went through: the next failure starts afresh. */
 void	port_link_ok(struct port *p);

@@ -59,6 +59,9 @@ hidraw_fail(struct hidraw_port *hp, struct port_reply *out, const char *op,
 {
 	log_warn("hidraw port %s: %s failed: %s", hp->path, op, why);
 	hidraw_close_fd(hp);
+	/* A failed open: the device node is not there (or not ours). */
+	if (strcmp(op, "open") == 0)
+		return port_open_failed(&hp->base, out, msg);
 	return port_link_failed(&hp->base, out, msg);
 }
 

@@ -70,6 +70,9 @@ serial_fail(struct serial_port *sp, struct port_reply *out, const char *op,
 {
 	log_warn("serial port %s: %s failed: %s", sp->path, op, why);
 	serial_close_fd(sp);
+	/* A failed open: the device node is not there (or not ours). */
+	if (strcmp(op, "open") == 0)
+		return port_open_failed(&sp->base, out, SERIAL_ERR);
 	return port_link_failed(&sp->base, out, SERIAL_ERR);
 }
 
