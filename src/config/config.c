@@ -139,7 +139,7 @@ enum kid {
 	K_PAUSE, K_LOG_FILE,
 	K_PROTOCOL, K_TYPE, K_PORT, K_BAUD, K_PORTTYPE, K_COMMAND, K_TAG,
 	K_OUTPUTS, K_FILTER, K_EXCLFILTER, K_MQTT_TOPIC, K_DEV, K_TIMEOUT,
-	K_QUEUE_LEN, K_HASS_CONTROLS,
+	K_QUEUE_LEN, K_HASS_CONTROLS, K_REOPEN_AFTER, K_USB_RESET,
 	K_IGNORED,	/* read by the reference, not used by mppd */
 	K_MQTT		/* K_MQTT + enum mk */
 };
@@ -166,6 +166,8 @@ static const struct kdef {
 	{ "timeout", KS_DEV, K_TIMEOUT },
 	{ "queue_len", KS_DEV, K_QUEUE_LEN },
 	{ "hass_controls", KS_BOTH, K_HASS_CONTROLS },
+	{ "reopen_after", KS_DEV, K_REOPEN_AFTER },
+	{ "usb_reset", KS_DEV, K_USB_RESET },
 	/* The reference passes these to outputs mppd does not have. */
 	{ "udpport", KS_DEV, K_IGNORED },
 	{ "postgres_url", KS_DEV, K_IGNORED },
@@ -1779,6 +1781,21 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct kdef *k,
 			    "false (or yes/no, on/off, 1/0), found \"%s\"",
 			    quoted(val, q, sizeof(q)));
 		break;
+	case K_REOPEN_AFTER:
+		if (parse_long(val, 0, 1000000, &lv) < 0) {
+			cerr(x, e->line, "reopen_after: expected a whole number "
+			    "of failed commands from 0 (never) to 1000000, "
+			    "found \"%s\"", quoted(val, q, sizeof(q)));
+			return;
+		}
+		d->reopen_after = (int)lv;
+		break;
+	case K_USB_RESET:
+		if (parse_bool(val, &d->usb_reset) < 0)
+			cerr(x, e->line, "usb_reset: expected true or false "
+			    "(or yes/no, on/off, 1/0), found \"%s\"",
+			    quoted(val, q, sizeof(q)));
+		break;
 	default:
 		log_debug("%s:%d: %s is not used by mppd", x->path, e->line,
 		    e->key);
@@ -1803,8 +1820,11 @@ dev_warnings(struct ctx *x, const struct device_cfg *d, int cmdline,
     int portline)
 {
 	const struct pi_proto *p = proto_find(d->protocol);
+	char why[512];
 
-	if (port_detect(d->port, d->porttype) == PORT_NONE)
+	if (port_check_url(d->port, d->porttype, why, sizeof(why)) < 0)
+		cerr(x, portline, "port: %s", why);
+	else if (port_detect(d->port, d->porttype) == PORT_NONE)
 		cwarn(x, portline, "port: '%s'%s is not recognised as a test, "
 		    "serial or hidraw port (\"No communications port "
 		    "defined\"); set porttype = serial or hidraw", d->port,
@@ -2076,6 +2096,7 @@ config_add_device(struct config *c, const char *name)
 	d->outputs[0] = xstrdup("screen");
 	d->noutputs = 1;
 	d->queue_len = 16;
+	d->reopen_after = 5;
 	mqtt_copy(&d->mqtt, &c->mqtt);
 	dev_allow(d);
 	return d;

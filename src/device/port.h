@@ -110,6 +110,21 @@ int	port_transact(struct port *p, const char *cmd, const uint8_t *req,
 void	port_close(struct port *p);
 void	port_free(struct port *p);
 
+/*
+ * The USB device node (/dev/bus/usb/BBB/DDD) behind a tty or hidraw node
+ * devpath (a symbolic link such as /dev/serial/by-id/... is followed),
+ * found in the sysfs tree at sysroot ("/sys"; tests pass their own).
+ * 0, or -1 with why.
+ */
+int	port_usb_node(const char *sysroot, const char *devpath, char *out,
+	    size_t outlen, char *why, size_t whylen);
+
+/*
+ * Resets the USB device behind devpath (ioctl USBDEVFS_RESET) and logs
+ * it.  The port must be closed.  0, or -1 (logged).  Owner thread.
+ */
+int	port_usb_reset(const char *devpath);
+
 /* Per-type constructors used by port_new(); each in its own file. */
 struct port *port_serial_new(const struct port_opts *opts);
 struct port *port_hidraw_new(const struct port_opts *opts);
