@@ -144,7 +144,8 @@ print_device(FILE *f, const struct device_cfg *d)
 		    "\"Attempted to run command with no protocol defined\")\n");
 	fprintf(f, "    port: %s (%s%s)\n", d->port, port_type_name(pt),
 	    d->porttype != NULL ? ", from porttype" : "");
-	fprintf(f, "    baud: %d\n", d->baud);
+	fprintf(f, "    baud: %d%s\n", d->baud, pt == PORT_TCP ?
+	    " (not used: a raw TCP bridge sets its serial line)" : "");
 	if (pt == PORT_TCP || pt == PORT_RFC2217) {
 		struct port_addr a;
 		char why[384];
