@@ -296,6 +296,7 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 
 		if (port_check_url(d->port, d->porttype, why, sizeof(why)) < 0) {
 			fprintf(stderr, "mppd: -p %s: %s\n", d->port, why);
+			config_free(c);
 			return -1;
 		}
 	}
