@@ -8,6 +8,10 @@
  * with telemetry when the bridge returns.
  */
 #include "scenario_env.h"
+#include "config.h"
+#include "device.h"
+#include "proto.h"
+#include "result.h"
 #include "sbuf.h"
 
 #define SOCAT		"/usr/bin/socat"
@@ -295,7 +299,110 @@ test_daemon_through_tcp_follows_the_bridge(void **state)
 	free(avail);
 }
 
+/* Runs cmd on d; returns the status, the result's JSON in *json. */
+static int
+run_dev(struct device *d, const char *cmd, char **json)
+{
+	struct result r;
+	struct sbuf j = SBUF_INIT;
+	int st;
+
+	result_init(&r);
+	st = device_run(d, cmd, &r);
+	result_json(&j, &r);
+	result_free(&r);
+	*json = sbuf_steal(&j);
+	return st;
+}
+
+/*
+ * The device layer through a bridge that restarts: a connection the bridge
+ * dropped between two commands is made again at once (the next command
+ * decodes, no error); while the bridge is gone every command fails with
+ * the bridge's address and the port counts as down; once it is back a
+ * command decodes again without restarting anything.
+ */
+static void
+bridge_restarts(int rfc2217)
+{
+	struct device_cfg dc;
+	struct device *d;
+	char url[64], *j;
+	int port, st = -1;
+	long end;
+	pid_t bridge;
+
+	sc_up(&S, 0, NULL);
+	assert_int_equal(proto_init(), 0);
+	sc_sim(&S, (const char *[]){ "--baud", "115200", NULL });
+	port = h_free_port();
+	bridge = rfc2217 ? start_ser2net(&S, port) : start_socat(&S, port);
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%d", rfc2217 ? "rfc2217" :
+	    "tcp", port);
+	memset(&dc, 0, sizeof(dc));
+	dc.name = "inv";
+	dc.protocol = "PI30";
+	dc.port = url;
+	dc.baud = 2400;
+	dc.timeout_ms = 2000;
+	dc.reopen_after = 5;
+	d = device_new(&dc);
+	assert_non_null(d->port);
+	assert_int_equal(run_dev(d, "QPI", &j), 1);
+	free(j);
+
+	/* Restarted between two commands: nothing lost. */
+	h_stop(bridge, SIGTERM, 5000);
+	bridge = rfc2217 ? start_ser2net(&S, port) : start_socat(&S, port);
+	st = run_dev(d, "QPIGS", &j);
+	if (st != 1 || strstr(j, "\"Battery Voltage\": [") == NULL)
+		fail_msg("after a bridge restart: status %d, %s", st, j);
+	free(j);
+
+	/* Gone. */
+	h_stop(bridge, SIGTERM, 5000);
+	for (int i = 0; i < 3; i++) {
+		st = run_dev(d, "QPI", &j);
+		assert_int_equal(st, -1);
+		if (strstr(j, url) == NULL || strstr(j, "cannot connect: "
+		    "Connection refused") == NULL)
+			fail_msg("bridge gone: %s", j);
+		free(j);
+		assert_true(port_link_down(d->port));
+	}
+
+	/* Back: within the reopen delay (10 s at most) it answers again. */
+	bridge = rfc2217 ? start_ser2net(&S, port) : start_socat(&S, port);
+	end = h_now_ms() + 15000;
+	while (h_now_ms() < end && (st = run_dev(d, "QPI", &j)) != 1) {
+		free(j);
+		h_sleep_ms(200);
+	}
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(j, "\"Protocol ID\": [\"PI30\""));
+	assert_false(port_link_down(d->port));
+	free(j);
+	device_free(d);
+	h_stop(bridge, SIGTERM, 5000);
+}
+
+static void
+test_tcp_bridge_restarts_between_commands(void **state)
+{
+	(void)state;
+	bridge_restarts(0);
+}
+
+static void
+test_rfc2217_bridge_restarts_between_commands(void **state)
+{
+	(void)state;
+	bridge_restarts(1);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_teardown(test_tcp_bridge_restarts_between_commands, sc_teardown),
+	cmocka_unit_test_teardown(test_rfc2217_bridge_restarts_between_commands, sc_teardown),
 	cmocka_unit_test_teardown(test_oneshot_qpigs_through_tcp_decodes_as_serial,
 	    sc_teardown),
 	cmocka_unit_test_teardown(test_oneshot_qpigs_through_rfc2217_sets_line_and_decodes, sc_teardown),
