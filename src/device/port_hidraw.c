@@ -80,6 +80,28 @@ hidraw_fail_errno(struct hidraw_port *hp, struct port_reply *out,
 }
 
 /*
+ * Logs the open, naming the node behind a symbolic link (a by-id path or a
+ * udev name) so the log tells which device it was.
+ */
+static void
+hidraw_log_open(const struct hidraw_port *hp)
+{
+	char		*real = realpath(hp->path, NULL);
+	const char	*node = real != NULL && strcmp(real, hp->path) != 0 ?
+			    real : NULL;
+
+	if (hp->base.failures > 0)
+		log_info("hidraw port %s%s%s%s: reopened after %u failures",
+		    hp->path, node != NULL ? " (" : "", node != NULL ? node :
+		    "", node != NULL ? ")" : "", hp->base.failures);
+	else
+		log_debug("hidraw port %s%s%s%s: opened", hp->path,
+		    node != NULL ? " (" : "", node != NULL ? node : "",
+		    node != NULL ? ")" : "");
+	free(real);
+}
+
+/*
  * Opens the device (through the test hook if one is set).  During the
  * reopen delay it fails at once with the last failure's text.  Open errors
  * get the reference's texts.  Returns 0 or -1 (out->err set).
@@ -126,11 +148,7 @@ hidraw_open(struct hidraw_port *hp, struct port_reply *out)
 	    fcntl(hp->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    fcntl(hp->fd, F_SETFD, FD_CLOEXEC) == -1))
 		return hidraw_fail_errno(hp, out, "fcntl", errno);
-	if (hp->base.failures > 0)
-		log_info("hidraw port %s: reopened after %u failures", hp->path,
-		    hp->base.failures);
-	else
-		log_debug("hidraw port %s: opened", hp->path);
+	hidraw_log_open(hp);
 	return 0;
 }
 

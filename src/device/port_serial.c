@@ -87,6 +87,29 @@ serial_fail_errno(struct serial_port *sp, struct port_reply *out,
 }
 
 /*
+ * Logs the open, naming the node behind a symbolic link (a by-id path or a
+ * udev name) so the log tells which device it was.
+ */
+static void
+serial_log_open(const struct serial_port *sp)
+{
+	char		*real = realpath(sp->path, NULL);
+	const char	*node = real != NULL && strcmp(real, sp->path) != 0 ?
+			    real : NULL;
+
+	if (sp->base.failures > 0)
+		log_info("serial port %s%s%s%s: reopened after %u failures",
+		    sp->path, node != NULL ? " (" : "", node != NULL ? node :
+		    "", node != NULL ? ")" : "", sp->base.failures);
+	else
+		log_debug("serial port %s%s%s%s: opened at %d baud", sp->path,
+		    node != NULL ? " (" : "", node != NULL ? node : "",
+		    node != NULL ? ")" : "",
+		    sp->baud);
+	free(real);
+}
+
+/*
  * Opens and configures the tty: raw 8N1, CLOCAL|CREAD, no RTS/CTS or
  * XON/XOFF flow control.  During the reopen delay it fails at once
  * without touching the device.  Returns 0 or -1 (out->err set).
@@ -118,12 +141,7 @@ serial_open(struct serial_port *sp, struct port_reply *out)
 		return serial_fail_errno(sp, out, "cfsetspeed", errno);
 	if (tcsetattr(sp->fd, TCSANOW, &tio) == -1)
 		return serial_fail_errno(sp, out, "tcsetattr", errno);
-	if (sp->base.failures > 0)
-		log_info("serial port %s: reopened after %u failures", sp->path,
-		    sp->base.failures);
-	else
-		log_debug("serial port %s: opened at %d baud", sp->path,
-		    sp->baud);
+	serial_log_open(sp);
 	return 0;
 }
 
