@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
 libsystemd-dev libcmocka-dev
-mosquitto mosquitto-clients socat openssl
+mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy"
 # Debian's nodejs comes without npm; a Node.js that brings its own npm
