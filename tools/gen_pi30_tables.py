@@ -5,7 +5,7 @@ Usage: tools/gen_pi30_tables.py /path/to/mpp-solar > src/proto/pi30_tables.c
 
 Each protocol is loaded in a fresh interpreter, because the reference
 mutates one shared PI30 command dict when a derived protocol is created
-(DECODING.md section 10); mppd gives every protocol its own table.  Only the
+(docs/protocols.md); mppd gives every protocol its own table.  Only the
 facts (command names, descriptions, patterns, rows, sample replies) are
 taken; they are written out in mppd's own table format (src/proto/proto.h).
 Identical definitions are emitted once and shared between protocols.
