@@ -63,17 +63,16 @@ test_build_frames_text_crc_and_cr(void **state)
 	int n;
 
 	(void)state;
-	n = p->family->build(p, proto_lookup(p, "QPIGS", NULL, 0), "QPIGS", buf,
-	    sizeof(buf), err, sizeof(err));
+	n = p->family->build(p, "QPIGS", buf, sizeof(buf), err, sizeof(err));
 	assert_int_equal(n, 8);
 	assert_memory_equal(buf, "QPIGS\xb7\xa9\r", 8);
 	/* a raw command without a definition is framed the same way */
-	n = p->family->build(p, NULL, "QXYZ", buf, sizeof(buf), err, sizeof(err));
+	n = p->family->build(p, "QXYZ", buf, sizeof(buf), err, sizeof(err));
 	assert_int_equal(n, 7);
 	assert_int_equal(buf[6], '\r');
 	/* text + 2 CRC bytes + CR must fit */
-	assert_int_equal(p->family->build(p, NULL, "QPIGS", buf, 7, err,
-	    sizeof(err)), -1);
+	assert_int_equal(p->family->build(p, "QPIGS", buf, 7, err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, "command too long (5 bytes)");
 	assert_int_equal(proto_frame(p, "QPIGS", buf, 8, err, sizeof(err)), 8);
 }
