@@ -1,0 +1,101 @@
+#!/bin/sh
+# packages.sh - build what users install, and check it:
+#   deb     the Debian packages (dpkg-buildpackage -b), then lintian
+#   addon   the Home Assistant add-on: options -> mpp-solar.conf fixtures and
+#           the Supervisor's schema rules (scripts/ha-addon-check.py)
+#   image   the container image (dist/container/Containerfile) with buildah in
+#           chroot isolation, on a Debian base bootstrapped with mmdebstrap
+#           (cached as build-pkg/base-bookworm.tar); then mppd --version in it
+# Usage: scripts/packages.sh [deb] [addon] [image]   (default: all three)
+# Run as root on Debian 12 (scripts/setup.sh installs the tools).
+# Everything it writes goes under build-pkg/.  Each step prints its duration.
+set -eu
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+OUT=$TOP/build-pkg
+mkdir -p "$OUT"
+STEPS=${*:-deb addon image}
+
+# Debian's own mirrors, as on the host (scripts/setup.sh and apt use them).
+MIRROR=${MPPD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY=${MPPD_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
+IMAGE=${MPPD_IMAGE:-localhost/mppd:latest}
+BASE_IMAGE=localhost/debian:bookworm-slim
+
+say() { printf '== %s\n' "$*"; }
+now() { date +%s; }
+
+# Source tree as committed plus the working tree's changes, without build
+# directories: a copy, so that dpkg-buildpackage writes nothing in the tree.
+copy_source() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	git ls-files -z --cached --others --exclude-standard |
+		(cd "$TOP" && xargs -0 tar cf - --no-recursion --ignore-failed-read) |
+		tar xf - -C "$1"
+}
+
+step_deb() {
+	ver=$(dpkg-parsechangelog -S Version)
+	dir=$OUT/deb
+	rm -rf "$dir"
+	copy_source "$dir/mppd-${ver%-*}"
+	(cd "$dir/mppd-${ver%-*}" &&
+		DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
+		dpkg-buildpackage -us -uc -b)
+	ls "$dir"/*.deb
+	changes=$(ls "$dir"/mppd_*.changes)
+	# No error and no warning is accepted; info tags are printed.
+	lintian --fail-on error,warning --display-info "$changes"
+	dpkg-deb -x "$dir"/mppd_*.deb "$dir/root"
+	"$dir/root/usr/bin/mppd" --version | grep -Fx "mppd $ver"
+}
+
+step_addon() {
+	/usr/bin/python3 scripts/ha-addon-check.py .
+	tests/addon/run.sh
+}
+
+# The base: mmdebstrap's minbase bookworm with the same Debian mirrors the
+# host uses, imported into buildah's local storage as $BASE_IMAGE.
+base_image() {
+	tar=$OUT/base-bookworm.tar
+	if [ ! -s "$tar" ]; then
+		mmdebstrap --variant=minbase --format=tar --aptopt='Acquire::Languages "none"' \
+			--dpkgopt='path-exclude=/usr/share/doc/*' \
+			--dpkgopt='path-exclude=/usr/share/man/*' \
+			--dpkgopt='path-exclude=/usr/share/locale/*' \
+			bookworm "$tar.tmp" \
+			"deb $MIRROR bookworm main" \
+			"deb $MIRROR bookworm-updates main" \
+			"deb $SECURITY bookworm-security main"
+		mv "$tar.tmp" "$tar"
+		buildah rmi -f "$BASE_IMAGE" >/dev/null 2>&1 || true
+	fi
+	if ! buildah inspect --type image "$BASE_IMAGE" >/dev/null 2>&1; then
+		ctr=$(buildah from scratch)
+		buildah add "$ctr" "$tar" /
+		buildah config --cmd /bin/bash "$ctr"
+		buildah commit --rm "$ctr" "$BASE_IMAGE"
+	fi
+}
+
+step_image() {
+	base_image
+	buildah build --isolation chroot --layers \
+		--build-arg BASE="$BASE_IMAGE" \
+		-f dist/container/Containerfile -t "$IMAGE" .
+	ctr=$(buildah from "$IMAGE")
+	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+	buildah run --isolation chroot "$ctr" -- mppd --version
+	buildah run --isolation chroot "$ctr" -- id
+	buildah rm "$ctr" >/dev/null
+	trap - EXIT
+}
+
+for s in $STEPS; do
+	say "$s"
+	t0=$(now)
+	"step_$s"
+	say "$s: done in $(($(now) - t0)) s"
+done
