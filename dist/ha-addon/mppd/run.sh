@@ -1,0 +1,38 @@
+#!/usr/bin/with-contenv bashio
+# shellcheck shell=bash
+# The add-on's start: the options (/data/options.json) and the broker of
+# the Supervisor's MQTT service become /data/mpp-solar.conf
+# (mpp-solar-conf.sh), then mppd runs in the foreground.
+set -euo pipefail
+
+if ! bashio::services.available mqtt; then
+	bashio::exit.nok "No MQTT broker: install and start the Mosquitto broker add-on"
+fi
+
+# bashio prints "null" for a field the service does not have.
+svc() {
+	local v
+	v=$(bashio::services mqtt "$1")
+	[ "$v" = "null" ] && v=""
+	printf '%s' "$v"
+}
+jq -n --arg host "$(svc host)" --arg port "$(svc port)" --arg ssl "$(svc ssl)" \
+	--arg username "$(svc username)" --arg password "$(svc password)" \
+	'{host: $host, port: (if $port == "" then 1883 else ($port | tonumber) end),
+	  ssl: ($ssl == "true"), username: $username, password: $password}' \
+	> /tmp/mqtt.json
+
+umask 077
+/usr/lib/mppd/mpp-solar-conf.sh /data/options.json /tmp/mqtt.json > /data/mpp-solar.conf
+rm -f /tmp/mqtt.json
+bashio::log.info "mppd $(mppd --version | cut -d' ' -f2): broker $(svc host):$(svc port)"
+
+# State that must survive restarts, where systemd would put it.
+mkdir -p /data/state
+export STATE_DIRECTORY=/data/state
+
+args=(-C /data/mpp-solar.conf --daemon)
+if bashio::config.true debug; then
+	args+=(--debug)
+fi
+exec mppd "${args[@]}"
