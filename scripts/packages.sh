@@ -6,7 +6,11 @@
 #   image   the container image (dist/container/Containerfile) with buildah in
 #           chroot isolation, on a Debian base bootstrapped with mmdebstrap
 #           (cached as build-pkg/base-bookworm.tar); then mppd --version in it
-# Usage: scripts/packages.sh [deb] [addon] [image]   (default: all three)
+#   addon_image  the add-on's Dockerfile built the same way (BUILD_FROM: that
+#           Debian base, source: this tree), then inside it the add-on's
+#           mapping on a fixture and mppd --check-config on the result
+# Usage: scripts/packages.sh [deb] [addon] [image] [addon_image]
+#        (default: all four)
 # Run as root on Debian 12 (scripts/setup.sh installs the tools).
 # Everything it writes goes under build-pkg/.  Each step prints its duration.
 set -eu
@@ -14,7 +18,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 OUT=$TOP/build-pkg
 mkdir -p "$OUT"
-STEPS=${*:-deb addon image}
+STEPS=${*:-deb addon image addon_image}
 
 # Debian's own mirrors, as on the host (scripts/setup.sh and apt use them).
 MIRROR=${MPPD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -89,6 +93,36 @@ step_image() {
 	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 	buildah run --isolation chroot "$ctr" -- mppd --version
 	buildah run --isolation chroot "$ctr" -- id
+	buildah rm "$ctr" >/dev/null
+	trap - EXIT
+}
+
+# The add-on's Dockerfile fetches mppd's source with git: here from a
+# one-commit repository of this tree, mounted into the build.
+step_addon_image() {
+	base_image
+	src=$OUT/addon-src
+	copy_source "$src"
+	git -C "$src" init -q
+	git -C "$src" add -A
+	git -C "$src" -c user.name=packages -c user.email=packages@localhost \
+		commit -q -m "source of the add-on test build"
+	buildah build --isolation chroot --layers \
+		--build-arg BUILD_FROM="$BASE_IMAGE" \
+		--build-arg MPPD_REPOSITORY=file:///mppd-src --build-arg MPPD_REF=HEAD \
+		-v "$src:/mppd-src:ro" \
+		-f dist/ha-addon/mppd/Dockerfile -t localhost/mppd-addon:test \
+		dist/ha-addon/mppd
+	ctr=$(buildah from localhost/mppd-addon:test)
+	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+	buildah copy "$ctr" tests/addon/conf/default /fixture >/dev/null
+	buildah run --isolation chroot "$ctr" -- mppd --version
+	buildah run --isolation chroot "$ctr" -- sh -c \
+		'umask 077; /usr/lib/mppd/mpp-solar-conf.sh /fixture/options.json \
+			/fixture/mqtt.json > /tmp/mpp-solar.conf &&
+		 cmp /tmp/mpp-solar.conf /fixture/expected.conf &&
+		 mppd -C /tmp/mpp-solar.conf --check-config >/dev/null &&
+		 echo "add-on image: options -> mpp-solar.conf accepted by mppd"'
 	buildah rm "$ctr" >/dev/null
 	trap - EXIT
 }
