@@ -6,11 +6,14 @@
 #   image   the container image (dist/container/Containerfile) with buildah in
 #           chroot isolation, on a Debian base bootstrapped with mmdebstrap
 #           (cached as build-pkg/base-bookworm.tar); then mppd --version in it
+#   deb_install  the .debs installed with apt in a container of that Debian
+#           base: not enabled or started, mppd --version prints the package
+#           version, conffile 0600; then purged: nothing of it is left
 #   addon_image  the add-on's Dockerfile built the same way (BUILD_FROM: that
 #           Debian base, source: this tree), then inside it the add-on's
 #           mapping on a fixture and mppd --check-config on the result
-# Usage: scripts/packages.sh [deb] [addon] [image] [addon_image]
-#        (default: all four)
+# Usage: scripts/packages.sh [deb] [addon] [image] [deb_install] [addon_image]
+#        (default: all five)
 # Run as root on Debian 12 (scripts/setup.sh installs the tools).
 # Everything it writes goes under build-pkg/.  Each step prints its duration.
 set -eu
@@ -18,7 +21,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 OUT=$TOP/build-pkg
 mkdir -p "$OUT"
-STEPS=${*:-deb addon image addon_image}
+STEPS=${*:-deb addon image deb_install addon_image}
 
 # Debian's own mirrors, as on the host (scripts/setup.sh and apt use them).
 MIRROR=${MPPD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -93,6 +96,47 @@ step_image() {
 	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 	buildah run --isolation chroot "$ctr" -- mppd --version
 	buildah run --isolation chroot "$ctr" -- id
+	buildah rm "$ctr" >/dev/null
+	trap - EXIT
+}
+
+# What a purge must leave as it was (apt's and dpkg's own records aside).
+SNAPSHOT='find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
+	-o -path /tmp -o -path /var/lib/apt -o -path /var/lib/dpkg -o -path /var/cache \
+	-o -path /var/log/apt -o -path /var/log/dpkg.log -o -path /debs \) -prune \
+	-o -print | sort'
+
+step_deb_install() {
+	base_image
+	ver=$(dpkg-parsechangelog -S Version)
+	ctr=$(buildah from "$BASE_IMAGE")
+	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+	buildah copy "$ctr" "$OUT/deb/mppd_${ver}_$(dpkg --print-architecture).deb" \
+		"$OUT/deb/mppd-tools_${ver}_$(dpkg --print-architecture).deb" /debs/ >/dev/null
+	buildah run --isolation chroot "$ctr" -- sh -euc "
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		$SNAPSHOT > /tmp/before
+		apt-get install -y -qq /debs/*.deb >/dev/null
+		mppd --version | grep -Fx 'mppd $ver'
+		mppd-sim --help >/dev/null
+		test ! -e /etc/systemd/system/multi-user.target.wants/mppd.service
+		test \"\$(stat -c %a /etc/mpp-solar/mpp-solar.conf)\" = 600
+		echo 'installed: mppd --version ok, unit not enabled, conffile 0600'
+		# What the running service would have written.
+		mkdir -p /var/lib/private/mppd /var/log/private/mppd
+		touch /var/lib/private/mppd/state /var/log/private/mppd/mppd.log
+		ln -s private/mppd /var/lib/mppd
+		ln -s private/mppd /var/log/mppd
+		apt-get purge -y -qq mppd mppd-tools >/dev/null
+		apt-get autoremove --purge -y -qq >/dev/null
+		$SNAPSHOT > /tmp/after
+		if ! diff /tmp/before /tmp/after; then
+			echo 'purge left these behind (>) or removed these (<)' >&2
+			exit 1
+		fi
+		echo 'purged: nothing left behind'
+	"
 	buildah rm "$ctr" >/dev/null
 	trap - EXIT
 }
