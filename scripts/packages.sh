@@ -19,6 +19,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
+scripts/setup.sh --packaging
 OUT=$TOP/build-pkg
 mkdir -p "$OUT"
 STEPS=${*:-deb addon image deb_install addon_image}
@@ -58,9 +59,20 @@ step_deb() {
 	"$dir/root/usr/bin/mppd" --version | grep -Fx "mppd $ver"
 }
 
+# The same checks as the addon.* CTest entries, with the packaged mppd.
 step_addon() {
+	mppd=${MPPD_BIN:-$OUT/deb/root/usr/bin/mppd}
+	[ -x "$mppd" ] || { echo "no $mppd: run the deb step first" >&2; exit 1; }
 	/usr/bin/python3 scripts/ha-addon-check.py .
-	tests/addon/run.sh
+	for c in $(sed -n 's/^def case_\([a-z0-9_]*\).*/\1/p' tests/addon/check_rejects.py); do
+		/usr/bin/python3 tests/addon/check_rejects.py "$c" >/dev/null
+	done
+	echo "ha-addon-check rejects every broken copy (tests/addon/check_rejects.py)"
+	for d in tests/addon/conf/*/; do
+		sh tests/addon/run_conf.sh "$d" "$mppd" >/dev/null
+		bash tests/addon/run_sh.sh "$d" >/dev/null
+	done
+	echo "options -> mpp-solar.conf and run.sh: every fixture in tests/addon/conf"
 }
 
 # The base: mmdebstrap's minbase bookworm with the same Debian mirrors the

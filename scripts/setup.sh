@@ -1,13 +1,20 @@
 #!/bin/sh
 # setup.sh - install every Debian package mppd needs to build, test and run
 # its demo.  Idempotent; run as root on Debian 12 (bookworm).
+#   scripts/setup.sh --packaging   also the tools of scripts/packages.sh
+#                                  (dpkg-buildpackage, lintian, buildah,
+#                                  mmdebstrap)
 set -eu
 
 PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
 libsystemd-dev libcmocka-dev
 mosquitto mosquitto-clients socat openssl
-clang libclang-rt-14-dev valgrind"
+clang libclang-rt-14-dev valgrind
+jq python3 python3-yaml python3-voluptuous"
+if [ "${1:-}" = "--packaging" ]; then
+	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian buildah mmdebstrap git"
+fi
 
 missing=""
 for p in $PACKAGES; do
