@@ -28,7 +28,8 @@ string here), Docker registry checks of `image`, device lookups of
 Our own consistency rules (mppd): config version = project version in
 CMakeLists.txt; the Dockerfile's MPPD_REF is v<version>; config url =
 repository url = the Dockerfile's MPPD_REPOSITORY; icon.png and logo.png
-are PNG files; the test fixture tests/addon/conf/default/options.json is
+are PNG files; README.md's "add repository" link carries that url; the
+test fixture tests/addon/conf/default/options.json is
 the add-on's default options.
 
 Exit 0 when everything passes; otherwise 1 after printing each problem
@@ -43,6 +44,7 @@ import re
 import struct
 import subprocess
 import sys
+import urllib.parse
 
 import voluptuous as vol
 import yaml
@@ -639,6 +641,11 @@ class Checker:
             self.reject(str(app_dir / "config.yaml"), "services: mqtt:need is missing")
         if not (config["uart"] and config["usb"]):
             self.reject(str(app_dir / "config.yaml"), "needs uart and usb access")
+        readme = root / "README.md"
+        link = "repository_url=" + urllib.parse.quote(str(repo.get("url")), safe="")
+        if readme.is_file() and not re.search(re.escape(link) + r"(?![%\w.-])",
+                                              readme.read_text()):
+            self.reject(str(readme), f"no add-repository link with {link}")
         fixture = root / "tests/addon/conf/default/options.json"
         if fixture.is_file() and json.loads(fixture.read_text()) != config["options"]:
             self.reject(str(fixture), "differs from the options in config.yaml")
