@@ -117,6 +117,20 @@ def case_no_mqtt(tree):
     config(tree, lambda c: c.update(services=["mqtt:want"]))
 
 
+def case_readme_link(tree):
+    r"README.md: no add-repository link"
+    edit_yaml(tree, "repository.yaml", lambda r: r.update(url="https://example.org/other"))
+    config(tree, lambda c: c.update(url="https://example.org/other"))
+    path = tree / ADDON / "Dockerfile"
+    path.write_text(re.sub(r"(?m)^ARG MPPD_REPOSITORY=.*$",
+                           "ARG MPPD_REPOSITORY=https://example.org/other", path.read_text()))
+
+
+def case_url_mismatch(tree):
+    r"config url, repository.yaml url and the Dockerfile's MPPD_REPOSITORY differ"
+    config(tree, lambda c: c.update(url="https://example.org/other"))
+
+
 def main(name):
     fn = globals().get(f"case_{name}")
     if fn is None:
@@ -125,7 +139,7 @@ def main(name):
     with tempfile.TemporaryDirectory() as tmp:
         tree = pathlib.Path(tmp)
         shutil.copytree(TOP / ADDON, tree / ADDON)
-        for f in ("repository.yaml", "CMakeLists.txt"):
+        for f in ("repository.yaml", "CMakeLists.txt", "README.md"):
             shutil.copy(TOP / f, tree / f)
         # The untouched copy passes: the case alone breaks it.
         ok = subprocess.run([sys.executable, TOP / "scripts/ha-addon-check.py", tree],
