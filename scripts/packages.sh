@@ -162,7 +162,7 @@ step_addon_image() {
 	git -C "$src" init -q
 	git -C "$src" add -A
 	# A fixed date: the same tree gives the same commit (and layer cache).
-	GIT_AUTHOR_DATE=@0 GIT_COMMITTER_DATE=@0 \
+	GIT_AUTHOR_DATE="1700000000 +0000" GIT_COMMITTER_DATE="1700000000 +0000" \
 	git -C "$src" -c user.name=packages -c user.email=packages@localhost \
 		commit -q -m "source of the add-on test build"
 	# MPPD_REF is the commit itself, so a changed tree misses the layer cache.
