@@ -64,7 +64,8 @@ step_addon() {
 	mppd=${MPPD_BIN:-$OUT/deb/root/usr/bin/mppd}
 	[ -x "$mppd" ] || { echo "no $mppd: run the deb step first" >&2; exit 1; }
 	/usr/bin/python3 scripts/ha-addon-check.py .
-	for c in $(sed -n 's/^def case_\([a-z0-9_]*\).*/\1/p' tests/addon/check_rejects.py); do
+	sed -n 's/^def case_\([a-z0-9_]*\).*/\1/p' tests/addon/check_rejects.py |
+	while read -r c; do
 		/usr/bin/python3 tests/addon/check_rejects.py "$c" >/dev/null
 	done
 	echo "ha-addon-check rejects every broken copy (tests/addon/check_rejects.py)"

@@ -42,8 +42,15 @@ rc=$?
 set -e
 cat "$tmp/log"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-left=$(cd "$tmp/data" && ls -A | grep -v -x -e options.json -e mpp-solar.conf -e state || true)
-[ -z "$left" ] || fail "files left in /data: $left"
+left=""
+for f in "$tmp"/data/* "$tmp"/data/.[!.]*; do
+	[ -e "$f" ] || continue
+	case ${f##*/} in
+	options.json | mpp-solar.conf | state) ;;
+	*) left="$left ${f##*/}" ;;
+	esac
+done
+[ -z "$left" ] || fail "files left in /data:$left"
 if [ -f "$case_dir/expected.err" ]; then
 	[ "$rc" -ne 0 ] || fail "run.sh succeeded"
 	[ ! -f "$tmp/args" ] || fail "mppd was started"
