@@ -109,6 +109,10 @@ step_image() {
 	trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 	buildah run --isolation chroot "$ctr" -- mppd --version
 	buildah run --isolation chroot "$ctr" -- id
+	# A poll of the canned-reply port: the runtime libraries are complete.
+	buildah run --isolation chroot "$ctr" -- mppd -p test -P PI30 -c QPIGS -o json |
+		grep -q '"ac_output_voltage"'
+	echo "image: mppd polls the test port as user mppd"
 	buildah rm "$ctr" >/dev/null
 	trap - EXIT
 }
