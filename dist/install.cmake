@@ -25,3 +25,5 @@ if(TARGET mppd-sim)
   install(FILES ${CMAKE_SOURCE_DIR}/doc/mppd-sim.1
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
+install(FILES ${CMAKE_SOURCE_DIR}/dist/udev/99-mppd.rules
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
