@@ -148,7 +148,7 @@ def main():
             for t in d.get("test_responses", []):
                 canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
             cname = em.canned(canned) if canned else "NULL"
-            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}" % (
+            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d, NULL, 0}" % (
                 cstr(key), cstr(d["name"]), cstr(d.get("description", "")),
                 cstr(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
                 rtype, cstr(d.get("regex") or None), cstr(d.get("crctype")),
@@ -176,13 +176,10 @@ def main():
             low, ", ".join(cstr(c) for c in data["status"])))
         print("static const char *const %s_settings[] = {%s, NULL};" % (
             low, ", ".join(cstr(c) for c in data["settings"])))
-        print("static const struct pi_proto %s = {%s, %s, %s, %s, %s_status, %s_settings, %s_cmds, %d};\n" % (
+        print("const struct pi_proto pi_proto_%s = {%s, %s, %s, %s, %s_status, %s_settings, %s_cmds, %d, NULL, 0};\n" % (
             low, cstr(pid), cstr(data["banner"]),
             "PF_REVO" if pid == "PI30REVO" else "PF_PI30", cstr(data["default"]),
             low, low, low, len(cmds)))
-    print("const struct pi_proto *const pi_protocols[] = {%s};" % ", ".join(
-        "&" + p.lower() for p in PROTOCOLS))
-    print("const int pi_nprotocols = %d;" % len(PROTOCOLS))
 
 
 if __name__ == "__main__":

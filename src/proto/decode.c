@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "crc.h"
+#include "pi1x.h"
 #include "proto.h"
 #include "pyfmt.h"
 #include "result.h"
@@ -104,6 +105,9 @@ py_index(const char *digits, int n)
 }
 
 /* ---- DEFAULT response type ------------------------------------------ */
+
+static int	eval_template(struct dctx *, const char *, struct value *,
+		    const struct tok *);
 
 static int
 decode_default(struct dctx *d, const struct tok *toks, int ntok)
@@ -282,9 +286,47 @@ decode_default(struct dctx *d, const struct tok *toks, int ntok)
 			}
 		} else if (defn->setter) {
 			result_set_str(d->r, defn->name, text, "");
+		} else if (strncmp(type, "int:", 4) == 0 ||
+		    strncmp(type, "float:", 6) == 0) {
+			/* Deviation: the reference stores these under the
+			 * integer key i (its outputs then crash); mppd applies
+			 * the row's template as a positional reply would. */
+			struct value v;
+			double f;
+			sbuf_reset(&sb);
+			if (type[0] == 'i' &&
+			    py_parse_int(text, strlen(text), &sb) == 0)
+				v = val_int_text(sbuf_str(&sb));
+			else if (type[0] == 'f' &&
+			    py_parse_float(text, strlen(text), &f) == 0)
+				v = val_float(f);
+			else {
+				result_set_str(d->r, name, text, unit);
+				continue;
+			}
+			if (eval_template(d, strchr(type, ':') + 1, &v,
+			    &toks[i]) < 0) {
+				val_free(&v);
+				goto out;
+			}
+			result_set(d->r, name, v, unit, EX_ABSENT, NULL, 0);
 		} else {
 			/* Reference: integer key i, which crashes every output. */
 			result_set_str(d->r, name, text, "");
+		}
+		/* The reference appends a row's extra dict to msgs[name]:
+		 * a KeyError when that entry was never set (a NAK). */
+		if (i < defn->nrows && row->nextra > 0) {
+			struct entry *e = result_find(d->r, row->name);
+			if (e == NULL || e->kind != ENT_LIST) {
+				sbuf_reset(&sb);
+				py_repr_str(&sb, row->name);
+				fail(d, "%s", sbuf_str(&sb));
+				goto out;
+			}
+			e->xkind = EX_DICT;
+			e->extra = row->extra;
+			e->nextra = row->nextra;
 		}
 	}
 	rc = 0;
@@ -473,6 +515,35 @@ eval_template(struct dctx *d, const char *tmpl, struct value *v,
 			return fail(d, "unsupported operand type(s) for /: 'str' and 'int'");
 		val_free(v);
 		*v = val_float(x / 10);
+		return 0;
+	}
+	if (strcmp(tmpl, "r") == 0)
+		return 0;
+	if (strcmp(tmpl, "r/100") == 0 || strcmp(tmpl, "r*30") == 0) {
+		if (v->type != V_INT && v->type != V_FLOAT)
+			return fail(d, "unsupported operand type(s) for %c: 'str' and 'int'",
+			    tmpl[1]);
+		if (tmpl[1] == '/') {
+			double x = v->type == V_FLOAT ? v->f : strtod(v->s, NULL);
+			val_free(v);
+			*v = val_float(x / 100);
+		} else if (v->type == V_FLOAT) {
+			v->f *= 30;
+		} else {
+			long long x = strtoll(v->s, NULL, 10);
+			val_free(v);
+			*v = val_int(x * 30);
+		}
+		return 0;
+	}
+	if (strcmp(tmpl, "r[6:]") == 0 || strcmp(tmpl, "r[7:]") == 0) {
+		char *out;
+		if (v->type != V_STR)
+			return fail(d, "'int' object is not subscriptable");
+		out = py_slice(v->s, tmpl[2] - '0', 0, 0);
+		val_free(v);
+		*v = val_str(out);
+		free(out);
 		return 0;
 	}
 	if (strcmp(tmpl, "r[2:int(r[0:2])+2]") == 0) {
@@ -826,8 +897,10 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 				e = 2;
 			}
 		}
-	} else
+	} else if (p->family == PF_PI30)
 		bad = validate_pi30(reply, len);
+	else
+		bad = pi1x_validate(p, reply, len);
 	if (bad != NULL) {
 		result_set_str(r, "validity check", bad, "");
 		return;
@@ -839,7 +912,7 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 	if (d.defn == NULL) {
 		struct sbuf w = SBUF_INIT;
 		sbuf_printf(&w, "No definition for command %s in protocol b'%s'",
-		    cmd, p->id);
+		    cmd, p->pid != NULL ? p->pid : p->id);
 		result_set_str(r, "WARNING", sbuf_str(&w), "");
 		result_set_str(r, "response", sbuf_str(&raw), "");
 		sbuf_free(&w);
@@ -848,7 +921,19 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 	}
 	sbuf_free(&raw);
 
-	ntok = split_tokens(reply + b, len - b - e, &toks);
+	if (p->family == PF_PI30 || p->family == PF_REVO)
+		ntok = split_tokens(reply + b, len - b - e, &toks);
+	else {
+		struct pi_span *sp = NULL;
+		ntok = pi1x_split(p, reply, len, &sp);
+		toks = xmalloc((size_t)ntok * sizeof(*toks));
+		for (int i = 0; i < ntok; i++) {
+			toks[i].p = sp[i].p;
+			toks[i].n = sp[i].n;
+			toks[i].pad = 0;
+		}
+		free(sp);
+	}
 	if (d.defn->rtype == RT_DEFAULT)
 		rc = decode_default(&d, toks, ntok);
 	else

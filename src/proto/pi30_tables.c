@@ -47,7 +47,7 @@ static const struct pi_row r7[] = {
 static const struct pi_bytes t8[] = {
 	{"(00000 00000 01 01 00 059 045 053 068 00 00 000 0040 0580 0000 50.00 139\271\015", 74},
 };
-static const struct pi_cmd c9 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r7, 17, t8, 1};
+static const struct pi_cmd c9 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r7, 17, t8, 1, NULL, 0};
 static const char *const l10[] = {"No", "Yes"};
 static const struct pi_row r11[] = {
 	{"option", "DSP Has Bootstrap", "", l10, 2, NULL, 0, NULL, 0, NULL, 0},
@@ -55,7 +55,7 @@ static const struct pi_row r11[] = {
 static const struct pi_bytes t12[] = {
 	{"", 0},
 };
-static const struct pi_cmd c13 = {"QBOOT", "QBOOT", "DSP Has Bootstrap inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r11, 1, t12, 1};
+static const struct pi_cmd c13 = {"QBOOT", "QBOOT", "DSP Has Bootstrap inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r11, 1, t12, 1, NULL, 0};
 static const char *const l14[] = {"Appliance", "UPS"};
 static const char *const l15[] = {"Utility first", "Solar first", "SBU first"};
 static const char *const l16[] = {"Utility first", "Solar first", "Solar + Utility", "Only solar charging permitted"};
@@ -95,7 +95,7 @@ static const struct pi_row r23[] = {
 static const struct pi_bytes t24[] = {
 	{"(230.0 50.0 0030 42.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 0 0 1 0 54.0 0 1 000\236`\015", 83},
 };
-static const struct pi_cmd c25 = {"QDI", "QDI", "Default Settings inquiry", " -- queries the default settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r23, 25, t24, 1};
+static const struct pi_cmd c25 = {"QDI", "QDI", "Default Settings inquiry", " -- queries the default settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r23, 25, t24, 1, NULL, 0};
 static const struct pi_kv m26[] = {
 	{"a", "Buzzer"},
 	{"b", "Overload Bypass"},
@@ -113,21 +113,21 @@ static const struct pi_row r27[] = {
 static const struct pi_bytes t28[] = {
 	{"(EakxyDbjuvz/)\015", 15},
 };
-static const struct pi_cmd c29 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t28, 1};
+static const struct pi_cmd c29 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t28, 1, NULL, 0};
 static const struct pi_row r30[] = {
 	{"string", "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t31[] = {
 	{"(9293333010501\273\007\015", 17},
 };
-static const struct pi_cmd c32 = {"QID", "QID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r30, 1, t31, 1};
+static const struct pi_cmd c32 = {"QID", "QID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r30, 1, t31, 1, NULL, 0};
 static const struct pi_row r33[] = {
 	{"string", "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t34[] = {
 	{"(010 020 030 040 050 060 070 080 090 100 110 120\014\313\015", 51},
 };
-static const struct pi_cmd c35 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r33, 1, t34, 1};
+static const struct pi_cmd c35 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r33, 1, t34, 1, NULL, 0};
 static const struct pi_kv m36[] = {
 	{"P", "Power on"},
 	{"S", "Standby"},
@@ -143,32 +143,32 @@ static const struct pi_row r37[] = {
 static const struct pi_bytes t38[] = {
 	{"(Sd9\015", 5},
 };
-static const struct pi_cmd c39 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, NULL, r37, 1, t38, 1};
+static const struct pi_cmd c39 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, NULL, r37, 1, t38, 1, NULL, 0};
 static const struct pi_row r40[] = {
 	{"bytes.decode", "Model Name", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t41[] = {
 	{"(MKS2-8000\262\215\015", 13},
 };
-static const struct pi_cmd c42 = {"QMN", "QMN", "Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r40, 1, t41, 1};
+static const struct pi_cmd c42 = {"QMN", "QMN", "Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r40, 1, t41, 1, NULL, 0};
 static const struct pi_row r43[] = {
 	{"bytes.decode", "General Model Name", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t44[] = {
 	{"(044\310\256\015", 7},
 };
-static const struct pi_cmd c45 = {"QGMN", "QGMN", "General Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r43, 1, t44, 1};
+static const struct pi_cmd c45 = {"QGMN", "QGMN", "General Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r43, 1, t44, 1, NULL, 0};
 static const struct pi_row r46[] = {
 	{"string", "Max Utility Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t47[] = {
 	{"(002 010 020 030 040 050 060 070 080 090 100 110 120\312#\015", 55},
 };
-static const struct pi_cmd c48 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r46, 1, t47, 1};
+static const struct pi_cmd c48 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r46, 1, t47, 1, NULL, 0};
 static const struct pi_row r49[] = {
 	{"option", "Output mode", "", l20, 8, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c50 = {"QOPM", "QOPM", "Output Mode inquiry", " -- queries the output mode of the Inverter (e.g. single, parallel, phase 1 of 3 etc)", 0, RT_DEFAULT, NULL, NULL, r49, 1, t12, 1};
+static const struct pi_cmd c50 = {"QOPM", "QOPM", "Output Mode inquiry", " -- queries the output mode of the Inverter (e.g. single, parallel, phase 1 of 3 etc)", 0, RT_DEFAULT, NULL, NULL, r49, 1, t12, 1, NULL, 0};
 static const char *const l51[] = {"Not valid", "valid"};
 static const struct pi_kv m52[] = {
 	{"P", "Power On Mode"},
@@ -248,14 +248,14 @@ static const struct pi_bytes t58[] = {
 	{"(1 92912102100033 B 00 000.0 00.00 120.1 59.99 0048 0000 000 53.1 000 059 000.0 000 00154 00016 000 00000110 7 1 060 120 030 00 000 000.0 00\347c\015", 143},
 	{"QPGS0\077\332\015", 8},
 };
-static const struct pi_cmd c59 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d+)$", NULL, r57, 29, t58, 3};
+static const struct pi_cmd c59 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d+)$", NULL, r57, 29, t58, 3, NULL, 0};
 static const struct pi_row r60[] = {
 	{"string", "Protocol ID", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t61[] = {
 	{"(PI30\232\013\015", 8},
 };
-static const struct pi_cmd c62 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, NULL, r60, 1, t61, 1};
+static const struct pi_cmd c62 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, NULL, r60, 1, t61, 1, NULL, 0};
 static const struct pi_kv m63[] = {
 	{"icon", "mdi:lightning"},
 };
@@ -287,7 +287,7 @@ static const struct pi_row r66[] = {
 static const struct pi_bytes t67[] = {
 	{"(000.0 00.0 230.0 49.9 0161 0119 003 460 57.50 012 100 0069 0014 103.8 57.45 00000 00110110 00 00 00856 010$\214\015", 110},
 };
-static const struct pi_cmd c68 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_INDEXED, NULL, NULL, r66, 21, t67, 1};
+static const struct pi_cmd c68 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_INDEXED, NULL, NULL, r66, 21, t67, 1, NULL, 0};
 static const char *const l69[] = {"AGM", "Flooded", "User", "Pylontech", "Shinheung", "WECO", "Soltaro", "TBD", "LIb-protocol compatible", "3rd party Lithium"};
 static const struct pi_kv m70[] = {
 	{"00", "Grid tie"},
@@ -334,7 +334,7 @@ static const struct pi_bytes t75[] = {
 	{"(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 47.0 46.5 57.6 57.6 9 30 080 0 1 2 1 01 0 0 52.0 0 1\234o\015", 98},
 	{"(230.0 34.7 230.0 50.0 34.7 8000 8000 48.0 48.0 42.0 54.0 52.5 2 010 030 1 2 2 9 01 0 0 50.0 0 1 480 0 070\331`\015", 109},
 };
-static const struct pi_cmd c76 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r74, 27, t75, 6};
+static const struct pi_cmd c76 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r74, 27, t75, 6, NULL, 0};
 static const char *const l77[] = {"", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage too high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Reserved", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Battery open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", ""};
 static const struct pi_row r78[] = {
 	{"stat_flags", "Warning", "", l77, 32, NULL, 0, NULL, 0, NULL, 0},
@@ -343,18 +343,18 @@ static const struct pi_bytes t79[] = {
 	{"(00000100000000001000000000000000V\246\015", 36},
 	{"(100000000000000000000000000000000000\025\317\015", 40},
 };
-static const struct pi_cmd c80 = {"QPIWS", "QPIWS", "Warning status inquiry", " -- queries any active warnings flags from the Inverter", 0, RT_DEFAULT, NULL, NULL, r78, 1, t79, 2};
+static const struct pi_cmd c80 = {"QPIWS", "QPIWS", "Warning status inquiry", " -- queries any active warnings flags from the Inverter", 0, RT_DEFAULT, NULL, NULL, r78, 1, t79, 2, NULL, 0};
 static const struct pi_row r81[] = {
 	{"string", "Main CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t82[] = {
 	{"(VERFW:00072.70S\247\015", 18},
 };
-static const struct pi_cmd c83 = {"QVFW", "QVFW", "Main CPU firmware version inquiry", " -- queries the main CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r81, 1, t82, 1};
+static const struct pi_cmd c83 = {"QVFW", "QVFW", "Main CPU firmware version inquiry", " -- queries the main CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r81, 1, t82, 1, NULL, 0};
 static const struct pi_row r84[] = {
 	{"string", "Secondary CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c85 = {"QVFW2", "QVFW2", "Secondary CPU firmware version inquiry", " -- queries the secondary CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r84, 1, t12, 1};
+static const struct pi_cmd c85 = {"QVFW2", "QVFW2", "Secondary CPU firmware version inquiry", " -- queries the secondary CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r84, 1, t12, 1, NULL, 0};
 static const struct pi_kv m86[] = {
 	{"0", "Connected"},
 	{"1", "Disconnected"},
@@ -386,7 +386,7 @@ static const struct pi_row r90[] = {
 static const struct pi_bytes t91[] = {
 	{"(0 100 0 0 1 532 532 450 0000 0030\016^\012", 37},
 };
-static const struct pi_cmd c92 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "chk", r90, 10, t91, 1};
+static const struct pi_cmd c92 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "chk", r90, 10, t91, 1, NULL, 0};
 static const struct pi_kv m93[] = {
 	{"NAK", "Failed"},
 	{"ACK", "Successful"},
@@ -398,32 +398,32 @@ static const struct pi_bytes t95[] = {
 	{"(NAKss\015", 7},
 	{"(ACK9 \015", 7},
 };
-static const struct pi_cmd c96 = {"F", "F", "Set Device Output Frequency", " -- examples: F50 (set output frequency to 50Hz) or F60 (set output frequency to 60Hz)", 1, RT_DEFAULT, "F([56]0)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c97 = {"MCHGC", "MCHGC", "Set Max Charging Current (for parallel units)", " -- examples: MCHGC040 (set unit 0 to max charging current of 40A), MCHGC160 (set unit 1 to max charging current of 60A)", 1, RT_DEFAULT, "MCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c98 = {"MNCHGC", "MNCHGC", "Set Utility Max Charging Current (more than 100A) (for 4000/5000)", " -- example: MNCHGC1120 (set unit 1 utility max charging current to 120A)", 1, RT_DEFAULT, "MNCHGC(\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c99 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGC130 (set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c100 = {"PBCV", "PBCV", "Set Battery re-charge voltage", " -- example PBCV44.0 - set re-charge voltage to 44V (12V unit: 11V/11.3V/11.5V/11.8V/12V/12.3V/12.5V/12.8V, 24V unit: 22V/22.5V/23V/23.5V/24V/24.5V/25V/25.5V, 48V unit: 44V/45V/46V/47V/48V/49V/50V/51V)", 1, RT_DEFAULT, "PBCV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c101 = {"PBDV", "PBDV", "Set Battery re-discharge voltage", " -- example PBDV48.0 - set re-discharge voltage to 48V (12V unit: 00.0V/12V/12.3V/12.5V/12.8V/13V/13.3V/13.5V/13.8V/14V/14.3V/14.5, 24V unit: 00.0V/24V/24.5V/25V/25.5V/26V/26.5V/27V/27.5V/28V/28.5V/29V, 48V unit: 00.0V/48V/49V/50V/51V/52V/53V/54V/55V/56V/57V/58V, 00.0V means battery is full(charging in float mode).)", 1, RT_DEFAULT, "PBDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c102 = {"PBFT", "PBFT", "Set Battery Float Charging Voltage", " -- example PBFT58.0 - set battery float charging voltage to 58V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PBFT(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c103 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), PBT01 (set battery as FLOODED), PBT02 (set battery as USER)", 1, RT_DEFAULT, "PBT(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c104 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set utility first), PCP01 (set solar first), PCP02 (HS only: set solar and utility), PCP03 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c105 = {"PCVV", "PCVV", "Set Battery C.V. (constant voltage) charging voltage", " -- example PCVV48.0 - set charging voltage to 48V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PCVV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c106 = {"PE", "PE", "Set the enabled state of an Inverter setting", " -- examples: PEa - enable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PE(.+)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c107 = {"PD", "PD", "Set the disabled state of an Inverter setting", " -- examples: PDa - disable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PD(.+)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c108 = {"PF", "PF", "Set Control Parameters to Default Values", " -- example PF (reset control parameters to defaults)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2};
-static const struct pi_cmd c109 = {"PGR", "PGR", "Set Grid Working Range", " -- examples: PCR00 (set device working range to appliance), PCR01 (set device working range to UPS)", 1, RT_DEFAULT, "PGR(0[01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c110 = {"POP", "POP", "Set Device Output Source Priority", " -- examples: POP00 (set utility first), POP01 (set solar first), POP02 (set SBU priority)", 1, RT_DEFAULT, "POP(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c111 = {"POPLG", "POPLG", "Set Device Operation Logic", " -- examples: POPLG00 (set Auto mode), POPLG01 (set Online mode), POPLG02 (set ECO mode)", 1, RT_DEFAULT, "POPLG(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c112 = {"POPM", "POPM", "Set Device Output Mode (for 4000/5000)", " -- examples: POPM01 (set unit 0 to 1 - parallel output), POPM10 (set unit 1 to 0 - single machine output), POPM02 (set unit 0 to 2 - phase 1 of 3), POPM13 (set unit 1 to 3 - phase 2 of 3), POPM24 (set unit 2 to 4 - phase 3 of 3)", 1, RT_DEFAULT, "POPM(\134d[01234])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c113 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority (for 4000/5000)", " -- examples: PPCP000 (set unit 1 to 00 - utility first), PPCP101 (set unit 1 to 01 - solar first), PPCP202 (set unit 2 to 02 - solar and utility), PPCP003 (set unit 0 to 03 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c114 = {"PPVOKC", "PPVOKC", "Set PV OK Condition", " -- examples: PPVOKC0 (as long as one unit has connected PV, parallel system will consider PV OK), PPVOKC1 (only if all inverters have connected PV, parallel system will consider PV OK)", 1, RT_DEFAULT, "PPVOKC([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c115 = {"PSDV", "PSDV", "Set Battery Cut-off Voltage", " -- example PSDV40.0 - set battery cut-off voltage to 40V (40.0 - 48.0V for 48V unit)", 1, RT_DEFAULT, "PSDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c116 = {"PSPB", "PSPB", "Set Solar Power Balance", " -- examples: PSPB0 (PV input max current will be the max charged current), PSPB1 (PV input max power will be the sum of the max charge power and loads power)", 1, RT_DEFAULT, "PSPB([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c117 = {"PBATCD", "PBATCD", "Battery charge/discharge controlling command", " -- examples: PBATCDxxx (please read description, use carefully)", 1, RT_DEFAULT, "PBATCD([01][01][01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c118 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYYYMMDDHHMMSS (14 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c119 = {"PBATMAXDISC", "PBATMAXDISC", "Battery max discharge current", " -- examples: PBATMAXDISCxxx (000- disable or 030-150A)", 1, RT_DEFAULT, "PBATMAXDISC([01]\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c120 = {"BTA", "BTA", "Calibrate inverter battery voltage", " -- examples: BTA-01 (reduce inverter reading by 0.05V), BTA+09 (increase inverter reading by 0.45V)", 1, RT_DEFAULT, "BTA([-+]0\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c121 = {"PSAVE", "PSAVE", "Save EEPROM changes", " -- examples: PSAVE (save changes to eeprom)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2};
+static const struct pi_cmd c96 = {"F", "F", "Set Device Output Frequency", " -- examples: F50 (set output frequency to 50Hz) or F60 (set output frequency to 60Hz)", 1, RT_DEFAULT, "F([56]0)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c97 = {"MCHGC", "MCHGC", "Set Max Charging Current (for parallel units)", " -- examples: MCHGC040 (set unit 0 to max charging current of 40A), MCHGC160 (set unit 1 to max charging current of 60A)", 1, RT_DEFAULT, "MCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c98 = {"MNCHGC", "MNCHGC", "Set Utility Max Charging Current (more than 100A) (for 4000/5000)", " -- example: MNCHGC1120 (set unit 1 utility max charging current to 120A)", 1, RT_DEFAULT, "MNCHGC(\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c99 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGC130 (set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c100 = {"PBCV", "PBCV", "Set Battery re-charge voltage", " -- example PBCV44.0 - set re-charge voltage to 44V (12V unit: 11V/11.3V/11.5V/11.8V/12V/12.3V/12.5V/12.8V, 24V unit: 22V/22.5V/23V/23.5V/24V/24.5V/25V/25.5V, 48V unit: 44V/45V/46V/47V/48V/49V/50V/51V)", 1, RT_DEFAULT, "PBCV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c101 = {"PBDV", "PBDV", "Set Battery re-discharge voltage", " -- example PBDV48.0 - set re-discharge voltage to 48V (12V unit: 00.0V/12V/12.3V/12.5V/12.8V/13V/13.3V/13.5V/13.8V/14V/14.3V/14.5, 24V unit: 00.0V/24V/24.5V/25V/25.5V/26V/26.5V/27V/27.5V/28V/28.5V/29V, 48V unit: 00.0V/48V/49V/50V/51V/52V/53V/54V/55V/56V/57V/58V, 00.0V means battery is full(charging in float mode).)", 1, RT_DEFAULT, "PBDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c102 = {"PBFT", "PBFT", "Set Battery Float Charging Voltage", " -- example PBFT58.0 - set battery float charging voltage to 58V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PBFT(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c103 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), PBT01 (set battery as FLOODED), PBT02 (set battery as USER)", 1, RT_DEFAULT, "PBT(0[012])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c104 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set utility first), PCP01 (set solar first), PCP02 (HS only: set solar and utility), PCP03 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c105 = {"PCVV", "PCVV", "Set Battery C.V. (constant voltage) charging voltage", " -- example PCVV48.0 - set charging voltage to 48V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PCVV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c106 = {"PE", "PE", "Set the enabled state of an Inverter setting", " -- examples: PEa - enable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PE(.+)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c107 = {"PD", "PD", "Set the disabled state of an Inverter setting", " -- examples: PDa - disable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PD(.+)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c108 = {"PF", "PF", "Set Control Parameters to Default Values", " -- example PF (reset control parameters to defaults)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c109 = {"PGR", "PGR", "Set Grid Working Range", " -- examples: PCR00 (set device working range to appliance), PCR01 (set device working range to UPS)", 1, RT_DEFAULT, "PGR(0[01])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c110 = {"POP", "POP", "Set Device Output Source Priority", " -- examples: POP00 (set utility first), POP01 (set solar first), POP02 (set SBU priority)", 1, RT_DEFAULT, "POP(0[012])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c111 = {"POPLG", "POPLG", "Set Device Operation Logic", " -- examples: POPLG00 (set Auto mode), POPLG01 (set Online mode), POPLG02 (set ECO mode)", 1, RT_DEFAULT, "POPLG(0[012])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c112 = {"POPM", "POPM", "Set Device Output Mode (for 4000/5000)", " -- examples: POPM01 (set unit 0 to 1 - parallel output), POPM10 (set unit 1 to 0 - single machine output), POPM02 (set unit 0 to 2 - phase 1 of 3), POPM13 (set unit 1 to 3 - phase 2 of 3), POPM24 (set unit 2 to 4 - phase 3 of 3)", 1, RT_DEFAULT, "POPM(\134d[01234])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c113 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority (for 4000/5000)", " -- examples: PPCP000 (set unit 1 to 00 - utility first), PPCP101 (set unit 1 to 01 - solar first), PPCP202 (set unit 2 to 02 - solar and utility), PPCP003 (set unit 0 to 03 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c114 = {"PPVOKC", "PPVOKC", "Set PV OK Condition", " -- examples: PPVOKC0 (as long as one unit has connected PV, parallel system will consider PV OK), PPVOKC1 (only if all inverters have connected PV, parallel system will consider PV OK)", 1, RT_DEFAULT, "PPVOKC([01])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c115 = {"PSDV", "PSDV", "Set Battery Cut-off Voltage", " -- example PSDV40.0 - set battery cut-off voltage to 40V (40.0 - 48.0V for 48V unit)", 1, RT_DEFAULT, "PSDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c116 = {"PSPB", "PSPB", "Set Solar Power Balance", " -- examples: PSPB0 (PV input max current will be the max charged current), PSPB1 (PV input max power will be the sum of the max charge power and loads power)", 1, RT_DEFAULT, "PSPB([01])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c117 = {"PBATCD", "PBATCD", "Battery charge/discharge controlling command", " -- examples: PBATCDxxx (please read description, use carefully)", 1, RT_DEFAULT, "PBATCD([01][01][01])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c118 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYYYMMDDHHMMSS (14 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c119 = {"PBATMAXDISC", "PBATMAXDISC", "Battery max discharge current", " -- examples: PBATMAXDISCxxx (000- disable or 030-150A)", 1, RT_DEFAULT, "PBATMAXDISC([01]\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c120 = {"BTA", "BTA", "Calibrate inverter battery voltage", " -- examples: BTA-01 (reduce inverter reading by 0.05V), BTA+09 (increase inverter reading by 0.45V)", 1, RT_DEFAULT, "BTA([-+]0\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c121 = {"PSAVE", "PSAVE", "Save EEPROM changes", " -- examples: PSAVE (save changes to eeprom)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2, NULL, 0};
 static const char *const l122[] = {"AGM", "Flooded", "User", "TBD", "Pylontech", "WECO", "Soltaro", "LIb-protocol compatible", "3rd party Lithium"};
 static const char *const l123[] = {"single machine", "parallel output", "Phase 1 of 3 phase output", "Phase 2 of 3 phase output", "Phase 3 of 3 phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output (120\302\260)", "Phase 2 of 2 phase output (180\302\260)", "Unknown Output Mode"};
 static const struct pi_row r124[] = {
@@ -458,7 +458,7 @@ static const struct pi_row r124[] = {
 static const struct pi_bytes t125[] = {
 	{"(230.0 50.0 0030 44.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 1 0 1 0 54.0 0 1 224\353\274\015", 83},
 };
-static const struct pi_cmd c126 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r124, 27, t125, 1};
+static const struct pi_cmd c126 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r124, 27, t125, 1, NULL, 0};
 static const struct pi_kv m127[] = {
 	{"a", "Buzzer"},
 	{"b", "Overload Bypass"},
@@ -473,7 +473,7 @@ static const struct pi_kv m127[] = {
 static const struct pi_row r128[] = {
 	{"enflags", "Device Status", "", NULL, 0, m127, 9, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c129 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r128, 1, NULL, 0};
+static const struct pi_cmd c129 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r128, 1, NULL, 0, NULL, 0};
 static const struct pi_kv m130[] = {
 	{"P", "Power on"},
 	{"S", "Standby"},
@@ -490,7 +490,7 @@ static const struct pi_bytes t132[] = {
 	{"(S\345\331\015", 5},
 	{"(B\347\311\015", 5},
 };
-static const struct pi_cmd c133 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r131, 1, t132, 2};
+static const struct pi_cmd c133 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r131, 1, t132, 2, NULL, 0};
 static const struct pi_kv m134[] = {
 	{"icon", "mdi:identifier"},
 };
@@ -622,7 +622,7 @@ static const struct pi_row r150[] = {
 static const struct pi_bytes t151[] = {
 	{"(0 92932105105315 B 00 000.0 00.00 230.0 50.00 0989 0907 012 53.2 009 090 349.8 009 00989 00907 011 10100110 0 1 100 120 030 02 000 275.3 02i]\015", 143},
 };
-static const struct pi_cmd c152 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r150, 29, t151, 1};
+static const struct pi_cmd c152 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r150, 29, t151, 1, NULL, 0};
 static const struct pi_kv m153[] = {
 	{"icon", "mdi:transmission-tower-export"},
 	{"device-class", "voltage"},
@@ -676,7 +676,7 @@ static const struct pi_row r160[] = {
 static const struct pi_bytes t161[] = {
 	{"(227.2 50.0 230.3 50.0 0829 0751 010 447 54.50 020 083 0054 02.7 323.6 00.00 00000 00010110 00 00 00879 010\361\214\015", 110},
 };
-static const struct pi_cmd c162 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r160, 24, t161, 1};
+static const struct pi_cmd c162 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r160, 24, t161, 1, NULL, 0};
 static const struct pi_kv m163[] = {
 	{"icon", "mdi:transmission-tower-import"},
 	{"device-class", "voltage"},
@@ -721,7 +721,7 @@ static const struct pi_row r168[] = {
 static const struct pi_bytes t169[] = {
 	{"(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1o~\015", 98},
 };
-static const struct pi_cmd c170 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r168, 28, t169, 1};
+static const struct pi_cmd c170 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r168, 28, t169, 1, NULL, 0};
 static const char *const l171[] = {"PV loss warning", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage too high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Battery derating warning", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Battery open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", "Battery weak", "Battery weak", "Battery weak", "", "Battery equalisation warning"};
 static const struct pi_row r172[] = {
 	{"stat_flags", "Warning", "", l171, 36, NULL, 0, NULL, 0, NULL, 0},
@@ -730,22 +730,22 @@ static const struct pi_bytes t173[] = {
 	{"(00000100000000001000000000000000V\246\015", 36},
 	{"(000000000000000000000000000000000000<\216\015", 40},
 };
-static const struct pi_cmd c174 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r172, 1, t173, 2};
+static const struct pi_cmd c174 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r172, 1, t173, 2, NULL, 0};
 static const struct pi_row r175[] = {
 	{"bytes.decode:r[2:int(r[0:2])+2]", "Serial Number", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
 };
 static const struct pi_bytes t176[] = {
 	{"(1492932105105335005535\224\016\015", 26},
 };
-static const struct pi_cmd c177 = {"QSID", "QSID", "Device Serial Number inquiry", " -- queries the device serial number (length greater than 14)", 0, RT_INDEXED, NULL, NULL, r175, 1, t176, 1};
+static const struct pi_cmd c177 = {"QSID", "QSID", "Device Serial Number inquiry", " -- queries the device serial number (length greater than 14)", 0, RT_INDEXED, NULL, NULL, r175, 1, t176, 1, NULL, 0};
 static const struct pi_row r178[] = {
 	{"bytes.decode", "Remote CPU firmware version", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
 };
-static const struct pi_cmd c179 = {"QVFW3", "QVFW3", "Remote CPU firmware version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r178, 1, NULL, 0};
+static const struct pi_cmd c179 = {"QVFW3", "QVFW3", "Remote CPU firmware version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r178, 1, NULL, 0, NULL, 0};
 static const struct pi_row r180[] = {
 	{"bytes.decode", "Bluetooth version", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
 };
-static const struct pi_cmd c181 = {"VERFW", "VERFW", "Bluetooth version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r180, 1, NULL, 0};
+static const struct pi_cmd c181 = {"VERFW", "VERFW", "Bluetooth version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r180, 1, NULL, 0, NULL, 0};
 static const struct pi_row r182[] = {
 	{"float", "PV2 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
 	{"float", "PV2 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
@@ -754,14 +754,14 @@ static const struct pi_row r182[] = {
 static const struct pi_bytes t183[] = {
 	{"(03.1 327.3 01026 \311\213\015", 21},
 };
-static const struct pi_cmd c184 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2", NULL, 0, RT_INDEXED, NULL, NULL, r182, 3, t183, 1};
+static const struct pi_cmd c184 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2", NULL, 0, RT_INDEXED, NULL, NULL, r182, 3, t183, 1, NULL, 0};
 static const struct pi_row r185[] = {
 	{"bytes.decode", "Device Output Source Priority Time Order", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t186[] = {
 	{"(2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 0 2 1>>\015", 59},
 };
-static const struct pi_cmd c187 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r185, 1, t186, 1};
+static const struct pi_cmd c187 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r185, 1, t186, 1, NULL, 0};
 static const char *const l188[] = {"undefined", "Solar first", "Solar + Utility", "Only Solar"};
 static const struct pi_row r189[] = {
 	{"option", "Charger Source Priority 00 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
@@ -796,14 +796,14 @@ static const struct pi_row r189[] = {
 static const struct pi_bytes t190[] = {
 	{"(3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 0 0 0\320\213\015", 59},
 };
-static const struct pi_cmd c191 = {"QCHPT", "QCHPT", "Device Charger Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r189, 28, t190, 1};
+static const struct pi_cmd c191 = {"QCHPT", "QCHPT", "Device Charger Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r189, 28, t190, 1, NULL, 0};
 static const struct pi_row r192[] = {
 	{"bytes.decode", "Device Time", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
 static const struct pi_bytes t193[] = {
 	{"(20210726122606JF\015", 18},
 };
-static const struct pi_cmd c194 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r192, 1, t193, 1};
+static const struct pi_cmd c194 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r192, 1, t193, 1, NULL, 0};
 static const char *const l195[] = {"Inactive", "Active"};
 static const struct pi_row r196[] = {
 	{"option", "Equalization Enabled", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
@@ -820,7 +820,7 @@ static const struct pi_row r196[] = {
 static const struct pi_bytes t197[] = {
 	{"(1 030 030 080 021 55.40 224 030 0 0234y\077\015", 42},
 };
-static const struct pi_cmd c198 = {"QBEQI", "QBEQI", "Battery Equalization Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r196, 10, t197, 1};
+static const struct pi_cmd c198 = {"QBEQI", "QBEQI", "Battery Equalization Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r196, 10, t197, 1, NULL, 0};
 static const struct pi_kv m199[] = {
 	{"icon", "mdi:solar-power"},
 	{"device-class", "energy"},
@@ -832,7 +832,7 @@ static const struct pi_row r200[] = {
 static const struct pi_bytes t201[] = {
 	{"(00238800!J\015", 12},
 };
-static const struct pi_cmd c202 = {"QET", "QET", "Total PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r200, 1, t201, 1};
+static const struct pi_cmd c202 = {"QET", "QET", "Total PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r200, 1, t201, 1, NULL, 0};
 static const struct pi_kv m203[] = {
 	{"icon", "mdi:counter"},
 	{"device-class", "energy"},
@@ -842,42 +842,42 @@ static const struct pi_row r204[] = {
 	{"int", "PV Generated Energy for Year", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
 	{"info:cv", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c205 = {"QEY", "QEY", "Yearly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEY(\134d\134d\134d\134d)$", NULL, r204, 2, t201, 1};
+static const struct pi_cmd c205 = {"QEY", "QEY", "Yearly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEY(\134d\134d\134d\134d)$", NULL, r204, 2, t201, 1, NULL, 0};
 static const struct pi_row r206[] = {
 	{"int", "PV Generated Energy for Month", "Wh", NULL, 0, NULL, 0, m199, 3, NULL, 0},
 	{"info:cv[:4]", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:calendar.month_name[int(cv[4:])]", "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c207 = {"QEM", "QEM", "Monthly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEM(\134d\134d\134d\134d\134d\134d)$", NULL, r206, 3, t201, 1};
+static const struct pi_cmd c207 = {"QEM", "QEM", "Monthly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEM(\134d\134d\134d\134d\134d\134d)$", NULL, r206, 3, t201, 1, NULL, 0};
 static const struct pi_row r208[] = {
 	{"int", "PV Generated Energy for Day", "Wh", NULL, 0, NULL, 0, m199, 3, NULL, 0},
 	{"info:cv[:4]", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:calendar.month_name[int(cv[4:6])]", "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:cv[6:]", "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c209 = {"QED", "QED", "Daily PV Generated Energy Inquiry", " -- display daily generated energy, format is QEDyyyymmdd", 0, RT_INDEXED, "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r208, 4, t201, 1};
+static const struct pi_cmd c209 = {"QED", "QED", "Daily PV Generated Energy Inquiry", " -- display daily generated energy, format is QEDyyyymmdd", 0, RT_INDEXED, "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r208, 4, t201, 1, NULL, 0};
 static const struct pi_row r210[] = {
 	{"int", "Total Output Load Energy", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
 };
-static const struct pi_cmd c211 = {"QLT", "QLT", "Total Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r210, 1, t201, 1};
+static const struct pi_cmd c211 = {"QLT", "QLT", "Total Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r210, 1, t201, 1, NULL, 0};
 static const struct pi_row r212[] = {
 	{"int", "Output Load Energy for Year", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
 	{"info:cv", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c213 = {"QLY", "QLY", "Yearly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLY(\134d\134d\134d\134d)$", NULL, r212, 2, t201, 1};
+static const struct pi_cmd c213 = {"QLY", "QLY", "Yearly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLY(\134d\134d\134d\134d)$", NULL, r212, 2, t201, 1, NULL, 0};
 static const struct pi_row r214[] = {
 	{"int", "Output Load Energy for Month", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
 	{"info:cv[:4]", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:calendar.month_name[int(cv[4:])]", "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c215 = {"QLM", "QLM", "Monthly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLM(\134d\134d\134d\134d\134d\134d)$", NULL, r214, 3, t201, 1};
+static const struct pi_cmd c215 = {"QLM", "QLM", "Monthly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLM(\134d\134d\134d\134d\134d\134d)$", NULL, r214, 3, t201, 1, NULL, 0};
 static const struct pi_row r216[] = {
 	{"int", "Output Load Energy for Day", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
 	{"info:cv[:4]", "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:calendar.month_name[int(cv[4:6])]", "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"info:cv[6:]", "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c217 = {"QLD", "QLD", "Daily Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLD(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r216, 4, t201, 1};
+static const struct pi_cmd c217 = {"QLD", "QLD", "Daily Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLD(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r216, 4, t201, 1, NULL, 0};
 static const char *const l218[] = {"Low", "Medium", "Fast"};
 static const char *const l219[] = {"Breathing", "Unknown", "Solid", "Right Scrolling"};
 static const struct pi_row r220[] = {
@@ -891,13 +891,13 @@ static const struct pi_row r220[] = {
 static const struct pi_bytes t221[] = {
 	{"(1 1 2 5 3 148000211255255255000255255\332j\015", 41},
 };
-static const struct pi_cmd c222 = {"QLED", "QLED", "LED Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r220, 6, t221, 1};
-static const struct pi_cmd c223 = {"PLEDE", "PLEDE", "Enable/disable LED function", " -- examples: PLEDE0 (disable LED), PLEDE1 (enable LED)", 1, RT_DEFAULT, "PLEDE([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c224 = {"PLEDS", "PLEDS", "Set LED speed", " -- examples: PLEDS0 (set LED speed low), PLEDS1 (set LED speed medium), PLEDS2 (set LED speed high)", 1, RT_DEFAULT, "PLEDS([012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c225 = {"PLEDM", "PLEDM", "Set LED effect", " -- examples: PLEDM0 (set LED effect breathing), PLEDM2 (set LED effect solid), PLEDM3 (set LED right scrolling)", 1, RT_DEFAULT, "PLEDM([0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c226 = {"PLEDB", "PLEDB", "Set LED brightness", " -- examples: PLEDB1 (set LED brightness low), PLEDB5 (set LED brightness normal), PLEDB9 (set LED brightness high)", 1, RT_DEFAULT, "PLEDB([123456789])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c227 = {"PLEDT", "PLEDT", "Set LED total number of colors", " -- examples: PLEDT2 (set 2 LED colors), PLEDT3 (set 3 LED colors)", 1, RT_DEFAULT, "PLEDT([123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c228 = {"PLEDC", "PLEDC", "Set LED color", " -- examples: PLEDCnRRRGGGBBB (n: 1 line mode, 2 AVR mode, 3 battery mode)", 1, RT_DEFAULT, "PLEDC(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
+static const struct pi_cmd c222 = {"QLED", "QLED", "LED Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r220, 6, t221, 1, NULL, 0};
+static const struct pi_cmd c223 = {"PLEDE", "PLEDE", "Enable/disable LED function", " -- examples: PLEDE0 (disable LED), PLEDE1 (enable LED)", 1, RT_DEFAULT, "PLEDE([01])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c224 = {"PLEDS", "PLEDS", "Set LED speed", " -- examples: PLEDS0 (set LED speed low), PLEDS1 (set LED speed medium), PLEDS2 (set LED speed high)", 1, RT_DEFAULT, "PLEDS([012])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c225 = {"PLEDM", "PLEDM", "Set LED effect", " -- examples: PLEDM0 (set LED effect breathing), PLEDM2 (set LED effect solid), PLEDM3 (set LED right scrolling)", 1, RT_DEFAULT, "PLEDM([0123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c226 = {"PLEDB", "PLEDB", "Set LED brightness", " -- examples: PLEDB1 (set LED brightness low), PLEDB5 (set LED brightness normal), PLEDB9 (set LED brightness high)", 1, RT_DEFAULT, "PLEDB([123456789])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c227 = {"PLEDT", "PLEDT", "Set LED total number of colors", " -- examples: PLEDT2 (set 2 LED colors), PLEDT3 (set 3 LED colors)", 1, RT_DEFAULT, "PLEDT([123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c228 = {"PLEDC", "PLEDC", "Set LED color", " -- examples: PLEDCnRRRGGGBBB (n: 1 line mode, 2 AVR mode, 3 battery mode)", 1, RT_DEFAULT, "PLEDC(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
 static const char *const l229[] = {"Solar first", "Solar + Utility", "Only solar charging permitted"};
 static const struct pi_row r230[] = {
 	{"float", "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -928,7 +928,7 @@ static const struct pi_row r230[] = {
 	{"int", "Max Charging Time at CV", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max Discharging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c231 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r230, 27, t125, 1};
+static const struct pi_cmd c231 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r230, 27, t125, 1, NULL, 0};
 static const struct pi_kv m232[] = {
 	{"P", "Power On Mode"},
 	{"S", "Standby Mode"},
@@ -970,11 +970,11 @@ static const struct pi_row r234[] = {
 	{"float", "PV2 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
 	{"int", "PV2 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
 };
-static const struct pi_cmd c235 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r234, 29, t151, 1};
-static const struct pi_cmd c236 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGCuaaa (MUCHGC1030 set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d[01]\134d[02])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c237 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set solar first), PCP01 (set solar and utility), PCP02 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c238 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority", " -- examples: PPCP000 (set unit 1 to 00 - solar first), PPCP101 (set unit 1 to 01 - solar and utility), PPCP202 (set unit 2 to 02 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c239 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYMMDDHHMMSS (12 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
+static const struct pi_cmd c235 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r234, 29, t151, 1, NULL, 0};
+static const struct pi_cmd c236 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGCuaaa (MUCHGC1030 set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d[01]\134d[02])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c237 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set solar first), PCP01 (set solar and utility), PCP02 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c238 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority", " -- examples: PPCP000 (set unit 1 to 00 - solar first), PPCP101 (set unit 1 to 01 - solar and utility), PPCP202 (set unit 2 to 02 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2, NULL, 0};
+static const struct pi_cmd c239 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYMMDDHHMMSS (12 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2, NULL, 0};
 static const struct pi_kv m240[] = {
 	{"00", "Not OK"},
 	{"01", "OK"},
@@ -1002,11 +1002,11 @@ static const struct pi_row r242[] = {
 	{"float", "Sync frequency", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"str_keyed", "Inverter charge status", "", NULL, 0, m5, 4, m6, 1, NULL, 0},
 };
-static const struct pi_cmd c243 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r242, 17, t8, 1};
+static const struct pi_cmd c243 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r242, 17, t8, 1, NULL, 0};
 static const struct pi_bytes t244[] = {
 	{"(EbuvyzDajkxn@\015", 15},
 };
-static const struct pi_cmd c245 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t244, 1};
+static const struct pi_cmd c245 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t244, 1, NULL, 0};
 static const struct pi_row r246[] = {
 	{"int", "Max Charging Current 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max Charging Current 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1022,7 +1022,7 @@ static const struct pi_row r246[] = {
 	{"int", "Max Charging Current 12", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max Charging Current 13", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c247 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r246, 13, t34, 1};
+static const struct pi_cmd c247 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r246, 13, t34, 1, NULL, 0};
 static const struct pi_kv m248[] = {
 	{"P", "Power on"},
 	{"S", "Standby"},
@@ -1036,7 +1036,7 @@ static const struct pi_kv m248[] = {
 static const struct pi_row r249[] = {
 	{"str_keyed", "Device Mode", "", NULL, 0, m248, 8, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c250 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r249, 1, t132, 2};
+static const struct pi_cmd c250 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r249, 1, t132, 2, NULL, 0};
 static const struct pi_row r251[] = {
 	{"int", "Max Utility Charging Current 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max Utility Charging Current 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1052,7 +1052,7 @@ static const struct pi_row r251[] = {
 	{"int", "Max Utility Charging Current 12", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max Utility Charging Current 13", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c252 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r251, 13, t47, 1};
+static const struct pi_cmd c252 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r251, 13, t47, 1, NULL, 0};
 static const char *const l253[] = {"Undefined", "Solar first", "Solar + Utility", "Only solar charging permitted"};
 static const struct pi_row r254[] = {
 	{"float", "Grid Rating Voltage", "V", NULL, 0, NULL, 0, m163, 2, NULL, 0},
@@ -1084,12 +1084,12 @@ static const struct pi_row r254[] = {
 	{"option", "Operation Logic", "", l73, 3, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "Max discharging current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
 };
-static const struct pi_cmd c255 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r254, 28, t169, 1};
+static const struct pi_cmd c255 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r254, 28, t169, 1, NULL, 0};
 static const char *const l256[] = {"PV loss warning", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage to high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Battery derating warning", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Bat open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", "Battery weak", "Battery weak code1", "Battery weak code2", "", "Battery equalisation warning"};
 static const struct pi_row r257[] = {
 	{"flags", "Warning", "", l256, 36, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c258 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r257, 1, t173, 2};
+static const struct pi_cmd c258 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r257, 1, t173, 2, NULL, 0};
 static const char *const l259[] = {"Connected", "Disconnected"};
 static const char *const l260[] = {"Enable discharge", "Disable discharge"};
 static const char *const l261[] = {"Enable charge", "Disable charge"};
@@ -1108,8 +1108,8 @@ static const struct pi_row r262[] = {
 static const struct pi_bytes t263[] = {
 	{"(0 100 0 0 1 532 532 450 0000 0030^\012", 36},
 };
-static const struct pi_cmd c264 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_SEQUENTIAL, NULL, "chk", r262, 10, t263, 1};
-static const struct pi_cmd c265 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), Setting battery type, 00 for AGM, 01 for Flooded battery, 02 for user define, 03 for Pylontech, 04 for Shinheung, 05 for Weco, 06 for Soltaro, 07 for BAK, 08 for Lib, 09 for Lic", 1, RT_DEFAULT, "PBT(0[0-9])$", NULL, r94, 1, t95, 2};
+static const struct pi_cmd c264 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_SEQUENTIAL, NULL, "chk", r262, 10, t263, 1, NULL, 0};
+static const struct pi_cmd c265 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), Setting battery type, 00 for AGM, 01 for Flooded battery, 02 for user define, 03 for Pylontech, 04 for Shinheung, 05 for Weco, 06 for Soltaro, 07 for BAK, 08 for Lib, 09 for Lic", 1, RT_DEFAULT, "PBT(0[0-9])$", NULL, r94, 1, t95, 2, NULL, 0};
 static const char *const l266[] = {"Utility Solar Battery (USB)", "Solar Utility Battery (SUB)", "Solar Battery Utility (SBU)"};
 static const struct pi_row r267[] = {
 	{"option", "Output Source Priority 00 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
@@ -1141,11 +1141,11 @@ static const struct pi_row r267[] = {
 	{"option", "Selection of Output Source Priority Order 2", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
 	{"option", "Selection of Output Source Priority Order 3", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c268 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r267, 28, t186, 1};
+static const struct pi_cmd c268 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r267, 28, t186, 1, NULL, 0};
 static const struct pi_row r269[] = {
 	{"bytes.decode:datetime.strptime(r, '%Y%m%d%H%M%S').strftime('%Y-%m-%d %H:%M:%S')", "Device Time", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c270 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r269, 1, t193, 1};
+static const struct pi_cmd c270 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r269, 1, t193, 1, NULL, 0};
 static const struct pi_row r271[] = {
 	{"float", "PV2 Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"float", "PV2 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1160,7 +1160,7 @@ static const struct pi_row r271[] = {
 	{"int", "PV3 Charging Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"int", "PV total charging power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c272 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2 for 3 PV", NULL, 0, RT_DEFAULT, NULL, NULL, r271, 12, t183, 1};
+static const struct pi_cmd c272 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2 for 3 PV", NULL, 0, RT_DEFAULT, NULL, NULL, r271, 12, t183, 1, NULL, 0};
 static const char *const l273[] = {"is_l1_scc_ok", "is_l1_ac_charging_on", "is_l1_scc_charging_on", "is_battery_over_voltage", "is_battery_under_voltage", "is_l1_line_off", "is_l1_load_on", "is_configuration_changed"};
 static const char *const l274[] = {"Standalone\077", "Parallel output 0 degrees", "Phase 1 of 3 Phase output", "Phase 2 of 3 Phase output", "Phase 3 of 3 Phase output", "Parallel output 120 degrees", "Parallel output 180 degrees"};
 static const struct pi_row r275[] = {
@@ -1195,7 +1195,7 @@ static const struct pi_row r275[] = {
 static const struct pi_bytes t276[] = {
 	{"(1 92911906100045 L 00 122.9 59.98 122.9 59.98 0331 0272 013 56.1 004 100 000.0 004 01577 01400 009 01000010 6 0 060 220 40 00 000\307\302\015", 133},
 };
-static const struct pi_cmd c277 = {"QPGS", "QPGS", "Parallel Information inquiry LV5048", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d)$", NULL, r275, 27, t276, 1};
+static const struct pi_cmd c277 = {"QPGS", "QPGS", "Parallel Information inquiry LV5048", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d)$", NULL, r275, 27, t276, 1, NULL, 0};
 static const char *const l278[] = {"is_l1_scc_ok", "is_l1_ac_charging_on", "is_l1_scc_charging_on", "is_battery_over", "is_battery_under", "is_l1_line_not_ok", "is_load_on", "is_configuration_changed"};
 static const char *const l279[] = {"is_charging_to_float", "is_switched_on", "is_reserved"};
 static const struct pi_row r280[] = {
@@ -1221,7 +1221,7 @@ static const struct pi_row r280[] = {
 	{"int", "PV Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"flags", "Device Status2", "", l279, 3, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c281 = {"QPIGS", "QPIGS", "General Status Parameters inquiry LV5048", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r280, 21, t67, 1};
+static const struct pi_cmd c281 = {"QPIGS", "QPIGS", "General Status Parameters inquiry LV5048", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r280, 21, t67, 1, NULL, 0};
 static const struct pi_row r282[] = {
 	{"float", "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"float", "AC Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1255,7 +1255,7 @@ static const struct pi_bytes t283[] = {
 	{"(120.0 20.8 120.0 60.0 20.8 2500 2500 48.0 47.0 43.0 56.1 56.1 2 40 060 0 0 0 9 01 0 6 55.0 0 1 000\276\254\015", 102},
 	{"(NAKss\015", 7},
 };
-static const struct pi_cmd c284 = {"QPIRI", "QPIRI", "Current Settings inquiry for LV5048", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r282, 26, t283, 3};
+static const struct pi_cmd c284 = {"QPIRI", "QPIRI", "Current Settings inquiry for LV5048", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r282, 26, t283, 3, NULL, 0};
 static const char *const l285[] = {"is_l2_scc_ok", "is_l2_ac_charging", "is_l2_scc_charging", "is_battery_over_voltage", "is_battery_under_voltage", "is_l2_line_lost", "is_l2_load_on", "is_configuration_changed"};
 static const struct pi_row r286[] = {
 	{"int", "Parallel instance number\077\077", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1279,7 +1279,7 @@ static const struct pi_row r286[] = {
 static const struct pi_bytes t287[] = {
 	{"(11 92911906100045 L 00 124.2 59.98 124.2 59.98 0149 0130 005 56.1 000 100 000.0 00 01000010\251\250\015", 95},
 };
-static const struct pi_cmd c288 = {"QP2GS", "QP2GS", "Parallel Information inquiry", " -- example: QP2GS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QP2GS(\134d)$", NULL, r286, 17, t287, 1};
+static const struct pi_cmd c288 = {"QP2GS", "QP2GS", "Parallel Information inquiry", " -- example: QP2GS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QP2GS(\134d)$", NULL, r286, 17, t287, 1, NULL, 0};
 static const char *const l289[] = {"is_l2_scc_ok", "is_l2_ac_charging_on", "is_l2_scc_charging_on", "reserved", "is_l2_line_not_ok", "is_load_on", "reserved"};
 static const struct pi_row r290[] = {
 	{"float", "L2 AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1294,13 +1294,13 @@ static const struct pi_row r290[] = {
 	{"float", "L2 Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"flags", "Device Status", "", l289, 7, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c291 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r290, 11, t12, 1};
+static const struct pi_cmd c291 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r290, 11, t12, 1, NULL, 0};
 static const struct pi_bytes t292[] = {
 	{"(NAK\003\015", 6},
 	{"(ACK9 \015", 7},
 };
-static const struct pi_cmd c293 = {"PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2};
-static const struct pi_cmd c294 = {"_PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "_PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2};
+static const struct pi_cmd c293 = {"PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2, NULL, 0};
+static const struct pi_cmd c294 = {"_PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "_PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2, NULL, 0};
 static const char *const l295[] = {"English", "Chinese"};
 static const char *const l296[] = {"Utility Priority", "Solar Priority", "Battery Priority", "PV+mains power+no external CT", "PV+mains power+external CT"};
 static const char *const l297[] = {"Wide", "Narrow"};
@@ -1343,7 +1343,7 @@ static const struct pi_row r305[] = {
 static const struct pi_bytes t306[] = {
 	{"(000100 56.0 54.0 44.0 42.0 030 010 2018 06 01 20 00 00 00<\012", 60},
 };
-static const struct pi_cmd c307 = {"PQSE", "PQSE", "Read current machine configuration information", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r305, 14, t306, 1};
+static const struct pi_cmd c307 = {"PQSE", "PQSE", "Read current machine configuration information", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r305, 14, t306, 1, NULL, 0};
 static const struct pi_kv m308[] = {
 	{"P", "Power on"},
 	{"S", "Standby"},
@@ -1418,12 +1418,12 @@ static const struct pi_row r311[] = {
 static const struct pi_bytes t312[] = {
 	{"(000 00.0 000 00.0 0000 000 00.0 000 000 000 000 00.0 0000 000000 000000 S 00 00\003\012", 82},
 };
-static const struct pi_cmd c313 = {"QALL", "QALL", "Current Status Data inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r311, 18, t312, 1};
+static const struct pi_cmd c313 = {"QALL", "QALL", "Current Status Data inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r311, 18, t312, 1, NULL, 0};
 static const struct pi_row r314[] = {
 	{"keyed", "Device Mode", "", NULL, 0, m308, 6, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c315 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, "crc", r314, 1, t38, 1};
-static const struct pi_cmd c316 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, "crc", r60, 1, t61, 1};
+static const struct pi_cmd c315 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, "crc", r314, 1, t38, 1, NULL, 0};
+static const struct pi_cmd c316 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, "crc", r60, 1, t61, 1, NULL, 0};
 static const struct pi_row r317[] = {
 	{"float", "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"float", "AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1450,7 +1450,7 @@ static const struct pi_row r317[] = {
 static const struct pi_bytes t318[] = {
 	{"(221.0 49.9 221.0 49.9 0000 0707 012 401 00.10 012 000 0026 0000 000.0 00.10 00000 00010000 00 00 00000 010\351}\015", 110},
 };
-static const struct pi_cmd c319 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "crc", r317, 21, t318, 1};
+static const struct pi_cmd c319 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "crc", r317, 21, t318, 1, NULL, 0};
 static const struct pi_row r320[] = {
 	{"float", "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
 	{"float", "AC Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
@@ -1478,7 +1478,7 @@ static const struct pi_row r320[] = {
 	{"option", "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
 	{"option", "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
 };
-static const struct pi_cmd c321 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, "crc", r320, 25, t169, 1};
+static const struct pi_cmd c321 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, "crc", r320, 25, t169, 1, NULL, 0};
 static const struct pi_kv m322[] = {
 	{"0", "No warning"},
 	{"1", "Battery overvoltage"},
@@ -1506,7 +1506,7 @@ static const struct pi_bytes t324[] = {
 	{"(048.8 000.0 000.9 250 024 000 052.5 010.0 053.5 004.4 0 2\374\013\012", 61},
 	{"(052.5 000.0 000.0 032 036 000 070.0 007.0 057.0 004.6 0 5\202\340\015", 61},
 };
-static const struct pi_cmd c325 = {"QLITH0", "QLITH0", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "crc", r323, 12, t324, 2};
+static const struct pi_cmd c325 = {"QLITH0", "QLITH0", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "crc", r323, 12, t324, 2, NULL, 0};
 
 static const struct pi_cmd *const pi30_cmds[] = {
 	&c9,
@@ -1557,7 +1557,7 @@ static const struct pi_cmd *const pi30_cmds[] = {
 };
 static const char *const pi30_status[] = {"QPIGS", "Q1", NULL};
 static const char *const pi30_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi30 = {"PI30", "PI30 protocol handler", PF_PI30, "QPI", pi30_status, pi30_settings, pi30_cmds, 45};
+const struct pi_proto pi_proto_pi30 = {"PI30", "PI30 protocol handler", PF_PI30, "QPI", pi30_status, pi30_settings, pi30_cmds, 45, NULL, 0};
 
 static const struct pi_cmd *const pi30max_cmds[] = {
 	&c9,
@@ -1630,7 +1630,7 @@ static const struct pi_cmd *const pi30max_cmds[] = {
 };
 static const char *const pi30max_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30max_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi30max = {"PI30MAX", "PI30 protocol handler for LV6048MAX and similar inverters", PF_PI30, "QPI", pi30max_status, pi30max_settings, pi30max_cmds, 67};
+const struct pi_proto pi_proto_pi30max = {"PI30MAX", "PI30 protocol handler for LV6048MAX and similar inverters", PF_PI30, "QPI", pi30max_status, pi30max_settings, pi30max_cmds, 67, NULL, 0};
 
 static const struct pi_cmd *const pi30m045_cmds[] = {
 	&c9,
@@ -1703,7 +1703,7 @@ static const struct pi_cmd *const pi30m045_cmds[] = {
 };
 static const char *const pi30m045_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30m045_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi30m045 = {"PI30M045", "PI30 protocol handler for LV6548 and similar inverters", PF_PI30, "QPI", pi30m045_status, pi30m045_settings, pi30m045_cmds, 67};
+const struct pi_proto pi_proto_pi30m045 = {"PI30M045", "PI30 protocol handler for LV6548 and similar inverters", PF_PI30, "QPI", pi30m045_status, pi30m045_settings, pi30m045_cmds, 67, NULL, 0};
 
 static const struct pi_cmd *const pi30m044_cmds[] = {
 	&c243,
@@ -1776,7 +1776,7 @@ static const struct pi_cmd *const pi30m044_cmds[] = {
 };
 static const char *const pi30m044_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30m044_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi30m044 = {"PI30M044", "PI30 protocol handler for Voltronic Axpert Max 7.2k (general_model_name 044, model_name MKS2-7200)", PF_PI30, "QPI", pi30m044_status, pi30m044_settings, pi30m044_cmds, 67};
+const struct pi_proto pi_proto_pi30m044 = {"PI30M044", "PI30 protocol handler for Voltronic Axpert Max 7.2k (general_model_name 044, model_name MKS2-7200)", PF_PI30, "QPI", pi30m044_status, pi30m044_settings, pi30m044_cmds, 67, NULL, 0};
 
 static const struct pi_cmd *const pi30mst_cmds[] = {
 	&c9,
@@ -1849,7 +1849,7 @@ static const struct pi_cmd *const pi30mst_cmds[] = {
 };
 static const char *const pi30mst_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30mst_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi30mst = {"PI30MST", "PI30 protocol handler for PIP4048MST with 3 PV and similar inverters", PF_PI30, "QPI", pi30mst_status, pi30mst_settings, pi30mst_cmds, 67};
+const struct pi_proto pi_proto_pi30mst = {"PI30MST", "PI30 protocol handler for PIP4048MST with 3 PV and similar inverters", PF_PI30, "QPI", pi30mst_status, pi30mst_settings, pi30mst_cmds, 67, NULL, 0};
 
 static const struct pi_cmd *const pi41_cmds[] = {
 	&c9,
@@ -1902,7 +1902,7 @@ static const struct pi_cmd *const pi41_cmds[] = {
 };
 static const char *const pi41_status[] = {"QPIGS", "Q1", NULL};
 static const char *const pi41_settings[] = {"QPIRI", "QFLAG", NULL};
-static const struct pi_proto pi41 = {"PI41", "PI41 protocol handler", PF_PI30, "QDI", pi41_status, pi41_settings, pi41_cmds, 47};
+const struct pi_proto pi_proto_pi41 = {"PI41", "PI41 protocol handler", PF_PI30, "QDI", pi41_status, pi41_settings, pi41_cmds, 47, NULL, 0};
 
 static const struct pi_cmd *const pi30revo_cmds[] = {
 	&c293,
@@ -1917,7 +1917,5 @@ static const struct pi_cmd *const pi30revo_cmds[] = {
 };
 static const char *const pi30revo_status[] = {"QPIGS", NULL};
 static const char *const pi30revo_settings[] = {"QPIRI", NULL};
-static const struct pi_proto pi30revo = {"PI30REVO", "PI30 protocol handler for REVO and similar inverters", PF_REVO, "QPI", pi30revo_status, pi30revo_settings, pi30revo_cmds, 9};
+const struct pi_proto pi_proto_pi30revo = {"PI30REVO", "PI30 protocol handler for REVO and similar inverters", PF_REVO, "QPI", pi30revo_status, pi30revo_settings, pi30revo_cmds, 9, NULL, 0};
 
-const struct pi_proto *const pi_protocols[] = {&pi30, &pi30max, &pi30m045, &pi30m044, &pi30mst, &pi41, &pi30revo};
-const int pi_nprotocols = 7;

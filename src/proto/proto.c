@@ -12,11 +12,12 @@
 
 #include "crc.h"
 #include "log.h"
+#include "pi1x.h"
 #include "proto.h"
 #include "sbuf.h"
 
 /* Compiled argument patterns, [protocol][command], built by proto_init(). */
-static pcre2_code **proto_re[16];
+static pcre2_code **proto_re[32];
 
 int
 proto_init(void)
@@ -26,6 +27,8 @@ proto_init(void)
 
 	if (proto_re[0] != NULL)
 		return 0;
+	if (pi_nprotocols > (int)(sizeof(proto_re) / sizeof(proto_re[0])))
+		return -1;
 	for (int p = 0; p < pi_nprotocols; p++) {
 		const struct pi_proto *pr = pi_protocols[p];
 		proto_re[p] = xcalloc((size_t)pr->ncmds, sizeof(pcre2_code *));
@@ -79,7 +82,7 @@ proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
 			return p->cmds[c];
 	if (pi < 0 || proto_re[pi] == NULL)
 		return NULL;
-	md = pcre2_match_data_create(4, NULL);
+	md = pcre2_match_data_create(16, NULL);
 	if (md == NULL)
 		return NULL;
 	for (int c = 0; c < p->ncmds && found == NULL; c++) {
@@ -88,7 +91,7 @@ proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
 			continue;
 		/* Python re.match: anchored at the start only. */
 		if (pcre2_match(proto_re[pi][c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
-		    PCRE2_ANCHORED, md, NULL) < 1)
+		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
 		found = p->cmds[c];
 		ov = pcre2_get_ovector_pointer(md);
@@ -114,6 +117,17 @@ proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	if (n + 3 > cap) {
 		snprintf(err, errlen, "command too long (%zu bytes)", n);
 		return -1;
+	}
+	if (p->family == PF_PI16 || p->family == PF_PI17 ||
+	    p->family == PF_PI18) {
+		const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
+		struct pi_cmd raw;
+		if (defn == NULL) {
+			/* undefined (mqtt_allow_undefined): framed as a query */
+			memset(&raw, 0, sizeof(raw));
+			defn = &raw;
+		}
+		return pi1x_frame(p, defn, cmd, buf, cap, err, errlen);
 	}
 	memcpy(buf, cmd, n);
 	if (p->family == PF_REVO && strncmp(cmd, "PSET", 4) == 0) {

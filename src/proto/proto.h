@@ -18,7 +18,13 @@ struct result;
 struct sbuf;
 
 enum pi_rtype { RT_DEFAULT = 0, RT_SEQUENTIAL, RT_INDEXED };
-enum pi_family { PF_PI30 = 0, PF_REVO };
+enum pi_family { PF_PI30 = 0, PF_REVO, PF_PI16, PF_PI17, PF_PI18 };
+
+/* pi_cmd.flags: request framing details of the PI16/PI17/PI18 families. */
+#define PI_CMD_QUERYEN	0x01	/* PI17: query with a sum checksum */
+#define PI_CMD_NOCRC	0x02	/* PI18: no CRC for this command */
+#define PI_CMD_CRC	0x04	/* PI18: CRC even when the protocol has none */
+#define PI_CMD_CHECKSUM	0x08	/* PI16: 3-digit sum checksum before CR */
 
 struct pi_kv {
 	const char	*key;
@@ -58,6 +64,8 @@ struct pi_cmd {
 	int			 nrows;
 	const struct pi_bytes	*canned; /* test port replies */
 	int			 ncanned;
+	const char		*prefix; /* PI18 request prefix "^P005", or NULL */
+	int			 flags;	/* PI_CMD_* */
 };
 
 struct pi_proto {
@@ -69,6 +77,8 @@ struct pi_proto {
 	const char *const	*settings_cmds;	/* NULL-terminated */
 	const struct pi_cmd *const *cmds;
 	int			 ncmds;
+	const char		*pid;	/* the reference's protocol id, if not id */
+	int			 nocrc;	/* PI18LVX: requests carry no CRC */
 };
 
 /* Number of protocols and the table of them (pi30_tables.c). */
