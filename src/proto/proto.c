@@ -122,8 +122,15 @@ proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	    p->family == PF_PI18) {
 		const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
 		struct pi_cmd raw;
+		if (defn == NULL && p->family != PF_PI16) {
+			/* The reference builds no request for these (its
+			 * prefix and CRC come from the definition): nothing
+			 * is sent, whatever the allowlist says. */
+			snprintf(err, errlen, "Command %s is not a command of "
+			    "protocol %s, or its argument is invalid", cmd, p->id);
+			return -1;
+		}
 		if (defn == NULL) {
-			/* undefined (mqtt_allow_undefined): framed as a query */
 			memset(&raw, 0, sizeof(raw));
 			defn = &raw;
 		}

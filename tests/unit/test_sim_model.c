@@ -2,7 +2,7 @@
  * test_sim_model.c - the simulator's pure parts: inverter model, request
  * framing, fault schedule.
  *
- * mppd-sim's sources are not in mppdcore, so the three pure files are
+ * mppd-sim's sources are not in mppdcore, so the pure files are
  * compiled into this test directly.
  */
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "sim/sim_model.c"
 #include "sim/sim_frame.c"
 #include "sim/sim_fault.c"
+#include "sim/sim_pi1x.c"
 
 static char reply[SIM_REPLY_MAX];
 
