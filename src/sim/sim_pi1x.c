@@ -141,12 +141,16 @@ fam_parse(enum sim_proto p, const uint8_t *raw, size_t n, char *cmd,
 					len -= 3;
 			}
 		} else {
+			/* PI18 requests carry a CRC, PI18LVX ones do not
+			 * (CRC bytes there are junk after the command). */
 			crc_pi(t, len >= 2 ? len - 2 : 0, crc);
-			if (len >= 8 && (uint8_t)t[len - 2] == crc[0] &&
+			if (p == SIM_PI18LVX)
+				;
+			else if (len >= 8 && (uint8_t)t[len - 2] == crc[0] &&
 			    (uint8_t)t[len - 1] == crc[1])
 				len -= 2;
-			else if (p != SIM_PI18LVX)
-				ok = 0;	/* PI18 requests carry a CRC */
+			else
+				ok = 0;
 		}
 		t += 5;
 		len -= 5;
