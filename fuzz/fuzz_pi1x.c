@@ -1,6 +1,7 @@
 /*
  * fuzz_pi1x.c - the PI16, PI17 and PI18 frame parsers: reply validation,
- * field splitting and frame length (src/proto/pi1x.c), request framing of
+ * field splitting, acknowledgements and frame length (proto_pi16.c,
+ * proto_pi17.c, proto_pi18.c, proto_caret.c), request framing of
  * arbitrary command text, and the simulator's request parser and model
  * (src/sim/sim_pi1x.c), for every protocol of the three families.
  * Input: one byte choosing the protocol, then the bytes.
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pi1x.h"
+#include "family.h"
 #include "proto.h"
 #include "result.h"
 
@@ -37,7 +38,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct pi_proto *p;
-	struct pi_span *sp = NULL;
 	struct sim_inverter inv;
 	uint8_t out[1024];
 	char cmd[SIM_RX_MAX + 1], err[128];
@@ -50,19 +50,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 
-	(void)pi1x_validate(p, data, size);
-	n = pi1x_split(p, data, size, &sp);
-	if (n < 1)
-		abort();
-	for (int i = 0; i < n; i++) {
-		/* every field lies inside the reply, or is a literal */
-		int inside = sp[i].p >= data && sp[i].p + sp[i].n <= data + size;
-		if (!inside && sp[i].n > 11)
+	{
+		struct proto_reply rep;
+		char e[256];
+		int rc = p->family->split(p, data, size, &rep, e, sizeof(e));
+		if (rc == 0 && rep.ntok < 1)
 			abort();
+		for (int i = 0; rc == 0 && i < rep.ntok; i++) {
+			/* every field lies inside the reply, or is a literal */
+			const struct proto_tok *t = &rep.tok[i];
+			int inside = t->p >= data && t->p + t->n <= data + size;
+			if (!inside && t->n > 11)
+				abort();
+		}
+		proto_reply_free(&rep);
 	}
-	free(sp);
-	n = pi1x_frame_len(data, size);
-	if (n < 0 || (size_t)n > size)
+	(void)proto_ack(p, data, size);
+	n = proto_frame_len(p, data, size);
+	if (n < -1 || n > (int)size)
 		abort();
 
 	/* The bytes as a command text: framed or refused, never overrun. */

@@ -1,20 +1,19 @@
 /*
- * registry.c - every protocol mppd knows, in the order -P help lists them.
- * A protocol's table lives in its family's generated *_tables.c.
+ * registry.c - the protocol families mppd knows: one line each.
+ *
+ * Adding a family = its module (proto_<family>.c, a struct proto_family),
+ * its generated tables (whose protocols point at that struct), the
+ * declaration of its protocol list in family.h, and one line here.
  */
+#include <stddef.h>
+
+#include "family.h"
 #include "proto.h"
 
-extern const struct pi_proto pi_proto_pi30, pi_proto_pi30max,
-    pi_proto_pi30m045, pi_proto_pi30m044, pi_proto_pi30mst, pi_proto_pi41,
-    pi_proto_pi30revo, pi_proto_pi16, pi_proto_pi17, pi_proto_pi17infini,
-    pi_proto_pi17m058, pi_proto_pi18, pi_proto_pi18sv, pi_proto_pi18lvx;
-
-const struct pi_proto *const pi_protocols[] = {
-	&pi_proto_pi30, &pi_proto_pi30max, &pi_proto_pi30m045,
-	&pi_proto_pi30m044, &pi_proto_pi30mst, &pi_proto_pi41,
-	&pi_proto_pi30revo,
-	&pi_proto_pi16,
-	&pi_proto_pi17, &pi_proto_pi17infini, &pi_proto_pi17m058,
-	&pi_proto_pi18, &pi_proto_pi18sv, &pi_proto_pi18lvx,
+const struct pi_proto *const *const proto_registry[] = {
+	pi30_protocols,		/* PI30, PI30MAX, ... PI30REVO: proto_pi30.c */
+	pi16_protocols,		/* PI16: proto_pi16.c */
+	pi17_protocols,		/* PI17, PI17INFINI, PI17M058: proto_pi17.c */
+	pi18_protocols,		/* PI18, PI18SV, PI18LVX: proto_pi18.c */
+	NULL
 };
-const int pi_nprotocols = (int)(sizeof(pi_protocols) / sizeof(pi_protocols[0]));
