@@ -90,6 +90,8 @@ start_sim(struct env *e, const char *proto)
 }
 
 /* Broker, simulator and the daemon with one device section. */
+static const char *extra_conf;	/* more device keys, or NULL */
+
 static void
 start_all(struct env *e, const char *proto, const char *commands,
     const char *outputs, int pause, const char *allow)
@@ -104,10 +106,11 @@ start_all(struct env *e, const char *proto, const char *commands,
 	    "[SETUP]\nmqtt_broker = 127.0.0.1\nmqtt_port = %d\n"
 	    "mqtt_hostname = th\npause = %d\n\n"
 	    "[inv]\nprotocol = %s\nport = %s\nporttype = serial\n"
-	    "baud = 115200\ncommand = %s\noutputs = %s\n%s%s%s",
+	    "baud = 115200\ncommand = %s\noutputs = %s\n%s%s%s%s",
 	    e->port, pause, proto, e->link, commands, outputs,
 	    allow ? "mqtt_allowed_cmds = " : "", allow ? allow : "",
-	    allow ? "\n" : "");
+	    allow ? "\n" : "", extra_conf ? extra_conf : "");
+	extra_conf = NULL;
 	assert_int_equal(h_write_file(e->conf, text), 0);
 	e->mppd = h_spawn(argv, e->mppd_log);
 	assert_true(e->mppd > 0);
@@ -330,7 +333,39 @@ test_detect_lists_what_it_tried_when_nothing_answers(void **state)
 	free(path);
 }
 
+/* ---- Home Assistant settings entities ---------------------------------- */
+
+static void
+test_pi18_home_assistant_select_applies_and_reads_back(void **state)
+{
+	struct env *e = *state;
+	char *cfg, *st;
+
+	extra_conf = "hass_controls = true\n";
+	start_all(e, "PI18", "GS", "json", 3600, "POP[01],PCP.*,PSDV\\d+");
+	cfg = watch(e, "cfg.txt", "homeassistant/#");
+	expect_line(e, cfg, "homeassistant/select/mpp_inv_output_source_priority"
+	    "/config|", "\\\"Solar-Battery-Utility\\\": \\\"POP1\\\"");
+	expect_line(e, cfg, "output_source_priority/config|",
+	    "\"options\":[\"Solar-Utility-Battery\",\"Solar-Battery-Utility\"]");
+	expect_line(e, cfg, "homeassistant/number/mpp_inv_battery_cut_off_voltage"
+	    "/config|", "PSDV{{ '%03d' % ((value * 10) | round | int) }}");
+	st = watch(e, "state.txt", "th/inv/settings/#");
+	expect_text(e, st, "th/inv/settings/output_source_priority|"
+	    "Solar-Utility-Battery\n");
+	expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|42.0\n");
+	/* What Home Assistant sends for "Solar-Battery-Utility" and 45.0 V */
+	publish(e, "th/inv/cmd", "POP1");
+	expect_text(e, st, "th/inv/settings/output_source_priority|"
+	    "Solar-Battery-Utility\n");
+	publish(e, "th/inv/cmd", "PSDV450");
+	expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|45.0\n");
+	free(cfg);
+	free(st);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_pi18_home_assistant_select_applies_and_reads_back, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_daemon_publishes_hassd_with_units_and_device_classes, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi17_daemon_publishes_hassd_with_units, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_setter_over_mqtt_acknowledged_and_read_back, setup, teardown),
