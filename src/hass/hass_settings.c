@@ -5,8 +5,9 @@
  *
  * Option names come from the protocol's own settings rows (QPIRI, PIRI),
  * command arguments from its argument patterns, switch letters from its
- * QFLAG row.  What differs per family (the queries, the command formats)
- * is one profile each below (PI30, PI18); nothing per protocol.
+ * QFLAG row.  What differs per family (the queries, the command formats,
+ * PI17's switches) is one profile each below (PI30, PI17, PI18); nothing
+ * per protocol.
  */
 #include <ctype.h>
 #include <math.h>
@@ -25,7 +26,8 @@
 #include "result.h"
 #include "sbuf.h"
 
-enum opt_src { OPT_ROW, OPT_CHG, OPT_UCHG };
+/* OPT_KEYED: the options of a keyed row, the command fmt(prefix, key). */
+enum opt_src { OPT_ROW, OPT_CHG, OPT_UCHG, OPT_KEYED };
 
 /*
  * Selects.  OPT_ROW: option i of the settings query's row `field` is the
@@ -75,6 +77,48 @@ static const struct sel_def pi18_sels[] = {
 	  "%s0,%03d" },
 };
 
+/* PI17: the solar energy distribution of its HECS reply. */
+static const struct sel_def pi17_sels[] = {
+	{ "solar_energy_distribution_priority",
+	  "Solar Energy Distribution Priority", "SEP",
+	  "Solar Energy Distribution Priority", "mdi:solar-power", OPT_KEYED,
+	  "%s%s" },
+};
+
+/*
+ * Switches read from the settings query's rows ("enabled"/"disabled"),
+ * each with its own on and off commands (PI30's come from QFLAG instead).
+ */
+struct sw_def {
+	const char	*object, *name, *field, *on, *off, *icon;
+};
+
+static const struct sw_def pi17_sws[] = {
+	{ "solar_charge_battery", "Solar Charge Battery",
+	  "Solar charge battery", "EDA1", "EDA0", "mdi:solar-power" },
+	{ "ac_charge_battery", "AC Charge Battery", "AC charge battery",
+	  "EDB1", "EDB0", "mdi:transmission-tower" },
+	{ "feed_power_to_utility", "Feed Power to Utility",
+	  "Feed power to utility", "EDC1", "EDC0",
+	  "mdi:transmission-tower-import" },
+	{ "battery_to_loads_solar_normal",
+	  "Battery Discharge to Loads (Solar Normal)",
+	  "Battery discharge to loads when solar input normal", "EDD1", "EDD0",
+	  "mdi:battery-arrow-down" },
+	{ "battery_to_loads_solar_loss",
+	  "Battery Discharge to Loads (Solar Loss)",
+	  "Battery discharge to loads when solar input loss", "EDE1", "EDE0",
+	  "mdi:battery-arrow-down" },
+	{ "battery_to_grid_solar_normal",
+	  "Battery Discharge to Grid (Solar Normal)",
+	  "Battery discharge to feed grid when solar input normal", "EDF1",
+	  "EDF0", "mdi:battery-arrow-down-outline" },
+	{ "battery_to_grid_solar_loss",
+	  "Battery Discharge to Grid (Solar Loss)",
+	  "Battery discharge to feed grid when solar input loss", "EDG1",
+	  "EDG0", "mdi:battery-arrow-down-outline" },
+};
+
 /*
  * Numbers: ranges of a 48 V unit from the protocol's help texts (PBDV 00.0
  * means "battery full"), scaled for 12 V and 24 V units.  The inverter
@@ -118,15 +162,19 @@ struct hc_profile {
 	size_t			 nsels;
 	const struct num_def	*nums;
 	size_t			 nnums;
+	const struct sw_def	*sws;
+	size_t			 nsws;
 };
+
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct hc_profile profiles[] = {
 	{ "PI30", { "QPIRI", "QFLAG", "QMCHGCR", "QMUCHGCR" },
-	  pi30_sels, sizeof(pi30_sels) / sizeof(pi30_sels[0]),
-	  pi30_nums, sizeof(pi30_nums) / sizeof(pi30_nums[0]) },
+	  pi30_sels, N(pi30_sels), pi30_nums, N(pi30_nums), NULL, 0 },
+	{ "PI17", { "HECS", NULL, NULL, NULL },
+	  pi17_sels, N(pi17_sels), NULL, 0, pi17_sws, N(pi17_sws) },
 	{ "PI18", { "PIRI", NULL, "MCHGCR", "MUCHGCR" },
-	  pi18_sels, sizeof(pi18_sels) / sizeof(pi18_sels[0]),
-	  pi18_nums, sizeof(pi18_nums) / sizeof(pi18_nums[0]) },
+	  pi18_sels, N(pi18_sels), pi18_nums, N(pi18_nums), NULL, 0 },
 };
 
 static const struct hc_profile *
@@ -340,6 +388,68 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	e->prefix = d->prefix;
 }
 
+/* The options of a keyed row ("00": "Battery-Load-Grid"): fmt(prefix, key). */
+static void
+build_keyed_select(struct hc_set *s, const struct hc_params *p,
+    const struct sel_def *d)
+{
+	const struct pi_row *row = find_row(p->proto, s->prof->query[HC_Q_PIRI],
+	    d->field);
+	struct hc_entity *e = NULL;
+	int supported = 0;
+	char cmd[32];
+
+	if (row == NULL || row->map == NULL)
+		return;
+	for (int i = 0; i < row->nmap; i++) {
+		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, row->map[i].key);
+		if (is_placeholder(row->map[i].val) ||
+		    !proto_admits(p->proto, d->prefix, cmd))
+			continue;
+		supported = 1;
+		if (!admits(p, d->prefix, cmd))
+			continue;
+		if (e == NULL)
+			e = add_entity(s, HC_SELECT, d->object, d->name);
+		add_option(e, row->map[i].val, cmd);
+	}
+	if (!supported)
+		return;
+	if (e == NULL) {
+		e = add_entity(s, HC_SELECT, d->object, d->name);
+		e->status = HC_REFUSED;
+	}
+	e->field = d->field;
+	e->source = HC_SRC_QPIRI;
+	e->icon = d->icon;
+	e->prefix = d->prefix;
+}
+
+/* Switches of the profile's own list, state from the settings query. */
+static void
+build_listed_switches(struct hc_set *s, const struct hc_params *p)
+{
+	for (size_t i = 0; i < s->prof->nsws; i++) {
+		const struct sw_def *d = &s->prof->sws[i];
+		const struct pi_cmd *on = proto_lookup(p->proto, d->on, NULL, 0);
+		struct hc_entity *e;
+
+		if (find_row(p->proto, s->prof->query[HC_Q_PIRI], d->field) ==
+		    NULL || on == NULL || !on->setter ||
+		    proto_lookup(p->proto, d->off, NULL, 0) != on)
+			continue;
+		e = add_entity(s, HC_SWITCH, d->object, d->name);
+		e->field = d->field;
+		e->source = HC_SRC_QPIRI;
+		e->prefix = on->key;
+		e->icon = d->icon;
+		snprintf(e->on_cmd, sizeof(e->on_cmd), "%s", d->on);
+		snprintf(e->off_cmd, sizeof(e->off_cmd), "%s", d->off);
+		e->status = admits(p, on->key, d->on) &&
+		    admits(p, on->key, d->off) ? HC_READY : HC_REFUSED;
+	}
+}
+
 /* The max charging current selects: options from QMCHGCR / QMUCHGCR. */
 static void
 build_current_select(struct hc_set *s, const struct hc_params *p,
@@ -503,12 +613,15 @@ hc_build(const struct hc_params *p)
 	for (size_t i = 0; i < s->prof->nsels; i++) {
 		if (s->prof->sels[i].src == OPT_ROW)
 			build_row_select(s, p, &s->prof->sels[i]);
+		else if (s->prof->sels[i].src == OPT_KEYED)
+			build_keyed_select(s, p, &s->prof->sels[i]);
 		else
 			build_current_select(s, p, &s->prof->sels[i]);
 	}
 	for (size_t i = 0; i < s->prof->nnums; i++)
 		build_number(s, p, &s->prof->nums[i]);
 	build_switches(s, p);
+	build_listed_switches(s, p);
 	return s;
 }
 

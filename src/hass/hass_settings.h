@@ -42,7 +42,7 @@ enum hc_status {
 
 /* The queries that feed the entities, per family (hc_query). */
 enum hc_query {
-	HC_Q_PIRI = 0,	/* the settings: "QPIRI" (PI30), "PIRI" (PI18) */
+	HC_Q_PIRI = 0,	/* the settings: "QPIRI" (PI30), "PIRI" (PI18), "HECS" (PI17) */
 	HC_Q_FLAG,	/* the flags: "QFLAG" (PI30), none (PI18) */
 	HC_Q_CHG,	/* the max charging currents: "QMCHGCR", "MCHGCR" */
 	HC_Q_UCHG,	/* the max AC charging currents: "QMUCHGCR", "MUCHGCR" */

@@ -264,7 +264,7 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 		log_warn("%s: hass_controls: the allowlist admits no setting "
 		    "command of %s (PI30: POP, PCP, PBT, MCHGC, MUCHGC, PBCV, "
 		    "PBDV, PSDV, PCVV, PBFT, PE/PD; PI18: POP, PCP, PSP, PBT, "
-		    "MCHGC, MUCHGC, PSDV)", dc->name, p->id);
+		    "MCHGC, MUCHGC, PSDV; PI17: SEP, EDA-EDG)", dc->name, p->id);
 		controls_free(c);
 		return NULL;
 	}
@@ -296,10 +296,10 @@ wanted(struct controls *c)
 		e = hc_at(c->set, i);
 		if (e->status == HC_REFUSED)
 			continue;
-		if (e->kind == HC_SWITCH)
+		if (e->source == HC_SRC_QFLAG)
 			q |= Q_FLAG;
 		else
-			q |= Q_PIRI;
+			q |= Q_PIRI;	/* PI17's switches read HECS */
 		if (strcmp(e->object, "max_charging_current") == 0 && c->nchg < 0)
 			q |= Q_CHG;
 		if (strcmp(e->object, "max_utility_charging_current") == 0 &&

@@ -364,7 +364,35 @@ test_pi18_home_assistant_select_applies_and_reads_back(void **state)
 	free(st);
 }
 
+static void
+test_pi17_home_assistant_switch_and_select_apply_and_read_back(void **state)
+{
+	struct env *e = *state;
+	char *cfg, *st;
+
+	extra_conf = "hass_controls = true\n";
+	start_all(e, "PI17", "GS", "json", 3600, "SEP0[0-2],EDA[01]");
+	cfg = watch(e, "cfg.txt", "homeassistant/#");
+	expect_line(e, cfg, "homeassistant/switch/mpp_inv_solar_charge_battery"
+	    "/config|", "\"payload_off\":\"EDA0\"");
+	expect_line(e, cfg, "homeassistant/select/"
+	    "mpp_inv_solar_energy_distribution_priority/config|",
+	    "\"Load-Grid-Battery\"");
+	st = watch(e, "state.txt", "th/inv/settings/#");
+	expect_text(e, st, "th/inv/settings/solar_charge_battery|enabled\n");
+	expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
+	    "Load-Battery-Grid\n");
+	publish(e, "th/inv/cmd", "EDA0");
+	expect_text(e, st, "th/inv/settings/solar_charge_battery|disabled\n");
+	publish(e, "th/inv/cmd", "SEP02");
+	expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
+	    "Load-Grid-Battery\n");
+	free(cfg);
+	free(st);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_pi17_home_assistant_switch_and_select_apply_and_read_back, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_home_assistant_select_applies_and_reads_back, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_daemon_publishes_hassd_with_units_and_device_classes, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi17_daemon_publishes_hassd_with_units, setup, teardown),

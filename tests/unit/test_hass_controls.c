@@ -879,7 +879,8 @@ test_pi18_selects_and_number_follow_its_own_patterns(void **state)
 	(void)state;
 	assert_string_equal(hc_query(proto("PI18"), HC_Q_PIRI), "PIRI");
 	assert_null(hc_query(proto("PI18"), HC_Q_FLAG));
-	assert_null(hc_query(proto("PI17"), HC_Q_PIRI));
+	assert_string_equal(hc_query(proto("PI17"), HC_Q_PIRI), "HECS");
+	assert_null(hc_query(proto("PI16"), HC_Q_PIRI));
 	/* (build_full splits the allowlist at commas) */
 	build_full(&f, "PI18", "POP[01],PCP.*,PSP[01],PBT\\d,MCHGC.*,MUCHGC.*,"
 	    "PSDV\\d+", MATCH_FULL, c18, 8, u18, 4, 48);
@@ -946,7 +947,45 @@ test_pi18_states_from_a_piri_reply(void **state)
 	fix_free(&f);
 }
 
+static void
+test_pi17_solar_distribution_select_and_hecs_switches(void **state)
+{
+	struct fix f;
+	struct rec r = { .n = 0 };
+	struct result res;
+	const struct hc_entity *e;
+	cJSON *j;
+
+	(void)state;
+	build(&f, "PI17", "SEP0[12],ED[A-C][01]");
+	e = hc_find(f.set, "solar_energy_distribution_priority");
+	assert_non_null(e);
+	assert_int_equal(e->nopts, 2);		/* SEP00 not admitted */
+	assert_string_equal(e->opts[0].label, "Load-Battery-Grid");
+	assert_string_equal(e->opts[0].cmd, "SEP01");
+	assert_int_equal(status_of(&f, "solar_charge_battery"), HC_READY);
+	assert_int_equal(status_of(&f, "feed_power_to_utility"), HC_READY);
+	assert_int_equal(status_of(&f, "battery_to_grid_solar_loss"), HC_REFUSED);
+	j = config_of(&f, "ac_charge_battery");
+	assert_string_equal(jstr(j, "payload_on"), "EDB1");
+	assert_string_equal(jstr(j, "payload_off"), "EDB0");
+	assert_string_equal(jstr(j, "state_on"), "enabled");
+	cJSON_Delete(j);
+	/* canned HECS: "00,0,0,0,0,0,0,0,0" */
+	decode_canned(proto("PI17"), "HECS", 0, &res);
+	assert_true(hc_publish_states(f.set, "HECS", &res, rec_pub, &r) >= 3);
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/solar_energy_distribution_priority"),
+	    "Battery-Load-Grid");
+	assert_string_equal(rec_get(&r, "th/inv/settings/solar_charge_battery"),
+	    "disabled");
+	result_free(&res);
+	rec_free(&r);
+	fix_free(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pi17_solar_distribution_select_and_hecs_switches),
 	cmocka_unit_test(test_pi18_selects_and_number_follow_its_own_patterns),
 	cmocka_unit_test(test_pi18_states_from_a_piri_reply),
 	cmocka_unit_test(test_output_priority_select_offers_all_three_options),
