@@ -25,7 +25,7 @@ int	LLVMFuzzerInitialize(int *argc, char ***argv);
 static const char *const ids[] = { "PI16", "PI17", "PI17INFINI", "PI17M058",
 	"PI18", "PI18SV", "PI18LVX" };
 static const enum sim_proto sims[] = { SIM_PI16, SIM_PI17, SIM_PI17, SIM_PI17,
-	SIM_PI18, SIM_PI18, SIM_PI18LVX };
+	SIM_PI18, SIM_PI18SV, SIM_PI18LVX };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

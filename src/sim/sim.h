@@ -14,7 +14,7 @@
 #include <time.h>
 
 enum sim_proto { SIM_PI30 = 0, SIM_PI30MAX, SIM_PI16, SIM_PI17, SIM_PI18,
-	SIM_PI18LVX };
+	SIM_PI18SV, SIM_PI18LVX };
 
 /* Longest reply payload (between '(' and the CRC) the model produces. */
 #define SIM_REPLY_MAX	512
@@ -58,6 +58,7 @@ struct sim_fam {
 	int	 recharge_dv;		/* PI18 BUCD */
 	int	 redischarge_dv;
 	unsigned flags17;		/* PI17 FLAG: bit n = option n enabled */
+	unsigned flags18;		/* PI18 FLAG; PI18SV PEx/PDx: bit 0 = A */
 	int	 sep;			/* PI17 SEP */
 	unsigned edx;			/* PI17 EDA..EDG: bit 0 = A */
 	int	 chg_ma, ac_chg_ma;	/* PI17 MCHGC, MUCHGC */

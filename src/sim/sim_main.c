@@ -39,7 +39,7 @@ usage(FILE *f)
 	    "\n"
 	    "  --link PATH          symlink to create (a stale symlink is replaced)\n"
 	    "  --protocol P         PI30 (default), PI30MAX, PI16, PI17 (PI17INFINI,\n"
-	    "                       PI17M058), PI18 (PI18SV) or PI18LVX\n"
+	    "                       PI17M058), PI18, PI18SV or PI18LVX\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
 	    "  --log FILE           append each request's command text to FILE\n"
 	    "  -v, --verbose        log every request and reply to stderr\n"

@@ -95,8 +95,8 @@ model_init(struct sim_inverter *inv, enum sim_proto proto, uint32_t seed)
 }
 
 /* A --protocol name (case-insensitive) to the enum; 0 or -1.  The PI17
- * and PI18 variants share their family's model (their replies are the
- * same; PI18LVX requests carry no CRC). */
+ * variants share their family's model (PI18SV answers its own extra
+ * queries and setters; PI18LVX requests carry no CRC). */
 int
 model_proto_parse(const char *name, enum sim_proto *out)
 {
@@ -104,7 +104,7 @@ model_proto_parse(const char *name, enum sim_proto *out)
 		{ "PI30", SIM_PI30 }, { "PI30MAX", SIM_PI30MAX },
 		{ "PI16", SIM_PI16 }, { "PI17", SIM_PI17 },
 		{ "PI17INFINI", SIM_PI17 }, { "PI17M058", SIM_PI17 },
-		{ "PI18", SIM_PI18 }, { "PI18SV", SIM_PI18 },
+		{ "PI18", SIM_PI18 }, { "PI18SV", SIM_PI18SV },
 		{ "PI18LVX", SIM_PI18LVX },
 	};
 

@@ -30,7 +30,7 @@ int
 fam_is(enum sim_proto p)
 {
 	return p == SIM_PI16 || p == SIM_PI17 || p == SIM_PI18 ||
-	    p == SIM_PI18LVX;
+	    p == SIM_PI18SV || p == SIM_PI18LVX;
 }
 
 const char *
@@ -41,6 +41,8 @@ fam_table_name(enum sim_proto p)
 		return "PI16";
 	case SIM_PI17:
 		return "PI17";
+	case SIM_PI18SV:
+		return "PI18SV";
 	case SIM_PI18LVX:
 		return "PI18LVX";
 	default:
@@ -68,6 +70,7 @@ fam_init(struct sim_fam *f)
 	f->redischarge_dv = 540;
 	/* PI17 */
 	f->flags17 = 0x0035;	/* as the canned FLAG "0,0,1,0,1": C, E */
+	f->flags18 = 0xb5;	/* "1,0,1,0,1,1,0,1" */
 	f->sep = 1;
 	f->edx = 0x7f & ~0x0c;	/* EDA..EDG */
 	f->chg_ma = 2000;
@@ -142,14 +145,15 @@ fam_parse(enum sim_proto p, const uint8_t *raw, size_t n, char *cmd,
 			}
 		} else {
 			/* PI18 requests carry a CRC, PI18LVX ones do not
-			 * (CRC bytes there are junk after the command). */
+			 * (CRC bytes there are junk after the command), and
+			 * PI18SV sends some commands without. */
 			crc_pi(t, len >= 2 ? len - 2 : 0, crc);
 			if (p == SIM_PI18LVX)
 				;
 			else if (len >= 8 && (uint8_t)t[len - 2] == crc[0] &&
 			    (uint8_t)t[len - 1] == crc[1])
 				len -= 2;
-			else
+			else if (p != SIM_PI18SV)
 				ok = 0;
 		}
 		t += 5;
@@ -280,8 +284,32 @@ pi18_query(struct sim_fam *f, const char *key, double t, char *out,
 	if (strcmp(key, "MOD") == 0)
 		return add(out, outsz, "%02d", !f->load_on ? 1 :
 		    f->out_prio == 0 ? 5 : 3);
-	if (strcmp(key, "FLAG") == 0)
-		return add(out, outsz, "1,0,1,0,1,1,0,1,0");
+	if (strcmp(key, "FLAG") == 0) {
+		out[0] = '\0';
+		for (int i = 0; i < 8; i++)
+			if (add(out, outsz, "%d,", (f->flags18 >> i) & 1) < 0)
+				return -1;
+		return add(out, outsz, "0");
+	}
+	/* PI18SV's own queries (static where nothing sets them) */
+	if (strcmp(key, "T") == 0)
+		return add(out, outsz, "20210521234743");
+	if (strcmp(key, "PRI") == 0)
+		return add(out, outsz, "1,14,%s000000,2,%03d,%03d,%d",
+		    fam_serial, f->max_chg, f->max_ac_chg, f->out_prio);
+	if (strcmp(key, "PGS") == 0)
+		return add(out, outsz, "1,5,00,%04d,%03d,%04d,%03d,%04d,%04d,"
+		    "%05d,%05d,%03d,004,%03d,000,015,031,036,%04d,0000,%04d,0000,"
+		    "2,0,1,1,2,1,%03d", l.grid_dv, l.grid_cf / 10, l.out_dv,
+		    l.out_cf / 10, l.va, l.w, l.va, l.w, l.load, l.bat_dv,
+		    l.pv_w, l.pv_dv, l.cap);
+	if (strcmp(key, "FWS") == 0)
+		return add(out, outsz, "00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+	if (strcmp(key, "DI") == 0)
+		return add(out, outsz, "2300,500,0,408,540,564,460,540,060,30,0,0,"
+		    "1,0,0,0,1,0,0,1,1,0,1,1");
+	if (strcmp(key, "ACCT") == 0 || strcmp(key, "ACLT") == 0)
+		return add(out, outsz, "0000,0000");
 	if (strcmp(key, "MCHGCR") == 0)
 		return add(out, outsz, "010,020,030,040,050,060,070,080");
 	if (strcmp(key, "MUCHGCR") == 0)
@@ -343,6 +371,17 @@ pi18_set(struct sim_fam *f, const char *key, const char *a)
 		f->float_dv = fl;
 	} else if (strcmp(key, "PSDV") == 0)
 		f->cutoff_dv = num(a, 3);
+	else if (strcmp(key, "LON") == 0)
+		f->load_on = a[0] == '1';
+	else if ((key[0] == 'P' && (key[1] == 'E' || key[1] == 'D') &&
+	    key[2] >= 'A' && key[2] <= 'H' && key[3] == '\0')) {
+		/* PI18SV PEx / PDx: enable or disable flag x */
+		if (key[1] == 'E')
+			f->flags18 |= 1u << (key[2] - 'A');
+		else
+			f->flags18 &= ~(1u << (key[2] - 'A'));
+	} else if (strcmp(key, "PF") == 0 || strcmp(key, "DAT") == 0)
+		;	/* factory reset, clock: accepted */
 	else if (strcmp(key, "BUCD") == 0) {
 		f->recharge_dv = num(a, 3);
 		f->redischarge_dv = num(a + 4, 3);

@@ -438,6 +438,13 @@ test_fam_pi18lvx_takes_requests_without_crc(void **state)
 	assert_memory_equal(fam_ask(&inv, "^P005PI\r", 8), "^D00518", 7);
 	/* CRC bytes are junk after the command for LVX */
 	assert_string_equal(fam_ask(&inv, "^P005PIq\x8b\r", 10), "^0\x1b\xe3\r");
+	/* PI18SV: with or without CRC, its own queries and flag setters */
+	model_init(&inv, SIM_PI18SV, 1);
+	assert_memory_equal(fam_ask(&inv, "^P005GS\r", 8), "^D", 2);
+	assert_memory_equal(fam_ask(&inv, "^P007FLAG\r", 10), "^D0201,0,1,", 11);
+	assert_string_equal(fam_ask(&inv, "^S006PDA\r", 9), "^1\x0b\xc2\r");
+	assert_memory_equal(fam_ask(&inv, "^P007FLAG\r", 10), "^D0200,0,1,", 11);
+	assert_memory_equal(fam_ask(&inv, "^P006PRI0\r", 10), "^D", 2);
 	model_init(&inv, SIM_PI16, 1);
 	assert_memory_equal(fam_ask(&inv, "QPI\r", 4), "(PI16", 5);
 	assert_memory_equal(fam_ask(&inv, "QED20210726110\r", 15), "(00", 3);
