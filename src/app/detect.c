@@ -222,6 +222,10 @@ app_detect(const char *path, const char *porttype, int baud)
 		memset(&po, 0, sizeof(po));
 		po.path = path;
 		po.baud = bauds[bi];
+		/* PI18's frame rule reads "(...CR" and "^Dnnn..." replies alike
+		 * (a PI17/PI18 CRC may hold a CR). */
+		po.proto = proto_find("PI18");
+		po.frame_len = proto_frame_len;
 		p = port_new(t, &po);
 		for (size_t k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
 			char text[128], model[256];

@@ -391,7 +391,25 @@ test_pi17_home_assistant_switch_and_select_apply_and_read_back(void **state)
 	free(st);
 }
 
+/* The CRC of "^D01720210521234743" is 0x0D52: the reply ends where its
+ * length prefix says, not at the CR inside the CRC. */
+static void
+test_reply_whose_crc_holds_a_cr_is_read_whole(void **state)
+{
+	struct env *e = *state;
+	const char *argv[] = { MPPD_BIN, "-p", e->link, "--porttype", "serial",
+	    "-P", "PI18SV", "-c", "T", "-o", "json", NULL };
+	char *out = NULL;
+
+	start_sim(e, "PI18SV");
+	assert_int_equal(h_run(argv, &out, NULL, 10000), 0);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\"datetime\": \"20210521234743\""));
+	free(out);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_reply_whose_crc_holds_a_cr_is_read_whole, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi17_home_assistant_switch_and_select_apply_and_read_back, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_home_assistant_select_applies_and_reads_back, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pi18_daemon_publishes_hassd_with_units_and_device_classes, setup, teardown),
