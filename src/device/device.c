@@ -26,8 +26,7 @@ device_new(const struct device_cfg *cfg)
 	po.path = cfg->port;
 	po.baud = cfg->baud > 0 ? cfg->baud : 2400;
 	po.proto = d->proto;
-	/* The protocol's frame rule: PI17/PI18 replies end where their
-	 * length prefix says (their CRC may hold a CR). */
+	/* The protocol's family says when a reply frame is complete. */
 	po.frame_len = d->proto != NULL ? proto_frame_len : NULL;
 	d->port = port_new(d->port_type, &po);
 	d->port_path = xstrdup(cfg->port != NULL ? cfg->port : "");

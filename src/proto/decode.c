@@ -74,6 +74,19 @@ py_index(const char *digits, int n)
 	return (int)(v < 0 ? v + n : v);
 }
 
+/* The row the reference makes up for a token beyond the table. */
+static const struct pi_row *
+unknown_row(struct pi_row *row, const char *type, enum pi_kind kind,
+    const char *name)
+{
+	memset(row, 0, sizeof(*row));
+	row->type = type;
+	row->kind = kind;
+	row->name = name;
+	row->unit = "";
+	return row;
+}
+
 /* ---- DEFAULT response type ------------------------------------------ */
 
 /* One code point of p as a string in ch; returns its byte length. */
@@ -288,12 +301,7 @@ decode_default(struct dctx *d, const struct proto_tok *toks, int ntok)
 			row = &defn->rows[i];
 		else {
 			snprintf(key, sizeof(key), "Unknown value in response %d", i);
-			memset(&unknown, 0, sizeof(unknown));
-			unknown.type = "string";
-			unknown.kind = PK_STRING;
-			unknown.name = key;
-			unknown.unit = "";
-			row = &unknown;
+			row = unknown_row(&unknown, "string", PK_STRING, key);
 		}
 		if (strcmp(text, "NAK") == 0) {
 			char wkey[32], msg[300];
@@ -494,12 +502,7 @@ decode_positional(struct dctx *d, const struct proto_tok *toks, int ntok)
 				continue;
 			snprintf(name, sizeof(name), "Unknown value in response %d",
 			    indexed ? i + 1 : i);
-			memset(&unknown, 0, sizeof(unknown));
-			unknown.type = "str";
-			unknown.kind = PK_STR;
-			unknown.name = name;
-			unknown.unit = "";
-			row = &unknown;
+			row = unknown_row(&unknown, "str", PK_STR, name);
 		} else
 			row = &defn->rows[i];
 		if (indexed) {

@@ -115,14 +115,15 @@ struct proto_family {
 	const char	*name;		/* "PI30" */
 
 	/*
-	 * Writes the request for cmd (resolved to defn, which may be NULL
-	 * for a raw command) into buf: framing, checksum, terminator.
-	 * Returns the byte count (0: nothing to write, a streamed protocol),
-	 * or -1 with err set (buf too small, unrepresentable checksum).
+	 * Writes the request for the command text cmd into buf: framing,
+	 * checksum, terminator.  cmd may be a raw command without a
+	 * definition; a family that needs the table entry (a binary command
+	 * code) resolves it with proto_lookup().  Returns the byte count (0:
+	 * nothing to write, a streamed protocol), or -1 with err set (buf
+	 * too small, unknown command, unrepresentable checksum).
 	 */
-	int	(*build)(const struct pi_proto *p, const struct pi_cmd *defn,
-		    const char *cmd, uint8_t *buf, size_t cap, char *err,
-		    size_t errlen);
+	int	(*build)(const struct pi_proto *p, const char *cmd, uint8_t *buf,
+		    size_t cap, char *err, size_t errlen);
 
 	/*
 	 * The port's frame rule (the contract of struct port_opts): length

@@ -136,8 +136,7 @@ int
 proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
     size_t cap, char *err, size_t errlen)
 {
-	return p->family->build(p, proto_lookup(p, cmd, NULL, 0), cmd, buf, cap,
-	    err, errlen);
+	return p->family->build(p, cmd, buf, cap, err, errlen);
 }
 
 int

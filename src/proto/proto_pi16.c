@@ -13,13 +13,17 @@
 #include "proto_pi1x.h"
 
 static int
-pi16_build(const struct pi_proto *p, const struct pi_cmd *defn,
-    const char *cmd, uint8_t *buf, size_t cap, char *err, size_t errlen)
+pi16_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
+    size_t cap, char *err, size_t errlen)
 {
 	size_t n = strlen(cmd);
-	int sum = defn != NULL && (PI1X_CMD(defn)->flags & PI1X_CHECKSUM);
+	const struct pi_cmd *defn;
+	int sum = 0;
 
-	(void)p;
+	/* Only the energy queries QE... carry a checksum: look those up. */
+	if (strncmp(cmd, "QE", 2) == 0 &&
+	    (defn = proto_lookup(p, cmd, NULL, 0)) != NULL)
+		sum = (PI1X_CMD(defn)->flags & PI1X_CHECKSUM) != 0;
 	if (n + 4 > cap) {
 		snprintf(err, errlen, "command too long (%zu bytes)", n);
 		return -1;

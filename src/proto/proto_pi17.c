@@ -16,9 +16,10 @@
 #include "proto_pi1x.h"
 
 static int
-pi17_build(const struct pi_proto *p, const struct pi_cmd *defn,
-    const char *cmd, uint8_t *buf, size_t cap, char *err, size_t errlen)
+pi17_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
+    size_t cap, char *err, size_t errlen)
 {
+	const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
 	size_t n = strlen(cmd), h;
 	char head[32], chk[4] = "";
 

@@ -16,9 +16,10 @@
 #include "proto_pi1x.h"
 
 static int
-pi18_build(const struct pi_proto *p, const struct pi_cmd *defn,
-    const char *cmd, uint8_t *buf, size_t cap, char *err, size_t errlen)
+pi18_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
+    size_t cap, char *err, size_t errlen)
 {
+	const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
 	const struct pi1x_cmd *c;
 	size_t n = strlen(cmd), h;
 	int crc;

@@ -17,12 +17,11 @@
 #include "proto_pi30.h"
 
 static int
-pi30_build(const struct pi_proto *p, const struct pi_cmd *defn,
-    const char *cmd, uint8_t *buf, size_t cap, char *err, size_t errlen)
+pi30_build(const struct pi_proto *p, const char *cmd, uint8_t *buf, size_t cap,
+    char *err, size_t errlen)
 {
 	size_t n = strlen(cmd);
 
-	(void)defn;
 	if (n + 3 > cap) {
 		snprintf(err, errlen, "command too long (%zu bytes)", n);
 		return -1;

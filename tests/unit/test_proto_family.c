@@ -1,14 +1,17 @@
 /*
  * test_proto_family.c - the family interface (src/proto/family.h) as the
  * PI30 family implements it: registration, request building, the frame
- * rule ports use, splitting and validating replies, reading a setter's
+ * rule ports use (and a device's port gets), splitting and validating replies, reading a setter's
  * acknowledgement, judging arguments, reply shapes, and the decode kinds
  * the table generator writes.
  */
 #include <stdlib.h>
 
+#include "config.h"
 #include "crc.h"
+#include "device.h"
 #include "family.h"
+#include "port.h"
 #include "proto.h"
 #include "proto_pi30.h"
 #include "result.h"
@@ -63,17 +66,16 @@ test_build_frames_text_crc_and_cr(void **state)
 	int n;
 
 	(void)state;
-	n = p->family->build(p, proto_lookup(p, "QPIGS", NULL, 0), "QPIGS", buf,
-	    sizeof(buf), err, sizeof(err));
+	n = p->family->build(p, "QPIGS", buf, sizeof(buf), err, sizeof(err));
 	assert_int_equal(n, 8);
 	assert_memory_equal(buf, "QPIGS\xb7\xa9\r", 8);
 	/* a raw command without a definition is framed the same way */
-	n = p->family->build(p, NULL, "QXYZ", buf, sizeof(buf), err, sizeof(err));
+	n = p->family->build(p, "QXYZ", buf, sizeof(buf), err, sizeof(err));
 	assert_int_equal(n, 7);
 	assert_int_equal(buf[6], '\r');
 	/* text + 2 CRC bytes + CR must fit */
-	assert_int_equal(p->family->build(p, NULL, "QPIGS", buf, 7, err,
-	    sizeof(err)), -1);
+	assert_int_equal(p->family->build(p, "QPIGS", buf, 7, err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, "command too long (5 bytes)");
 	assert_int_equal(proto_frame(p, "QPIGS", buf, 8, err, sizeof(err)), 8);
 }
@@ -98,6 +100,29 @@ test_frame_len_completes_at_first_cr(void **state)
 	/* no protocol: the port's default rule */
 	assert_int_equal(proto_frame_len(NULL, (const uint8_t *)"ab\rc", 4), 3);
 	assert_int_equal(proto_frame_len(NULL, (const uint8_t *)"abc", 3), 0);
+}
+
+/* A device's port reads frames by its protocol's rule (the port contract). */
+static void
+test_device_port_uses_the_protocol_frame_rule(void **state)
+{
+	struct device_cfg dc;
+	struct device *d;
+	uint8_t buf[64];
+	size_t n = pi30_frame("(B", buf);
+
+	(void)state;
+	memset(&dc, 0, sizeof(dc));
+	dc.name = "inv";
+	dc.protocol = "PI30";
+	dc.port = "/dev/ttyUSB9";
+	d = device_new(&dc);
+	assert_non_null(d->port);
+	assert_ptr_equal(d->port->proto, proto_find("PI30"));
+	assert_true(d->port->frame_len == proto_frame_len);
+	assert_int_equal(port_frame_len(d->port, buf, n), (int)n);
+	assert_int_equal(port_frame_len(d->port, buf, n - 1), 0);
+	device_free(d);
 }
 
 static void
@@ -264,6 +289,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_every_protocol_has_a_registered_family),
 	cmocka_unit_test(test_build_frames_text_crc_and_cr),
 	cmocka_unit_test(test_frame_len_completes_at_first_cr),
+	cmocka_unit_test(test_device_port_uses_the_protocol_frame_rule),
 	cmocka_unit_test(test_split_checks_and_cuts_a_reply),
 	cmocka_unit_test(test_revo_split_raises_where_the_reference_raises),
 	cmocka_unit_test(test_ack_reads_setter_answers),
