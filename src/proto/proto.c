@@ -156,6 +156,10 @@ proto_reply_free(struct proto_reply *rep)
 	free(rep->tok);
 	rep->tok = NULL;
 	rep->ntok = 0;
+	free(rep->bad_own);
+	rep->bad_own = NULL;
+	free(rep->own);
+	rep->own = NULL;
 }
 
 void
@@ -239,6 +243,14 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 		result_error(r, sbuf_str(&m));
 		sbuf_free(&m);
 	}
+}
+
+int
+proto_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	if (p->family->stream_ok == NULL)
+		return 1;
+	return p->family->stream_ok(p, buf, len);
 }
 
 int
