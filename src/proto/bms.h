@@ -127,6 +127,13 @@ int	bms_decode(const struct pi_proto *p, const struct pi_cmd *defn,
 void	bms_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	    struct proto_shape *out);
 
+/*
+ * Whether p's transport is Bluetooth LE (JK02, JK04, JK02_32, JKV11,
+ * JKPB), which mppd cannot open yet: such a device is refused at load
+ * unless its port is the test port.
+ */
+int	bms_bluetooth_only(const struct pi_proto *p);
+
 /* The sum of the bytes modulo 256. */
 uint8_t	bms_sum8(const uint8_t *b, size_t n);
 

@@ -168,6 +168,13 @@ jk_split(const struct pi_proto *p, const uint8_t *reply, size_t len,
 	return 0;
 }
 
+int
+bms_bluetooth_only(const struct pi_proto *p)
+{
+	return p->family == &jk_family &&
+	    (p->variant == JK_BLE || p->variant == JK_PB);
+}
+
 static enum proto_ack
 jk_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 {
