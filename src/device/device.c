@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "device.h"
+#include "family.h"
 #include "log.h"
 #include "proto.h"
 #include "result.h"
@@ -78,6 +80,52 @@ set_error(struct result *r, const char *fmt, const char *cmd)
 }
 
 int
+device_streamed(const struct device *d, const char *cmd)
+{
+	struct proto_shape sh;
+
+	if (d->proto == NULL)
+		return 0;
+	if (cmd == NULL || cmd[0] == '\0')
+		cmd = d->proto->default_cmd;
+	return proto_shape(d->proto, cmd, &sh) == 0 && sh.streamed;
+}
+
+/*
+ * The next intact frame of a stream into rep (len 0: silence until the
+ * timeout).  0, or -1 when the port failed (rep->err set).
+ */
+static int
+device_stream_read(struct device *d, const char *cmd, struct port_reply *rep)
+{
+	int64_t deadline = mono_ms() + d->timeout_ms, left;
+
+	while ((left = deadline - mono_ms()) > 0) {
+		if (port_transact(d->port, cmd, NULL, 0, (int)left, rep) < 0) {
+			d->stream_synced = 0;
+			return -1;
+		}
+		if (rep->len == 0 || proto_stream_ok(d->proto, rep->reply,
+		    rep->len))
+			break;
+		if (!d->stream_synced) {
+			log_debug("%s: first frame of the stream cut, dropped",
+			    d->name);
+			d->stream_synced = 1;
+			continue;
+		}
+		d->bad_frames++;
+		log_warn("%s: %s frame with a bad checksum dropped (%zu bytes, "
+		    "%lu so far)", d->name, d->proto->id, rep->len,
+		    d->bad_frames);
+		rep->len = 0;
+	}
+	if (rep->len > 0)
+		d->stream_synced = 1;
+	return 0;
+}
+
+int
 device_run(struct device *d, const char *cmd, struct result *r)
 {
 	uint8_t req[512];
@@ -106,7 +154,14 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		goto fail;
 	}
 	rep = xmalloc(sizeof(*rep));
-	if (port_transact(d->port, cmd, req, (size_t)n, d->timeout_ms, rep) < 0) {
+	if (n == 0 && device_streamed(d, cmd) && d->port_type != PORT_TEST) {
+		if (device_stream_read(d, cmd, rep) < 0) {
+			result_error(r, rep->err);
+			free(rep);
+			goto fail;
+		}
+	} else if (port_transact(d->port, cmd, req, (size_t)n, d->timeout_ms,
+	    rep) < 0) {
 		result_error(r, rep->err);
 		free(rep);
 		goto fail;

@@ -28,6 +28,7 @@ struct worker {
 	struct job		*ring;	/* queue_len slots */
 	int			 head, count;
 	int			 stopping;
+	int			 streamed;	/* every poll command is streamed */
 };
 
 static int
@@ -116,6 +117,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct timespec deadline;
+	long pause_ms;
 
 	if (w->cfg.start_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -144,9 +146,12 @@ worker_main(void *arg)
 				    w->cfg.commands[i], i, &r, status);
 			result_free(&r);
 		}
+		/* A streamed device is read on without a pause: each
+		 * exchange waits for its next frame, and none is lost. */
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += w->cfg.pause_ms / 1000;
-		deadline.tv_nsec += (long)(w->cfg.pause_ms % 1000) * 1000000L;
+		pause_ms = w->streamed ? 0 : w->cfg.pause_ms;
+		deadline.tv_sec += pause_ms / 1000;
+		deadline.tv_nsec += (long)(pause_ms % 1000) * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -170,6 +175,10 @@ worker_start(struct device *d, const struct worker_cfg *cfg)
 	if (w->cfg.queue_len <= 0)
 		w->cfg.queue_len = 16;
 	w->ring = xcalloc((size_t)w->cfg.queue_len, sizeof(*w->ring));
+	w->streamed = w->cfg.ncommands > 0;
+	for (int i = 0; i < w->cfg.ncommands; i++)
+		if (!device_streamed(d, w->cfg.commands[i]))
+			w->streamed = 0;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
