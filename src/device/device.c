@@ -132,6 +132,7 @@ device_run(struct device *d, const char *cmd, struct result *r)
 	struct port_reply *rep;
 	char err[256];
 	int n, answered = 0;
+	int64_t t0;
 
 	d->commands++;
 	if (d->proto == NULL) {
@@ -154,6 +155,7 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		goto fail;
 	}
 	rep = xmalloc(sizeof(*rep));
+	t0 = mono_ms();
 	if (n == 0 && device_streamed(d, cmd) && d->port_type != PORT_TEST) {
 		if (device_stream_read(d, cmd, rep) < 0) {
 			result_error(r, rep->err);
@@ -173,6 +175,24 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		d->failures++;
 		d->consecutive_failures = 0;
 		return 0;
+	}
+	/* A streaming device (VE.Direct) goes on talking while it answers:
+	 * the frames of its stream before the reply are passed over. */
+	while (n > 0 && d->proto->family->stream_ok != NULL &&
+	    rep->len > 0 && memchr(rep->reply, ':', rep->len) == NULL &&
+	    d->port_type != PORT_TEST) {
+		int64_t left = t0 + d->timeout_ms - mono_ms();
+		log_debug("%s: stream frame before the reply to %s skipped",
+		    d->name, cmd);
+		if (left <= 0) {
+			rep->len = 0;	/* no reply: only the stream */
+			break;
+		}
+		if (port_transact(d->port, cmd, NULL, 0, (int)left, rep) < 0) {
+			result_error(r, rep->err);
+			free(rep);
+			goto fail;
+		}
 	}
 	answered = rep->len > 0;
 	proto_decode(d->proto, cmd, rep->reply, rep->len, r);

@@ -276,10 +276,10 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out,
 	return 0;
 done:
 	if (f > 0 && (size_t)f <= out->len) {
-		if (stream) {
-			sp->ncarry = out->len - (size_t)f;
-			memcpy(sp->carry, out->reply + f, sp->ncarry);
-		}
+		/* kept for a streamed read that may follow (a VE.Direct HEX
+		 * reply behind a text block); a request drains it first */
+		sp->ncarry = out->len - (size_t)f;
+		memcpy(sp->carry, out->reply + f, sp->ncarry);
 		out->len = (size_t)f;
 	}
 	return 0;

@@ -384,7 +384,7 @@ ved_hex_reply(struct sim_bms *b, const uint8_t *req, size_t n, uint8_t *out,
 	bytes[2] = 0x10;
 	bytes[3] = 0;
 	put_le(bytes + 4, 2, llround(b->cap_ah));
-	len = snprintf((char *)out, cap, ":70010007%02X%02X%02X\n", bytes[4],
+	len = snprintf((char *)out, cap, ":7001000%02X%02X%02X\n", bytes[4],
 	    bytes[5], ved_hex_sum(bytes, 6));
 	return len > 0 && (size_t)len < cap ? (size_t)len : 0;
 }
