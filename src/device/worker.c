@@ -118,6 +118,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct timespec deadline;
 	long pause_ms;
+	int last = 0;	/* status of the last poll */
 
 	if (w->cfg.start_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -139,6 +140,7 @@ worker_main(void *arg)
 				goto out;
 			result_init(&r);
 			status = device_run(w->dev, w->cfg.commands[i], &r);
+			last = status;
 			/* The callback may take r's contents over, leaving r
 			 * empty (result_init): r is freed just after. */
 			if (w->cfg.poll != NULL)
@@ -146,10 +148,12 @@ worker_main(void *arg)
 				    w->cfg.commands[i], i, &r, status);
 			result_free(&r);
 		}
-		/* A streamed device is read on without a pause: each
-		 * exchange waits for its next frame, and none is lost. */
+		/* A streamed device is read on without a pause while it
+		 * answers: each exchange waits for its next frame, and none
+		 * is lost.  After silence or a port failure it pauses as any
+		 * device (the tty buffers what comes meanwhile). */
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		pause_ms = w->streamed ? 0 : w->cfg.pause_ms;
+		pause_ms = w->streamed && last > 0 ? 0 : w->cfg.pause_ms;
 		deadline.tv_sec += pause_ms / 1000;
 		deadline.tv_nsec += (long)(pause_ms % 1000) * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {

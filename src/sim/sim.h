@@ -222,6 +222,7 @@ struct sim_opts {
 	const char		*log_path;
 	int			 verbose;
 	unsigned long		 stream_ms;	/* VED: text block period */
+	unsigned long		 stream_after_ms;	/* VED: first block */
 };
 int	serve_run(const struct sim_opts *opts,
 	    volatile sig_atomic_t *stop);

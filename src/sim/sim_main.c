@@ -43,6 +43,7 @@ usage(FILE *f)
 	    "                       monitors DALY, DALY40, JKSERIAL, JK232, VED\n"
 	    "                       (VED streams text blocks unasked)\n"
 	    "  --stream-ms N        VED: one text block every N ms (default 1000)\n"
+	    "  --stream-after-ms N  VED: the first block N ms after start (default 0)\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
 	    "  --log FILE           append each request's command text to FILE\n"
 	    "  -v, --verbose        log every request and reply to stderr\n"
@@ -57,8 +58,8 @@ usage(FILE *f)
 	    "  --nak-every N        answer (NAK instead\n"
 	    "  --garbage-every N    answer with random printable bytes and CR\n"
 	    "  --echo-every N       send the request back verbatim\n"
-	    "  --vanish-after N     after N commands close the pty, remove PATH\n"
-	    "                       and exit 0 (a USB unplug)\n");
+	    "  --vanish-after N     after N commands (VED: text blocks) close the pty,\n"
+	    "                       remove PATH and exit 0 (a USB unplug)\n");
 }
 
 /* Strict unsigned decimal in [min, max]; 0 or -1 after printing why. */
@@ -84,7 +85,7 @@ parse_num(const char *opt, const char *s, unsigned long min,
 enum {
 	OPT_LINK = 256, OPT_PROTOCOL, OPT_BAUD, OPT_LOG, OPT_DELAY,
 	OPT_SILENT, OPT_BADCRC, OPT_NAK, OPT_GARBAGE, OPT_ECHO, OPT_VANISH,
-	OPT_TRUNCATE, OPT_STREAM
+	OPT_TRUNCATE, OPT_STREAM, OPT_STREAM_AFTER
 };
 
 static const struct option sim_longopts[] = {
@@ -101,6 +102,7 @@ static const struct option sim_longopts[] = {
 	{ "vanish-after", required_argument, NULL, OPT_VANISH },
 	{ "truncate-every", required_argument, NULL, OPT_TRUNCATE },
 	{ "stream-ms", required_argument, NULL, OPT_STREAM },
+	{ "stream-after-ms", required_argument, NULL, OPT_STREAM_AFTER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -180,6 +182,11 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 			slot = &o->stream_ms;
 			min = 10;
 			max = 60000;
+			break;
+		case OPT_STREAM_AFTER:
+			slot = &o->stream_after_ms;
+			min = 0;
+			max = 600000;
 			break;
 		case 'v':
 			o->verbose = 1;
