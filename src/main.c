@@ -307,7 +307,9 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 			config_free(c);
 			return -1;
 		}
-		if (proto_find(d->protocol) != NULL &&
+		/* --decode and --print-request open no port */
+		if (!o->print_request && o->decode == NULL &&
+		    proto_find(d->protocol) != NULL &&
 		    bms_bluetooth_only(proto_find(d->protocol)) &&
 		    port_detect(d->port, d->porttype) != PORT_TEST) {
 			fprintf(stderr, "mppd: -P %s: this protocol talks over "

@@ -358,7 +358,39 @@ test_inverter_and_battery_monitor_in_one_setup(void **state)
 	free(w);
 }
 
+/* ---- JK over Bluetooth LE: decoding only -------------------------------- */
+
+static void
+test_bluetooth_protocols_refused_on_a_port_but_decoded(void **state)
+{
+	struct env *e = *state;
+	const char *cli[] = { MPPD_BIN, "-p", "/dev/ttyUSB9", "-P", "JKV11",
+	    "-c", "getCellData", NULL };
+	const char *chk[] = { MPPD_BIN, "-C", e->conf, "--check-config", NULL };
+	const char *tst[] = { MPPD_BIN, "-p", "test1", "-P", "JK02", "-c",
+	    "getInfo", "-o", "json", NULL };
+	char *out = NULL, *err = NULL;
+
+	assert_int_equal(h_run(cli, &out, &err, 10000), 2);
+	assert_non_null(strstr(err, "Bluetooth LE, which mppd does not "
+	    "support yet"));
+	free(out);
+	free(err);
+	assert_int_equal(h_write_file(e->conf, "[SETUP]\n[bms]\nprotocol = "
+	    "JK04\nport = /dev/ttyUSB9\ncommand = getCellData\n"), 0);
+	out = err = NULL;
+	assert_int_not_equal(h_run(chk, &out, &err, 10000), 0);
+	assert_non_null(strstr(err, "protocol: JK04 talks over Bluetooth LE"));
+	free(out);
+	free(err);
+	out = NULL;
+	assert_int_equal(h_run(tst, &out, NULL, 10000), 0);
+	assert_non_null(strstr(out, "\"device_model\": \"JK-BD6A20S10P\""));
+	free(out);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_bluetooth_protocols_refused_on_a_port_but_decoded, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_daly_daemon_gives_home_assistant_soc_sensor, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_ved_hex_command_answered_while_the_device_streams, setup, teardown),
