@@ -82,9 +82,9 @@ static int
 ved_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
 {
 	(void)p;
-	if (memchr(buf, ':', len) != NULL && len >= CKLEN &&
-	    memcmp(buf + len - 1 - CKLEN, cklabel, CKLEN) != 0)
-		return 1;	/* a HEX line: split checks its sum */
+	if (len < CKLEN + 1 || memcmp(buf + len - 1 - CKLEN, cklabel,
+	    CKLEN) != 0)
+		return 1;	/* not a text block (a HEX line: split checks) */
 	return bms_sum8(buf, len) == 0;
 }
 
