@@ -77,6 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2 || (p = battery(data[0])) == NULL)
 		return 0;
+	if (size > 8192)	/* a few dozen frames say all there is */
+		size = 8192;
 	c = p->cmds[data[1] % p->ncmds];
 	snprintf(cmd, sizeof(cmd), "%s%s", c->key, c->regex ? "3.65" : "");
 	(void)proto_frame(p, cmd, req, sizeof(req), err, sizeof(err));
