@@ -244,7 +244,11 @@ def ensure_list(v):
 
 
 def lower_in(choices, what):
+    """One of choices, case-insensitively; null allowed (HA's
+    vol.Any(..., None) around its class schemas)."""
     def check(v):
+        if v is None:
+            return None
         if not isinstance(v, str):
             raise vol.Invalid("%s must be a string, got %r" % (what, v))
         if v.lower() not in choices:
@@ -510,20 +514,17 @@ def schema(*parts):
 
 
 SENSOR = schema(COMMON, READ, {
-    vol.Optional("device_class"): vol.Any(
-        None, lower_in(SENSOR_CLASSES, "sensor device class")),
+    vol.Optional("device_class"): lower_in(SENSOR_CLASSES, "sensor device class"),
     vol.Optional("expire_after"): positive_int,
     vol.Optional("force_update"): boolean,
     vol.Optional("last_reset_value_template"): template,
     vol.Optional("options"): vol.All(ensure_list, [string]),
     vol.Optional("suggested_display_precision"): positive_int,
-    vol.Optional("state_class"): vol.Any(
-        None, lower_in(STATE_CLASSES, "state class")),
+    vol.Optional("state_class"): lower_in(STATE_CLASSES, "state class"),
     vol.Optional("unit_of_measurement"): vol.Any(string, None),
 })
 BINARY_SENSOR = schema(COMMON, READ, {
-    vol.Optional("device_class"): vol.Any(
-        None, lower_in(BINARY_SENSOR_CLASSES, "binary_sensor device class")),
+    vol.Optional("device_class"): lower_in(BINARY_SENSOR_CLASSES, "binary_sensor device class"),
     vol.Optional("expire_after"): positive_int,
     vol.Optional("force_update"): boolean,
     vol.Optional("off_delay"): positive_int,
@@ -537,8 +538,7 @@ SELECT = schema(COMMON, WRITE, {
 })
 NUMBER = schema(COMMON, WRITE, {
     vol.Optional("command_template"): template,
-    vol.Optional("device_class"): vol.Any(
-        None, lower_in(NUMBER_CLASSES, "number device class")),
+    vol.Optional("device_class"): lower_in(NUMBER_CLASSES, "number device class"),
     vol.Optional("max", default=100.0): vol.Coerce(float),
     vol.Optional("min", default=0.0): vol.Coerce(float),
     vol.Optional("mode"): vol.In(["auto", "box", "slider"]),
@@ -548,8 +548,7 @@ NUMBER = schema(COMMON, WRITE, {
     vol.Optional("value_template"): template,
 })
 SWITCH = schema(COMMON, WRITE, {
-    vol.Optional("device_class"): vol.Any(
-        None, lower_in(SWITCH_CLASSES, "switch device class")),
+    vol.Optional("device_class"): lower_in(SWITCH_CLASSES, "switch device class"),
     vol.Optional("payload_off"): string,
     vol.Optional("payload_on"): string,
     vol.Optional("state_off"): string,
@@ -559,8 +558,7 @@ SWITCH = schema(COMMON, WRITE, {
 BUTTON = schema(COMMON, {
     vol.Required("command_topic"): publish_topic,
     vol.Optional("command_template"): template,
-    vol.Optional("device_class"): vol.Any(
-        None, lower_in(BUTTON_CLASSES, "button device class")),
+    vol.Optional("device_class"): lower_in(BUTTON_CLASSES, "button device class"),
     vol.Optional("payload_press"): string,
     vol.Optional("retain"): boolean,
 })
