@@ -363,14 +363,16 @@ build_number(struct hc_set *s, const struct hc_params *p,
 		e->status = p->battery_v > 0 ? HC_READY : HC_WAITING;
 }
 
-/* "LCD Backlight" -> "lcd_backlight". */
+/* "LCD Backlight" -> "lcd_backlight": lower case, and "_" for every byte
+ * HA refuses in a discovery object id (anything but [a-z0-9_-]). */
 static char *
 object_of(const char *name)
 {
 	char *o = xstrdup(name);
 
 	for (char *c = o; *c != '\0'; c++)
-		*c = *c == ' ' ? '_' : (char)tolower((unsigned char)*c);
+		*c = isalnum((unsigned char)*c) && !(*c & 0x80) ?
+		    (char)tolower((unsigned char)*c) : *c == '-' ? '-' : '_';
 	return o;
 }
 
