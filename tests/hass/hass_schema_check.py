@@ -514,7 +514,8 @@ def schema(*parts):
 
 
 SENSOR = schema(COMMON, READ, {
-    vol.Optional("device_class"): lower_in(SENSOR_CLASSES, "sensor device class"),
+    vol.Optional("device_class"):
+        lower_in(SENSOR_CLASSES, "sensor device class"),
     vol.Optional("expire_after"): positive_int,
     vol.Optional("force_update"): boolean,
     vol.Optional("last_reset_value_template"): template,
@@ -524,7 +525,8 @@ SENSOR = schema(COMMON, READ, {
     vol.Optional("unit_of_measurement"): vol.Any(string, None),
 })
 BINARY_SENSOR = schema(COMMON, READ, {
-    vol.Optional("device_class"): lower_in(BINARY_SENSOR_CLASSES, "binary_sensor device class"),
+    vol.Optional("device_class"):
+        lower_in(BINARY_SENSOR_CLASSES, "binary_sensor device class"),
     vol.Optional("expire_after"): positive_int,
     vol.Optional("force_update"): boolean,
     vol.Optional("off_delay"): positive_int,
@@ -538,7 +540,8 @@ SELECT = schema(COMMON, WRITE, {
 })
 NUMBER = schema(COMMON, WRITE, {
     vol.Optional("command_template"): template,
-    vol.Optional("device_class"): lower_in(NUMBER_CLASSES, "number device class"),
+    vol.Optional("device_class"):
+        lower_in(NUMBER_CLASSES, "number device class"),
     vol.Optional("max", default=100.0): vol.Coerce(float),
     vol.Optional("min", default=0.0): vol.Coerce(float),
     vol.Optional("mode"): vol.In(["auto", "box", "slider"]),
@@ -548,7 +551,8 @@ NUMBER = schema(COMMON, WRITE, {
     vol.Optional("value_template"): template,
 })
 SWITCH = schema(COMMON, WRITE, {
-    vol.Optional("device_class"): lower_in(SWITCH_CLASSES, "switch device class"),
+    vol.Optional("device_class"):
+        lower_in(SWITCH_CLASSES, "switch device class"),
     vol.Optional("payload_off"): string,
     vol.Optional("payload_on"): string,
     vol.Optional("state_off"): string,
@@ -558,7 +562,8 @@ SWITCH = schema(COMMON, WRITE, {
 BUTTON = schema(COMMON, {
     vol.Required("command_topic"): publish_topic,
     vol.Optional("command_template"): template,
-    vol.Optional("device_class"): lower_in(BUTTON_CLASSES, "button device class"),
+    vol.Optional("device_class"):
+        lower_in(BUTTON_CLASSES, "button device class"),
     vol.Optional("payload_press"): string,
     vol.Optional("retain"): boolean,
 })
@@ -596,8 +601,8 @@ def post_sensor(c, warn):
                           (unit, dc, units_text(DEVICE_CLASS_UNITS[dc])))
     if unit is None and dc in DEVICE_CLASS_UNITS and \
             None not in DEVICE_CLASS_UNITS[dc]:
-        # HA's own check returns early without a unit; the sensor entity
-        # then refuses the class at run time ("no unit of measurement").
+        # HA's discovery check returns early without a unit; the sensor
+        # entity then logs that no unit is not valid for the class.
         warn("device class %r without a unit of measurement (HA accepts %s)"
              % (dc, units_text(DEVICE_CLASS_UNITS[dc])))
     if c.get("entity_category") == "config":
