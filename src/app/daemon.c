@@ -27,6 +27,8 @@
 #include "config.h"
 #include "controls.h"	/* hass controls */
 #include "device.h"
+#include "http_server.h"	/* web */
+#include "http_store.h"	/* web */
 #include "log.h"
 #include "mqtt_conn.h"
 #include "notify.h"
@@ -71,6 +73,8 @@ struct daemon {
 	struct router		*router;
 	struct dev_ctx		*devs;
 	int			 ndevs;
+	struct hstore		*web;		/* web: NULL without http_listen */
+	struct http_server	*http;
 };
 
 static void
@@ -92,6 +96,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	int online = -1, changed = 0;
 
 	app_emit(&x->out, cmd, r);
+	hstore_poll(x->dm->web, (int)(x - x->dm->devs), index, r, status); /* web */
 	if (x->controls != NULL)	/* hass controls */
 		controls_on_result(x->controls, cmd, r, controls_conn_publisher,
 		    x->conn);
@@ -114,6 +119,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	if (online >= 0) {
 		changed = 1;
 		x->online = online;
+		hstore_online(x->dm->web, (int)(x - x->dm->devs), online); /* web */
 	}
 	pthread_mutex_unlock(&x->lock);
 	if (changed) {
@@ -166,6 +172,7 @@ on_up(void *arg, struct mqtt_conn *c)
 {
 	struct daemon *dm = arg;
 
+	hstore_broker_up(dm->web, conn_name(c));	/* web */
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
 		int online;
@@ -190,6 +197,9 @@ on_command_done(void *arg, struct device *dev, struct worker *w,
 {
 	struct daemon *dm = arg;
 
+	for (int i = 0; i < dm->ndevs; i++)	/* web */
+		if (dm->devs[i].dev == dev)
+			hstore_command(dm->web, i);
 	for (int i = 0; i < dm->ndevs; i++)
 		if (dm->devs[i].dev == dev && dm->devs[i].controls != NULL)
 			controls_after_command(dm->devs[i].controls, w, cmd, res);
@@ -220,6 +230,22 @@ hassd_ids_collide(struct daemon *dm)
 						return 1;
 		}
 	return 0;
+}
+
+/*
+ * web: the store every worker hands its poll results to, and the server
+ * reading it (http_listen in [SETUP]; nothing at all without it).
+ */
+static int
+web_start(struct daemon *dm)
+{
+	if (dm->cfg->http_listen == NULL)
+		return 0;
+	dm->web = hstore_new(dm->cfg);
+	for (int i = 0; i < conn_registry_count(dm->reg); i++)
+		hstore_add_broker(dm->web, conn_name(conn_registry_at(dm->reg, i)));
+	dm->http = http_start(dm->cfg->http_listen, dm->web);
+	return dm->http != NULL ? 0 : -1;
 }
 
 static int
@@ -386,6 +412,10 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		rc = 1;
 		goto out;
 	}
+	if (web_start(&dm) < 0) {	/* web */
+		rc = 1;
+		goto out;
+	}
 	for (int i = 0; i < conn_registry_count(dm.reg); i++)
 		conn_set_handlers(conn_registry_at(dm.reg, i), on_message, on_up, &dm);
 	for (int i = 0; i < dm.ndevs; i++) {
@@ -455,6 +485,8 @@ stop_workers:
 	 * progress finishes and every queued command is answered before the
 	 * connections flush and close. */
 	router_close(dm.router);
+	http_stop(dm.http);	/* web */
+	dm.http = NULL;
 	for (int i = 0; i < dm.ndevs; i++)	/* hass controls */
 		if (dm.devs[i].controls != NULL)
 			controls_detach(dm.devs[i].controls);
@@ -467,9 +499,11 @@ stop_workers:
 	if (lost > 0)
 		log_warn("%d MQTT message(s) not delivered at shutdown", lost);
 out:
+	http_stop(dm.http);	/* web */
 	router_free(dm.router);
 	conn_registry_free(dm.reg);
 	teardown_devices(&dm);
+	hstore_free(dm.web);	/* web */
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 	log_close();

@@ -136,7 +136,7 @@ static const struct mkey {
 enum kscope { KS_SETUP = 1, KS_DEV = 2, KS_BOTH = 3 };
 
 enum kid {
-	K_PAUSE, K_LOG_FILE,
+	K_PAUSE, K_LOG_FILE, K_HTTP_LISTEN,
 	K_PROTOCOL, K_TYPE, K_PORT, K_BAUD, K_PORTTYPE, K_COMMAND, K_TAG,
 	K_OUTPUTS, K_FILTER, K_EXCLFILTER, K_MQTT_TOPIC, K_DEV, K_TIMEOUT,
 	K_QUEUE_LEN, K_HASS_CONTROLS,
@@ -151,6 +151,7 @@ static const struct kdef {
 } kdefs[] = {
 	{ "pause", KS_SETUP, K_PAUSE },
 	{ "log_file", KS_SETUP, K_LOG_FILE },
+	{ "http_listen", KS_SETUP, K_HTTP_LISTEN },
 	{ "protocol", KS_DEV, K_PROTOCOL },
 	{ "type", KS_DEV, K_TYPE },
 	{ "port", KS_DEV, K_PORT },
@@ -1546,6 +1547,25 @@ key_for(struct ctx *x, const struct centry *e, enum kscope scope, int own,
 	return k;
 }
 
+/* http_listen: "HOST:PORT" or "[v6]:PORT", port 1-65535. */
+static int
+listen_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':'), *p;
+	long port = 0;
+
+	if (colon == NULL || colon == v || colon[1] == '\0' ||
+	    (v[0] == '[' ? colon[-1] != ']' || colon - v < 3 :
+	    memchr(v, ':', (size_t)(colon - v)) != NULL))
+		return 0;
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
 /*
  * Reads [SETUP] (then [DEFAULT] for what [SETUP] leaves unset) into c:
  * pause, log_file and the mqtt_* defaults every device starts from.
@@ -1587,8 +1607,20 @@ load_setup(struct ctx *x, struct config *c)
 					c->pause = (int)lv;
 			} else if (k->id == K_LOG_FILE) {
 				free(c->log_file);
+	free(c->http_listen);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
+			} else if (k->id == K_HTTP_LISTEN) {
+				/* the web server: "ADDR:PORT", "" = off */
+				free(c->http_listen);
+				c->http_listen = NULL;
+				if (val[0] != '\0' && !listen_ok(val))
+					cerr(x, e->line, "http_listen: expected "
+					    "ADDR:PORT (e.g. 127.0.0.1:8080), "
+					    "found \"%s\"",
+					    quoted(val, q, sizeof(q)));
+				else if (val[0] != '\0')
+					c->http_listen = xstrdup(val);
 			} else if (k->id == K_HASS_CONTROLS) {
 				/* [SETUP] sets the default of every device */
 				if (parse_bool(val, &c->hass_controls) < 0)
