@@ -248,8 +248,12 @@ own_family(struct sbuf *out, const char *name, const char *type,
 		sbuf_printf(out, "%s{device=\"", name);
 		label_value(out, d[i].name);
 		sbuf_adds(out, "\"} ");
-		number(out, v);
-		sbuf_addc(out, '\n');
+		if (strcmp(type, "counter") == 0)
+			sbuf_printf(out, "%.0f\n", v);
+		else {
+			number(out, v);
+			sbuf_addc(out, '\n');
+		}
 	}
 }
 
