@@ -5,9 +5,10 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
-libsystemd-dev libcmocka-dev
+libsystemd-dev libcmocka-dev libmicrohttpd-dev
 mosquitto mosquitto-clients socat openssl
-clang libclang-rt-14-dev valgrind"
+clang libclang-rt-14-dev valgrind
+prometheus chromium curl"
 
 missing=""
 for p in $PACKAGES; do
