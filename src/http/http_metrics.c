@@ -248,7 +248,7 @@ own_family(struct sbuf *out, const char *name, const char *type,
 		sbuf_printf(out, "%s{device=\"", name);
 		label_value(out, d[i].name);
 		sbuf_adds(out, "\"} ");
-		if (strcmp(type, "counter") == 0)
+		if (which != 4)	/* whole numbers */
 			sbuf_printf(out, "%.0f\n", v);
 		else {
 			number(out, v);

@@ -135,14 +135,17 @@ function drawChart(c) {
   g.clearRect(0, 0, w, ht);
   const pad = { l: 44, r: 34, t: 8, b: 18 };
   const pw = w - pad.l - pad.r, ph = ht - pad.t - pad.b;
-  const now = h ? h.time : Date.now() / 1000, t0 = now - 3600;
   const rows = h ? h.samples : [];
+  const now = h ? h.time : Date.now() / 1000;
+  // the last hour, or less while mppd has not run that long (5 min at least)
+  const span = Math.min(3600, Math.max(300, rows.length ? now - rows[0][0] : 0));
+  const t0 = now - span;
   let lo = 0, hi = 10;
   for (const row of rows)
     for (let i = 1; i <= 4; i++)
       if (row[i] !== null) { lo = Math.min(lo, row[i]); hi = Math.max(hi, row[i]); }
   hi *= 1.05;
-  const x = (t) => pad.l + ((t - t0) / 3600) * pw;
+  const x = (t) => pad.l + ((t - t0) / span) * pw;
   const yl = (v) => pad.t + ph - ((v - lo) / (hi - lo)) * ph;
   const yr = (v) => pad.t + ph - (v / 100) * ph;
   g.font = '11px system-ui, sans-serif';
@@ -156,8 +159,11 @@ function drawChart(c) {
     g.textAlign = 'left'; g.fillText(25 * k + '%', pad.l + pw + 4, yr(25 * k) + 4);
   }
   g.textAlign = 'center';
-  for (let m = 0; m <= 60; m += 15)
-    g.fillText(m === 60 ? 'now' : '-' + (60 - m) + ' min', x(t0 + m * 60), ht - 4);
+  for (let k = 0; k <= 4; k++) {
+    const ago = Math.round((span * (4 - k)) / 4 / 60);
+    g.textAlign = k === 0 ? 'left' : k === 4 ? 'right' : 'center';
+    g.fillText(k === 4 ? 'now' : '-' + ago + ' min', x(t0 + (span * k) / 4), ht - 4);
+  }
   SERIES.forEach((s, i) => {
     g.strokeStyle = cssVar(s.color);
     g.lineWidth = 1.6;
