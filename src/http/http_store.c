@@ -193,6 +193,11 @@ hstore_sample(const struct result *r, struct hsample *out)
 		    strcasecmp(k, "Battery Capacity") == 0)
 			bpct = v;
 	}
+	/* Only a status reply holds PV power or the battery's charge; a
+	 * ratings reply (QPIRI: "AC Output Active Power" is the rated 4000 W)
+	 * is no sample. */
+	if (isnan(pv) && isnan(pv_total) && isnan(bpct))
+		return 0;
 	if (isnan(bw) && !isnan(bv) && (!isnan(bchg) || !isnan(bdis)))
 		bw = bv * ((isnan(bchg) ? 0 : bchg) - (isnan(bdis) ? 0 : bdis));
 	out->v[HS_PV] = (float)(!isnan(pv_total) ? pv_total : pv);

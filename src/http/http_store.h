@@ -103,7 +103,8 @@ int64_t	hstore_now_ms(void);
  * The chart's values in r (pure): PV power (sum of PV powers, or a total
  * when the result has one), output active power, grid input power,
  * battery power (voltage x (charging - discharge current)) and battery
- * capacity.  Returns how many series were found (0: no sample).
+ * capacity.  Returns how many series were found; 0 (no sample) when r
+ * holds neither PV power nor the battery's capacity (a ratings reply).
  */
 int	hstore_sample(const struct result *r, struct hsample *out);
 

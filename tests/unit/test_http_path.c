@@ -211,6 +211,14 @@ test_http_sample_takes_the_main_powers_and_battery(void **state)
 	result_set_str(&r, "Device Mode", "Battery", "");
 	assert_int_equal(hstore_sample(&r, &s), 0);
 	result_free(&r);
+	/* a ratings reply (QPIRI) names a rated power like a measured one */
+	result_init(&r);
+	result_set(&r, "AC Output Active Power", val_int(4000), "W", EX_ABSENT,
+	    NULL, 0);
+	result_set(&r, "Battery Voltage", val_float(48.0), "V", EX_ABSENT,
+	    NULL, 0);
+	assert_int_equal(hstore_sample(&r, &s), 0);
+	result_free(&r);
 }
 
 int

@@ -85,11 +85,15 @@ function renderDevice(d) {
   c.badge.textContent = d.online === true ? 'online' : d.online === false ? 'offline' : 'unknown';
   c.ageBase = d.age_seconds;
   const byGroup = new Map(GROUPS.map((g) => [g, []]));
+  const seen = new Set();
   for (const r of d.results) {
     if (r.status !== 'ok') continue;
     for (const v of r.values) {
       if (hidden(v.name)) continue;
-      byGroup.get(groupOf(v.name)).push(v);
+      // a name a former command showed already: say which command this is
+      const from = seen.has(v.name) ? r.command : '';
+      seen.add(v.name);
+      byGroup.get(groupOf(v.name)).push({ ...v, from });
     }
   }
   c.groups.replaceChildren();
@@ -103,7 +107,9 @@ function renderDevice(d) {
       const tr = el('tr');
       const val = el('td', 'v', fmtValue(v.value));
       if (v.unit && v.unit !== 'bool') val.append(' ', el('span', 'unit', v.unit));
-      tr.append(el('td', 'k', v.name), val);
+      const key = el('td', 'k', v.name);
+      if (v.from) key.append(' ', el('span', 'unit', v.from));
+      tr.append(key, val);
       t.append(tr);
     }
     box.append(t);
@@ -117,6 +123,10 @@ function tickAges() {
   const extra = (Date.now() - fetchedAt) / 1000;
   for (const c of cards.values())
     c.age.textContent = fmtAge(c.ageBase === null ? null : c.ageBase + extra);
+}
+
+function fmtW(v) {
+  return Math.abs(v) >= 1000 ? (v / 1000).toFixed(1) + ' kW' : Math.round(v) + ' W';
 }
 
 function cssVar(name) {
@@ -133,7 +143,7 @@ function drawChart(c) {
   const g = cv.getContext('2d');
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, w, ht);
-  const pad = { l: 44, r: 34, t: 8, b: 18 };
+  const pad = { l: 46, r: 34, t: 8, b: 18 };
   const pw = w - pad.l - pad.r, ph = ht - pad.t - pad.b;
   const rows = h ? h.samples : [];
   const now = h ? h.time : Date.now() / 1000;
@@ -155,7 +165,7 @@ function drawChart(c) {
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4, yy = yl(v);
     g.beginPath(); g.moveTo(pad.l, yy); g.lineTo(pad.l + pw, yy); g.stroke();
-    g.textAlign = 'right'; g.fillText(Math.round(v) + ' W', pad.l - 4, yy + 4);
+    g.textAlign = 'right'; g.fillText(fmtW(v), pad.l - 4, yy + 4);
     g.textAlign = 'left'; g.fillText(25 * k + '%', pad.l + pw + 4, yr(25 * k) + 4);
   }
   g.textAlign = 'center';
