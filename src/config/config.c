@@ -1607,7 +1607,6 @@ load_setup(struct ctx *x, struct config *c)
 					c->pause = (int)lv;
 			} else if (k->id == K_LOG_FILE) {
 				free(c->log_file);
-	free(c->http_listen);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
 			} else if (k->id == K_HTTP_LISTEN) {
@@ -2138,6 +2137,7 @@ config_free(struct config *c)
 	free(c->devs);
 	free(c->path);
 	free(c->log_file);
+	free(c->http_listen);
 	mqtt_free(&c->mqtt);
 	free(c->results_topic);
 	memset(c, 0, sizeof(*c));
