@@ -524,7 +524,7 @@ if [ -n "$(res poll_cycle cpu_us_per_cycle)" ]; then
 fi
 if [ -n "$(res http_requests rss_growth_kb)" ]; then
 	G=$(res http_requests rss_growth_kb); G2=$(res http_requests rss_growth2_kb)
-	row "VmRSS growth, 10,000 HTTP requests, twice" "+$G kB, then +$G2 kB" "flat" \
+	row "VmRSS growth, 10,000 HTTP requests, 30,000 more" "+$G kB, then +$G2 kB" "flat" \
 		"$(ok "$G2 <= 64")"
 	row "HTTP request, p50 / p99" "$(ms "$(res http_requests p50_us)") / $(ms "$(res http_requests p99_us)") ms" "-" ""
 fi
@@ -532,6 +532,8 @@ if [ -n "$(res http_cycle_idle p50_us)" ]; then
 	I=$(res http_cycle_idle p50_us); L=$(res http_cycle_loaded p50_us)
 	row "poll cycle p50 without / during requests" "$I / $L us" "same" \
 		"$(ok "$L < $I * 1.25 + 2")"
+	row "  hstore_poll p50 / p99 without requests" "$(res http_store_idle p50_us) / $(res http_store_idle p99_us) us" "-" ""
+	row "  hstore_poll p50 / p99 during requests" "$(res http_store_loaded p50_us) / $(res http_store_loaded p99_us) us" "-" ""
 fi
 [ -n "$(res telemetry_64 per_s)" ] &&
 	row "telemetry, 64 devices, pause 1" "$(res telemetry_64 per_s) msg/s" "-" ""
