@@ -1,7 +1,7 @@
 /*
  * daemon.c - the long-running mode: one worker thread per device, one MQTT
  * connection per broker, the command router, availability, Home Assistant
- * re-discovery, signals, pid file and systemd notification.
+ * (through hass.h), signals, pid file and systemd notification.
  *
  * Threads: the main thread only sets up, then waits for signals and feeds
  * the systemd watchdog; device workers poll and run commands; each MQTT
@@ -25,8 +25,9 @@
 #include "clock.h"
 #include "app.h"
 #include "config.h"
-#include "controls.h"	/* hass controls */
+#include "allow.h"
 #include "device.h"
+#include "hass.h"
 #include "http_server.h"	/* web */
 #include "http_store.h"	/* web */
 #include "log.h"
@@ -45,13 +46,6 @@
 
 struct daemon;
 
-/* Last result of each poll command, kept to re-send discovery. */
-struct last_result {
-	char		*cmd;
-	struct result	 r;
-	int		 valid;
-};
-
 struct dev_ctx {
 	struct daemon		*dm;
 	const struct device_cfg	*dc;
@@ -59,18 +53,18 @@ struct dev_ctx {
 	struct worker		*worker;
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
-	int			 hassd;		/* has a hassd_mqtt output */
-	pthread_mutex_t		 lock;		/* guards last[] and online */
-	struct last_result	*last;		/* one per poll command */
+	pthread_mutex_t		 lock;		/* guards online */
 	int			 online;	/* -1 unknown, 0 offline, 1 online */
 	char			*avail_topic;
-	struct controls		*controls;	/* hass controls: NULL when off */
+	struct allowlist	*allow;		/* for Home Assistant's settings */
+	struct hass_dev		*hass;		/* NULL: nothing for HA */
 };
 
 struct daemon {
 	struct config		*cfg;
 	struct conn_registry	*reg;
 	struct router		*router;
+	struct hass		*hass;
 	struct dev_ctx		*devs;
 	int			 ndevs;
 	struct hstore		*web;		/* web: NULL without http_listen */
@@ -97,20 +91,8 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 
 	app_emit(&x->out, cmd, r);
 	hstore_poll(x->dm->web, (int)(x - x->dm->devs), index, r, status); /* web */
-	if (x->controls != NULL)	/* hass controls */
-		controls_on_result(x->controls, cmd, r, controls_conn_publisher,
-		    x->conn);
+	hass_on_poll(x->hass, index, cmd, r);	/* may take r over */
 	pthread_mutex_lock(&x->lock);
-	if (x->hassd) {
-		/* Take r over instead of copying it (the worker frees what is
-		 * left of r, now empty, after this call). */
-		struct last_result *l = &x->last[index];
-		if (l->valid)
-			result_free(&l->r);
-		l->r = *r;
-		result_init(r);
-		l->valid = 1;
-	}
 	if (status >= 0 && x->online != 1)
 		online = 1;
 	else if (status < 0 && d->consecutive_failures >= OFFLINE_AFTER &&
@@ -132,38 +114,14 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	}
 }
 
-/* Re-sends hassd discovery from the last results (network thread). */
-static void
-resend_discovery(struct daemon *dm, struct mqtt_conn *c)
-{
-	for (int i = 0; i < dm->ndevs; i++) {
-		struct dev_ctx *x = &dm->devs[i];
-		if (x->controls != NULL && x->conn == c)	/* hass controls */
-			controls_publish_discovery(x->controls,
-			    controls_conn_publisher, c);
-		if (!x->hassd || x->out.conn != c)
-			continue;
-		pthread_mutex_lock(&x->lock);
-		for (int k = 0; k < x->dc->ncommands; k++)
-			if (x->last[k].valid)
-				app_emit(&x->out, x->last[k].cmd, &x->last[k].r);
-		pthread_mutex_unlock(&x->lock);
-	}
-}
-
 static void
 on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
-	if (strcmp(m->topic, "homeassistant/status") == 0) {
-		if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
-			log_info("Home Assistant is online: re-sending discovery");
-			resend_discovery(dm, c);
-		}
+	if (hass_on_message(dm->hass, c, m))
 		return;
-	}
 	router_on_message(dm->router, c, m, props);
 }
 
@@ -183,14 +141,14 @@ on_up(void *arg, struct mqtt_conn *c)
 		pthread_mutex_unlock(&x->lock);
 		if (online >= 0)
 			publish_availability(x, online);
-		if (x->controls != NULL)	/* hass controls */
-			controls_publish_discovery(x->controls,
-			    controls_conn_publisher, c);
 	}
+	hass_on_up(dm->hass, c);
 }
 
-/* hass controls: the router's after-hook (worker thread) - read the
- * settings back after a setter's ACK. */
+/*
+ * The router's after-hook (worker thread): the command is counted for the
+ * web page, then Home Assistant reads settings back after a setter.
+ */
 static void
 on_command_done(void *arg, struct device *dev, struct worker *w,
     const char *cmd, const struct result *res)
@@ -200,36 +158,7 @@ on_command_done(void *arg, struct device *dev, struct worker *w,
 	for (int i = 0; i < dm->ndevs; i++)	/* web */
 		if (dm->devs[i].dev == dev)
 			hstore_command(dm->web, i);
-	for (int i = 0; i < dm->ndevs; i++)
-		if (dm->devs[i].dev == dev && dm->devs[i].controls != NULL)
-			controls_after_command(dm->devs[i].controls, w, cmd, res);
-}
-
-/*
- * Two hassd devices whose tags (or, without a tag, commands) overlap would
- * publish the same unique_ids and topics: then every hassd device gets its
- * name in its ids.
- */
-static int
-hassd_ids_collide(struct daemon *dm)
-{
-	for (int i = 0; i < dm->ndevs; i++)
-		for (int j = i + 1; j < dm->ndevs; j++) {
-			const struct device_cfg *a = dm->devs[i].dc, *b = dm->devs[j].dc;
-			if (!dm->devs[i].hassd || !dm->devs[j].hassd)
-				continue;
-			if (a->tag != NULL || b->tag != NULL) {
-				if (a->tag != NULL && b->tag != NULL &&
-				    strcmp(a->tag, b->tag) == 0)
-					return 1;
-				continue;
-			}
-			for (int k = 0; k < a->ncommands; k++)
-				for (int l = 0; l < b->ncommands; l++)
-					if (strcmp(a->commands[k], b->commands[l]) == 0)
-						return 1;
-		}
-	return 0;
+	hass_after_command(dm->hass, dev, w, cmd, res);
 }
 
 /*
@@ -282,11 +211,43 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/* The allowlist Home Assistant's settings follow (NULL: logged). */
+static struct allowlist *
+compile_allowlist(const struct device_cfg *dc)
+{
+	struct sbuf err = SBUF_INIT;
+	struct allowlist *a;
+
+	a = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match, &err);
+	if (a == NULL)
+		log_warn("%s: hass_controls: %s", dc->name, sbuf_str(&err));
+	sbuf_free(&err);
+	return a;
+}
+
+/* Registers device x with Home Assistant (its options as app_emit's). */
+static void
+hass_add(struct daemon *dm, struct dev_ctx *x)
+{
+	struct hass_dev_cfg hc;
+	struct out_opts o;
+
+	app_out_opts(&x->out, NULL, &o);
+	memset(&hc, 0, sizeof(hc));
+	hc.dc = x->dc;
+	hc.dev = x->dev;
+	hc.proto = x->dev->proto;
+	hc.hostname = config_hostname(&x->dc->mqtt);
+	hc.conn = x->conn;
+	hc.allow = x->allow;
+	hc.opts = &o;
+	x->hass = hass_add_device(dm->hass, &hc);
+}
+
 static int
 setup_devices(struct daemon *dm)
 {
 	struct config *c = dm->cfg;
-	int collide;
 
 	dm->ndevs = c->ndevs;
 	dm->devs = xcalloc((size_t)c->ndevs + 1, sizeof(*dm->devs));
@@ -298,13 +259,6 @@ setup_devices(struct daemon *dm)
 		x->dc = dc;
 		x->online = -1;
 		pthread_mutex_init(&x->lock, NULL);
-		for (int k = 0; k < dc->noutputs; k++)
-			if (output_canonical(dc->outputs[k]) != NULL &&
-			    strcmp(output_canonical(dc->outputs[k]), "hassd_mqtt") == 0)
-				x->hassd = 1;
-		x->last = xcalloc((size_t)dc->ncommands + 1, sizeof(*x->last));
-		for (int k = 0; k < dc->ncommands; k++)
-			x->last[k].cmd = xstrdup(dc->commands[k]);
 		if (app_out_init(&x->out, c, dc, dm->reg, 0) < 0)
 			return -1;
 		x->out.availability = 1;
@@ -330,25 +284,15 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
-		if (x->conn != NULL) {	/* hass controls */
-			x->controls = controls_new(dc, x->dev->proto,
-			    config_hostname(&dc->mqtt));
-			if (x->controls != NULL)
-				conn_subscribe(x->conn, "homeassistant/status", 1);
-		}
+		if (x->conn != NULL && dc->hass_controls && dc->nallow > 0)
+			x->allow = compile_allowlist(dc);
+		hass_add(dm, x);
 	}
-	collide = hassd_ids_collide(dm);
+	hass_ready(dm->hass);
 	for (int i = 0; i < dm->ndevs; i++) {
-		if (!dm->devs[i].hassd)
-			continue;
-		if (collide) {
-			dm->devs[i].out.uid_prefix = dm->devs[i].dc->name;
-			log_warn("%s: Home Assistant ids of several devices would "
-			    "collide: ids and topics include the device name",
-			    dm->devs[i].dc->name);
-		}
-		if (dm->devs[i].out.conn != NULL)
-			conn_subscribe(dm->devs[i].out.conn, "homeassistant/status", 1);
+		struct dev_ctx *x = &dm->devs[i];
+		x->out.uid_prefix = hass_uid_prefix(x->hass);
+		x->out.hass_apart = hass_owns_sensors(x->hass);
 	}
 	return 0;
 }
@@ -358,16 +302,10 @@ teardown_devices(struct daemon *dm)
 {
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
-		for (int k = 0; k < x->dc->ncommands; k++) {
-			if (x->last[k].valid)
-				result_free(&x->last[k].r);
-			free(x->last[k].cmd);
-		}
-		free(x->last);
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
-		controls_free(x->controls);	/* hass controls */
+		allow_free(x->allow);
 		pthread_mutex_destroy(&x->lock);
 	}
 	free(dm->devs);
@@ -407,7 +345,8 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
-	router_set_after_hook(dm.router, on_command_done, &dm);	/* hass controls */
+	dm.hass = hass_new();
+	router_set_after_hook(dm.router, on_command_done, &dm);
 	if (setup_devices(&dm) < 0) {
 		rc = 1;
 		goto out;
@@ -436,9 +375,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			rc = 1;
 			goto stop_workers;
 		}
-		if (x->controls != NULL)	/* hass controls */
-			controls_attach(x->controls, x->worker,
-			    controls_conn_publisher, x->conn);
+		hass_attach_worker(x->hass, x->worker);
 		if (x->conn != NULL &&
 		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
 		    config_hostname(&x->dc->mqtt)) < 0) {
@@ -487,9 +424,7 @@ stop_workers:
 	router_close(dm.router);
 	http_stop(dm.http);	/* web */
 	dm.http = NULL;
-	for (int i = 0; i < dm.ndevs; i++)	/* hass controls */
-		if (dm.devs[i].controls != NULL)
-			controls_detach(dm.devs[i].controls);
+	hass_detach(dm.hass);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
 			worker_stop(dm.devs[i].worker);
@@ -502,6 +437,7 @@ out:
 	http_stop(dm.http);	/* web */
 	router_free(dm.router);
 	conn_registry_free(dm.reg);
+	hass_free(dm.hass);
 	teardown_devices(&dm);
 	hstore_free(dm.web);	/* web */
 	if (o->pidfile != NULL)

@@ -1,5 +1,6 @@
 /*
- * controls.c - runtime glue of the Home Assistant setting entities: keeps
+ * hass_settings_rt.c - the running side of the Home Assistant setting
+ * entities (hass_settings.c builds them, purely): keeps
  * the inputs the entity list depends on (option lists, battery voltage),
  * rebuilds the list when they change, queues the queries that feed it and
  * publishes discovery and states.
@@ -10,8 +11,8 @@
 
 #include "allow.h"
 #include "config.h"
-#include "controls.h"
-#include "hass_controls.h"
+#include "hass_settings.h"
+#include "hass_settings_rt.h"
 #include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -72,7 +73,7 @@ struct controls {
 	char			*hostname;
 	char			*cmd_topic;
 	int			 qos;
-	struct allowlist	*allow;
+	const struct allowlist	*allow;		/* borrowed: the device's one */
 	unsigned		 supported;	/* Q_* the protocol defines */
 
 	pthread_mutex_t		 lock;		/* guards everything below */
@@ -213,10 +214,9 @@ count_kinds(const struct hc_set *s, int n[3])
 
 struct controls *
 controls_new(const struct device_cfg *dc, const struct pi_proto *p,
-    const char *hostname)
+    const char *hostname, const struct allowlist *allow)
 {
 	struct controls *c;
-	struct sbuf err = SBUF_INIT;
 	char *topic;
 	int n[3];
 
@@ -231,6 +231,8 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 		    "setting can be controlled", dc->name);
 		return NULL;
 	}
+	if (allow == NULL)
+		return NULL;	/* it did not compile: the caller logged why */
 	topic = ident_expand(dc->mqtt.cmd_topic != NULL ? dc->mqtt.cmd_topic :
 	    "{hostname}/{device}/cmd", hostname, dc->name);
 	if (has_topic_wildcard(topic)) {
@@ -248,14 +250,7 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 	c->qos = dc->mqtt.cmd_qos;
 	c->nchg = c->nuchg = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	c->allow = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match, &err);
-	if (c->allow == NULL) {
-		log_warn("%s: hass_controls: %s", dc->name, sbuf_str(&err));
-		sbuf_free(&err);
-		controls_free(c);
-		return NULL;
-	}
-	sbuf_free(&err);
+	c->allow = allow;
 	for (size_t i = 0; i < NQUERIES; i++)
 		if (proto_lookup(p, queries[i].cmd, NULL, 0) != NULL)
 			c->supported |= queries[i].bit;
@@ -480,7 +475,6 @@ controls_free(struct controls *c)
 	if (c == NULL)
 		return;
 	hc_free(c->set);
-	allow_free(c->allow);
 	kept_free(&c->states);
 	kept_free(&c->configs);
 	free(c->device);
