@@ -34,4 +34,5 @@ apt-get update
 # shellcheck disable=SC2086
 apt-get install -y --no-install-recommends $missing
 # The mosquitto package enables a system broker; tests start their own on
-# free loopback ports and never need it.
+# free loopback ports and never need it.  Likewise the prometheus package
+# is there for promtool (the tests check /metrics with it), not its server.

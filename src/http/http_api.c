@@ -62,13 +62,17 @@ device_json(const struct hdev_snap *d, int64_t now)
 		cJSON_AddNullToObject(o, "online");
 	else
 		cJSON_AddBoolToObject(o, "online", d->online);
-	if (d->last_ms == 0) {
+	if (d->last_ms == 0)
 		cJSON_AddNullToObject(o, "last_poll");
+	else
+		cJSON_AddNumberToObject(o, "last_poll", (double)d->last_ms / 1000.0);
+	if (d->ok_ms == 0) {
+		cJSON_AddNullToObject(o, "last_reading");
 		cJSON_AddNullToObject(o, "age_seconds");
 	} else {
-		cJSON_AddNumberToObject(o, "last_poll", (double)d->last_ms / 1000.0);
+		cJSON_AddNumberToObject(o, "last_reading", (double)d->ok_ms / 1000.0);
 		cJSON_AddNumberToObject(o, "age_seconds",
-		    (double)(now - d->last_ms) / 1000.0);
+		    (double)(now - d->ok_ms) / 1000.0);
 	}
 	cJSON_AddNumberToObject(o, "polls", (double)d->polls);
 	cJSON_AddNumberToObject(o, "errors", (double)d->errors);

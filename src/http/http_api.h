@@ -4,6 +4,7 @@
  *
  * A device: {"name", "online" (true, false or null when not known yet),
  * "last_poll" (seconds since the epoch, null before the first poll),
+ * "last_reading" (of the last valid reply, null before one) and its
  * "age_seconds", "polls", "errors", "commands", "results": [{"command",
  * "time", "status" ("ok", "refused", "no answer", or "none" before the
  * first poll), "values": [{"name", "value", "unit"}, ...]}]}.  Values are

@@ -24,7 +24,7 @@ struct hres {
 struct hdev {
 	pthread_mutex_t	 lock;		/* guards everything below */
 	int		 online;
-	int64_t		 last_ms;
+	int64_t		 last_ms, ok_ms;
 	unsigned long	 polls, errors, commands;
 	int		 nres;
 	struct hres	*res;
@@ -235,6 +235,8 @@ hstore_poll(struct hstore *s, int dev, int index, const struct result *r,
 	d->polls++;
 	if (status <= 0)
 		d->errors++;
+	else
+		d->ok_ms = now;
 	d->last_ms = now;
 	if (index >= 0 && index < d->nres) {
 		struct hres *h = &d->res[index];
@@ -304,6 +306,7 @@ hstore_snap(struct hstore *s, int i, struct hdev_snap *out)
 	pthread_mutex_lock(&d->lock);
 	out->online = d->online;
 	out->last_ms = d->last_ms;
+	out->ok_ms = d->ok_ms;
 	out->polls = d->polls;
 	out->errors = d->errors;
 	out->commands = d->commands;

@@ -48,6 +48,7 @@ struct hdev_snap {
 	char		*name;
 	int		 online;	/* -1 unknown, 0 offline, 1 online */
 	int64_t		 last_ms;	/* wall clock of the last poll, 0 = none */
+	int64_t		 ok_ms;		/* of the last valid reply, 0 = none */
 	unsigned long	 polls, errors, commands;
 	int		 nres;
 	struct hres_snap *res;

@@ -253,6 +253,7 @@ test_api_values_equal_published(void **state)
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "online")));
 	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "last_poll")));
 	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "age_seconds")));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "last_reading")));
 	res = cJSON_GetObjectItem(j, "results");
 	cmd = cJSON_GetArrayItem(res, 0);
 	assert_string_equal(cJSON_GetObjectItem(cmd, "command")->valuestring, "QPIGS");
@@ -335,6 +336,8 @@ test_page_renders_in_headless_chromium(void **state)
 	snprintf(udd, sizeof(udd), "--user-data-dir=%s", profile);
 	start(e, "127.0.0.1");
 	r = http_wait_for(e, "/api/devices", "\"name\":\"dead\",\"online\":false");
+	/* polled, never answered: no reading, so no age */
+	assert_non_null(strstr(r.body, "\"last_reading\":null,\"age_seconds\":null"));
 	reply_free(&r);
 	r = http_wait_for(e, "/api/devices", "Battery Voltage from SCC");
 	reply_free(&r);
@@ -349,6 +352,7 @@ test_page_renders_in_headless_chromium(void **state)
 	    strstr(out, "data-device=\"dead\"") == NULL ||
 	    strstr(out, "<span class=\"badge online\">online</span>") == NULL ||
 	    strstr(out, "<span class=\"badge offline\">offline</span>") == NULL ||
+	    strstr(out, "no reading yet") == NULL ||
 	    strstr(out, "data-group=\"battery\"") == NULL ||
 	    strstr(out, "data-group=\"pv\"") == NULL ||
 	    strstr(out, ">Battery Voltage from SCC</td><td class=\"v\">57.45") == NULL ||
