@@ -30,6 +30,7 @@
 #include "hass.h"
 #include "http_server.h"	/* web */
 #include "http_store.h"	/* web */
+#include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "notify.h"
@@ -95,9 +96,9 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	pthread_mutex_lock(&x->lock);
 	if (status >= 0 && x->online != 1)
 		online = 1;
-	else if (status < 0 && d->consecutive_failures >= OFFLINE_AFTER &&
-	    x->online != 0)
-		online = 0;
+	else if (status < 0 && (d->consecutive_failures >= OFFLINE_AFTER ||
+	    port_link_down(d->port)) && x->online != 0)
+		online = 0;	/* silent a while, or its node or bridge gone */
 	if (online >= 0) {
 		changed = 1;
 		x->online = online;
@@ -108,8 +109,10 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 		if (online)
 			log_info("%s: inverter answering, online", x->dc->name);
 		else
-			log_warn("%s: %u commands in a row without an answer, "
-			    "offline", x->dc->name, d->consecutive_failures);
+			log_warn("%s: %u commands in a row without an answer%s, "
+			    "offline", x->dc->name, d->consecutive_failures,
+			    port_link_down(d->port) ? " (port cannot be opened)" :
+			    "");
 		publish_availability(x, online);
 	}
 }
@@ -237,7 +240,7 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.dc = x->dc;
 	hc.dev = x->dev;
 	hc.proto = x->dev->proto;
-	hc.hostname = config_hostname(&x->dc->mqtt);
+	hc.hostname = ident_hostname(&x->dc->mqtt);
 	hc.conn = x->conn;
 	hc.allow = x->allow;
 	hc.opts = &o;
@@ -266,20 +269,20 @@ setup_devices(struct daemon *dm)
 		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 		if (x->conn != NULL) {
 			struct sbuf t = SBUF_INIT;
 			sbuf_printf(&t, "%s/%s/availability",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			x->avail_topic = sbuf_steal(&t);
 			/* what mppd publishes is never a command */
 			router_ignore(dm->router, x->avail_topic);
 			sbuf_printf(&t, "%s/mppd/status",
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
 			sbuf_printf(&t, "%s/%s/settings/#",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_free(&t);
 		}
@@ -378,7 +381,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		hass_attach_worker(x->hass, x->worker);
 		if (x->conn != NULL &&
 		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
-		    config_hostname(&x->dc->mqtt)) < 0) {
+		    ident_hostname(&x->dc->mqtt)) < 0) {
 			rc = 1;
 			goto stop_workers;
 		}
