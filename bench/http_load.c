@@ -33,6 +33,7 @@
 #include "http_server.h"
 #include "http_store.h"
 #include "log.h"
+#include "proto.h"
 #include "result.h"
 
 static const char *const paths[] = { "/", "/app.js", "/metrics",
@@ -231,6 +232,10 @@ inproc(int nreq)
 	uint64_t *tl = calloc((size_t)max, sizeof(*tl));
 
 	log_init("http_load", LOG_LVL_WARN);
+	if (proto_init() < 0) {
+		fprintf(stderr, "http_load: proto_init failed\n");
+		return 1;
+	}
 	memset(&c, 0, sizeof(c));
 	config_defaults(&c, NULL);
 	dc = config_add_device(&c, "dev0");
@@ -243,6 +248,21 @@ inproc(int nreq)
 	dc->ncommands = 2;
 	memset(&p, 0, sizeof(p));
 	p.dev = device_new(dc);
+	if (p.dev == NULL || p.dev->proto == NULL) {
+		fprintf(stderr, "http_load: no PI30 device on test0\n");
+		return 1;
+	}
+	{
+		struct result r;
+		int st;
+		result_init(&r);
+		st = device_run(p.dev, "QPIGS", &r);
+		result_free(&r);
+		if (st <= 0) {
+			fprintf(stderr, "http_load: QPIGS on test0 failed (%d)\n", st);
+			return 1;
+		}
+	}
 	p.store = hstore_new(&c);
 	p.port = free_port();
 	p.nreq = nreq;
