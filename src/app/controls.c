@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allow.h"
+#include "cmd_policy.h"
 #include "config.h"
 #include "controls.h"
 #include "hass_controls.h"
@@ -72,7 +72,7 @@ struct controls {
 	char			*hostname;
 	char			*cmd_topic;
 	int			 qos;
-	struct allowlist	*allow;
+	const struct allowlist	*allow;		/* the device's policy's */
 	unsigned		 supported;	/* Q_* the protocol defines */
 
 	pthread_mutex_t		 lock;		/* guards everything below */
@@ -212,11 +212,11 @@ count_kinds(const struct hc_set *s, int n[3])
 }
 
 struct controls *
-controls_new(const struct device_cfg *dc, const struct pi_proto *p,
+controls_new(const struct device_cfg *dc, const struct cmd_policy *pol,
     const char *hostname)
 {
+	const struct pi_proto *p = pol->proto;
 	struct controls *c;
-	struct sbuf err = SBUF_INIT;
 	char *topic;
 	int n[3];
 
@@ -226,7 +226,7 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 		log_warn("%s: hass_controls needs a protocol", dc->name);
 		return NULL;
 	}
-	if (dc->nallow == 0) {
+	if (!cmd_policy_enabled(pol)) {
 		log_warn("%s: hass_controls: mqtt_allowed_cmds is empty, so no "
 		    "setting can be controlled", dc->name);
 		return NULL;
@@ -248,14 +248,7 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 	c->qos = dc->mqtt.cmd_qos;
 	c->nchg = c->nuchg = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	c->allow = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match, &err);
-	if (c->allow == NULL) {
-		log_warn("%s: hass_controls: %s", dc->name, sbuf_str(&err));
-		sbuf_free(&err);
-		controls_free(c);
-		return NULL;
-	}
-	sbuf_free(&err);
+	c->allow = pol->allow;
 	for (size_t i = 0; i < NQUERIES; i++)
 		if (proto_lookup(p, queries[i].cmd, NULL, 0) != NULL)
 			c->supported |= queries[i].bit;
@@ -480,7 +473,6 @@ controls_free(struct controls *c)
 	if (c == NULL)
 		return;
 	hc_free(c->set);
-	allow_free(c->allow);
 	kept_free(&c->states);
 	kept_free(&c->configs);
 	free(c->device);

@@ -20,6 +20,7 @@
 
 #include "output.h"
 
+struct cmd_policy;
 struct controls;
 struct device_cfg;
 struct pi_proto;
@@ -30,10 +31,13 @@ struct worker;
  * The controls of device dc, or NULL when it has none: hass_controls off,
  * no protocol, a command topic with wildcards (HA needs a topic to publish
  * to: a warning is logged), or an allowlist that admits no setting (logged).
- * hostname is {hostname}.  Free with controls_free().
+ * pol is the device's command policy (cmd_policy.h: its compiled allowlist
+ * and protocol, shared with the command router), borrowed: it must
+ * outlive the controls.  hostname is {hostname}.  Free with
+ * controls_free().
  */
 struct controls *controls_new(const struct device_cfg *dc,
-	    const struct pi_proto *p, const char *hostname);
+	    const struct cmd_policy *pol, const char *hostname);
 
 /*
  * The device's worker (start-up queries and read-backs are queued there)

@@ -3,6 +3,13 @@
  * connection per broker, the command router, availability, Home Assistant
  * re-discovery, signals, pid file and systemd notification.
  *
+ * The daemon only wires the command path at start-up (router.h describes
+ * it): each device's policy is compiled once (cmd_policy.h) and shared by
+ * the router and Home Assistant's controls; router_add binds the device
+ * to its connection through conn_cmd_link, which routes the command
+ * filter's messages straight from the connection to the router.  No
+ * command passes through this file.
+ *
  * Threads: the main thread only sets up, then waits for signals and feeds
  * the systemd watchdog; device workers poll and run commands; each MQTT
  * connection has its network thread.  Signals are blocked in every thread
@@ -24,7 +31,9 @@
 
 #include "clock.h"
 #include "app.h"
+#include "cmd_policy.h"
 #include "config.h"
+#include "conn_link.h"
 #include "controls.h"	/* hass controls */
 #include "device.h"
 #include "log.h"
@@ -55,6 +64,7 @@ struct dev_ctx {
 	const struct device_cfg	*dc;
 	struct device		*dev;
 	struct worker		*worker;
+	struct cmd_policy	 policy;	/* router's and controls' */
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
 	int			 hassd;		/* has a hassd_mqtt output */
@@ -145,20 +155,18 @@ resend_discovery(struct daemon *dm, struct mqtt_conn *c)
 	}
 }
 
+/* Home Assistant's status (network thread): routed on every connection
+ * ahead of the command filters, so it is never taken for a command. */
 static void
-on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
+on_ha_status(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
-	if (strcmp(m->topic, "homeassistant/status") == 0) {
-		if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
-			log_info("Home Assistant is online: re-sending discovery");
-			resend_discovery(dm, c);
-		}
-		return;
+	if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
+		log_info("Home Assistant is online: re-sending discovery");
+		resend_discovery(dm, c);
 	}
-	router_on_message(dm->router, c, m, props);
 }
 
 static void
@@ -260,6 +268,7 @@ static int
 setup_devices(struct daemon *dm)
 {
 	struct config *c = dm->cfg;
+	struct sbuf err = SBUF_INIT;
 	int collide;
 
 	dm->ndevs = c->ndevs;
@@ -304,8 +313,16 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
+		if (cmd_policy_init(&x->policy, dc, x->dev->proto, &err) < 0) {
+			while (err.len > 0 && err.buf[err.len - 1] == '\n')
+				err.buf[--err.len] = '\0';
+			log_error("%s: mqtt_allowed_cmds: %s", dc->name,
+			    sbuf_str(&err));
+			sbuf_free(&err);
+			return -1;
+		}
 		if (x->conn != NULL) {	/* hass controls */
-			x->controls = controls_new(dc, x->dev->proto,
+			x->controls = controls_new(dc, &x->policy,
 			    config_hostname(&dc->mqtt));
 			if (x->controls != NULL)
 				conn_subscribe(x->conn, "homeassistant/status", 1);
@@ -332,6 +349,8 @@ teardown_devices(struct daemon *dm)
 {
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
+		if (x->dc == NULL)
+			continue;	/* setup stopped before this device */
 		for (int k = 0; k < x->dc->ncommands; k++) {
 			if (x->last[k].valid)
 				result_free(&x->last[k].r);
@@ -342,6 +361,7 @@ teardown_devices(struct daemon *dm)
 		device_free(x->dev);
 		free(x->avail_topic);
 		controls_free(x->controls);	/* hass controls */
+		cmd_policy_free(&x->policy);
 		pthread_mutex_destroy(&x->lock);
 	}
 	free(dm->devs);
@@ -386,8 +406,12 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		rc = 1;
 		goto out;
 	}
-	for (int i = 0; i < conn_registry_count(dm.reg); i++)
-		conn_set_handlers(conn_registry_at(dm.reg, i), on_message, on_up, &dm);
+	for (int i = 0; i < conn_registry_count(dm.reg); i++) {
+		struct mqtt_conn *mc = conn_registry_at(dm.reg, i);
+
+		conn_route(mc, "homeassistant/status", on_ha_status, &dm);
+		conn_set_handlers(mc, NULL, on_up, &dm);
+	}
 	for (int i = 0; i < dm.ndevs; i++) {
 		struct dev_ctx *x = &dm.devs[i];
 		struct worker_cfg wc;
@@ -410,7 +434,8 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			controls_attach(x->controls, x->worker,
 			    controls_conn_publisher, x->conn);
 		if (x->conn != NULL &&
-		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
+		    router_add(dm.router, &conn_cmd_link, x->conn, x->dc,
+		    &x->policy, x->dev, x->worker,
 		    config_hostname(&x->dc->mqtt)) < 0) {
 			rc = 1;
 			goto stop_workers;

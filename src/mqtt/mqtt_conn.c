@@ -610,6 +610,10 @@ conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn, void *arg)
 		    filter ? filter : "(null)");
 		return -1;
 	}
+	for (int i = 0; i < c->nroutes; i++)
+		if (strcmp(c->routes[i].filter, filter) == 0 &&
+		    c->routes[i].fn == fn && c->routes[i].arg == arg)
+			return 0;
 	c->routes = xrealloc(c->routes, (size_t)(c->nroutes + 1) *
 	    sizeof(*c->routes));
 	c->routes[c->nroutes].filter = xstrdup(filter);
