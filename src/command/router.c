@@ -215,8 +215,8 @@ add_timestamp(struct sbuf *b)
 }
 
 /*
- * The response (SPEC.md section 2.1; the reference's fields and order,
- * then ours): {"result": ...} or {"error": ...}, "command", "timestamp",
+ * The answer (mpp-solar's fields and order, then ours;
+ * docs/compatibility.md): {"result": ...} or {"error": ...}, "command", "timestamp",
  * "device", and "id" when the request carried one.
  */
 static void

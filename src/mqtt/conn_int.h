@@ -22,8 +22,6 @@ struct outbox;
 #define CONN_LOOP_MS		200
 /* After DISCONNECT is queued: time allowed to write it. */
 #define CONN_DISC_GRACE_MS	1000
-/* At most one "queue full" warning per this many ms. */
-#define CONN_WARN_EVERY_MS	10000
 
 struct conn_sub {
 	char	*filter;

@@ -1,5 +1,9 @@
 /*
- * mqtt_conn.c - one MQTT connection per broker (see mqtt_conn.h).
+ * mqtt_conn.c - one MQTT connection per broker (see mqtt_conn.h): its
+ * creation and libmosquitto settings, the publish and subscribe calls, the
+ * routes, and libmosquitto's callbacks.  The network thread and its retry
+ * policy are in conn_thread.c, the pending-message bookkeeping in
+ * outbox.c; conn_int.h is what the two halves share.
  *
  * Threads: the caller's threads publish and subscribe; one network thread
  * per connection connects, runs mosquitto_loop() and reconnects.  Every
@@ -16,8 +20,6 @@
  * User handlers (on_msg, on_up) run without c->mtx: they publish.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,13 +33,12 @@
 #include <mqtt_protocol.h>
 
 #include "clock.h"
-#include "backoff.h"
 #include "config.h"
+#include "conn_int.h"
 #include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "outbox.h"
-#include "conn_int.h"
 #include "sbuf.h"
 
 /* MQTT 5 Session Expiry Interval: queued commands survive 7 days offline. */
@@ -49,6 +50,9 @@
  * more than a few KiB.  The broker discards larger packets for us.
  */
 #define CONN_MAX_PACKET		(256 * 1024)
+/* At most one "queue full" warning per this many ms. */
+#define CONN_WARN_EVERY_MS	10000
+
 static pthread_once_t	conn_lib_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -340,7 +344,7 @@ conn_last_err(struct mqtt_conn *c, char *buf, size_t n)
 /* Creation and settings. */
 
 /*
- * Builds the client id: mqtt_client_id, or the reference's formula; a
+ * Builds the client id: mqtt_client_id, or mpp-solar's formula; a
  * one-shot run appends "_cli{pid}" so it never kicks the daemon off.
  */
 static char *

@@ -11,10 +11,10 @@
  * Each connection runs its own network thread (mosquitto_loop with
  * mosquitto_threaded_set) and its own reconnection: 1 s doubling to 60 s
  * (mqtt_reconnect_min/max) with jitter (backoff.h), reset after a connection
- * that lasted;
- * authentication and TLS failures are logged loudly and retried at the
- * maximum delay.  libmosquitto's own reconnect is never used (SPEC.md
- * section 2 says why).  Persistent session (clean_session=false, MQTT 5
+ * that lasted; authentication and TLS failures are logged loudly and
+ * retried at the maximum delay.  libmosquitto's own reconnect is never
+ * used: its delay has no jitter (a fleet would retry in lock step) and it
+ * cannot tell a refused login from a lost network.  Persistent session (clean_session=false, MQTT 5
  * Session Expiry Interval), stable client id, last will
  * "{hostname}/mppd/status" = "offline" retained, "online" on every connect,
  * subscriptions restored on every connect.
