@@ -244,6 +244,12 @@ build_response(struct sbuf *b, const struct binding *bd,
 	sbuf_addc(b, '}');
 }
 
+/*
+ * Step 4: publishes one answer.  Every answer the router gives leaves
+ * through here (refusals on the network thread, results on the worker),
+ * so what must happen to each answer (kept for a redelivery, checked
+ * against what the broker accepts) happens here once.
+ */
 static void
 respond(const struct reply *rp, const struct binding *bd,
     const struct cmd_request *req, const struct result *res,
@@ -399,7 +405,9 @@ route(const struct router *r, const struct conn_binds *cb, const char *topic)
 /*
  * Step 2b, dedupe: 1 when the message is not a new command and gets no
  * answer.  Today that is the echo of our own clear (an empty retained
- * message on the command topic).
+ * message on the command topic).  Every "has this command been seen
+ * before" rule belongs here and nowhere else (a redelivered command, a
+ * repeated request id), its stored answer coming from respond().
  */
 static int
 dedupe(struct conn_binds *cb, const struct cmd_msg *m)
