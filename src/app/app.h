@@ -12,6 +12,8 @@ struct device_cfg;
 struct mqtt_conn;
 struct conn_registry;
 struct result;
+struct out_opts;
+struct output_def;
 
 /* Per-device output context, built once, read by the device's worker. */
 struct app_out {
@@ -28,6 +30,10 @@ struct app_out {
 	int			 availability;	/* hassd: add availability topics */
 	const char		*uid_prefix;	/* hassd: device name when ids collide */
 	FILE			*text_out;	/* stdout for text outputs */
+	const struct output_def	**defs;		/* the outputs, resolved at init */
+	int			 ndefs;
+	int			 hass_apart;	/* skip outputs with discovery
+						 * apart: hass/ runs them */
 };
 
 /*
@@ -38,6 +44,11 @@ struct app_out {
 int	app_out_init(struct app_out *ao, const struct config *c,
 	    const struct device_cfg *dc, struct conn_registry *reg, int cli_mode);
 void	app_out_free(struct app_out *ao);
+
+/* The output options for a result of cmd (the tag depends on it in CLI
+ * mode); the pointers are ao's.  Any thread. */
+void	app_out_opts(const struct app_out *ao, const char *cmd,
+	    struct out_opts *o);
 
 /* Runs every output of the device on r (the reply to cmd). Any thread. */
 void	app_emit(struct app_out *ao, const char *cmd, const struct result *r);

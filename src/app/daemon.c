@@ -1,14 +1,14 @@
 /*
  * daemon.c - the long-running mode: one worker thread per device, one MQTT
  * connection per broker, the command router, availability, Home Assistant
- * re-discovery, signals, pid file and systemd notification.
+ * (through hass.h), signals, pid file and systemd notification.
  *
  * The daemon only wires the command path at start-up (router.h describes
  * it): each device's policy is compiled once (cmd_policy.h) and shared by
- * the router and Home Assistant's controls; router_add binds the device
- * to its connection through conn_cmd_link, which routes the command
- * filter's messages straight from the connection to the router.  No
- * command passes through this file.
+ * the router and Home Assistant's settings; router_add binds the device to
+ * its connection through conn_cmd_link, which routes the command filter's
+ * messages straight from the connection to the router.  No command passes
+ * through this file.
  *
  * Threads: the main thread only sets up, then waits for signals and feeds
  * the systemd watchdog; device workers poll and run commands; each MQTT
@@ -34,8 +34,8 @@
 #include "cmd_policy.h"
 #include "config.h"
 #include "conn_link.h"
-#include "controls.h"	/* hass controls */
 #include "device.h"
+#include "hass.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "notify.h"
@@ -52,33 +52,25 @@
 
 struct daemon;
 
-/* Last result of each poll command, kept to re-send discovery. */
-struct last_result {
-	char		*cmd;
-	struct result	 r;
-	int		 valid;
-};
-
 struct dev_ctx {
 	struct daemon		*dm;
 	const struct device_cfg	*dc;
 	struct device		*dev;
 	struct worker		*worker;
-	struct cmd_policy	 policy;	/* router's and controls' */
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
-	int			 hassd;		/* has a hassd_mqtt output */
-	pthread_mutex_t		 lock;		/* guards last[] and online */
-	struct last_result	*last;		/* one per poll command */
+	pthread_mutex_t		 lock;		/* guards online */
 	int			 online;	/* -1 unknown, 0 offline, 1 online */
 	char			*avail_topic;
-	struct controls		*controls;	/* hass controls: NULL when off */
+	struct cmd_policy	 policy;	/* the router's and HA's, compiled once */
+	struct hass_dev		*hass;		/* NULL: nothing for HA */
 };
 
 struct daemon {
 	struct config		*cfg;
 	struct conn_registry	*reg;
 	struct router		*router;
+	struct hass		*hass;
 	struct dev_ctx		*devs;
 	int			 ndevs;
 };
@@ -102,20 +94,8 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	int online = -1, changed = 0;
 
 	app_emit(&x->out, cmd, r);
-	if (x->controls != NULL)	/* hass controls */
-		controls_on_result(x->controls, cmd, r, controls_conn_publisher,
-		    x->conn);
+	hass_on_poll(x->hass, index, cmd, r);	/* may take r over */
 	pthread_mutex_lock(&x->lock);
-	if (x->hassd) {
-		/* Take r over instead of copying it (the worker frees what is
-		 * left of r, now empty, after this call). */
-		struct last_result *l = &x->last[index];
-		if (l->valid)
-			result_free(&l->r);
-		l->r = *r;
-		result_init(r);
-		l->valid = 1;
-	}
 	if (status >= 0 && x->online != 1)
 		online = 1;
 	else if (status < 0 && d->consecutive_failures >= OFFLINE_AFTER &&
@@ -136,37 +116,15 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	}
 }
 
-/* Re-sends hassd discovery from the last results (network thread). */
-static void
-resend_discovery(struct daemon *dm, struct mqtt_conn *c)
-{
-	for (int i = 0; i < dm->ndevs; i++) {
-		struct dev_ctx *x = &dm->devs[i];
-		if (x->controls != NULL && x->conn == c)	/* hass controls */
-			controls_publish_discovery(x->controls,
-			    controls_conn_publisher, c);
-		if (!x->hassd || x->out.conn != c)
-			continue;
-		pthread_mutex_lock(&x->lock);
-		for (int k = 0; k < x->dc->ncommands; k++)
-			if (x->last[k].valid)
-				app_emit(&x->out, x->last[k].cmd, &x->last[k].r);
-		pthread_mutex_unlock(&x->lock);
-	}
-}
-
-/* Home Assistant's status (network thread): routed on every connection
- * ahead of the command filters, so it is never taken for a command. */
+/* homeassistant/status (network thread): routed on every connection ahead
+ * of the command filters, so it is never taken for a command. */
 static void
 on_ha_status(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
-	if (m->payloadlen == 6 && memcmp(m->payload, "online", 6) == 0) {
-		log_info("Home Assistant is online: re-sending discovery");
-		resend_discovery(dm, c);
-	}
+	(void)hass_on_message(dm->hass, c, m);
 }
 
 static void
@@ -184,50 +142,8 @@ on_up(void *arg, struct mqtt_conn *c)
 		pthread_mutex_unlock(&x->lock);
 		if (online >= 0)
 			publish_availability(x, online);
-		if (x->controls != NULL)	/* hass controls */
-			controls_publish_discovery(x->controls,
-			    controls_conn_publisher, c);
 	}
-}
-
-/* hass controls: the router's after-hook (worker thread) - read the
- * settings back after a setter's ACK. */
-static void
-on_command_done(void *arg, struct device *dev, struct worker *w,
-    const char *cmd, const struct result *res)
-{
-	struct daemon *dm = arg;
-
-	for (int i = 0; i < dm->ndevs; i++)
-		if (dm->devs[i].dev == dev && dm->devs[i].controls != NULL)
-			controls_after_command(dm->devs[i].controls, w, cmd, res);
-}
-
-/*
- * Two hassd devices whose tags (or, without a tag, commands) overlap would
- * publish the same unique_ids and topics: then every hassd device gets its
- * name in its ids.
- */
-static int
-hassd_ids_collide(struct daemon *dm)
-{
-	for (int i = 0; i < dm->ndevs; i++)
-		for (int j = i + 1; j < dm->ndevs; j++) {
-			const struct device_cfg *a = dm->devs[i].dc, *b = dm->devs[j].dc;
-			if (!dm->devs[i].hassd || !dm->devs[j].hassd)
-				continue;
-			if (a->tag != NULL || b->tag != NULL) {
-				if (a->tag != NULL && b->tag != NULL &&
-				    strcmp(a->tag, b->tag) == 0)
-					return 1;
-				continue;
-			}
-			for (int k = 0; k < a->ncommands; k++)
-				for (int l = 0; l < b->ncommands; l++)
-					if (strcmp(a->commands[k], b->commands[l]) == 0)
-						return 1;
-		}
-	return 0;
+	hass_on_up(dm->hass, c);
 }
 
 static int
@@ -264,12 +180,49 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/*
+ * The device's command policy (cmd_policy.h), compiled once and shared by
+ * the command router and Home Assistant's settings.  -1 when a pattern
+ * does not compile (logged; the configuration check refuses such a file
+ * before this).
+ */
+static int
+policy_init(struct dev_ctx *x)
+{
+	struct sbuf err = SBUF_INIT;
+
+	if (cmd_policy_init(&x->policy, x->dc, x->dev->proto, &err) == 0)
+		return 0;
+	while (err.len > 0 && err.buf[err.len - 1] == '\n')
+		err.buf[--err.len] = '\0';
+	log_error("%s: mqtt_allowed_cmds: %s", x->dc->name, sbuf_str(&err));
+	sbuf_free(&err);
+	return -1;
+}
+
+/* Registers device x with Home Assistant (its options as app_emit's). */
+static void
+hass_add(struct daemon *dm, struct dev_ctx *x)
+{
+	struct hass_dev_cfg hc;
+	struct out_opts o;
+
+	app_out_opts(&x->out, NULL, &o);
+	memset(&hc, 0, sizeof(hc));
+	hc.dc = x->dc;
+	hc.dev = x->dev;
+	hc.proto = x->dev->proto;
+	hc.hostname = config_hostname(&x->dc->mqtt);
+	hc.conn = x->conn;
+	hc.allow = x->policy.allow;
+	hc.opts = &o;
+	x->hass = hass_add_device(dm->hass, &hc);
+}
+
 static int
 setup_devices(struct daemon *dm)
 {
 	struct config *c = dm->cfg;
-	struct sbuf err = SBUF_INIT;
-	int collide;
 
 	dm->ndevs = c->ndevs;
 	dm->devs = xcalloc((size_t)c->ndevs + 1, sizeof(*dm->devs));
@@ -281,13 +234,6 @@ setup_devices(struct daemon *dm)
 		x->dc = dc;
 		x->online = -1;
 		pthread_mutex_init(&x->lock, NULL);
-		for (int k = 0; k < dc->noutputs; k++)
-			if (output_canonical(dc->outputs[k]) != NULL &&
-			    strcmp(output_canonical(dc->outputs[k]), "hassd_mqtt") == 0)
-				x->hassd = 1;
-		x->last = xcalloc((size_t)dc->ncommands + 1, sizeof(*x->last));
-		for (int k = 0; k < dc->ncommands; k++)
-			x->last[k].cmd = xstrdup(dc->commands[k]);
 		if (app_out_init(&x->out, c, dc, dm->reg, 0) < 0)
 			return -1;
 		x->out.availability = 1;
@@ -313,33 +259,15 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
-		if (cmd_policy_init(&x->policy, dc, x->dev->proto, &err) < 0) {
-			while (err.len > 0 && err.buf[err.len - 1] == '\n')
-				err.buf[--err.len] = '\0';
-			log_error("%s: mqtt_allowed_cmds: %s", dc->name,
-			    sbuf_str(&err));
-			sbuf_free(&err);
+		if (policy_init(x) < 0)
 			return -1;
-		}
-		if (x->conn != NULL) {	/* hass controls */
-			x->controls = controls_new(dc, &x->policy,
-			    config_hostname(&dc->mqtt));
-			if (x->controls != NULL)
-				conn_subscribe(x->conn, "homeassistant/status", 1);
-		}
+		hass_add(dm, x);
 	}
-	collide = hassd_ids_collide(dm);
+	hass_ready(dm->hass);
 	for (int i = 0; i < dm->ndevs; i++) {
-		if (!dm->devs[i].hassd)
-			continue;
-		if (collide) {
-			dm->devs[i].out.uid_prefix = dm->devs[i].dc->name;
-			log_warn("%s: Home Assistant ids of several devices would "
-			    "collide: ids and topics include the device name",
-			    dm->devs[i].dc->name);
-		}
-		if (dm->devs[i].out.conn != NULL)
-			conn_subscribe(dm->devs[i].out.conn, "homeassistant/status", 1);
+		struct dev_ctx *x = &dm->devs[i];
+		x->out.uid_prefix = hass_uid_prefix(x->hass);
+		x->out.hass_apart = hass_owns_sensors(x->hass);
 	}
 	return 0;
 }
@@ -351,16 +279,9 @@ teardown_devices(struct daemon *dm)
 		struct dev_ctx *x = &dm->devs[i];
 		if (x->dc == NULL)
 			continue;	/* setup stopped before this device */
-		for (int k = 0; k < x->dc->ncommands; k++) {
-			if (x->last[k].valid)
-				result_free(&x->last[k].r);
-			free(x->last[k].cmd);
-		}
-		free(x->last);
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
-		controls_free(x->controls);	/* hass controls */
 		cmd_policy_free(&x->policy);
 		pthread_mutex_destroy(&x->lock);
 	}
@@ -401,7 +322,8 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
-	router_set_after_hook(dm.router, on_command_done, &dm);	/* hass controls */
+	dm.hass = hass_new();
+	router_set_after_hook(dm.router, hass_after_command, dm.hass);
 	if (setup_devices(&dm) < 0) {
 		rc = 1;
 		goto out;
@@ -430,9 +352,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 			rc = 1;
 			goto stop_workers;
 		}
-		if (x->controls != NULL)	/* hass controls */
-			controls_attach(x->controls, x->worker,
-			    controls_conn_publisher, x->conn);
+		hass_attach_worker(x->hass, x->worker);
 		if (x->conn != NULL &&
 		    router_add(dm.router, &conn_cmd_link, x->conn, x->dc,
 		    &x->policy, x->dev, x->worker,
@@ -480,9 +400,7 @@ stop_workers:
 	 * progress finishes and every queued command is answered before the
 	 * connections flush and close. */
 	router_close(dm.router);
-	for (int i = 0; i < dm.ndevs; i++)	/* hass controls */
-		if (dm.devs[i].controls != NULL)
-			controls_detach(dm.devs[i].controls);
+	hass_detach(dm.hass);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
 			worker_stop(dm.devs[i].worker);
@@ -494,6 +412,7 @@ stop_workers:
 out:
 	router_free(dm.router);
 	conn_registry_free(dm.reg);
+	hass_free(dm.hass);
 	teardown_devices(&dm);
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);

@@ -54,9 +54,15 @@ app_out_init(struct app_out *ao, const struct config *c,
 	    (ao->exclfilter = compile_filter(dc->exclfilter, "exclfilter",
 	    dc->name)) == NULL))
 		return -1;
-	for (int i = 0; i < dc->noutputs; i++)
-		if (output_kind(dc->outputs[i]) == OUT_MQTT)
+	ao->defs = xcalloc((size_t)dc->noutputs + 1, sizeof(*ao->defs));
+	for (int i = 0; i < dc->noutputs; i++) {
+		const struct output_def *d = output_find(dc->outputs[i]);
+		if (d == NULL)
+			continue;	/* warned about at start-up */
+		ao->defs[ao->ndefs++] = d;
+		if (d->kind == OUT_MQTT)
 			want_mqtt = 1;
+	}
 	if (want_mqtt) {
 		if (dc->mqtt.broker != NULL && strcmp(dc->mqtt.broker, "screen") == 0)
 			ao->screen_broker = 1;
@@ -72,6 +78,9 @@ app_out_free(struct app_out *ao)
 	pcre2_code_free(ao->filter);
 	pcre2_code_free(ao->exclfilter);
 	ao->filter = ao->exclfilter = NULL;
+	free(ao->defs);
+	ao->defs = NULL;
+	ao->ndefs = 0;
 }
 
 static void
@@ -82,43 +91,48 @@ conn_publisher(void *arg, const char *topic, const char *payload, size_t len,
 }
 
 void
-app_emit(struct app_out *ao, const char *cmd, const struct result *r)
+app_out_opts(const struct app_out *ao, const char *cmd, struct out_opts *o)
 {
 	const struct device_cfg *dc = ao->dc;
+
+	memset(o, 0, sizeof(*o));
+	if (ao->cli_mode)
+		o->tag = ao->cli_tag != NULL ? ao->cli_tag : cmd;
+	else
+		o->tag = dc->tag;
+	o->device = dc->name;
+	o->filter = ao->filter;
+	o->exclfilter = ao->exclfilter;
+	o->keepcase = ao->keepcase;
+	o->mqtt_topic = dc->mqtt_topic != NULL ? dc->mqtt_topic : ao->results_topic;
+	o->results_topic = ao->results_topic;
+	o->hostname = ao->hostname;
+	o->availability = ao->availability;
+	o->uid_prefix = ao->uid_prefix;
+}
+
+void
+app_emit(struct app_out *ao, const char *cmd, const struct result *r)
+{
 	struct out_opts o;
 	struct sbuf text = SBUF_INIT;
 
-	memset(&o, 0, sizeof(o));
-	if (ao->cli_mode)
-		o.tag = ao->cli_tag != NULL ? ao->cli_tag : cmd;
-	else
-		o.tag = dc->tag;
-	o.device = dc->name;
-	o.filter = ao->filter;
-	o.exclfilter = ao->exclfilter;
-	o.keepcase = ao->keepcase;
-	o.mqtt_topic = dc->mqtt_topic != NULL ? dc->mqtt_topic : ao->results_topic;
-	o.results_topic = ao->results_topic;
-	o.hostname = ao->hostname;
-	o.availability = ao->availability;
-	o.uid_prefix = ao->uid_prefix;
-
-	for (int i = 0; i < dc->noutputs; i++) {
-		const char *name = output_canonical(dc->outputs[i]);
-		if (name == NULL)
-			continue;	/* warned about at start-up */
-		if (output_kind(name) == OUT_TEXT) {
+	app_out_opts(ao, cmd, &o);
+	for (int i = 0; i < ao->ndefs; i++) {
+		const struct output_def *d = ao->defs[i];
+		if (d->kind == OUT_TEXT) {
 			sbuf_reset(&text);
-			output_text(name, r, &o, &text);
+			d->text(r, &o, &text);
 			fwrite(sbuf_str(&text), 1, text.len, ao->text_out);
 			fflush(ao->text_out);
 		} else if (ao->screen_broker) {
 			sbuf_reset(&text);
-			output_mqtt(name, r, &o, output_screen_publisher, &text);
+			d->mqtt(r, &o, output_screen_publisher, &text);
 			fwrite(sbuf_str(&text), 1, text.len, ao->text_out);
 			fflush(ao->text_out);
-		} else if (ao->conn != NULL)
-			output_mqtt(name, r, &o, conn_publisher, ao->conn);
+		} else if (ao->conn != NULL &&
+		    !(ao->hass_apart && d->discovery != NULL))
+			d->mqtt(r, &o, conn_publisher, ao->conn);
 	}
 	sbuf_free(&text);
 }

@@ -1,6 +1,6 @@
 /*
- * out_common.c - the output registry and the key transformation and
- * filtering every processor shares.
+ * out_common.c - the key transformation and filtering every processor
+ * shares.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -14,48 +14,6 @@
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
-
-const char *const output_help[][2] = {
-	{ "screen", "[the default] formats to data and prints to the screen" },
-	{ "json", "outputs the results to standard out in json format" },
-	{ "raw", "outputs the raw response of the inverter" },
-	{ "simple", "key=value lines on standard out" },
-	{ "mqtt", "publishes each value (and unit) to <tag>/status/<key>/value" },
-	{ "json_mqtt", "publishes all values as one json message to <tag>/<topic>" },
-	{ "hass_mqtt", "Home Assistant discovery (hand-built configs) and states" },
-	{ "hassd_mqtt", "Home Assistant discovery with a device block (alias hassd_mqtt2)" },
-	{ "tag_mqtt", "publishes each value to <tag>/<key>" },
-	{ "influx_mqtt", "influx line protocol messages to <mqtt_topic>" },
-	{ "influx2_mqtt", "influx v2 line protocol messages to <mqtt_topic>" },
-	{ "domoticz_mqtt", "domoticz sensor states" },
-	{ NULL, NULL }
-};
-
-enum output_kind
-output_kind(const char *name)
-{
-	const char *c = output_canonical(name);
-
-	if (c == NULL)
-		return OUT_UNKNOWN;
-	if (strcmp(c, "screen") == 0 || strcmp(c, "json") == 0 ||
-	    strcmp(c, "raw") == 0 || strcmp(c, "simple") == 0)
-		return OUT_TEXT;
-	return OUT_MQTT;
-}
-
-const char *
-output_canonical(const char *name)
-{
-	if (name == NULL)
-		return NULL;
-	if (strcmp(name, "hassd_mqtt2") == 0)
-		return "hassd_mqtt";
-	for (int i = 0; output_help[i][0] != NULL; i++)
-		if (strcmp(output_help[i][0], name) == 0)
-			return output_help[i][0];
-	return NULL;
-}
 
 /*
  * One match block per thread, reused for every key: re_search() only asks

@@ -29,8 +29,8 @@ skip_meta(const struct entry *e)
 	    strcmp(e->key, "_command_description") == 0;
 }
 
-static void
-out_screen(const struct result *r, const struct out_opts *o, struct sbuf *out)
+void
+output_screen(const struct result *r, const struct out_opts *o, struct sbuf *out)
 {
 	const struct entry *c = result_find(r, "_command");
 	const struct entry *d = result_find(r, "_command_description");
@@ -77,8 +77,8 @@ out_screen(const struct result *r, const struct out_opts *o, struct sbuf *out)
 	sbuf_free(&v);
 }
 
-static void
-out_json(const struct result *r, const struct out_opts *o, struct sbuf *out)
+void
+output_json(const struct result *r, const struct out_opts *o, struct sbuf *out)
 {
 	int first = 1;
 
@@ -100,8 +100,9 @@ out_json(const struct result *r, const struct out_opts *o, struct sbuf *out)
 	sbuf_adds(out, "}\n");
 }
 
-static void
-out_raw(const struct result *r, struct sbuf *out)
+void
+output_raw(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
 {
 	const struct entry *c = result_find(r, "_command");
 	const struct entry *d = result_find(r, "_command_description");
@@ -123,8 +124,8 @@ out_raw(const struct result *r, struct sbuf *out)
 	}
 }
 
-static void
-out_simple(const struct result *r, const struct out_opts *o, struct sbuf *out)
+void
+output_simple(const struct result *r, const struct out_opts *o, struct sbuf *out)
 {
 	for (int i = 0; i < r->n; i++) {
 		char *k;
@@ -137,21 +138,4 @@ out_simple(const struct result *r, const struct out_opts *o, struct sbuf *out)
 		}
 		free(k);
 	}
-}
-
-int
-output_text(const char *name, const struct result *r, const struct out_opts *o,
-    struct sbuf *out)
-{
-	if (strcmp(name, "screen") == 0)
-		out_screen(r, o, out);
-	else if (strcmp(name, "json") == 0)
-		out_json(r, o, out);
-	else if (strcmp(name, "raw") == 0)
-		out_raw(r, out);
-	else if (strcmp(name, "simple") == 0)
-		out_simple(r, o, out);
-	else
-		return -1;
-	return 0;
 }

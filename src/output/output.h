@@ -2,8 +2,7 @@
  * output.h - output processors: turn one decoded result into text on
  * stdout (screen, json, raw, simple) or MQTT messages (mqtt, json_mqtt,
  * hass_mqtt, hassd_mqtt, tag_mqtt, influx_mqtt, influx2_mqtt,
- * domoticz_mqtt), exactly as the reference's processors do
- * (reference/OUTPUTS.md).
+ * domoticz_mqtt), exactly as mpp-solar's processors do.
  *
  * Pure functions of (result, options): they never modify the result, and
  * may run on any thread.  MQTT processors hand each message to a callback
@@ -17,6 +16,7 @@
 struct result;
 struct entry;
 struct sbuf;
+struct value;
 
 enum output_kind {
 	OUT_UNKNOWN = 0,
@@ -41,18 +41,50 @@ struct out_opts {
 typedef void	(*out_publish_fn)(void *arg, const char *topic,
 		    const char *payload, size_t len, int qos, int retain);
 
+/* A text processor: appends its text for r to out. */
+typedef void	(*out_text_fn)(const struct result *r, const struct out_opts *o,
+		    struct sbuf *out);
+/* An MQTT processor: calls fn for every message, in order. */
+typedef void	(*out_mqtt_fn)(const struct result *r, const struct out_opts *o,
+		    out_publish_fn fn, void *arg);
+
+/*
+ * One row of the output registry (out_registry.c), the only place outputs
+ * are named.  Resolve a configured name once with output_find() and call
+ * the row's function for every result.
+ */
+struct output_def {
+	const char		*name;		/* "hassd_mqtt" */
+	const char		*alias;		/* "hassd_mqtt2", or NULL */
+	enum output_kind	 kind;
+	out_text_fn		 text;		/* OUT_TEXT */
+	out_mqtt_fn		 mqtt;		/* OUT_MQTT: every message */
+	/*
+	 * Retained discovery the daemon publishes apart (hass/hass.h): the
+	 * configs only, and every other message.  NULL for other outputs.
+	 */
+	out_mqtt_fn		 discovery;
+	out_mqtt_fn		 states;
+	const char		*help;		/* one line for --help */
+};
+
+/* The row of an output name or alias; NULL when unknown.  Any thread. */
+const struct output_def *output_find(const char *name);
 /* Kind of an output name ("hassd_mqtt2" is an alias of hassd_mqtt). */
 enum output_kind output_kind(const char *name);
 /* Canonical name ("hassd_mqtt" for "hassd_mqtt2"); NULL when unknown. */
 const char *output_canonical(const char *name);
-/* NULL-terminated list of output names with a one-line description each. */
+/* NULL-terminated list of output names with a one-line description each
+ * (the registry's names and help texts). */
 extern const char *const output_help[][2];
 
-/* Appends the text output name (screen, json, raw, simple) to out. */
+/* Appends the text output name (screen, json, raw, simple) to out; -1 when
+ * name is not a text output. */
 int	output_text(const char *name, const struct result *r,
 	    const struct out_opts *o, struct sbuf *out);
 
-/* Runs the MQTT output name, calling fn for every message in order. */
+/* Runs the MQTT output name, calling fn for every message in order; -1
+ * when name is not an MQTT output. */
 int	output_mqtt(const char *name, const struct result *r,
 	    const struct out_opts *o, out_publish_fn fn, void *arg);
 
@@ -66,6 +98,53 @@ int	output_key(const char *key, const struct out_opts *o, char **key_out);
 
 /* str() of an entry's value as the reference prints it. */
 void	output_value_str(struct sbuf *out, const struct entry *e);
+
+/* out_text.c: the text processors of the registry. */
+void	output_screen(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_json(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_raw(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_simple(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+
+/* out_mqtt.c: the MQTT processors of the registry ... */
+void	output_mqtt_plain(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+void	output_json_mqtt(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+void	output_tag_mqtt(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+void	output_influx_mqtt(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+void	output_influx2_mqtt(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+void	output_domoticz_mqtt(const struct result *r, const struct out_opts *o,
+	    out_publish_fn fn, void *arg);
+
+/* ... and the pieces every MQTT processor shares (hass/ uses them too). */
+/* s, or NULL when s is NULL or "" (mpp-solar's "x or default"). */
+const char *output_nonempty(const char *s);
+/* The result's _command, or NULL. */
+const char *output_command(const struct result *r);
+/* The tag, else the _command, else "None" (mpp-solar's f-string of None). */
+const char *output_tag(const struct result *r, const struct out_opts *o);
+/* The unit of an entry ("" when none). */
+const char *output_unit(const struct entry *e);
+/*
+ * Walks the entries every MQTT processor keeps (not _command,
+ * _command_description or raw_response; passing output_key()): on 1, *e
+ * and *key (caller frees) are set; 0 at the end.  Start with *i = 0.
+ */
+int	output_next_kept(const struct result *r, const struct out_opts *o,
+	    int *i, const struct entry **e, char **key);
+/* A value as a paho payload: None is empty, anything else str(). */
+void	output_payload(struct sbuf *out, const struct value *v);
+/* Spaces in s become "_". */
+void	output_underscores(struct sbuf *s);
+/* 1 when unit is a or b (b may be NULL). */
+int	output_unit_in(const char *unit, const char *a, const char *b);
 
 /* out_mqtt.c */
 /*

@@ -10,7 +10,7 @@
 
 #include "testmain.h"
 #include "allow.h"
-#include "hass_controls.h"
+#include "hass_settings.h"
 #include "proto.h"
 #include "result.h"
 #include "sbuf.h"

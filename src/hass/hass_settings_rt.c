@@ -1,5 +1,6 @@
 /*
- * controls.c - runtime glue of the Home Assistant setting entities: keeps
+ * hass_settings_rt.c - the running side of the Home Assistant setting
+ * entities (hass_settings.c builds them, purely): keeps
  * the inputs the entity list depends on (option lists, battery voltage),
  * rebuilds the list when they change, queues the queries that feed it and
  * publishes discovery and states.
@@ -8,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_policy.h"
+#include "allow.h"
 #include "config.h"
-#include "controls.h"
-#include "hass_controls.h"
+#include "hass_settings.h"
+#include "hass_settings_rt.h"
 #include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -72,7 +73,7 @@ struct controls {
 	char			*hostname;
 	char			*cmd_topic;
 	int			 qos;
-	const struct allowlist	*allow;		/* the device's policy's */
+	const struct allowlist	*allow;		/* borrowed: the device's one */
 	unsigned		 supported;	/* Q_* the protocol defines */
 
 	pthread_mutex_t		 lock;		/* guards everything below */
@@ -212,10 +213,9 @@ count_kinds(const struct hc_set *s, int n[3])
 }
 
 struct controls *
-controls_new(const struct device_cfg *dc, const struct cmd_policy *pol,
-    const char *hostname)
+controls_new(const struct device_cfg *dc, const struct pi_proto *p,
+    const char *hostname, const struct allowlist *allow)
 {
-	const struct pi_proto *p = pol->proto;
 	struct controls *c;
 	char *topic;
 	int n[3];
@@ -226,11 +226,13 @@ controls_new(const struct device_cfg *dc, const struct cmd_policy *pol,
 		log_warn("%s: hass_controls needs a protocol", dc->name);
 		return NULL;
 	}
-	if (!cmd_policy_enabled(pol)) {
+	if (dc->nallow == 0) {
 		log_warn("%s: hass_controls: mqtt_allowed_cmds is empty, so no "
 		    "setting can be controlled", dc->name);
 		return NULL;
 	}
+	if (allow == NULL)
+		return NULL;	/* it did not compile: the caller logged why */
 	topic = ident_expand(dc->mqtt.cmd_topic != NULL ? dc->mqtt.cmd_topic :
 	    "{hostname}/{device}/cmd", hostname, dc->name);
 	if (has_topic_wildcard(topic)) {
@@ -248,7 +250,7 @@ controls_new(const struct device_cfg *dc, const struct cmd_policy *pol,
 	c->qos = dc->mqtt.cmd_qos;
 	c->nchg = c->nuchg = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	c->allow = pol->allow;
+	c->allow = allow;
 	for (size_t i = 0; i < NQUERIES; i++)
 		if (proto_lookup(p, queries[i].cmd, NULL, 0) != NULL)
 			c->supported |= queries[i].bit;

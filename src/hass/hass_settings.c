@@ -1,5 +1,5 @@
 /*
- * hass_controls.c - Home Assistant select, number and switch entities for
+ * hass_settings.c - Home Assistant select, number and switch entities for
  * the inverter settings: the entity list (tables below), the discovery
  * configs and the states.
  *
@@ -17,7 +17,7 @@
 
 #include "allow.h"
 #include "cmd_check.h"
-#include "hass_controls.h"
+#include "hass_settings.h"
 #include "proto.h"
 #include "pyfmt.h"
 #include "result.h"

@@ -1,6 +1,6 @@
 /*
- * hass_controls.h - inverter settings as Home Assistant select, number and
- * switch entities (SPEC.md section 3.4): which entities a device gets, their
+ * hass_settings.h - inverter settings as Home Assistant select, number and
+ * switch entities: which entities a device gets, their
  * retained discovery configs, and their states read from decoded QPIRI and
  * QFLAG replies.
  *
@@ -13,8 +13,8 @@
  * immutable once built, so any thread may read it; proto_init() must have
  * run before hc_build().
  */
-#ifndef MPPD_HASS_CONTROLS_H
-#define MPPD_HASS_CONTROLS_H
+#ifndef MPPD_HASS_SETTINGS_H
+#define MPPD_HASS_SETTINGS_H
 
 #include <stddef.h>
 

@@ -1,6 +1,7 @@
 /*
- * controls.h - the daemon's side of the Home Assistant setting entities
- * (hass_controls = true; the entities themselves are in hass_controls.h):
+ * hass_settings_rt.h - the running side of the Home Assistant setting
+ * entities (hass_controls = true; the entities themselves are built by
+ * hass_settings.h), used by hass_runtime.c:
  * publishes their discovery and states, reads the current options at
  * start-up, and reads the settings back right after a setter's ACK so HA
  * shows the applied value within one command time.
@@ -13,14 +14,14 @@
  * thread.  The option lists, the entity set and the last states are shared
  * between them under a mutex; no publish is made while it is held.
  */
-#ifndef MPPD_CONTROLS_H
-#define MPPD_CONTROLS_H
+#ifndef MPPD_HASS_SETTINGS_RT_H
+#define MPPD_HASS_SETTINGS_RT_H
 
 #include <stddef.h>
 
 #include "output.h"
 
-struct cmd_policy;
+struct allowlist;
 struct controls;
 struct device_cfg;
 struct pi_proto;
@@ -31,13 +32,13 @@ struct worker;
  * The controls of device dc, or NULL when it has none: hass_controls off,
  * no protocol, a command topic with wildcards (HA needs a topic to publish
  * to: a warning is logged), or an allowlist that admits no setting (logged).
- * pol is the device's command policy (cmd_policy.h: its compiled allowlist
- * and protocol, shared with the command router), borrowed: it must
- * outlive the controls.  hostname is {hostname}.  Free with
- * controls_free().
+ * hostname is {hostname}; allow is the device's compiled allowlist, the
+ * one its command router uses (borrowed: it must outlive c; NULL admits
+ * nothing).  Free with controls_free().
  */
 struct controls *controls_new(const struct device_cfg *dc,
-	    const struct cmd_policy *pol, const char *hostname);
+	    const struct pi_proto *p, const char *hostname,
+	    const struct allowlist *allow);
 
 /*
  * The device's worker (start-up queries and read-backs are queued there)
