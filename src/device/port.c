@@ -1,11 +1,17 @@
 /*
- * port.c - port type detection and dispatch to the port implementations.
+ * port.c - port type detection, dispatch to the port implementations, and
+ * the port base every type shares: the frame rule and the reopen state.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "clock.h"
+#include "log.h"
 #include "port.h"
+#include "port_util.h"
 
 static int
 contains_ci(const char *hay, const char *needle)
@@ -18,13 +24,38 @@ contains_ci(const char *hay, const char *needle)
 	return 0;
 }
 
+/* A /dev name that matches nothing: the type of the node a link points to. */
+static enum port_type
+detect_link(const char *name)
+{
+	char		*real;
+	enum port_type	 t = PORT_NONE;
+
+	if (strncmp(name, "/dev/", 5) != 0 || (real = realpath(name, NULL)) ==
+	    NULL)
+		return PORT_NONE;
+	if (strcmp(real, name) != 0)
+		t = port_detect(real, NULL);
+	free(real);
+	return t == PORT_TEST ? PORT_NONE : t;
+}
+
 enum port_type
 port_detect(const char *name, const char *porttype)
 {
-	const char *s = (porttype != NULL && *porttype != '\0') ? porttype : name;
+	int override = porttype != NULL && *porttype != '\0';
+	const char *s = override ? porttype : name;
 
 	if (s == NULL)
 		return PORT_NONE;
+	/* mppd's network ports: before the reference's substring tests, so
+	 * a host named "test-bridge" stays a network port. */
+	if (override ? strcasecmp(s, "tcp") == 0 :
+	    strncasecmp(s, "tcp://", 6) == 0)
+		return PORT_TCP;
+	if (override ? strcasecmp(s, "rfc2217") == 0 :
+	    strncasecmp(s, "rfc2217://", 10) == 0)
+		return PORT_RFC2217;
 	if (contains_ci(s, "test"))
 		return PORT_TEST;
 	if (contains_ci(s, "hidraw") || contains_ci(s, "mppsolar"))
@@ -33,7 +64,7 @@ port_detect(const char *name, const char *porttype)
 		return PORT_SERIAL;
 	if (strncmp(s, "/dev/tty", 8) == 0)
 		return PORT_SERIAL;
-	return PORT_NONE;
+	return override ? PORT_NONE : detect_link(s);
 }
 
 const char *
@@ -46,6 +77,10 @@ port_type_name(enum port_type t)
 		return "serial";
 	case PORT_HIDRAW:
 		return "hidraw";
+	case PORT_TCP:
+		return "tcp";
+	case PORT_RFC2217:
+		return "rfc2217";
 	default:
 		return "none";
 	}
@@ -61,6 +96,10 @@ port_new(enum port_type type, const struct port_opts *opts)
 		return port_serial_new(opts);
 	case PORT_HIDRAW:
 		return port_hidraw_new(opts);
+	case PORT_TCP:
+		return port_tcp_new(opts);
+	case PORT_RFC2217:
+		return port_rfc2217_new(opts);
 	default:
 		return NULL;
 	}
@@ -87,4 +126,87 @@ port_free(struct port *p)
 {
 	if (p != NULL)
 		p->ops->free(p);
+}
+
+void
+port_base_init(struct port *p, const struct port_ops *ops,
+    enum port_type type, const struct port_opts *opts, int reopen_max_s)
+{
+	p->ops = ops;
+	p->type = type;
+	p->proto = opts != NULL ? opts->proto : NULL;
+	p->frame_len = opts != NULL ? opts->frame_len : NULL;
+	p->failures = 0;
+	p->down = 0;
+	p->retry_at = 0;
+	p->reopen_max_s = reopen_max_s > 0 ? reopen_max_s : 1;
+	p->last_err[0] = '\0';
+}
+
+int
+port_frame_len(const struct port *p, const uint8_t *buf, size_t len)
+{
+	const uint8_t *cr;
+
+	if (p->frame_len != NULL)
+		return p->frame_len(p->proto, buf, len);
+	if ((cr = memchr(buf, '\r', len)) == NULL)
+		return 0;
+	return (int)(cr - buf) + 1;
+}
+
+int
+port_reopen_due(struct port *p, struct port_reply *out)
+{
+	int64_t now = mono_ms();
+
+	if (now >= p->retry_at)
+		return 0;
+	log_debug("%s port: down after %u failures, next reopen in %lld ms",
+	    port_type_name(p->type), p->failures,
+	    (long long)(p->retry_at - now));
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", p->last_err);
+	return -1;
+}
+
+int
+port_link_failed(struct port *p, struct port_reply *out, const char *msg)
+{
+	p->failures++;
+	p->retry_at = mono_ms() + port_reopen_delay_ms(p->failures,
+	    p->reopen_max_s);
+	snprintf(p->last_err, sizeof(p->last_err), "%s", msg);
+	p->down = 0;
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", msg);
+	return -1;
+}
+
+int
+port_open_failed(struct port *p, struct port_reply *out, const char *msg)
+{
+	port_link_failed(p, out, msg);
+	p->down = 1;
+	return -1;
+}
+
+int
+port_link_down(const struct port *p)
+{
+	return p != NULL && p->down;
+}
+
+void
+port_link_ok(struct port *p)
+{
+	p->down = 0;
+	p->failures = 0;
+	p->retry_at = 0;
+}
+
+unsigned
+port_link_failures(const struct port *p)
+{
+	return p != NULL ? p->failures : 0;
 }
