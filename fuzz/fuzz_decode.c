@@ -1,13 +1,15 @@
 /*
  * fuzz_decode.c - reply decoding for every protocol and every command.
  * Input: one byte choosing the protocol, one choosing the command, then
- * the reply bytes.  Every output processor formats the result.
+ * the reply bytes.  The family's hooks (frame rule, split, acknowledgement,
+ * shape) read the bytes too, and every output processor formats the result.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "family.h"
 #include "output.h"
 #include "proto.h"
 #include "result.h"
@@ -41,7 +43,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct result r;
 	struct out_opts o;
 	struct sbuf s = SBUF_INIT;
-	char cmd[64];
+	struct proto_reply rep;
+	struct proto_shape shape;
+	char cmd[64], err[512];
+	int fl;
 
 	if (size < 2)
 		return 0;
@@ -54,6 +59,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		snprintf(cmd, sizeof(cmd), "%s%s", c->key,
 		    strchr(c->regex, 'd') ? "20210726" : "02");
+	/* The frame rule never claims more bytes than it was given. */
+	fl = proto_frame_len(p, data + 2, size - 2);
+	if (fl > (int)(size - 2))
+		abort();
+	if (p->family->split(p, data + 2, size - 2, &rep, err, sizeof(err)) == 0) {
+		for (int i = 0; i < rep.ntok; i++)
+			if (rep.tok[i].p < data + 2 ||
+			    rep.tok[i].p + rep.tok[i].n > data + size)
+				abort();
+	}
+	proto_reply_free(&rep);
+	(void)proto_ack(p, data + 2, size - 2);
+	(void)proto_shape(p, cmd, &shape);
 	result_init(&r);
 	proto_decode(p, cmd, data + 2, size - 2, &r);
 	memset(&o, 0, sizeof(o));

@@ -215,7 +215,8 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	int supported = 0;
 	char cmd[32];
 
-	if (row == NULL || strcmp(row->type, "option") != 0 || row->list == NULL)
+	if (row == NULL || row->kind != PK_OPTION || row->expr != PX_NONE ||
+	    row->list == NULL)
 		return;
 	for (int i = 0; i < row->nlist && i < 100; i++) {
 		snprintf(cmd, sizeof(cmd), "%s%02d", d->prefix, i);
@@ -341,7 +342,7 @@ build_switches(struct hc_set *s, const struct hc_params *p)
 	const struct pi_row *row = NULL;
 
 	for (int i = 0; q != NULL && i < q->nrows; i++)
-		if (strcmp(q->rows[i].type, "enflags") == 0)
+		if (q->rows[i].kind == PK_ENFLAGS && q->rows[i].expr == PX_NONE)
 			row = &q->rows[i];
 	if (row == NULL)
 		return;
