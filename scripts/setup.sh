@@ -3,6 +3,9 @@
 # its demo, and the npm packages of the broker-cluster tests
 # (tests/cluster, from its package-lock.json).  Idempotent; run as root on
 # Debian 12 (bookworm).
+#   scripts/setup.sh --packaging   also the tools of scripts/packages.sh
+#                                  (dpkg-buildpackage, lintian, buildah,
+#                                  mmdebstrap)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -14,11 +17,15 @@ libsystemd-dev libcmocka-dev libmicrohttpd-dev
 mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy
+jq python3 python3-yaml python3-voluptuous
 prometheus chromium curl"
 # Debian's nodejs comes without npm; a Node.js that brings its own npm
 # (e.g. NodeSource's) conflicts with Debian's npm package.
 if ! command -v npm >/dev/null 2>&1; then
 	PACKAGES="$PACKAGES npm"
+fi
+if [ "${1:-}" = "--packaging" ]; then
+	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian buildah mmdebstrap git"
 fi
 
 missing=""
