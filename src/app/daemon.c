@@ -1,5 +1,6 @@
 /*
- * daemon.c - the long-running mode: one worker thread per device, one MQTT
+ * daemon.c - the long-running mode: one worker thread per physical port
+ * (sections naming the same port take turns on it), one MQTT
  * connection per broker, the command router, availability, Home Assistant
  * (through hass.h), signals, pid file and systemd notification.
  *
@@ -49,6 +50,8 @@ struct dev_ctx {
 	const struct device_cfg	*dc;
 	struct device		*dev;
 	struct worker		*worker;
+	struct worker_group	*group;		/* its port's owner thread */
+	char			*port_key;	/* NULL: not a physical port */
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
 	pthread_mutex_t		 lock;		/* guards online */
@@ -245,6 +248,12 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
+		{
+			char key[4200];
+			if (port_key(dc->port, x->dev->port_type, key,
+			    sizeof(key)) == 0)
+				x->port_key = xstrdup(key);
+		}
 		if (x->conn != NULL && dc->hass_controls && dc->nallow > 0)
 			x->allow = compile_allowlist(dc);
 		hass_add(dm, x);
@@ -266,6 +275,7 @@ teardown_devices(struct daemon *dm)
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
+		free(x->port_key);
 		allow_free(x->allow);
 		pthread_mutex_destroy(&x->lock);
 	}
@@ -328,7 +338,24 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		wc.queue_len = x->dc->queue_len;
 		wc.poll = on_poll;
 		wc.poll_arg = x;
-		if ((x->worker = worker_start(x->dev, &wc)) == NULL) {
+		x->group = NULL;
+		for (int j = 0; j < i && x->port_key != NULL; j++) {
+			struct dev_ctx *y = &dm.devs[j];
+			if (y->port_key == NULL || y->group == NULL ||
+			    strcmp(y->port_key, x->port_key) != 0)
+				continue;
+			/* One owner per physical port: the sections take
+			 * turns on one thread instead of corrupting each
+			 * other's exchanges. */
+			log_info("%s: port %s shared with %s: one worker runs "
+			    "both in turn", x->dc->name, x->dc->port, y->dc->name);
+			device_share_port(x->dev, y->dev);
+			x->group = y->group;
+			break;
+		}
+		if (x->group == NULL)
+			x->group = worker_group_new();
+		if ((x->worker = worker_add(x->group, x->dev, &wc)) == NULL) {
 			rc = 1;
 			goto stop_workers;
 		}

@@ -2,6 +2,8 @@
  * port.c - port type detection and dispatch to the port implementations.
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,37 @@ port_type_name(enum port_type t)
 	default:
 		return "none";
 	}
+}
+
+int
+port_key(const char *name, enum port_type t, char *out, size_t outlen)
+{
+	const char *sep;
+	char real[PATH_MAX];
+	size_t n;
+	int len;
+
+	if (name == NULL || *name == '\0' || outlen == 0)
+		return -1;
+	if ((sep = strstr(name, "://")) != NULL) {
+		/* tcp://host:port and rfc2217://host:port: host:port names
+		 * the device server, whatever the scheme */
+		const char *h = sep + 3;
+		n = strcspn(h, "/?#");
+		if (n == 0 || n + 5 > outlen)
+			return -1;
+		memcpy(out, "net:", 4);
+		for (size_t i = 0; i < n; i++)
+			out[4 + i] = (char)tolower((unsigned char)h[i]);
+		out[4 + n] = '\0';
+		return 0;
+	}
+	if (t != PORT_SERIAL && t != PORT_HIDRAW)
+		return -1;
+	if (realpath(name, real) == NULL)
+		snprintf(real, sizeof(real), "%s", name);
+	len = snprintf(out, outlen, "dev:%s", real);
+	return len < 0 || (size_t)len >= outlen ? -1 : 0;
 }
 
 struct port *
