@@ -291,7 +291,7 @@ wanted(struct controls *c)
 		e = hc_at(c->set, i);
 		if (e->status == HC_REFUSED)
 			continue;
-		if (e->kind == HC_SWITCH)
+		if (e->source == HC_SRC_QFLAG)
 			q |= Q_FLAG;
 		else
 			q |= Q_PIRI;
