@@ -1,6 +1,7 @@
 /*
- * fuzz_config.c - configuration parsing: any bytes as a config file, then
- * --check-config's printer on what loaded.  The file lives in a memfd so
+ * fuzz_config.c - configuration loading: any bytes as a config file through
+ * the programs' loader (every layer's checks), then --check-config's
+ * printer on what loaded.  The file lives in a memfd so
  * the fuzzer does no disk I/O.
  */
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "app_config.h"
 #include "config.h"
 #include "log.h"
 #include "proto.h"
@@ -49,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cli, 0, sizeof(cli));
 	cli.broker = "localhost";
 	cli.port = 1883;
-	if (config_load(path, &cli, &c, &err) == 0) {
+	if (app_config_load(path, &cli, &c, &err) == 0) {
 		if ((devnull = fopen("/dev/null", "w")) != NULL) {
 			config_print(devnull, &c);
 			fclose(devnull);

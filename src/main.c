@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "app_config.h"
 #include "config.h"
 #include "log.h"
 #include "output.h"
@@ -458,7 +459,7 @@ main(int argc, char **argv)
 
 	if (o.config != NULL) {
 		struct sbuf err = SBUF_INIT;
-		if (config_load(o.config, &cm, &c, &err) < 0) {
+		if (app_config_load(o.config, &cm, &c, &err) < 0) {
 			fprintf(stderr, "%s", sbuf_str(&err));
 			if (err.len > 0 && err.buf[err.len - 1] != '\n')
 				fputc('\n', stderr);

@@ -29,6 +29,7 @@
 #include "allow.h"
 #include "device.h"
 #include "hass.h"
+#include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "notify.h"
@@ -201,7 +202,7 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.dc = x->dc;
 	hc.dev = x->dev;
 	hc.proto = x->dev->proto;
-	hc.hostname = config_hostname(&x->dc->mqtt);
+	hc.hostname = ident_hostname(&x->dc->mqtt);
 	hc.conn = x->conn;
 	hc.allow = x->allow;
 	hc.opts = &o;
@@ -230,20 +231,20 @@ setup_devices(struct daemon *dm)
 		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 		if (x->conn != NULL) {
 			struct sbuf t = SBUF_INIT;
 			sbuf_printf(&t, "%s/%s/availability",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			x->avail_topic = sbuf_steal(&t);
 			/* what mppd publishes is never a command */
 			router_ignore(dm->router, x->avail_topic);
 			sbuf_printf(&t, "%s/mppd/status",
-			    config_hostname(&dc->mqtt));
+			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
 			sbuf_printf(&t, "%s/%s/settings/#",
-			    config_hostname(&dc->mqtt), dc->name);
+			    ident_hostname(&dc->mqtt), dc->name);
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_free(&t);
 		}
@@ -362,7 +363,7 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		hass_attach_worker(x->hass, x->worker);
 		if (x->conn != NULL &&
 		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
-		    config_hostname(&x->dc->mqtt)) < 0) {
+		    ident_hostname(&x->dc->mqtt)) < 0) {
 			rc = 1;
 			goto stop_workers;
 		}

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "output.h"
@@ -46,7 +47,7 @@ app_out_init(struct app_out *ao, const struct config *c,
 	ao->cli_mode = cli_mode;
 	ao->keepcase = c->keepcase;
 	ao->results_topic = c->results_topic;
-	ao->hostname = config_hostname(&dc->mqtt);
+	ao->hostname = ident_hostname(&dc->mqtt);
 	ao->text_out = stdout;
 	if ((dc->filter != NULL && dc->filter[0] != '\0' &&
 	    (ao->filter = compile_filter(dc->filter, "filter", dc->name)) == NULL) ||

@@ -1,6 +1,7 @@
 /*
- * config.h - the configuration model: mpp-solar.conf semantics
- * (reference/DAEMON.md sections 1-2) plus mppd's own keys (SPEC.md).
+ * config.h - the configuration model: mpp-solar.conf semantics plus
+ * mppd's own keys (docs/compatibility.md).  The model depends on nothing
+ * but util/; the checks that need other layers run in app_config_load().
  *
  * Loaded once at start-up by the main thread, then read-only: any thread
  * may read it while the daemon runs.  config_free() releases everything.
@@ -10,14 +11,14 @@
 
 #include <stdio.h>
 
-struct sbuf;
+struct config_diag;
 
 enum cmd_match { MATCH_FULL = 0, MATCH_PREFIX };
 
 /*
  * Every mqtt_* key.  [SETUP] holds the defaults; a device section that sets
  * a key overrides it for that device only (inheritance is resolved by
- * config_load: each device carries its complete effective settings).
+ * config_read: each device carries its complete effective settings).
  */
 struct mqtt_settings {
 	char		*broker;	/* mqtt_broker, default CLI -q or "localhost"; "screen" = print */
@@ -80,7 +81,7 @@ struct config {
 };
 
 /*
- * CLI values that config mode still uses (DAEMON.md section 1): broker
+ * CLI values that config mode still uses: broker
  * settings from -q/--mqttport/--mqttuser/--mqttpass unless [SETUP] sets
  * them, --mqtttopic, --keepcase.  Any member may be NULL/0 = not given.
  */
@@ -94,13 +95,35 @@ struct cli_mqtt {
 };
 
 /*
- * Loads path.  Returns 0, or -1 with every error in err, one per line, each
- * naming the file, line and key ("mppd.conf:12: pause = \"ten\": not a
- * number"); c is then freed already (do not call config_free).  Warnings (unknown keys with the closest known key, glob-like
- * allowlist patterns, a password file readable by others) are logged.
+ * Checks of other layers, called while the file is read so that their
+ * messages come in the same order as the configuration's own.  Any
+ * member may be NULL.  Each runs on the main thread inside config_read().
  */
-int	config_load(const char *path, const struct cli_mqtt *cli,
-	    struct config *c, struct sbuf *err);
+struct config_hooks {
+	void	*arg;
+	/* [SETUP] is read and its own checks are done; c->mqtt is final. */
+	void	(*setup)(void *arg, struct config_diag *dg, struct config *c);
+	/* key (a non-mqtt_* key) has just been applied to device d. */
+	void	(*key)(void *arg, struct config_diag *dg, struct device_cfg *d,
+		    const char *key);
+	/* Device d is read and its own checks are done. */
+	void	(*device)(void *arg, struct config_diag *dg,
+		    struct device_cfg *d);
+};
+
+/*
+ * Reads path into c: built-in and CLI defaults, [SETUP], [DEFAULT] and
+ * every device section, with every check that needs nothing but the
+ * configuration, and calls hooks (may be NULL) along the way.  Errors are
+ * recorded in dg (with file, line and key) and warnings logged; where
+ * each key's value came from is noted in dg for the hooks' checks.  c is
+ * always initialised and never freed here (config_free() it either way).
+ * Returns -1 when the file could not be read at all, else 0 - also when
+ * dg holds errors.  app_config_load() is the loader the programs use.
+ */
+int	config_read(const char *path, const struct cli_mqtt *cli,
+	    struct config *c, struct config_diag *dg,
+	    const struct config_hooks *hooks);
 
 /* Fills defaults (no file): used by CLI mode before adding its device. */
 void	config_defaults(struct config *c, const struct cli_mqtt *cli);
@@ -109,16 +132,5 @@ void	config_defaults(struct config *c, const struct cli_mqtt *cli);
 struct device_cfg *config_add_device(struct config *c, const char *name);
 
 void	config_free(struct config *c);
-
-/*
- * Prints the effective configuration for --check-config: each broker
- * connection (host, port, user, TLS, protocol, client id) with its devices,
- * and per device protocol, port (type), commands, outputs, command topic,
- * QoS, match mode and allowlist.  Never prints a password.
- */
-void	config_print(FILE *f, const struct config *c);
-
-/* The short host name, or mqtt_hostname when set (for ids and topics). */
-const char *config_hostname(const struct mqtt_settings *m);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "allow.h"
+#include "config_diag.h"
 #include "sbuf.h"
 
 struct allowlist {
@@ -253,4 +254,58 @@ allow_glob_explain(const char *pattern, struct sbuf *out)
 	sbuf_printf(out, " - did you mean '%s'?", sbuf_str(&s));
 	sbuf_free(&s);
 	return 1;
+}
+
+/*
+ * Warns about glob-like patterns and about "\d{1,3}" cut in two by the
+ * comma split (commas cannot be escaped in mqtt_allowed_cmds).
+ */
+static void
+warn_patterns(struct config_diag *dg, const char *section, char *const *v,
+    int n)
+{
+	struct sbuf w = SBUF_INIT;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(v[i]), d = len;
+
+		sbuf_reset(&w);
+		if (allow_glob_explain(v[i], &w))
+			config_diag_warn(dg, section, "mqtt_allowed_cmds",
+			    "mqtt_allowed_cmds: %s", sbuf_str(&w));
+		while (d > 0 && isdigit((unsigned char)v[i][d - 1]))
+			d--;
+		if (i + 1 < n && d > 0 && v[i][d - 1] == '{' &&
+		    isdigit((unsigned char)v[i + 1][0]) &&
+		    strchr(v[i + 1], '}') != NULL)
+			config_diag_warn(dg, section, "mqtt_allowed_cmds",
+			    "mqtt_allowed_cmds: '%s' and '%s' were probably "
+			    "one pattern with a {m,n} repetition: commas "
+			    "separate patterns and cannot be escaped; write the "
+			    "repetition out (e.g. \\d\\d?\\d?)", v[i], v[i + 1]);
+	}
+	sbuf_free(&w);
+}
+
+/* Checks a configured allowlist (see allow.h). */
+int
+allow_check_config(struct config_diag *dg, const char *section,
+    char *const *patterns, int n, enum cmd_match mode)
+{
+	struct sbuf e = SBUF_INIT;
+	struct allowlist *a = allow_compile(patterns, n, mode, &e);
+	int rc = 0;
+
+	if (a == NULL) {
+		const char *p = sbuf_str(&e), *nl;
+
+		for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+			config_diag_error(dg, section, "mqtt_allowed_cmds",
+			    "mqtt_allowed_cmds: %.*s", (int)(nl - p), p);
+		rc = -1;
+	} else
+		warn_patterns(dg, section, patterns, n);
+	allow_free(a);
+	sbuf_free(&e);
+	return rc;
 }

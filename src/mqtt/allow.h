@@ -19,6 +19,7 @@
 
 struct sbuf;
 struct allowlist;
+struct config_diag;
 
 /*
  * Compiles patterns[0..n).  Returns the list (free with allow_free()), or
@@ -53,5 +54,16 @@ int	allow_looks_like_glob(const char *pattern, char *suggest, size_t n);
  * by any number of P" - did you mean 'PCP.*'? - and returns 1; else 0.
  */
 int	allow_glob_explain(const char *pattern, struct sbuf *out);
+
+/*
+ * The allowlist layer's check of a loaded configuration, run by
+ * app_config_load(): compiles patterns[0..n) (section's effective
+ * mqtt_allowed_cmds, split on ',') and reports, at the line of section's
+ * mqtt_allowed_cmds, each pattern that does not compile (an error), a
+ * pattern that looks like a shell glob, and a "{m,n}" repetition the
+ * comma split cut in two (warnings).  Returns -1 after an error, else 0.
+ */
+int	allow_check_config(struct config_diag *dg, const char *section,
+	    char *const *patterns, int n, enum cmd_match mode);
 
 #endif

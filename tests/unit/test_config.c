@@ -1,5 +1,5 @@
 /*
- * test_config.c - config_load() on real files: values, defaults,
+ * test_config.c - app_config_load() on real files: values, defaults,
  * inheritance, and for every class of error a message that names the file,
  * the line and the key.  Warnings are read from stderr (log.h writes there).
  */
@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "app_config.h"
 #include "config.h"
+#include "config_diag.h"
 #include "ident.h"
 #include "sbuf.h"
 
@@ -77,7 +79,7 @@ t_load_path(struct t *t, const char *path, const struct cli_mqtt *cli)
 	dup2(fd, 2);
 	close(fd);
 	sbuf_init(&t->err);
-	t->rc = config_load(path, cli, &t->c, &t->err);
+	t->rc = app_config_load(path, cli, &t->c, &t->err);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -651,7 +653,7 @@ test_config_device_overrides_every_mqtt_key(void **state)
 	assert_int_equal(d->nallow, 1);
 	assert_string_equal(d->mqtt.client_id, "did");
 	assert_string_equal(d->mqtt.hostname, "dhost");
-	assert_string_equal(config_hostname(&d->mqtt), "dhost");
+	assert_string_equal(ident_hostname(&d->mqtt), "dhost");
 	assert_true(d->mqtt.reconnect_min == 0.25);
 	assert_true(d->mqtt.reconnect_max == 5.0);
 	assert_int_equal(d->mqtt.queue_max, 7);
@@ -1270,6 +1272,47 @@ test_config_warn_unknown_command_and_port(void **state)
 	t_done(&t);
 }
 
+/*
+ * config_read() by itself checks only what the configuration knows: a
+ * protocol, an output or an allowlist pattern is the business of the
+ * layers app_config_load() hooks in.
+ */
+static void
+test_config_read_alone_leaves_other_layers_checks_to_hooks(void **state)
+{
+	static const char text[] = "[SETUP]\nmqtt_allowed_cmds = (\n"
+	    "[inv]\nprotocol = PI99\ncommand = QPIGS\noutputs = jsno\n"
+	    "filter = ([\n";
+	struct t t = { 0 };
+	struct config_diag *dg;
+	struct sbuf err = SBUF_INIT;
+	struct config c;
+
+	(void)state;
+	t_write(&t, text, strlen(text), 0600);
+	dg = config_diag_new(t.path);
+	assert_int_equal(config_read(t.path, NULL, &c, dg, NULL), 0);
+	assert_int_equal(config_diag_flush(dg, &err), 0);
+	assert_string_equal(sbuf_str(&err), "");
+	assert_string_equal(c.devs[0].protocol, "PI99");
+	assert_int_equal(c.devs[0].noutputs, 1);
+	assert_string_equal(c.devs[0].outputs[0], "jsno");
+	/* Where the layers' checks will report: the key's own line. */
+	assert_int_equal(config_diag_line(dg, "inv", "protocol"), 4);
+	assert_int_equal(config_diag_line(dg, "inv", "mqtt_allowed_cmds"), 2);
+	assert_int_equal(config_diag_own(dg, "inv", "mqtt_allowed_cmds"), 0);
+	config_diag_free(dg);
+	config_free(&c);
+	sbuf_free(&err);
+	/* The programs' loader reports each. */
+	assert_int_equal(t_load_path(&t, t.path, NULL), -1);
+	assert_warn_at(&t, 6, "outputs: unknown output 'jsno' skipped");
+	assert_err_at(&t, 2, "mqtt_allowed_cmds: invalid regular expression");
+	assert_err_at(&t, 4, "protocol: expected one of PI30");
+	assert_err_at(&t, 7, "filter: expected a regular expression");
+	t_done(&t);
+}
+
 /* ---------------------------------------------------------------------- */
 /* config_print */
 
@@ -1436,6 +1479,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_warn_repetition_split_by_comma),
 	cmocka_unit_test(test_config_warn_password_file_readable),
 	cmocka_unit_test(test_config_warn_unknown_command_and_port),
+	cmocka_unit_test(test_config_read_alone_leaves_other_layers_checks_to_hooks),
 	cmocka_unit_test(test_config_print_connections_and_devices),
 	cmocka_unit_test(test_config_print_without_mqtt_devices_still_shows_client_id),
 };

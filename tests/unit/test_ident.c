@@ -113,7 +113,7 @@ test_ident_hostname_override(void **state)
 	assert_string_equal(ident_hostname(&m), ident_short_hostname());
 	m.hostname = "site-7";
 	assert_string_equal(ident_hostname(&m), "site-7");
-	assert_string_equal(config_hostname(&m), "site-7");
+	assert_string_equal(ident_hostname(&m), "site-7");
 	assert_string_equal(ident_hostname(NULL), ident_short_hostname());
 }
 

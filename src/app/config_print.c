@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_config.h"
 #include "config.h"
 #include "ident.h"
 #include "output.h"
@@ -196,7 +197,7 @@ print_device(FILE *f, const struct device_cfg *d)
 }
 
 /*
- * Prints c (see config.h).  Connections are listed in the order their
+ * Prints c (see app_config.h).  Connections are listed in the order their
  * first device appears.
  */
 void

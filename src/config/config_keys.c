@@ -1,0 +1,143 @@
+/*
+ * config_keys.c - the table of configuration keys (see config_keys.h).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_keys.h"
+
+#define MOFF(f)	offsetof(struct mqtt_settings, f)
+
+/* A non-mqtt key: name, sections, id, type, default, help. */
+#define KEY(n, s, i, t, d, h) \
+	{ (n), (s), (i), -1, (t), 0, 0, 0, 0, NULL, (d), (h) }
+/* An mqtt_* key (read in [SETUP] and device sections). */
+#define MKEY(n, m, t, f, lo, hi, c, e, d, h) \
+	{ (n), KS_BOTH, K_MQTT, (m), (t), MOFF(f), (lo), (hi), (c), (e), (d), (h) }
+
+const struct config_key config_keys[] = {
+	KEY("pause", KS_SETUP, K_PAUSE, KT_INT, "60",
+	    "seconds between polling rounds"),
+	KEY("log_file", KS_SETUP, K_LOG_FILE, KT_OPT, NULL,
+	    "file the daemon logs to; unset = stderr"),
+	KEY("protocol", KS_DEV, K_PROTOCOL, KT_STR, NULL,
+	    "the device's protocol, e.g. PI30"),
+	KEY("type", KS_DEV, K_TYPE, KT_STR, "mppsolar",
+	    "device type; mppd drives mppsolar (PI30-family) devices"),
+	KEY("port", KS_DEV, K_PORT, KT_STR, "/dev/ttyUSB0",
+	    "serial device, hidraw device or test port"),
+	KEY("baud", KS_DEV, K_BAUD, KT_INT, "2400", "serial baud rate"),
+	KEY("porttype", KS_DEV, K_PORTTYPE, KT_OPT, NULL,
+	    "serial, hidraw or test; unset = detected from port"),
+	KEY("command", KS_DEV, K_COMMAND, KT_LIST, NULL,
+	    "commands polled each round, separated by '#'"),
+	KEY("tag", KS_DEV, K_TAG, KT_OPT, NULL,
+	    "name used in topics and outputs instead of the section name"),
+	KEY("outputs", KS_DEV, K_OUTPUTS, KT_LIST, "screen",
+	    "comma-separated outputs"),
+	KEY("filter", KS_DEV, K_FILTER, KT_OPT, NULL,
+	    "regular expression: only matching result keys are output"),
+	KEY("exclfilter", KS_DEV, K_EXCLFILTER, KT_OPT, NULL,
+	    "regular expression: matching result keys are left out"),
+	KEY("mqtt_topic", KS_DEV, K_MQTT_TOPIC, KT_OPT, NULL,
+	    "topic of the influx outputs; unset = --mqtttopic"),
+	KEY("dev", KS_DEV, K_DEV, KT_OPT, NULL,
+	    "prometheus label, kept for compatibility"),
+	KEY("timeout", KS_DEV, K_TIMEOUT, KT_SECS, "2",
+	    "seconds to wait for a reply"),
+	KEY("queue_len", KS_DEV, K_QUEUE_LEN, KT_INT, "16",
+	    "ad-hoc commands that may wait for the port"),
+	KEY("hass_controls", KS_BOTH, K_HASS_CONTROLS, KT_BOOL, "false",
+	    "Home Assistant entities for the device's settings"),
+	/* The reference passes these to outputs mppd does not have. */
+	KEY("udpport", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
+	KEY("postgres_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
+	    "not used by mppd"),
+	KEY("mongo_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
+	    "not used by mppd"),
+	KEY("mongo_db", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
+	KEY("push_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
+	KEY("prom_output_dir", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
+	    "not used by mppd"),
+
+	MKEY("mqtt_broker", MK_BROKER, KT_STR, broker, 0, 0, 0,
+	    "a broker host name", "localhost",
+	    "broker host; \"screen\" prints MQTT messages instead"),
+	MKEY("mqtt_port", MK_PORT, KT_INT, port, 1, 65535, 0,
+	    "a port number from 1 to 65535", "1883", "broker port"),
+	MKEY("mqtt_user", MK_USER, KT_OPT, user, 0, 0, 0, NULL, NULL,
+	    "broker user name"),
+	MKEY("mqtt_pass", MK_PASS, KT_OPT, pass, 0, 0, 1, NULL, NULL,
+	    "broker password; never printed or logged"),
+	MKEY("mqtt_keepalive", MK_KEEPALIVE, KT_INT, keepalive, 5, 65535, 1,
+	    "seconds from 5 to 65535", "60", "MQTT keepalive in seconds"),
+	MKEY("mqtt_protocol", MK_PROTOCOL, KT_PROTO, protocol, 0, 0, 1,
+	    "3.1.1, 4 or 5", "3.1.1", "MQTT protocol version"),
+	MKEY("mqtt_tls_ca", MK_TLS_CA, KT_OPT, tls_ca, 0, 0, 1, NULL, NULL,
+	    "CA file; TLS is on when set"),
+	MKEY("mqtt_tls_cert", MK_TLS_CERT, KT_OPT, tls_cert, 0, 0, 1, NULL,
+	    NULL, "client certificate file"),
+	MKEY("mqtt_tls_key", MK_TLS_KEY, KT_OPT, tls_key, 0, 0, 1, NULL, NULL,
+	    "client key file"),
+	MKEY("mqtt_tls_insecure", MK_TLS_INSECURE, KT_BOOL, tls_insecure, 0,
+	    0, 1, NULL, "false", "skip the server name check"),
+	MKEY("mqtt_cmd_topic", MK_CMD_TOPIC, KT_STR, cmd_topic, 0, 0, 0,
+	    "an MQTT topic filter such as " DEFAULT_CMD_TOPIC,
+	    DEFAULT_CMD_TOPIC, "topic filter commands arrive on"),
+	MKEY("mqtt_cmd_qos", MK_CMD_QOS, KT_INT, cmd_qos, 0, 2, 0,
+	    "0, 1 or 2", "1", "QoS of the command subscription"),
+	MKEY("mqtt_cmd_match", MK_CMD_MATCH, KT_MATCH, cmd_match, 0, 0, 0,
+	    "full or prefix", "full",
+	    "an allowlist pattern matches the whole command or its start"),
+	MKEY("mqtt_allow_undefined", MK_ALLOW_UNDEFINED, KT_BOOL,
+	    allow_undefined, 0, 0, 0, NULL, "false",
+	    "allow commands the protocol does not define"),
+	MKEY("mqtt_allowed_cmds", MK_ALLOWED_CMDS, KT_OPT, allowed_cmds, 0, 0,
+	    0, NULL, NULL, "comma-separated regular expressions; unset = "
+	    "no commands over MQTT"),
+	MKEY("mqtt_client_id", MK_CLIENT_ID, KT_OPT, client_id, 0, 0, 1, NULL,
+	    NULL, "client id; unset = the reference's computed id"),
+	MKEY("mqtt_hostname", MK_HOSTNAME, KT_OPT, hostname, 0, 0, 1, NULL,
+	    NULL, "{hostname} in topics; unset = the short host name"),
+	MKEY("mqtt_reconnect_min", MK_RECONNECT_MIN, KT_SECS, reconnect_min,
+	    0, 86400, 1, "seconds greater than 0, at most 86400", "1",
+	    "first reconnect delay"),
+	MKEY("mqtt_reconnect_max", MK_RECONNECT_MAX, KT_SECS, reconnect_max,
+	    0, 86400, 1, "seconds greater than 0, at most 86400", "60",
+	    "longest reconnect delay"),
+	MKEY("mqtt_queue_max", MK_QUEUE_MAX, KT_INT, queue_max, 1, 1000000, 1,
+	    "a whole number from 1 to 1000000", "1000",
+	    "QoS>0 messages kept while the broker is away"),
+};
+
+const int config_nkeys = (int)(sizeof(config_keys) / sizeof(config_keys[0]));
+
+/* Index of the first mqtt_* row. */
+#define FIRST_MQTT	(config_nkeys - MK_COUNT)
+
+const struct config_key *
+config_key_find(const char *name)
+{
+	for (int i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+const struct config_key *
+config_key_mqtt(int mk)
+{
+	return &config_keys[FIRST_MQTT + mk];
+}
+
+int
+config_key_names(enum kscope scope, const char **names, int n)
+{
+	int o = 0;
+
+	for (int i = 0; i < config_nkeys && o < n; i++)
+		if ((config_keys[i].scope & scope) != 0)
+			names[o++] = config_keys[i].name;
+	return o;
+}

@@ -1,0 +1,101 @@
+/*
+ * out_check.c - the output layer's configuration checks (see out_check.h).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_diag.h"
+#include "out_check.h"
+#include "output.h"
+#include "sbuf.h"
+
+/* The closest output name to word, or NULL (see config_diag_closest()). */
+static const char *
+closest_output(const char *word)
+{
+	const char *names[64];
+	int n = 0;
+
+	for (int i = 0; output_help[i][0] != NULL && n < 64; i++)
+		names[n++] = output_help[i][0];
+	return config_diag_closest(word, names, n);
+}
+
+/* Keeps the outputs mppd has; warns about the others (see out_check.h). */
+void
+out_check_outputs(struct config_diag *dg, struct device_cfg *d)
+{
+	int kept = 0;
+
+	for (int i = 0; i < d->noutputs; i++) {
+		char *name = d->outputs[i];
+		const char *near;
+
+		if (output_canonical(name) != NULL) {
+			d->outputs[kept++] = name;
+			continue;
+		}
+		if ((near = closest_output(name)) != NULL)
+			config_diag_warn(dg, d->name, "outputs", "outputs: "
+			    "unknown output '%s' skipped (did you mean '%s'?)",
+			    name, near);
+		else {
+			struct sbuf all = SBUF_INIT;
+
+			for (int k = 0; output_help[k][0] != NULL; k++)
+				sbuf_printf(&all, "%s%s", k > 0 ? ", " : "",
+				    output_help[k][0]);
+			config_diag_warn(dg, d->name, "outputs", "outputs: "
+			    "unknown output '%s' skipped (mppd has: %s)", name,
+			    sbuf_str(&all));
+			sbuf_free(&all);
+		}
+		free(name);
+	}
+	d->noutputs = kept;
+	if (kept == 0)
+		config_diag_warn(dg, d->name, "outputs", "outputs: no usable "
+		    "output; results of [%s] go nowhere", d->name);
+}
+
+/* Compiles a filter/exclfilter regex to check it (outputs compile theirs). */
+static int
+check_regex(struct config_diag *dg, const struct device_cfg *d,
+    const char *key, const char *re)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *code;
+	int rc;
+
+	if (re == NULL)
+		return 0;
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+	    &rc, &off, NULL);
+	if (code != NULL) {
+		pcre2_code_free(code);
+		return 0;
+	}
+	if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
+		strcpy((char *)msg, "unknown PCRE2 error");
+	config_diag_error(dg, d->name, key, "%s: expected a regular "
+	    "expression, found '%s': %s at offset %zu", key, re, (char *)msg,
+	    (size_t)off);
+	return -1;
+}
+
+int
+out_check_filters(struct config_diag *dg, const struct device_cfg *d)
+{
+	int rc = 0;
+
+	if (check_regex(dg, d, "filter", d->filter) < 0)
+		rc = -1;
+	if (check_regex(dg, d, "exclfilter", d->exclfilter) < 0)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,25 @@
+/*
+ * out_check.h - the output layer's checks of a loaded configuration, run
+ * by app_config_load(): output names and result filters.  Main thread,
+ * at start-up.
+ */
+#ifndef MPPD_OUT_CHECK_H
+#define MPPD_OUT_CHECK_H
+
+struct config_diag;
+struct device_cfg;
+
+/*
+ * Drops from d->outputs every name mppd has no output for, warning at the
+ * line of d's outputs key with the closest known name (the reference
+ * skips unknown outputs too), and warns when none is left.
+ */
+void	out_check_outputs(struct config_diag *dg, struct device_cfg *d);
+
+/*
+ * Reports d's filter or exclfilter that is not a regular expression as
+ * an error at the line of its key.  Returns -1 after an error, else 0.
+ */
+int	out_check_filters(struct config_diag *dg, const struct device_cfg *d);
+
+#endif
