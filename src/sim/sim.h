@@ -46,6 +46,7 @@ struct sim_inverter {
 	enum sim_proto		proto;
 	struct sim_settings	set;
 	uint32_t		rng;	/* jitter for the live values */
+	int			parallel;	/* units answering QPGSn (0, 1: this one) */
 };
 
 /* One request line as received: text before the CRC, and its check. */
@@ -127,6 +128,7 @@ struct sim_opts {
 	struct sim_faults	 faults;
 	const char		*log_path;
 	int			 verbose;
+	int			 parallel;	/* --parallel N units, 0 = one */
 };
 int	serve_run(const struct sim_opts *opts,
 	    volatile sig_atomic_t *stop);
