@@ -15,6 +15,7 @@
 #include "hass.h"
 #include "hass_discovery.h"
 #include "hass_settings_rt.h"
+#include "hass_stack.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "result.h"
@@ -36,6 +37,7 @@ struct hass_dev {
 	int			 sensors;	/* hass publishes them (a broker) */
 	struct out_opts		 opts;
 	struct controls		*controls;	/* NULL: no setting entities */
+	struct stack		*stack;		/* NULL: no QPGSn polled */
 	pthread_mutex_t		 lock;		/* guards last[] and up */
 	struct last_result	*last;		/* one per poll command */
 	int			 nlast;
@@ -85,6 +87,10 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	d->sensors = hassd != NULL && c->conn != NULL;
 	d->opts = *c->opts;
 	d->controls = ctl;
+	if (d->sensors)
+		d->stack = stack_new(c->dc, c->hostname,
+		    output_nonempty(c->opts->device) ? c->opts->device :
+		    c->dc->name);
 	pthread_mutex_init(&d->lock, NULL);
 	d->nlast = c->dc->ncommands;
 	d->last = xcalloc((size_t)d->nlast + 1, sizeof(*d->last));
@@ -181,6 +187,14 @@ hass_on_poll(struct hass_dev *d, int index, const char *cmd, struct result *r)
 		d->hassd->states(r, &d->opts, conn_publisher, d->conn);
 		pthread_mutex_unlock(&d->lock);
 	}
+	if (d->stack != NULL) {
+		int discover;
+		pthread_mutex_lock(&d->lock);
+		discover = d->up && conn_is_connected(d->conn);
+		pthread_mutex_unlock(&d->lock);
+		stack_on_result(d->stack, index, cmd, r, discover,
+		    conn_publisher, d->conn);
+	}
 	if (d->controls != NULL)
 		controls_on_result(d->controls, cmd, r, controls_conn_publisher,
 		    d->conn);
@@ -216,6 +230,7 @@ rediscover(struct hass_dev *d, int states)
 		l->sent = hass_sensors_signature(&l->r);
 	}
 	pthread_mutex_unlock(&d->lock);
+	stack_rediscover(d->stack, conn_publisher, d->conn);
 	if (d->controls != NULL)
 		controls_publish_discovery(d->controls, controls_conn_publisher,
 		    d->conn);
@@ -275,6 +290,7 @@ hass_free(struct hass *h)
 				result_free(&d->last[k].r);
 		free(d->last);
 		controls_free(d->controls);
+		stack_free(d->stack);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}
