@@ -206,6 +206,8 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.conn = x->conn;
 	hc.allow = x->allow;
 	hc.opts = &o;
+	hc.state_dir = dm->cfg->state_dir;
+	hc.pause_ms = dm->cfg->pause * 1000;
 	x->hass = hass_add_device(dm->hass, &hc);
 }
 

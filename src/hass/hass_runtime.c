@@ -15,6 +15,7 @@
 #include "hass.h"
 #include "hass_discovery.h"
 #include "hass_settings_rt.h"
+#include "hass_energy.h"
 #include "hass_stack.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -38,6 +39,7 @@ struct hass_dev {
 	struct out_opts		 opts;
 	struct controls		*controls;	/* NULL: no setting entities */
 	struct stack		*stack;		/* NULL: no QPGSn polled */
+	struct energy		*energy;	/* NULL: hass_energy off */
 	pthread_mutex_t		 lock;		/* guards last[] and up */
 	struct last_result	*last;		/* one per poll command */
 	int			 nlast;
@@ -74,10 +76,17 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	struct controls *ctl = NULL;
 	struct hass_dev *d;
 
+	const char *name = output_nonempty(c->opts->device) ?
+	    c->opts->device : c->dc->name;
+	struct energy *en = NULL;
+
 	hassd = hassd_output(c->dc);
-	if (c->conn != NULL)
+	if (c->conn != NULL) {
 		ctl = controls_new(c->dc, c->proto, c->hostname, c->allow);
-	if (hassd == NULL && ctl == NULL)
+		en = energy_new(c->dc, c->hostname, name, c->state_dir,
+		    c->pause_ms);
+	}
+	if (hassd == NULL && ctl == NULL && en == NULL)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->dc = c->dc;
@@ -87,10 +96,9 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	d->sensors = hassd != NULL && c->conn != NULL;
 	d->opts = *c->opts;
 	d->controls = ctl;
+	d->energy = en;
 	if (d->sensors)
-		d->stack = stack_new(c->dc, c->hostname,
-		    output_nonempty(c->opts->device) ? c->opts->device :
-		    c->dc->name);
+		d->stack = stack_new(c->dc, c->hostname, name);
 	pthread_mutex_init(&d->lock, NULL);
 	d->nlast = c->dc->ncommands;
 	d->last = xcalloc((size_t)d->nlast + 1, sizeof(*d->last));
@@ -187,12 +195,14 @@ hass_on_poll(struct hass_dev *d, int index, const char *cmd, struct result *r)
 		d->hassd->states(r, &d->opts, conn_publisher, d->conn);
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (d->stack != NULL) {
+	if (d->stack != NULL || d->energy != NULL) {
 		int discover;
 		pthread_mutex_lock(&d->lock);
 		discover = d->up && conn_is_connected(d->conn);
 		pthread_mutex_unlock(&d->lock);
 		stack_on_result(d->stack, index, cmd, r, discover,
+		    conn_publisher, d->conn);
+		energy_on_result(d->energy, index, cmd, r, discover,
 		    conn_publisher, d->conn);
 	}
 	if (d->controls != NULL)
@@ -231,6 +241,7 @@ rediscover(struct hass_dev *d, int states)
 	}
 	pthread_mutex_unlock(&d->lock);
 	stack_rediscover(d->stack, conn_publisher, d->conn);
+	energy_rediscover(d->energy, conn_publisher, d->conn);
 	if (d->controls != NULL)
 		controls_publish_discovery(d->controls, controls_conn_publisher,
 		    d->conn);
@@ -291,6 +302,7 @@ hass_free(struct hass *h)
 		free(d->last);
 		controls_free(d->controls);
 		stack_free(d->stack);
+		energy_free(d->energy);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}
