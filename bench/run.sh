@@ -313,6 +313,34 @@ if want serial; then
 	say "  device layer alone (device_run, $N_SERIAL commands):"
 	run "$B/serial_rtt" --port "$WORK/inverter" --baud 2400 -c QPIGS -n "$N_SERIAL"
 	WIRE=$(res serial_rtt wire_us)
+	# The same exchange through network serial bridges on loopback in
+	# front of the simulator: socat (raw TCP) and ser2net (RFC 2217).
+	if command -v socat > /dev/null; then
+		NP=$(( 20000 + ( $$ * 17 ) % 40000 ))
+		socat TCP-LISTEN:$NP,bind=127.0.0.1,reuseaddr \
+			"FILE:$WORK/inverter,raw,echo=0" > "$WORK/socat.log" 2>&1 &
+		SOCAT_PID=$!
+		PIDS="$PIDS $SOCAT_PID"
+		sleep 0.3
+		say "  through socat, raw TCP (device_run, $N_SERIAL commands):"
+		run "$B/serial_rtt" --port "tcp://127.0.0.1:$NP" --porttype tcp \
+			--name tcp_rtt --baud 2400 -c QPIGS -n "$N_SERIAL"
+		stop_pid "$SOCAT_PID"
+	fi
+	if [ -x /usr/sbin/ser2net ]; then
+		NP=$(( 20000 + ( $$ * 19 + 7 ) % 40000 ))
+		printf 'connection: &con0\n  accepter: telnet(rfc2217),tcp,127.0.0.1,%s\n  connector: serialdev,%s,9600n81,local\n' \
+			"$NP" "$WORK/inverter" > "$WORK/ser2net.yaml"
+		/usr/sbin/ser2net -n -u -c "$WORK/ser2net.yaml" -P "$WORK/ser2net.pid" \
+			> "$WORK/ser2net.log" 2>&1 &
+		S2N_PID=$!
+		PIDS="$PIDS $S2N_PID"
+		sleep 0.5
+		say "  through ser2net, RFC 2217 (device_run, $N_SERIAL commands):"
+		run "$B/serial_rtt" --port "rfc2217://127.0.0.1:$NP" --porttype rfc2217 \
+			--name rfc2217_rtt --baud 2400 -c QPIGS -n "$N_SERIAL"
+		stop_pid "$S2N_PID"
+	fi
 	H=bench-sim-$$
 	gen_conf "$WORK/sim.conf" "$PORT" "$H" 1 60 \
 		"port = $WORK/inverter
@@ -497,6 +525,13 @@ if [ -n "$(res sim_rtt overhead_p50_pct)" ]; then
 	[ -n "$(res ref_sim_rtt overhead_p50_pct)" ] && RR="+$(res ref_sim_rtt overhead_p50_pct) %"
 	row "2400 baud: MQTT round trip over wire time" "+$O % (p50)" "< 2 %" "$(ok "$O < 2")" "$RR"
 	row "2400 baud: device layer over wire time" "+$(res serial_rtt overhead_p50_pct) % (p50)" "-" ""
+fi
+if [ -n "$(res tcp_rtt overhead_p50_pct)" ]; then
+	row "2400 baud through socat (tcp://) over wire" "+$(res tcp_rtt overhead_p50_pct) % (p50)" "-" ""
+fi
+if [ -n "$(res rfc2217_rtt overhead_p50_pct)" ]; then
+	O=$(res rfc2217_rtt overhead_p50_pct)
+	row "2400 baud through ser2net (rfc2217://)" "+$O % (p50)" "< 5 %" "$(ok "$O < 5")"
 fi
 if [ -n "$(res poll_cycle cpu_us_per_cycle)" ]; then
 	C=$(res poll_cycle cpu_us_per_cycle)

@@ -14,3 +14,5 @@ install(FILES ${CMAKE_SOURCE_DIR}/doc/mppd.conf.5
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${CMAKE_SOURCE_DIR}/examples/mpp-solar.conf
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${CMAKE_SOURCE_DIR}/dist/udev/99-mppd.rules
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
 libsystemd-dev libcmocka-dev
-mosquitto mosquitto-clients socat openssl
+mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind"
 
 missing=""

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "output.h"
+#include "port.h"
 #include "proto.h"
 #include "result.h"
 #include "sbuf.h"
@@ -41,8 +42,10 @@ usage(FILE *f)
 "Reads and sets MPP-Solar / Voltronic (PI30 family) inverters; publishes to MQTT.\n"
 "\n"
 "  -n, --name NAME        device name (default: unnamed)\n"
-"  -p, --port PORT        port: /dev/ttyUSB0 (default), /dev/hidraw0, test, ...\n"
-"  --porttype TYPE        override port type detection (serial, hidraw, test)\n"
+"  -p, --port PORT        port: /dev/ttyUSB0 (default), /dev/hidraw0, test,\n"
+"                         tcp://HOST:PORT, rfc2217://HOST:PORT, ...\n"
+"  --porttype TYPE        override port type detection (serial, hidraw, test,\n"
+"                         tcp, rfc2217)\n"
 "  -P, --protocol [ID]    protocol (default: PI30); without ID: list protocols\n"
 "  -T, --tag TAG          tag used instead of the command by MQTT outputs\n"
 "  -b, --baud BAUD        serial baud rate (default: 2400)\n"
@@ -289,6 +292,15 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 	free(d->port);
 	d->port = xstrdup(o->port);
 	d->porttype = o->porttype ? xstrdup(o->porttype) : NULL;
+	{
+		char why[512];
+
+		if (port_check_url(d->port, d->porttype, why, sizeof(why)) < 0) {
+			fprintf(stderr, "mppd: -p %s: %s\n", d->port, why);
+			config_free(c);
+			return -1;
+		}
+	}
 	d->baud = baud;
 	d->filter = o->filter ? xstrdup(o->filter) : NULL;
 	d->exclfilter = o->exclfilter ? xstrdup(o->exclfilter) : NULL;

@@ -145,7 +145,23 @@ print_device(FILE *f, const struct device_cfg *d)
 		    "\"Attempted to run command with no protocol defined\")\n");
 	fprintf(f, "    port: %s (%s%s)\n", d->port, port_type_name(pt),
 	    d->porttype != NULL ? ", from porttype" : "");
-	fprintf(f, "    baud: %d\n", d->baud);
+	fprintf(f, "    baud: %d%s\n", d->baud, pt == PORT_TCP ?
+	    " (not used: a raw TCP bridge sets its serial line)" : "");
+	if (pt == PORT_TCP || pt == PORT_RFC2217) {
+		struct port_addr a;
+		char why[384];
+
+		if (port_url_parse(d->port, &a, why, sizeof(why)) == 0)
+			fprintf(f, "    host: %s\n    tcp port: %d\n    mode: %s\n",
+			    a.host, a.port, pt == PORT_TCP ? "raw TCP (the "
+			    "bridge sets the serial line)" : "RFC 2217 (mppd "
+			    "sets the serial line: baud above, 8N1)");
+	}
+	if (d->reopen_after > 0 && pt != PORT_TEST && pt != PORT_NONE)
+		fprintf(f, "    reopen: after %d failed commands in a row%s\n",
+		    d->reopen_after, d->usb_reset && (pt == PORT_SERIAL ||
+		    pt == PORT_HIDRAW) ? ", resetting the USB device first" :
+		    "");
 	fprintf(f, "    timeout: %g s\n", d->timeout_ms / 1000.0);
 	print_commands(f, d);
 	fprintf(f, "    outputs:");

@@ -94,9 +94,9 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	pthread_mutex_lock(&x->lock);
 	if (status >= 0 && x->online != 1)
 		online = 1;
-	else if (status < 0 && d->consecutive_failures >= OFFLINE_AFTER &&
-	    x->online != 0)
-		online = 0;
+	else if (status < 0 && (d->consecutive_failures >= OFFLINE_AFTER ||
+	    port_link_down(d->port)) && x->online != 0)
+		online = 0;	/* silent a while, or its node or bridge gone */
 	if (online >= 0) {
 		changed = 1;
 		x->online = online;
@@ -106,8 +106,10 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 		if (online)
 			log_info("%s: inverter answering, online", x->dc->name);
 		else
-			log_warn("%s: %u commands in a row without an answer, "
-			    "offline", x->dc->name, d->consecutive_failures);
+			log_warn("%s: %u commands in a row without an answer%s, "
+			    "offline", x->dc->name, d->consecutive_failures,
+			    port_link_down(d->port) ? " (port cannot be opened)" :
+			    "");
 		publish_availability(x, online);
 	}
 }

@@ -579,6 +579,21 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
 			    "false (or yes/no, on/off, 1/0), found \"%s\"",
 			    quoted(val, q, sizeof(q)));
 		break;
+	case K_REOPEN_AFTER:
+		if (val_long(val, 0, 1000000, &lv) < 0) {
+			cerr(x, e->line, "reopen_after: expected a whole number "
+			    "of failed commands from 0 (never) to 1000000, "
+			    "found \"%s\"", quoted(val, q, sizeof(q)));
+			return;
+		}
+		d->reopen_after = (int)lv;
+		break;
+	case K_USB_RESET:
+		if (val_bool(val, &d->usb_reset) < 0)
+			cerr(x, e->line, "usb_reset: expected true or false "
+			    "(or yes/no, on/off, 1/0), found \"%s\"",
+			    quoted(val, q, sizeof(q)));
+		break;
 	default:
 		log_debug("%s:%d: %s is not used by mppd", x->path, e->line,
 		    e->key);
@@ -831,6 +846,7 @@ config_add_device(struct config *c, const char *name)
 	d->outputs[0] = xstrdup("screen");
 	d->noutputs = 1;
 	d->queue_len = 16;
+	d->reopen_after = 5;
 	mqtt_copy(&d->mqtt, &c->mqtt);
 	dev_allow(d);
 	return d;

@@ -64,6 +64,8 @@ struct device_cfg {
 	int		 queue_len;	/* queue_len key: waiting ad-hoc commands, default 16 */
 	int		 hass_controls;	/* hass_controls boolean, default false */
 	int		 hass_energy;	/* hass_energy boolean, default false */
+	int		 reopen_after;	/* reopen_after: failed commands before the port is reopened, 0 never, default 5 */
+	int		 usb_reset;	/* usb_reset boolean: reset the USB device before that reopen */
 	struct mqtt_settings mqtt;	/* effective settings for this device */
 	char		**allow;	/* mqtt_allowed_cmds split on ',' and trimmed, empty items dropped */
 	int		 nallow;

@@ -55,6 +55,10 @@ const struct config_key config_keys[] = {
 	    "Home Assistant entities for the device's settings"),
 	KEY("hass_energy", KS_BOTH, K_HASS_ENERGY, KT_BOOL, "false",
 	    "Home Assistant energy sensors (kWh) for the Energy dashboard"),
+	KEY("reopen_after", KS_DEV, K_REOPEN_AFTER, KT_INT, "5",
+	    "failed commands in a row before the port is reopened; 0 never"),
+	KEY("usb_reset", KS_DEV, K_USB_RESET, KT_BOOL, "false",
+	    "reset the USB device before that reopen"),
 	/* The reference passes these to outputs mppd does not have. */
 	KEY("udpport", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
 	KEY("postgres_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL,

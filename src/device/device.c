@@ -27,6 +27,9 @@ device_new(const struct device_cfg *cfg)
 	po.baud = cfg->baud > 0 ? cfg->baud : 2400;
 	po.proto = d->proto;
 	d->port = port_new(d->port_type, &po);
+	d->port_path = xstrdup(cfg->port != NULL ? cfg->port : "");
+	d->reopen_after = cfg->reopen_after;
+	d->usb_reset = cfg->usb_reset;
 	return d;
 }
 
@@ -37,6 +40,7 @@ device_free(struct device *d)
 		return;
 	if (!d->port_borrowed)
 		port_free(d->port);
+	free(d->port_path);
 	free(d->name);
 	free(d);
 }
@@ -51,6 +55,27 @@ device_share_port(struct device *d, struct device *owner)
 	d->port = owner->port;
 	d->port_type = owner->port_type;
 	d->port_borrowed = 1;
+}
+
+/*
+ * After a command that got no answer: every reopen_after of them in a row,
+ * close the port (a wedged USB adapter or bridge often answers again once
+ * reopened), resetting the USB device first when usb_reset is set.
+ */
+static void
+device_no_answer(struct device *d)
+{
+	d->consecutive_failures++;
+	if (d->reopen_after <= 0 || d->port == NULL ||
+	    d->port_type == PORT_TEST ||
+	    d->consecutive_failures % (unsigned)d->reopen_after != 0)
+		return;
+	log_warn("%s: %u commands in a row without an answer: reopening %s",
+	    d->name, d->consecutive_failures, d->port_path);
+	port_close(d->port);
+	if (d->usb_reset && (d->port_type == PORT_SERIAL ||
+	    d->port_type == PORT_HIDRAW))
+		port_usb_reset(d->port_path);
 }
 
 static void
@@ -115,10 +140,10 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		return 1;
 	d->failures++;
 	if (!answered)
-		d->consecutive_failures++;
+		device_no_answer(d);
 	return answered ? 0 : -1;
 fail:
 	d->failures++;
-	d->consecutive_failures++;
+	device_no_answer(d);
 	return -1;
 }

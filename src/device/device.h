@@ -20,6 +20,9 @@ struct device {
 	enum port_type		 port_type;
 	int			 port_borrowed;	/* port is another device's */
 	int			 timeout_ms;
+	char			*port_path;	/* as configured */
+	int			 reopen_after;	/* 0: never */
+	int			 usb_reset;
 	/* Statistics, written by the owning thread only. */
 	unsigned long		 commands;
 	unsigned long		 failures;	/* port errors and invalid replies */
@@ -49,6 +52,8 @@ void	device_share_port(struct device *d, struct device *owner);
  * decoding.  Returns 1 for a valid reply, 0 when the inverter answered
  * but the reply was refused (NAK, bad CRC, echo), -1 when nothing came back
  * (port error, silence): only -1 counts towards consecutive_failures.
+ * Every reopen_after such failures in a row the port is closed (and with
+ * usb_reset its USB device reset) so the next command opens it afresh.
  */
 int	device_run(struct device *d, const char *cmd, struct result *r);
 

@@ -1,13 +1,18 @@
 /*
- * port.c - port type detection and dispatch to the port implementations.
+ * port.c - port type detection, dispatch to the port implementations, and
+ * the port base every type shares: the frame rule and the reopen state.
  */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "clock.h"
+#include "log.h"
 #include "port.h"
+#include "port_util.h"
 
 static int
 contains_ci(const char *hay, const char *needle)
@@ -20,13 +25,38 @@ contains_ci(const char *hay, const char *needle)
 	return 0;
 }
 
+/* A /dev name that matches nothing: the type of the node a link points to. */
+static enum port_type
+detect_link(const char *name)
+{
+	char		*real;
+	enum port_type	 t = PORT_NONE;
+
+	if (strncmp(name, "/dev/", 5) != 0 || (real = realpath(name, NULL)) ==
+	    NULL)
+		return PORT_NONE;
+	if (strcmp(real, name) != 0)
+		t = port_detect(real, NULL);
+	free(real);
+	return t == PORT_TEST ? PORT_NONE : t;
+}
+
 enum port_type
 port_detect(const char *name, const char *porttype)
 {
-	const char *s = (porttype != NULL && *porttype != '\0') ? porttype : name;
+	int override = porttype != NULL && *porttype != '\0';
+	const char *s = override ? porttype : name;
 
 	if (s == NULL)
 		return PORT_NONE;
+	/* mppd's network ports: before the reference's substring tests, so
+	 * a host named "test-bridge" stays a network port. */
+	if (override ? strcasecmp(s, "tcp") == 0 :
+	    strncasecmp(s, "tcp://", 6) == 0)
+		return PORT_TCP;
+	if (override ? strcasecmp(s, "rfc2217") == 0 :
+	    strncasecmp(s, "rfc2217://", 10) == 0)
+		return PORT_RFC2217;
 	if (contains_ci(s, "test"))
 		return PORT_TEST;
 	if (contains_ci(s, "hidraw") || contains_ci(s, "mppsolar"))
@@ -35,7 +65,7 @@ port_detect(const char *name, const char *porttype)
 		return PORT_SERIAL;
 	if (strncmp(s, "/dev/tty", 8) == 0)
 		return PORT_SERIAL;
-	return PORT_NONE;
+	return override ? PORT_NONE : detect_link(s);
 }
 
 const char *
@@ -48,6 +78,10 @@ port_type_name(enum port_type t)
 		return "serial";
 	case PORT_HIDRAW:
 		return "hidraw";
+	case PORT_TCP:
+		return "tcp";
+	case PORT_RFC2217:
+		return "rfc2217";
 	default:
 		return "none";
 	}
@@ -56,31 +90,25 @@ port_type_name(enum port_type t)
 int
 port_key(const char *name, enum port_type t, char *out, size_t outlen)
 {
-	const char *sep;
-	char real[PATH_MAX];
-	size_t n;
+	struct port_addr a;
+	char real[PATH_MAX], err[160];
 	int len;
 
 	if (name == NULL || *name == '\0' || outlen == 0)
 		return -1;
-	if ((sep = strstr(name, "://")) != NULL) {
-		/* tcp://host:port and rfc2217://host:port: host:port names
-		 * the device server, whatever the scheme */
-		const char *h = sep + 3;
-		n = strcspn(h, "/?#");
-		if (n == 0 || n + 5 > outlen)
+	if (t == PORT_TCP || t == PORT_RFC2217) {
+		/* host:port names the device server, whatever the scheme */
+		if (port_url_parse(name, &a, err, sizeof(err)) < 0)
 			return -1;
-		memcpy(out, "net:", 4);
-		for (size_t i = 0; i < n; i++)
-			out[4 + i] = (char)tolower((unsigned char)h[i]);
-		out[4 + n] = '\0';
-		return 0;
-	}
-	if (t != PORT_SERIAL && t != PORT_HIDRAW)
+		for (char *c = a.host; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		len = snprintf(out, outlen, "net:%s:%d", a.host, a.port);
+	} else if (t == PORT_SERIAL || t == PORT_HIDRAW) {
+		if (realpath(name, real) == NULL)
+			snprintf(real, sizeof(real), "%s", name);
+		len = snprintf(out, outlen, "dev:%s", real);
+	} else
 		return -1;
-	if (realpath(name, real) == NULL)
-		snprintf(real, sizeof(real), "%s", name);
-	len = snprintf(out, outlen, "dev:%s", real);
 	return len < 0 || (size_t)len >= outlen ? -1 : 0;
 }
 
@@ -94,6 +122,10 @@ port_new(enum port_type type, const struct port_opts *opts)
 		return port_serial_new(opts);
 	case PORT_HIDRAW:
 		return port_hidraw_new(opts);
+	case PORT_TCP:
+		return port_tcp_new(opts);
+	case PORT_RFC2217:
+		return port_rfc2217_new(opts);
 	default:
 		return NULL;
 	}
@@ -120,4 +152,87 @@ port_free(struct port *p)
 {
 	if (p != NULL)
 		p->ops->free(p);
+}
+
+void
+port_base_init(struct port *p, const struct port_ops *ops,
+    enum port_type type, const struct port_opts *opts, int reopen_max_s)
+{
+	p->ops = ops;
+	p->type = type;
+	p->proto = opts != NULL ? opts->proto : NULL;
+	p->frame_len = opts != NULL ? opts->frame_len : NULL;
+	p->failures = 0;
+	p->down = 0;
+	p->retry_at = 0;
+	p->reopen_max_s = reopen_max_s > 0 ? reopen_max_s : 1;
+	p->last_err[0] = '\0';
+}
+
+int
+port_frame_len(const struct port *p, const uint8_t *buf, size_t len)
+{
+	const uint8_t *cr;
+
+	if (p->frame_len != NULL)
+		return p->frame_len(p->proto, buf, len);
+	if ((cr = memchr(buf, '\r', len)) == NULL)
+		return 0;
+	return (int)(cr - buf) + 1;
+}
+
+int
+port_reopen_due(struct port *p, struct port_reply *out)
+{
+	int64_t now = mono_ms();
+
+	if (now >= p->retry_at)
+		return 0;
+	log_debug("%s port: down after %u failures, next reopen in %lld ms",
+	    port_type_name(p->type), p->failures,
+	    (long long)(p->retry_at - now));
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", p->last_err);
+	return -1;
+}
+
+int
+port_link_failed(struct port *p, struct port_reply *out, const char *msg)
+{
+	p->failures++;
+	p->retry_at = mono_ms() + port_reopen_delay_ms(p->failures,
+	    p->reopen_max_s);
+	snprintf(p->last_err, sizeof(p->last_err), "%s", msg);
+	p->down = 0;
+	out->len = 0;
+	snprintf(out->err, sizeof(out->err), "%s", msg);
+	return -1;
+}
+
+int
+port_open_failed(struct port *p, struct port_reply *out, const char *msg)
+{
+	port_link_failed(p, out, msg);
+	p->down = 1;
+	return -1;
+}
+
+int
+port_link_down(const struct port *p)
+{
+	return p != NULL && p->down;
+}
+
+void
+port_link_ok(struct port *p)
+{
+	p->down = 0;
+	p->failures = 0;
+	p->retry_at = 0;
+}
+
+unsigned
+port_link_failures(const struct port *p)
+{
+	return p != NULL ? p->failures : 0;
 }

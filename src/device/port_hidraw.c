@@ -4,8 +4,8 @@
  * The device is opened on first use and stays open.  A request of up to 8
  * bytes goes out as one write; a longer one as 8-byte reports, the last
  * zero-padded (PROTOCOL.md section 6).  Reports are read with poll(2) until
- * one holds a CR; everything after the first CR (the report padding) is
- * cut.  The reference sleeps between steps; we never do.  A vanished device
+ * the frame is complete (port_frame_len: by default at the first CR);
+ * everything after it (the report padding) is cut.  The reference sleeps between steps; we never do.  A vanished device
  * (ENODEV, EIO, hang-up, end of file) is closed and reopened by a later
  * exchange, after a delay that grows while the failures go on.
  *
@@ -36,9 +36,6 @@ struct hidraw_port {
 	struct port	 base;		/* first: used as a struct port */
 	char		*path;
 	int		 fd;		/* -1 while closed */
-	unsigned	 failures;	/* consecutive closing failures */
-	int64_t		 retry_at;	/* no reopen before (monotonic ms) */
-	char		 last_err[256];	/* repeated until the reopen */
 	int		(*open_fn)(const char *, void *);
 	void		*open_arg;
 };
@@ -62,12 +59,10 @@ hidraw_fail(struct hidraw_port *hp, struct port_reply *out, const char *op,
 {
 	log_warn("hidraw port %s: %s failed: %s", hp->path, op, why);
 	hidraw_close_fd(hp);
-	hp->failures++;
-	hp->retry_at = mono_ms() + port_reopen_delay_ms(hp->failures, REOPEN_DELAY_MAX_S);
-	snprintf(hp->last_err, sizeof(hp->last_err), "%s", msg);
-	out->len = 0;
-	snprintf(out->err, sizeof(out->err), "%s", msg);
-	return -1;
+	/* A failed open: the device node is not there (or not ours). */
+	if (strcmp(op, "open") == 0)
+		return port_open_failed(&hp->base, out, msg);
+	return port_link_failed(&hp->base, out, msg);
 }
 
 /* hidraw_fail() for an errno: "USB device error: <strerror>". */
@@ -85,6 +80,28 @@ hidraw_fail_errno(struct hidraw_port *hp, struct port_reply *out,
 }
 
 /*
+ * Logs the open, naming the node behind a symbolic link (a by-id path or a
+ * udev name) so the log tells which device it was.
+ */
+static void
+hidraw_log_open(const struct hidraw_port *hp)
+{
+	char		*real = realpath(hp->path, NULL);
+	const char	*node = real != NULL && strcmp(real, hp->path) != 0 ?
+			    real : NULL;
+
+	if (hp->base.failures > 0)
+		log_info("hidraw port %s%s%s%s: reopened after %u failures",
+		    hp->path, node != NULL ? " (" : "", node != NULL ? node :
+		    "", node != NULL ? ")" : "", hp->base.failures);
+	else
+		log_debug("hidraw port %s%s%s%s: opened", hp->path,
+		    node != NULL ? " (" : "", node != NULL ? node : "",
+		    node != NULL ? ")" : "");
+	free(real);
+}
+
+/*
  * Opens the device (through the test hook if one is set).  During the
  * reopen delay it fails at once with the last failure's text.  Open errors
  * get the reference's texts.  Returns 0 or -1 (out->err set).
@@ -92,19 +109,12 @@ hidraw_fail_errno(struct hidraw_port *hp, struct port_reply *out,
 static int
 hidraw_open(struct hidraw_port *hp, struct port_reply *out)
 {
-	char		 buf[128], msg[sizeof(hp->last_err)];
+	char		 buf[128], msg[sizeof(hp->base.last_err)];
 	const char	*why;
-	int64_t		 now = mono_ms();
 	int		 err, fl;
 
-	if (now < hp->retry_at) {
-		log_debug("hidraw port %s: down after %u failures, next reopen "
-		    "in %lld ms", hp->path, hp->failures,
-		    (long long)(hp->retry_at - now));
-		out->len = 0;
-		snprintf(out->err, sizeof(out->err), "%s", hp->last_err);
+	if (port_reopen_due(&hp->base, out) == -1)
 		return -1;
-	}
 	if (hp->open_fn != NULL)
 		hp->fd = hp->open_fn(hp->path, hp->open_arg);
 	else
@@ -138,11 +148,7 @@ hidraw_open(struct hidraw_port *hp, struct port_reply *out)
 	    fcntl(hp->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    fcntl(hp->fd, F_SETFD, FD_CLOEXEC) == -1))
 		return hidraw_fail_errno(hp, out, "fcntl", errno);
-	if (hp->failures > 0)
-		log_info("hidraw port %s: reopened after %u failures", hp->path,
-		    hp->failures);
-	else
-		log_debug("hidraw port %s: opened", hp->path);
+	hidraw_log_open(hp);
 	return 0;
 }
 
@@ -247,18 +253,18 @@ hidraw_send(struct hidraw_port *hp, const uint8_t *req, size_t reqlen,
 }
 
 /*
- * Reads reports until one holds a CR (the reply is cut after the first CR)
- * or the deadline passes (out keeps whatever arrived, possibly nothing).
+ * Reads reports until the frame is complete (port_frame_len; the reply is
+ * cut after it) or can never be valid, or the deadline passes (out keeps
+ * whatever arrived, possibly nothing).
  */
 static int
 hidraw_receive(struct hidraw_port *hp, int64_t deadline,
     struct port_reply *out)
 {
 	uint8_t	 buf[HID_READ_MAX];
-	uint8_t	*cr;
 	size_t	 take;
 	ssize_t	 n;
-	int	 ev;
+	int	 ev, f;
 
 	out->len = 0;
 	for (;;) {
@@ -268,15 +274,16 @@ hidraw_receive(struct hidraw_port *hp, int64_t deadline,
 			if ((size_t)n < take)
 				take = (size_t)n;
 			memcpy(out->reply + out->len, buf, take);
-			cr = memchr(out->reply + out->len, '\r', take);
-			if (cr != NULL) {
-				out->len = (size_t)(cr - out->reply) + 1;
-				return 0;
-			}
 			out->len += take;
+			f = port_frame_len(&hp->base, out->reply, out->len);
+			if (f > 0 && (size_t)f <= out->len)
+				out->len = (size_t)f;
+			if (f != 0)
+				return 0;
 			if (out->len == sizeof(out->reply)) {
 				log_debug("hidraw port %s: %zu bytes without "
-				    "a CR, reply cut", hp->path, out->len);
+				    "a frame end, reply cut", hp->path,
+				    out->len);
 				return 0;
 			}
 			continue;
@@ -322,8 +329,7 @@ hidraw_transact(struct port *p, const char *cmd, const uint8_t *req,
 	    hidraw_receive(hp, deadline, out) == -1)
 		return -1;
 	/* The device is there: the next failure starts a fresh backoff. */
-	hp->failures = 0;
-	hp->retry_at = 0;
+	port_link_ok(&hp->base);
 	if (out->len == 0) {
 		log_debug("hidraw port %s: no reply within %d ms", hp->path,
 		    timeout_ms);
@@ -376,8 +382,8 @@ port_hidraw_new(const struct port_opts *opts)
 		log_error("hidraw port %s: out of memory", opts->path);
 		return NULL;
 	}
-	hp->base.ops = &hidraw_ops;
-	hp->base.type = PORT_HIDRAW;
+	port_base_init(&hp->base, &hidraw_ops, PORT_HIDRAW, opts,
+	    REOPEN_DELAY_MAX_S);
 	hp->fd = -1;
 	return &hp->base;
 }

@@ -3,9 +3,10 @@
  *
  * The tty is opened raw 8N1 on first use and stays open between requests.
  * Each exchange drains stale input, writes the request and reads until the
- * first CR or the deadline, all with poll(2) and no fixed sleeps.  An I/O
- * error closes the tty; a later exchange reopens it, after a delay that
- * grows while the failures go on (see port_reopen_delay_ms(, REOPEN_DELAY_MAX_S)).
+ * frame is complete (port_frame_len) or the deadline passes, all with
+ * poll(2) and no fixed sleeps.  An I/O error closes the tty; a later
+ * exchange reopens it, after a delay that grows while the failures go on
+ * (the port base's reopen state, port.h).
  *
  * Every function here runs on the device worker thread that owns the port.
  */
@@ -38,8 +39,6 @@ struct serial_port {
 	int		 baud;
 	speed_t		 speed;
 	int		 fd;		/* -1 while closed */
-	unsigned	 failures;	/* consecutive closing failures */
-	int64_t		 retry_at;	/* no reopen before (monotonic ms) */
 };
 
 static const struct {
@@ -71,11 +70,10 @@ serial_fail(struct serial_port *sp, struct port_reply *out, const char *op,
 {
 	log_warn("serial port %s: %s failed: %s", sp->path, op, why);
 	serial_close_fd(sp);
-	sp->failures++;
-	sp->retry_at = mono_ms() + port_reopen_delay_ms(sp->failures, REOPEN_DELAY_MAX_S);
-	out->len = 0;
-	snprintf(out->err, sizeof(out->err), "%s", SERIAL_ERR);
-	return -1;
+	/* A failed open: the device node is not there (or not ours). */
+	if (strcmp(op, "open") == 0)
+		return port_open_failed(&sp->base, out, SERIAL_ERR);
+	return port_link_failed(&sp->base, out, SERIAL_ERR);
 }
 
 static int
@@ -89,6 +87,29 @@ serial_fail_errno(struct serial_port *sp, struct port_reply *out,
 }
 
 /*
+ * Logs the open, naming the node behind a symbolic link (a by-id path or a
+ * udev name) so the log tells which device it was.
+ */
+static void
+serial_log_open(const struct serial_port *sp)
+{
+	char		*real = realpath(sp->path, NULL);
+	const char	*node = real != NULL && strcmp(real, sp->path) != 0 ?
+			    real : NULL;
+
+	if (sp->base.failures > 0)
+		log_info("serial port %s%s%s%s: reopened after %u failures",
+		    sp->path, node != NULL ? " (" : "", node != NULL ? node :
+		    "", node != NULL ? ")" : "", sp->base.failures);
+	else
+		log_debug("serial port %s%s%s%s: opened at %d baud", sp->path,
+		    node != NULL ? " (" : "", node != NULL ? node : "",
+		    node != NULL ? ")" : "",
+		    sp->baud);
+	free(real);
+}
+
+/*
  * Opens and configures the tty: raw 8N1, CLOCAL|CREAD, no RTS/CTS or
  * XON/XOFF flow control.  During the reopen delay it fails at once
  * without touching the device.  Returns 0 or -1 (out->err set).
@@ -97,16 +118,9 @@ static int
 serial_open(struct serial_port *sp, struct port_reply *out)
 {
 	struct termios	tio;
-	int64_t		now = mono_ms();
 
-	if (now < sp->retry_at) {
-		log_debug("serial port %s: down after %u failures, next reopen "
-		    "in %lld ms", sp->path, sp->failures,
-		    (long long)(sp->retry_at - now));
-		out->len = 0;
-		snprintf(out->err, sizeof(out->err), "%s", SERIAL_ERR);
+	if (port_reopen_due(&sp->base, out) == -1)
 		return -1;
-	}
 	sp->fd = open(sp->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (sp->fd == -1)
 		return serial_fail_errno(sp, out, "open", errno);
@@ -127,12 +141,7 @@ serial_open(struct serial_port *sp, struct port_reply *out)
 		return serial_fail_errno(sp, out, "cfsetspeed", errno);
 	if (tcsetattr(sp->fd, TCSANOW, &tio) == -1)
 		return serial_fail_errno(sp, out, "tcsetattr", errno);
-	if (sp->failures > 0)
-		log_info("serial port %s: reopened after %u failures", sp->path,
-		    sp->failures);
-	else
-		log_debug("serial port %s: opened at %d baud", sp->path,
-		    sp->baud);
+	serial_log_open(sp);
 	return 0;
 }
 
@@ -201,27 +210,27 @@ serial_write(struct serial_port *sp, const uint8_t *req, size_t reqlen,
 }
 
 /*
- * Reads until the first CR (kept; anything after it is dropped) or the
- * deadline (out keeps whatever arrived, possibly nothing).
+ * Reads until the frame is complete (port_frame_len: by default up to the
+ * first CR, kept; anything after it is dropped), can never be valid, or
+ * the deadline passes (out keeps whatever arrived, possibly nothing).
  */
 static int
 serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 {
-	uint8_t	*cr;
 	ssize_t	 n;
-	int	 ev;
+	int	 ev, f;
 
 	out->len = 0;
 	while (out->len < sizeof(out->reply)) {
 		n = read(sp->fd, out->reply + out->len,
 		    sizeof(out->reply) - out->len);
 		if (n > 0) {
-			cr = memchr(out->reply + out->len, '\r', (size_t)n);
-			if (cr != NULL) {
-				out->len = (size_t)(cr - out->reply) + 1;
-				return 0;
-			}
 			out->len += (size_t)n;
+			f = port_frame_len(&sp->base, out->reply, out->len);
+			if (f > 0 && (size_t)f <= out->len)
+				out->len = (size_t)f;
+			if (f != 0)
+				return 0;
 			continue;
 		}
 		if (n == 0)
@@ -232,8 +241,9 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 			return serial_fail_errno(sp, out, "read", errno);
 		ev = port_wait_fd(sp->fd, POLLIN, deadline);
 		if (ev == 0) {
-			log_debug("serial port %s: no CR before the deadline, "
-			    "%zu bytes received", sp->path, out->len);
+			log_debug("serial port %s: no complete frame before "
+			    "the deadline, %zu bytes received", sp->path,
+			    out->len);
 			return 0;
 		}
 		if (ev == -1)
@@ -241,7 +251,7 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 		if (!(ev & POLLIN))
 			return serial_fail(sp, out, "read", "line hung up");
 	}
-	log_debug("serial port %s: %zu bytes without a CR, reply cut",
+	log_debug("serial port %s: %zu bytes without a frame end, reply cut",
 	    sp->path, out->len);
 	return 0;
 }
@@ -265,8 +275,7 @@ serial_transact(struct port *p, const char *cmd, const uint8_t *req,
 	    serial_write(sp, req, reqlen, deadline, out) == -1 ||
 	    serial_read(sp, deadline, out) == -1)
 		return -1;
-	sp->failures = 0;
-	sp->retry_at = 0;
+	port_link_ok(&sp->base);
 	return 0;
 }
 
@@ -327,8 +336,8 @@ port_serial_new(const struct port_opts *opts)
 		for (i = 0; serial_speeds[i].baud != baud; i++)
 			;
 	}
-	sp->base.ops = &serial_ops;
-	sp->base.type = PORT_SERIAL;
+	port_base_init(&sp->base, &serial_ops, PORT_SERIAL, opts,
+	    REOPEN_DELAY_MAX_S);
 	sp->baud = baud;
 	sp->speed = serial_speeds[i].speed;
 	sp->fd = -1;

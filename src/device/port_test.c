@@ -88,8 +88,7 @@ port_test_new(const struct port_opts *opts)
 	struct port_test *t = xcalloc(1, sizeof(*t));
 	const char *name = opts->path != NULL ? opts->path : "test";
 
-	t->base.ops = &test_ops;
-	t->base.type = PORT_TEST;
+	port_base_init(&t->base, &test_ops, PORT_TEST, opts, 1);
 	t->proto = opts->proto;
 	t->name = xstrdup(name);
 	t->index = -1;

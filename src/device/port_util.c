@@ -1,5 +1,5 @@
 /*
- * port_util.c - time and poll helpers shared by the serial and hidraw ports.
+ * port_util.c - time and poll helpers shared by the port types.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,11 +12,12 @@
 int64_t
 port_reopen_delay_ms(unsigned failures, int max_s)
 {
+	int64_t cap = (int64_t)max_s * 1000, d;
+
 	if (failures <= 1)
 		return 0;
-	if (failures - 2 >= 5)
-		return (int64_t)max_s * 1000;
-	return (int64_t)(1 << (failures - 2)) * 1000;
+	d = failures - 2 >= 5 ? cap : (int64_t)(1 << (failures - 2)) * 1000;
+	return d < cap ? d : cap;
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * port_util.h - time and poll helpers shared by the serial and hidraw ports
+ * port_util.h - time and poll helpers shared by the port types
  * (pure or fd-local: any thread).
  */
 #ifndef MPPD_PORT_UTIL_H

@@ -37,6 +37,7 @@ test_install_puts_every_file_in_place(void **state)
 	expect_file(dir, "share/man/man8/mppd.8", 0);
 	expect_file(dir, "share/man/man5/mppd.conf.5", 0);
 	expect_file(dir, "share/doc/mppd/examples/mpp-solar.conf", 0);
+	expect_file(dir, "share/doc/mppd/examples/99-mppd.rules", 0);
 	expect_file(dir, "lib/systemd/system/mppd.service", 0);
 	expect_file(dir, "etc/init.d/mppd", 1);
 	{
