@@ -232,7 +232,10 @@ setup_devices(struct daemon *dm)
 			return -1;
 		x->out.availability = 1;
 		x->conn = x->out.conn;
-		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
+		/* commands and Home Assistant's energy sensors need the
+		 * broker even without an MQTT output */
+		if (x->conn == NULL && (dc->nallow > 0 || dc->hass_energy) &&
+		    dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
 			    ident_hostname(&dc->mqtt));
