@@ -13,6 +13,7 @@
  */
 #include <math.h>
 
+#include "hass_schema.h"
 #include "scenario_env.h"
 
 #define TOTALS_TOPIC	SC_HOST "/inv/stack|"
@@ -51,6 +52,24 @@ last_payload(const char *path, const char *topic_bar)
 	return out;
 }
 
+/* Every retained discovery config passes Home Assistant's schema. */
+static void
+assert_retained_configs_valid(struct scen *s, int min)
+{
+	char *text = sc_retained(s, "homeassistant/#", 1500), err[512];
+	char *path = h_path(s->dir, "retained.txt");
+	int n;
+
+	assert_int_equal(h_write_file(path, text), 0);
+	n = hass_schema_check_log(path, err, sizeof(err));
+	if (n < 0)
+		fail_msg("discovery schema: %s", err);
+	fprintf(stderr, "%d retained discovery configs pass the schema\n", n);
+	assert_true(n >= min);
+	free(path);
+	free(text);
+}
+
 static void
 test_parallel_stack_of_three_gives_three_devices_and_totals(void **state)
 {
@@ -72,6 +91,7 @@ test_parallel_stack_of_three_gives_three_devices_and_totals(void **state)
 	sc_wait(&S, S.rlog, TOTALS_TOPIC, 2, SC_WAIT_MS);
 	sc_wait(&S, S.rlog, SC_HOST "/inv/unit3/availability|offline", 1,
 	    SC_WAIT_MS);
+	assert_retained_configs_valid(&S, 3 * 14 + 4);
 	sc_mppd_stop(&S);
 
 	/* one power sensor config per unit, each its own device */
@@ -200,6 +220,7 @@ test_energy_grows_and_survives_a_restart_without_a_jump(void **state)
 	assert_non_null(strstr(conf, "\"device_class\":\"energy\""));
 	assert_non_null(strstr(conf, "\"state_class\":\"total_increasing\""));
 	assert_non_null(strstr(conf, "\"unit_of_measurement\":\"kWh\""));
+	assert_retained_configs_valid(&S, 5);
 	sc_mppd_stop(&S);
 	free(conf);
 	free(first);
@@ -286,6 +307,7 @@ test_every_value_home_assistant_may_send_is_acknowledged(void **state)
 	sc_pub(&S, SC_HOST "/inv/cmd", "PBDV00.0");
 	sc_wait(&S, resp, "\"command\": \"PBDV00.0\"", 1, SC_WAIT_MS);
 	sent++;
+	assert_retained_configs_valid(&S, 6);
 	sc_mppd_stop(&S);
 	/* every one acknowledged, none refused */
 	fprintf(stderr, "%d values sent, %d ACK, %d NAK\n", sent,
