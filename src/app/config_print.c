@@ -230,6 +230,8 @@ config_print(FILE *f, const struct config *c)
 	    "(none)");
 	if (c->state_dir != NULL)
 		fprintf(f, "state_dir: %s\n", c->state_dir);
+	if (c->http_listen != NULL)
+		fprintf(f, "http_listen: %s\n", c->http_listen);
 	fprintf(f, "results_topic: %s\n", c->results_topic != NULL ?
 	    c->results_topic : "mpp-solar");
 	fprintf(f, "keepcase: %s\n", yesno(c->keepcase));

@@ -37,6 +37,8 @@
 #include "conn_link.h"
 #include "device.h"
 #include "hass.h"
+#include "http_server.h"	/* web */
+#include "http_store.h"	/* web */
 #include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -77,6 +79,8 @@ struct daemon {
 	struct hass		*hass;
 	struct dev_ctx		*devs;
 	int			 ndevs;
+	struct hstore		*web;		/* web: NULL without http_listen */
+	struct http_server	*http;
 };
 
 static void
@@ -98,6 +102,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	int online = -1, changed = 0;
 
 	app_emit(&x->out, cmd, r);
+	hstore_poll(x->dm->web, (int)(x - x->dm->devs), index, r, status); /* web */
 	hass_on_poll(x->hass, index, cmd, r);	/* may take r over */
 	pthread_mutex_lock(&x->lock);
 	if (status >= 0 && x->online != 1)
@@ -108,6 +113,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	if (online >= 0) {
 		changed = 1;
 		x->online = online;
+		hstore_online(x->dm->web, (int)(x - x->dm->devs), online); /* web */
 	}
 	pthread_mutex_unlock(&x->lock);
 	if (changed) {
@@ -138,6 +144,7 @@ on_up(void *arg, struct mqtt_conn *c)
 {
 	struct daemon *dm = arg;
 
+	hstore_broker_up(dm->web, conn_name(c));	/* web */
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
 		int online;
@@ -150,6 +157,38 @@ on_up(void *arg, struct mqtt_conn *c)
 			publish_availability(x, online);
 	}
 	hass_on_up(dm->hass, c);
+}
+
+/*
+ * The router's after-hook (worker thread): the command is counted for the
+ * web page, then Home Assistant reads settings back after a setter.
+ */
+static void
+on_command_done(void *arg, struct device *dev, struct worker *w,
+    const char *cmd, const struct result *res)
+{
+	struct daemon *dm = arg;
+
+	for (int i = 0; i < dm->ndevs; i++)	/* web */
+		if (dm->devs[i].dev == dev)
+			hstore_command(dm->web, i);
+	hass_after_command(dm->hass, dev, w, cmd, res);
+}
+
+/*
+ * web: the store every worker hands its poll results to, and the server
+ * reading it (http_listen in [SETUP]; nothing at all without it).
+ */
+static int
+web_start(struct daemon *dm)
+{
+	if (dm->cfg->http_listen == NULL)
+		return 0;
+	dm->web = hstore_new(dm->cfg);
+	for (int i = 0; i < conn_registry_count(dm->reg); i++)
+		hstore_add_broker(dm->web, conn_name(conn_registry_at(dm->reg, i)));
+	dm->http = http_start(dm->cfg->http_listen, dm->web);
+	return dm->http != NULL ? 0 : -1;
 }
 
 static int
@@ -341,8 +380,12 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
 	dm.hass = hass_new();
-	router_set_after_hook(dm.router, hass_after_command, dm.hass);
+	router_set_after_hook(dm.router, on_command_done, &dm);
 	if (setup_devices(&dm) < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (web_start(&dm) < 0) {	/* web */
 		rc = 1;
 		goto out;
 	}
@@ -435,6 +478,8 @@ stop_workers:
 	 * progress finishes and every queued command is answered before the
 	 * connections flush and close. */
 	router_close(dm.router);
+	http_stop(dm.http);	/* web */
+	dm.http = NULL;
 	hass_detach(dm.hass);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
@@ -445,10 +490,12 @@ stop_workers:
 	if (lost > 0)
 		log_warn("%d MQTT message(s) not delivered at shutdown", lost);
 out:
+	http_stop(dm.http);	/* web */
 	router_free(dm.router);
 	conn_registry_free(dm.reg);
 	hass_free(dm.hass);
 	teardown_devices(&dm);
+	hstore_free(dm.web);	/* web */
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 	log_close();

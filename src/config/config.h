@@ -75,6 +75,7 @@ struct config {
 	char		*path;		/* file name, NULL in CLI mode */
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
+	char		*http_listen;	/* [SETUP] http_listen ADDR:PORT, NULL = no web server */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
 	int		 hass_energy;	/* [SETUP] hass_energy: default of every device */
 	char		*state_dir;	/* [SETUP] state_dir, NULL = unset */

@@ -24,6 +24,9 @@ const struct config_key config_keys[] = {
 	KEY("state_dir", KS_SETUP, K_STATE_DIR, KT_OPT, NULL,
 	    "directory for state kept across restarts (energy totals); "
 	    "unset = $STATE_DIRECTORY, else /var/lib/mppd"),
+	KEY("http_listen", KS_SETUP, K_HTTP_LISTEN, KT_OPT, NULL,
+	    "ADDR:PORT of the read-only web page, /metrics and /api; "
+	    "unset = off"),
 	KEY("protocol", KS_DEV, K_PROTOCOL, KT_STR, NULL,
 	    "the device's protocol, e.g. PI30"),
 	KEY("type", KS_DEV, K_TYPE, KT_STR, "mppsolar",
