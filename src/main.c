@@ -1,5 +1,5 @@
 /*
- * main.c - command line: mpp-solar's flags (SPEC.md section 5) and mppd's
+ * main.c - command line: mpp-solar's flags (docs/compatibility.md) and mppd's
  * own acceptance interfaces (--decode, --print-request, --check-config).
  */
 #include <ctype.h>

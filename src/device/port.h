@@ -24,7 +24,7 @@ enum port_type {
 #define PORT_REPLY_MAX	1024
 
 /*
- * Port type from the name exactly as the reference (PROTOCOL.md section 4):
+ * Port type from the name exactly as the reference (docs/ports.md section 1):
  * lower-cased substring test, first match wins: "test", "hidraw",
  * "mppsolar", "serial", "ttyusb"; mppd also takes any other "/dev/tty*" as
  * serial.  A non-NULL, non-empty porttype is matched instead of the name.
@@ -34,6 +34,16 @@ enum port_type {
  */
 enum port_type port_detect(const char *name, const char *porttype);
 const char *port_type_name(enum port_type t);
+
+/*
+ * The identity of the physical port a configuration names, so sections on
+ * one port share one owner: "net:host:port" (host lower-cased) for a tcp
+ * or rfc2217 port (port_url_parse), "dev:" and the resolved path (symlinks followed
+ * with realpath; the path as written when it does not exist yet) for a
+ * serial or hidraw device.  Returns 0 with the key in out, or -1 when the
+ * port is not physical (test port, none) or out is too small.
+ */
+int	port_key(const char *name, enum port_type t, char *out, size_t outlen);
 
 /* Where a network port connects: the configured host, never another. */
 struct port_addr {

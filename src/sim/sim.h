@@ -101,6 +101,7 @@ struct sim_inverter {
 	struct sim_fam		fam;
 	uint32_t		rng;	/* jitter for the live values */
 	struct sim_bms		bms;	/* battery monitor protocols */
+	int			parallel;	/* units answering QPGSn (0, 1: this one) */
 };
 
 /* One request line as received: text before the CRC, and its check. */
@@ -223,6 +224,7 @@ struct sim_opts {
 	int			 verbose;
 	unsigned long		 stream_ms;	/* VED: text block period */
 	unsigned long		 stream_after_ms;	/* VED: first block */
+	int			 parallel;	/* --parallel N units, 0 = one */
 };
 int	serve_run(const struct sim_opts *opts,
 	    volatile sig_atomic_t *stop);

@@ -45,6 +45,9 @@ usage(FILE *f)
 	    "  --stream-ms N        VED: one text block every N ms (default 1000)\n"
 	    "  --stream-after-ms N  VED: the first block N ms after start (default 0)\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
+	    "  --parallel N         N units in a parallel stack answer QPGS0..N-1,\n"
+	    "                       each with its own serial number (unit 0 is\n"
+	    "                       the inverter QPIGS reports); default 1\n"
 	    "  --log FILE           append each request's command text to FILE\n"
 	    "  -v, --verbose        log every request and reply to stderr\n"
 	    "  -h, --help           this text\n"
@@ -85,7 +88,8 @@ parse_num(const char *opt, const char *s, unsigned long min,
 enum {
 	OPT_LINK = 256, OPT_PROTOCOL, OPT_BAUD, OPT_LOG, OPT_DELAY,
 	OPT_SILENT, OPT_BADCRC, OPT_NAK, OPT_GARBAGE, OPT_ECHO, OPT_VANISH,
-	OPT_TRUNCATE, OPT_STREAM, OPT_STREAM_AFTER
+	OPT_TRUNCATE, OPT_STREAM, OPT_STREAM_AFTER,
+	OPT_PARALLEL
 };
 
 static const struct option sim_longopts[] = {
@@ -103,6 +107,7 @@ static const struct option sim_longopts[] = {
 	{ "truncate-every", required_argument, NULL, OPT_TRUNCATE },
 	{ "stream-ms", required_argument, NULL, OPT_STREAM },
 	{ "stream-after-ms", required_argument, NULL, OPT_STREAM_AFTER },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -152,6 +157,13 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_LOG:
 			o->log_path = optarg;
 			break;
+		case OPT_PARALLEL: {
+			unsigned long n;
+			if (parse_num("parallel", optarg, 1, 9, &n) == -1)
+				return -1;
+			o->parallel = (int)n;
+			break;
+		}
 		case OPT_DELAY:
 			slot = &f->delay_ms;
 			min = 0;

@@ -377,6 +377,7 @@ serve_run(const struct sim_opts *o, volatile sig_atomic_t *stop)
 	model_init(&s.inv, o->proto, (uint32_t)getpid());
 	bms_init(&s.inv.bms, o->proto, (uint32_t)getpid());
 	s.next_frame_ns = s.t0_ns + (long long)o->stream_after_ms * 1000000LL;
+	s.inv.parallel = o->parallel;
 	frame_rx_init(&s.rx);
 	if (o->log_path != NULL && (s.logfd = open(o->log_path,
 	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1) {
