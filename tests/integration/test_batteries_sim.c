@@ -14,6 +14,8 @@
 #include "testmain.h"
 
 #define SUB		"/usr/bin/mosquitto_sub"
+#define PY		"/usr/bin/python3"
+#define CHECK		MPPD_SOURCE_DIR "/tests/hass/hass_schema_check.py"
 #define WAIT_MS		10000
 #define VED_FRAMES	60	/* one a second: the 60 s stream */
 #define VED_BAD_EVERY	10
@@ -389,7 +391,73 @@ test_bluetooth_protocols_refused_on_a_port_but_decoded(void **state)
 	free(out);
 }
 
+/* ---- Home Assistant's discovery schema ---------------------------------- */
+
+/*
+ * Every battery protocol reachable over a port, every command, on test
+ * ports (canned replies), with hassd_mqtt: the recorded configs pass
+ * tests/hass/hass_schema_check.py (HA's own discovery rules), whose only
+ * accepted warning is the reference's last_reset.
+ */
+static void
+test_battery_discovery_passes_home_assistant_schema(void **state)
+{
+	struct env *e = *state;
+	/* canned reply 0, but JKSERIAL's first is cut short: its second */
+	static const struct { const char *proto, *cmds, *last; int n; } devs[] = {
+		{ "DALY", "SOC#cellMinMaxVoltages#cellMinMaxTemps#mosStatus#"
+		    "status#cellVoltages#cellTemperatures", "cellTemperatures", 0 },
+		{ "JK232", "getBalancerData", "getBalancerData", 0 },
+		{ "JK485", "getBalancerData", "getBalancerData", 0 },
+		{ "JKSERIAL", "getBalancerData", "getBalancerData", 1 },
+		{ "VED", "vedtext#batteryCapacity", "batteryCapacity", 0 },
+	};
+	const char *rec[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr, "-v",
+	    "-t", "homeassistant/#", NULL };
+	char *live = h_path(e->dir, "live.txt"), *blog, text[4096], *out = NULL,
+	    *err = NULL, needle[128];
+	const char *chk[] = { PY, CHECK, live, NULL };
+	int len = 0, rc;
+
+	start_broker(e);
+	blog = h_path(e->dir, "broker.log");
+	assert_true(h_spawn(rec, live) > 0);
+	if (h_wait_for_text(blog, " homeassistant/#\n", WAIT_MS) != 0)
+		fail_msg("the recorder did not subscribe");
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len,
+		    "[%s]\nprotocol = %s\nport = test%d-%s\ncommand = %s\n"
+		    "outputs = hassd_mqtt\n\n", devs[i].proto, devs[i].proto,
+		    devs[i].n, devs[i].proto, devs[i].cmds);
+	start_mppd(e, text);
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		snprintf(needle, sizeof(needle), "_%s_%s_", devs[i].proto,
+		    devs[i].last);
+		expect_text(e, live, needle);
+	}
+	h_sleep_ms(500);	/* the last configs' states */
+	rc = h_run(chk, &out, &err, 60000);
+	fprintf(stderr, "%s%s", out ? out : "", err ? err : "");
+	if (rc != 0)
+		fail_msg("hass_schema_check.py exited with %d", rc);
+	for (const char *l = out; l != NULL && *l != '\0'; ) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
+
+		if (strncmp(l, "WARN ", 5) == 0 && memmem(l, n,
+		    ": keys last_reset are not part of the sensor schema", 51) ==
+		    NULL)
+			fail_msg("unexpected warning: %.*s", (int)n, l);
+		l = nl != NULL ? nl + 1 : NULL;
+	}
+	free(out);
+	free(err);
+	free(blog);
+	free(live);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_battery_discovery_passes_home_assistant_schema, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_bluetooth_protocols_refused_on_a_port_but_decoded, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_daly_daemon_gives_home_assistant_soc_sensor, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers, setup, teardown),
