@@ -34,6 +34,8 @@ struct app_out {
 	int			 ndefs;
 	int			 hass_apart;	/* skip outputs with discovery
 						 * apart: hass/ runs them */
+	unsigned long		 sink_failures;	/* results a sink output could
+						 * not send (logged) */
 };
 
 /*

@@ -396,6 +396,9 @@ out:
 	conn_registry_free(dm.reg);
 	hass_free(dm.hass);
 	teardown_devices(&dm);
+	/* The reference's daemon removes its .prom files when it exits:
+	 * a stopped daemon leaves no stale metrics behind. */
+	output_prom_file_cleanup();
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 	log_close();
