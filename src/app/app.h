@@ -62,6 +62,13 @@ struct daemon_opts {
 	const char	*pidfile;
 };
 
+/* daemon_stop.c: --daemon-stop.  SIGTERM (then SIGKILL) to the process
+ * in pidfile (NULL: app_default_pidfile()); prints the reference's line
+ * and returns the exit status. */
+int	app_daemon_stop(const char *pidfile);
+/* The reference's PID file: /tmp/mpp-solar.pid, /var/run/... for root. */
+const char *app_default_pidfile(void);
+
 /* Runs until SIGTERM/SIGINT; returns the exit status. */
 int	app_daemon(struct config *c, const struct daemon_opts *o);
 
