@@ -7,7 +7,10 @@ PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
 libsystemd-dev libcmocka-dev
 mosquitto mosquitto-clients socat ser2net openssl
-clang libclang-rt-14-dev valgrind"
+clang libclang-rt-14-dev valgrind
+libcurl4-openssl-dev libpq-dev
+python3 prometheus prometheus-pushgateway postgresql postgresql-client
+python3-pytest python3-paho-mqtt python3-serial"
 
 missing=""
 for p in $PACKAGES; do
@@ -33,4 +36,7 @@ apt-get update
 # shellcheck disable=SC2086
 apt-get install -y --no-install-recommends $missing
 # The mosquitto package enables a system broker; tests start their own on
-# free loopback ports and never need it.
+# free loopback ports and never need it.  The same holds for the
+# prometheus, prometheus-pushgateway and postgresql packages: the tests
+# start their own Pushgateway and PostgreSQL (as user nobody when run as
+# root, since postgres refuses root) in temporary directories.
