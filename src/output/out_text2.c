@@ -317,7 +317,9 @@ void
 output_domoticz_autodiscover(const struct result *r, const struct out_opts *o,
     out_publish_fn fn, void *arg)
 {
-	const char *tag = o->tag != NULL ? o->tag : "None";
+	/* The tag, else the command: mpp-solar writes "None" (a deliberate
+	 * difference, docs/compatibility.md). */
+	const char *tag = output_tag(r, o);
 	struct sbuf topic = SBUF_INIT, state = SBUF_INIT, pl = SBUF_INIT;
 
 	for (int i = 0; i < r->n; i++) {
