@@ -15,6 +15,30 @@
 #include "app.h"
 #include "log.h"
 
+/*
+ * 1 when pid has exited: no such process, or a zombie its parent has not
+ * reaped yet (kill(pid, 0) still succeeds on those).
+ */
+static int
+gone(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	int dead = 0;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL && p[1] == ' ')
+		dead = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return dead;
+}
+
 /* 1 when pid exited within ms milliseconds. */
 static int
 wait_gone(pid_t pid, int ms)
@@ -22,11 +46,11 @@ wait_gone(pid_t pid, int ms)
 	struct timespec ts = { 0, 100 * 1000000L };
 
 	for (int t = 0; t < ms; t += 100) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (gone(pid))
 			return 1;
 		nanosleep(&ts, NULL);
 	}
-	return kill(pid, 0) < 0 && errno == ESRCH;
+	return gone(pid);
 }
 
 const char *
@@ -61,7 +85,7 @@ app_daemon_stop(const char *pidfile)
 		log_error("PID file %s holds no process id", pidfile);
 		goto out;
 	}
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+	if (gone((pid_t)pid)) {
 		log_warn("Process %ld not found, removing stale PID file", pid);
 		unlink(pidfile);
 		ok = 1;

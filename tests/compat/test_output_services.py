@@ -313,6 +313,48 @@ class TestPostgres(unittest.TestCase):
         self.assertIn('relation "mppsolar" does not exist', r.stderr)
 
 
+class TestDaemonStop(unittest.TestCase):
+    """--daemon-stop ends a daemon by its PID file; the daemon removes the
+    .prom files it wrote, as mpp-solar's does."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mppd-stop-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_stop_removes_pidfile_and_prom_files(self):
+        conf = os.path.join(self.dir, "mppd.conf")
+        pidfile = os.path.join(self.dir, "mppd.pid")
+        prom = os.path.join(self.dir, "mpp-solar-inv-qpi.prom")
+        with open(conf, "w") as f:
+            f.write(f"[SETUP]\npause = 1\n[inv]\nprotocol = PI30\n"
+                    f"port = test0\ncommand = QPI\noutputs = prom_file\n"
+                    f"prom_output_dir = {self.dir}\n")
+        d = subprocess.Popen([MPPD, "-C", conf, "--daemon", "--pidfile",
+                              pidfile], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: os.path.exists(prom) and os.path.exists(pidfile),
+                     "the daemon's .prom file")
+            r = mppd("--daemon-stop", "--pidfile", pidfile)
+            self.assertEqual(r.stdout, "Daemon stopped successfully\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(d.wait(timeout=30), 0)
+            self.assertFalse(os.path.exists(prom))
+            self.assertFalse(os.path.exists(pidfile))
+        finally:
+            if d.poll() is None:
+                d.kill()
+                d.wait()
+
+    def test_no_pidfile_fails(self):
+        r = mppd("--daemon-stop", "--pidfile", os.path.join(self.dir, "none"))
+        self.assertEqual(r.stdout, "Failed to stop daemon\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("PID file not found", r.stderr)
+
+
 class TestMongo(unittest.TestCase):
     def test_refused_with_alternatives(self):
         r = mppd("-p", "test0", "-c", "QPI", "-o", "screen,mongo",
