@@ -1,13 +1,15 @@
 /*
  * fuzz_decode.c - reply decoding for every protocol and every command.
  * Input: one byte choosing the protocol, one choosing the command, then
- * the reply bytes.  Every output processor formats the result.
+ * the reply bytes.  The family's hooks (frame rule, split, acknowledgement,
+ * shape) read the bytes too, and every output processor formats the result.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "family.h"
 #include "output.h"
 #include "proto.h"
 #include "result.h"
@@ -30,6 +32,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return proto_init();
 }
 
+/*
+ * PI17 and PI18 turn an acknowledgement frame into the single field "ACK"
+ * or "NAK", and PI18 an empty reply into "No response", as the reference
+ * does: the one token that does not point into the reply.
+ */
+static int
+literal_token(const struct proto_reply *rep)
+{
+	const struct proto_tok *t = &rep->tok[0];
+
+	return rep->ntok == 1 && ((t->n == 3 && (memcmp(t->p, "ACK", 3) == 0 ||
+	    memcmp(t->p, "NAK", 3) == 0)) ||
+	    (t->n == 11 && memcmp(t->p, "No response", 11) == 0));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,7 +58,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct result r;
 	struct out_opts o;
 	struct sbuf s = SBUF_INIT;
-	char cmd[64];
+	struct proto_reply rep;
+	struct proto_shape shape;
+	char cmd[64], err[512];
+	int fl;
 
 	if (size < 2)
 		return 0;
@@ -54,6 +74,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		snprintf(cmd, sizeof(cmd), "%s%s", c->key,
 		    strchr(c->regex, 'd') ? "20210726" : "02");
+	/* The frame rule never claims more bytes than it was given. */
+	fl = proto_frame_len(p, data + 2, size - 2);
+	if (fl > (int)(size - 2))
+		abort();
+	if (p->family->split(p, data + 2, size - 2, &rep, err, sizeof(err)) == 0) {
+		for (int i = 0; i < rep.ntok; i++)
+			if ((rep.tok[i].p < data + 2 ||
+			    rep.tok[i].p + rep.tok[i].n > data + size) &&
+			    !literal_token(&rep))
+				abort();
+	}
+	proto_reply_free(&rep);
+	(void)proto_ack(p, data + 2, size - 2);
+	(void)proto_shape(p, cmd, &shape);
 	result_init(&r);
 	proto_decode(p, cmd, data + 2, size - 2, &r);
 	memset(&o, 0, sizeof(o));

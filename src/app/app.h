@@ -62,6 +62,12 @@ struct daemon_opts {
 	const char	*pidfile;
 };
 
+/*
+ * mppd --detect PORT: probes with queries only and prints the protocol,
+ * the model and a configuration section.  baud 0: 2400 then 9600.
+ * Returns the exit status (0 found, 1 nothing answered, 2 bad port).
+ */
+int	app_detect(const char *path, const char *porttype, int baud);
 /* daemon_stop.c: --daemon-stop.  SIGTERM (then SIGKILL) to the process
  * in pidfile (NULL: app_default_pidfile()); prints the reference's line
  * and returns the exit status. */

@@ -270,6 +270,8 @@ config_print(FILE *f, const struct config *c)
 	fprintf(f, "pause: %d s\n", c->pause);
 	fprintf(f, "log_file: %s\n", c->log_file != NULL ? c->log_file :
 	    "(none)");
+	if (c->http_listen != NULL)
+		fprintf(f, "http_listen: %s\n", c->http_listen);
 	fprintf(f, "results_topic: %s\n", c->results_topic != NULL ?
 	    c->results_topic : "mpp-solar");
 	fprintf(f, "keepcase: %s\n", yesno(c->keepcase));

@@ -84,6 +84,7 @@ struct config {
 	char		*path;		/* file name, NULL in CLI mode */
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
+	char		*http_listen;	/* [SETUP] http_listen ADDR:PORT, NULL = no web server */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
 	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */

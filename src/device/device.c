@@ -26,6 +26,8 @@ device_new(const struct device_cfg *cfg)
 	po.path = cfg->port;
 	po.baud = cfg->baud > 0 ? cfg->baud : 2400;
 	po.proto = d->proto;
+	/* The protocol's family says when a reply frame is complete. */
+	po.frame_len = d->proto != NULL ? proto_frame_len : NULL;
 	d->port = port_new(d->port_type, &po);
 	d->port_path = xstrdup(cfg->port != NULL ? cfg->port : "");
 	d->reopen_after = cfg->reopen_after;

@@ -12,7 +12,7 @@ uint16_t crc_xmodem(const void *data, size_t len);
 
 /*
  * The two CRC bytes as the inverter sends them: high then low, each byte
- * that equals '(' CR LF or NUL incremented once (PROTOCOL.md section 2).
+ * that equals '(' CR LF or NUL incremented once (docs/protocols.md).
  */
 void	crc_pi(const void *data, size_t len, uint8_t out[2]);
 

@@ -1,6 +1,8 @@
 /*
- * proto.c - protocol registry, command lookup and request framing.
- * The reply decoder is in decode.c.
+ * proto.c - the protocol registry and the entry points of proto.h, which
+ * dispatch through each protocol's family (family.h): command lookup,
+ * request framing, the frame rule, and the reference's decode() sequence
+ * shared by every family.  The table decoder is in decode.c.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -10,13 +12,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "crc.h"
+#include "family.h"
 #include "log.h"
 #include "proto.h"
+#include "pyfmt.h"
+#include "result.h"
 #include "sbuf.h"
 
+#define PROTO_MAX	64
+
+const struct pi_proto *pi_protocols[PROTO_MAX];
+int pi_nprotocols;
+
 /* Compiled argument patterns, [protocol][command], built by proto_init(). */
-static pcre2_code **proto_re[16];
+static pcre2_code **proto_re[PROTO_MAX];
 
 int
 proto_init(void)
@@ -24,11 +33,19 @@ proto_init(void)
 	int errcode;
 	PCRE2_SIZE erroff;
 
-	if (proto_re[0] != NULL)
+	if (pi_nprotocols > 0)
 		return 0;
+	for (int f = 0; proto_registry[f] != NULL; f++)
+		for (int i = 0; proto_registry[f][i] != NULL; i++) {
+			if (pi_nprotocols == PROTO_MAX) {
+				log_error("more than %d protocols", PROTO_MAX);
+				return -1;
+			}
+			pi_protocols[pi_nprotocols++] = proto_registry[f][i];
+		}
 	for (int p = 0; p < pi_nprotocols; p++) {
 		const struct pi_proto *pr = pi_protocols[p];
-		proto_re[p] = xcalloc((size_t)pr->ncmds, sizeof(pcre2_code *));
+		proto_re[p] = xcalloc((size_t)pr->ncmds + 1, sizeof(pcre2_code *));
 		for (int c = 0; c < pr->ncmds; c++) {
 			const char *re = pr->cmds[c]->regex;
 			if (re == NULL)
@@ -66,7 +83,8 @@ proto_find(const char *id)
 }
 
 const struct pi_cmd *
-proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
+proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
+    size_t cvlen)
 {
 	int pi = proto_index(p);
 	pcre2_match_data *md;
@@ -79,16 +97,17 @@ proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
 			return p->cmds[c];
 	if (pi < 0 || proto_re[pi] == NULL)
 		return NULL;
-	md = pcre2_match_data_create(4, NULL);
+	md = pcre2_match_data_create(16, NULL);
 	if (md == NULL)
 		return NULL;
 	for (int c = 0; c < p->ncmds && found == NULL; c++) {
 		PCRE2_SIZE *ov;
 		if (proto_re[pi][c] == NULL)
 			continue;
-		/* Python re.match: anchored at the start only. */
+		/* Python re.match: anchored at the start only.  0 is still a
+		 * match: more groups than the ovector holds (PI17 ACCT). */
 		if (pcre2_match(proto_re[pi][c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
-		    PCRE2_ANCHORED, md, NULL) < 1)
+		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
 		found = p->cmds[c];
 		ov = pcre2_get_ovector_pointer(md);
@@ -105,27 +124,142 @@ proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
 	return found;
 }
 
+const struct pi_cmd *
+proto_lookup(const struct pi_proto *p, const char *cmd, char *cv, size_t cvlen)
+{
+	if (p->family->judge != NULL)
+		return p->family->judge(p, cmd, cv, cvlen);
+	return proto_table_judge(p, cmd, cv, cvlen);
+}
+
 int
 proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
     size_t cap, char *err, size_t errlen)
 {
-	size_t n = strlen(cmd);
+	return p->family->build(p, cmd, buf, cap, err, errlen);
+}
 
-	if (n + 3 > cap) {
-		snprintf(err, errlen, "command too long (%zu bytes)", n);
-		return -1;
-	}
-	memcpy(buf, cmd, n);
-	if (p->family == PF_REVO && strncmp(cmd, "PSET", 4) == 0) {
-		unsigned chk = crc_chk(cmd, n);
-		if (chk > 0xff) {
-			snprintf(err, errlen, "bytes must be in range(0, 256)");
-			return -1;
+int
+proto_frame_len(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	const uint8_t *cr;
+
+	if (p != NULL && p->family->frame_len != NULL)
+		return p->family->frame_len(p, buf, len);
+	cr = memchr(buf, '\r', len);
+	return cr != NULL ? (int)(cr - buf) + 1 : 0;
+}
+
+void
+proto_reply_free(struct proto_reply *rep)
+{
+	free(rep->tok);
+	rep->tok = NULL;
+	rep->ntok = 0;
+}
+
+void
+proto_tokenize(struct proto_reply *rep, const uint8_t *b, size_t n,
+    uint8_t sep)
+{
+	int cap = 8, nt = 0;
+	struct proto_tok *t = xmalloc((size_t)cap * sizeof(*t));
+	size_t start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || b[i] == sep) {
+			if (nt == cap) {
+				cap *= 2;
+				t = xrealloc(t, (size_t)cap * sizeof(*t));
+			}
+			t[nt].p = b + start;
+			t[nt].n = i - start;
+			t[nt].pad = 0;
+			nt++;
+			start = i + 1;
 		}
-		buf[n] = (uint8_t)chk;
-		return (int)n + 1;
 	}
-	crc_pi(cmd, n, buf + n);
-	buf[n + 2] = '\r';
-	return (int)n + 3;
+	rep->tok = t;
+	rep->ntok = nt;
+}
+
+/*
+ * The reference's decode(), the same for every family: _command and its
+ * description, then either the validity check or raw_response followed by
+ * the fields (or a warning when the command has no definition).  An
+ * exception of the reference becomes a result holding only its ERROR.
+ */
+void
+proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
+    size_t len, struct result *r)
+{
+	const struct proto_family *f = p->family;
+	struct proto_reply rep;
+	const struct pi_cmd *defn;
+	struct sbuf raw = SBUF_INIT;
+	char cv[128], err[512];
+	int rc;
+
+	memset(&rep, 0, sizeof(rep));
+	err[0] = '\0';
+	defn = proto_lookup(p, cmd, cv, sizeof(cv));
+	result_set_plain(r, "_command", cmd);
+	if (defn != NULL)
+		result_set_plain(r, "_command_description", defn->desc);
+
+	rc = f->split(p, reply, len, &rep, err, sizeof(err));
+	if (rc > 0) {
+		result_set_str(r, "validity check", rep.bad, "");
+		proto_reply_free(&rep);
+		return;
+	}
+	if (rc == 0) {
+		latin1_to_utf8(&raw, reply, len);
+		result_set_str(r, "raw_response", sbuf_str(&raw), "");
+		if (defn == NULL) {
+			struct sbuf w = SBUF_INIT;
+			sbuf_printf(&w, "No definition for command %s in "
+			    "protocol b'%s'", cmd, p->id);
+			result_set_str(r, "WARNING", sbuf_str(&w), "");
+			result_set_str(r, "response", sbuf_str(&raw), "");
+			sbuf_free(&w);
+		} else if (f->decode != NULL)
+			rc = f->decode(p, defn, cmd, cv, &rep, r, err, sizeof(err));
+		else
+			rc = proto_table_decode(p, defn, cmd, cv, &rep, r, err,
+			    sizeof(err));
+		sbuf_free(&raw);
+	}
+	proto_reply_free(&rep);
+	if (rc < 0) {
+		struct sbuf m = SBUF_INIT;
+		sbuf_printf(&m, "Failed to decode response for command %s: %s",
+		    cmd, err);
+		result_free(r);
+		result_error(r, sbuf_str(&m));
+		sbuf_free(&m);
+	}
+}
+
+int
+proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
+{
+	if (p->family->ack == NULL)
+		return PROTO_ACK_NONE;
+	return (int)p->family->ack(p, reply, len);
+}
+
+int
+proto_shape(const struct pi_proto *p, const char *cmd, struct proto_shape *out)
+{
+	const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
+
+	memset(out, 0, sizeof(*out));
+	out->code = -1;
+	out->frames = 1;
+	if (defn == NULL)
+		return -1;
+	if (p->family->shape != NULL)
+		p->family->shape(p, defn, out);
+	return 0;
 }

@@ -1,12 +1,15 @@
 /*
- * proto.h - PI30-family protocol definitions as tables, and the generic
- * framer and decoder that read them.
+ * proto.h - protocol definitions as tables, the registry of protocols, and
+ * the entry points callers use (lookup, request, frame rule, decode,
+ * acknowledgement, reply shape).
  *
  * A command is a row (struct pi_cmd): name, description, argument pattern,
  * response rows.  Each protocol has its own independent table (the reference
  * mutates one shared table; we do not).  Tables are static const data,
- * generated into pi30_tables.c; everything here may be called from any
- * thread once proto_init() has run.
+ * generated per family (pi30_tables.c); every protocol names its family
+ * (family.h), and the entry points below dispatch through it.  Everything
+ * here may be called from any thread once proto_init() has run.
+ * docs/protocols.md describes the framing and decoding rules.
  */
 #ifndef MPPD_PROTO_H
 #define MPPD_PROTO_H
@@ -16,9 +19,57 @@
 
 struct result;
 struct sbuf;
+struct proto_family;
+struct proto_shape;
 
 enum pi_rtype { RT_DEFAULT = 0, RT_SEQUENTIAL, RT_INDEXED };
-enum pi_family { PF_PI30 = 0, PF_REVO };
+
+/*
+ * How a response row decodes: the type of the reference's definition,
+ * parsed when the tables are generated (tools/gen_pi30_tables.py).  The
+ * same kind reads differently in DEFAULT and positional replies, as in the
+ * reference (decode.c).
+ */
+enum pi_kind {
+	PK_STRING = 0,	/* "string" */
+	PK_FLOAT,	/* "float" */
+	PK_INT,		/* "int" */
+	PK_10INT,	/* "10int": float / 10 */
+	PK_OPTION,	/* "option": index into list */
+	PK_HEX_OPTION,	/* "hex_option": byte value indexes list */
+	PK_KEYED,	/* "keyed": map lookup */
+	PK_STR_KEYED,	/* "str_keyed": map lookup of the text */
+	PK_FLAGS,	/* "flags": one 0/1 digit per list name */
+	PK_STAT_FLAGS,	/* "stat_flags": one character per list name */
+	PK_ENFLAGS,	/* "enflags": E/D then letters named by map */
+	PK_MULTI,	/* "multi": one sub-row per character */
+	PK_ACK,		/* "ack": map lookup of an acknowledgement */
+	PK_LOOP,	/* "loop": a None value */
+	PK_EXCLUDE,	/* "exclude", "discard": dropped */
+	PK_BYTES_DECODE,/* "bytes.decode": UTF-8 text or 0 */
+	PK_BYTES,	/* "bytes": raw bytes (followed by r.decode()) */
+	PK_STR,		/* "str": text (the reference: a bytes repr) */
+	PK_INFO		/* "info:...": a value from the command argument */
+};
+
+/* The expression after the colon of a "type:expression" row. */
+enum pi_expr {
+	PX_NONE = 0,
+	PX_DIV10,	/* r/10 */
+	PX_LENPREFIX,	/* r[2:int(r[0:2])+2] */
+	PX_DECODE,	/* r.decode() */
+	PX_STRPTIME,	/* datetime.strptime(r, '%Y%m%d%H%M%S').strftime(...) */
+	PX_CV,		/* info:cv */
+	PX_CV_HEAD4,	/* info:cv[:4] */
+	PX_CV_FROM6,	/* info:cv[6:] */
+	PX_MONTH_4_6,	/* info:calendar.month_name[int(cv[4:6])] */
+	PX_MONTH_4,	/* info:calendar.month_name[int(cv[4:])] */
+	PX_DIV100,	/* r/100 (PI17) */
+	PX_MUL30,	/* r*30 (PI17) */
+	PX_SAME,	/* r (PI17) */
+	PX_FROM6,	/* r[6:] (PI16) */
+	PX_FROM7	/* r[7:] (PI16) */
+};
 
 struct pi_kv {
 	const char	*key;
@@ -27,7 +78,9 @@ struct pi_kv {
 
 /* One response row; unused members are NULL/0. */
 struct pi_row {
-	const char		*type;	/* "float", "option", "float:r/10", "info:cv[:4]" */
+	const char		*type;	/* source text: "float:r/10" (messages only) */
+	enum pi_kind		 kind;	/* what the decoder reads */
+	enum pi_expr		 expr;
 	const char		*name;
 	const char		*unit;	/* "" when none */
 	const char *const	*list;	/* option names or flag names */
@@ -63,7 +116,8 @@ struct pi_cmd {
 struct pi_proto {
 	const char		*id;		/* "PI30MAX" */
 	const char		*banner;
-	enum pi_family		 family;
+	const struct proto_family *family;	/* family.h */
+	int			 variant;	/* family-specific (PI30: PI30_REVO) */
 	const char		*default_cmd;
 	const char *const	*status_cmds;	/* NULL-terminated */
 	const char *const	*settings_cmds;	/* NULL-terminated */
@@ -71,33 +125,50 @@ struct pi_proto {
 	int			 ncmds;
 };
 
-/* Number of protocols and the table of them (pi30_tables.c). */
-extern const struct pi_proto *const pi_protocols[];
-extern const int pi_nprotocols;
+/*
+ * Every registered protocol in registration order (registry.c), filled by
+ * proto_init(); read-only afterwards.
+ */
+extern const struct pi_proto *pi_protocols[];
+extern int pi_nprotocols;
 
-/* Compiles the argument patterns; call once at start-up.  0 or -1. */
+/*
+ * Collects the registered protocols and compiles their argument patterns;
+ * call once at start-up, before any thread starts.  0 or -1.
+ */
 int	proto_init(void);
 
 /* Protocol by id, case-insensitive ("pi30max"); NULL when unknown. */
 const struct pi_proto *proto_find(const char *id);
 
 /*
- * The definition a command text resolves to, as the reference's
- * get_command_defn: exact key without a pattern, else the first pattern
- * (Python re.match semantics) in table order.  On a pattern match the first
- * group is copied to cv (cvlen bytes, NUL-terminated) when cv is non-NULL.
- * NULL when no definition matches.
+ * The definition a command text resolves to, judged by the protocol's
+ * family; for table families as the reference's get_command_defn: exact
+ * key without a pattern, else the first pattern (Python re.match semantics)
+ * in table order.  On a pattern match the first group is copied to cv
+ * (cvlen bytes, NUL-terminated) when cv is non-NULL.  NULL when no
+ * definition matches (not a command, or its argument is refused).
  */
 const struct pi_cmd *proto_lookup(const struct pi_proto *p, const char *cmd,
 	    char *cv, size_t cvlen);
 
 /*
- * Builds the request bytes for cmd (text + CRC + CR; REVO "PSET..." text +
- * CHK byte).  Returns the length, or -1 when buf is too small or the REVO
- * checksum overflows (the reference raises there); err then explains.
+ * Builds the request bytes for cmd with the family's framing (PI30: text +
+ * CRC + CR; REVO "PSET..." text + CHK byte).  Returns the length (0: a
+ * streamed protocol writes nothing), or -1 when buf is too small or the
+ * checksum cannot be represented (the reference raises there); err then
+ * explains.
  */
 int	proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	    size_t cap, char *err, size_t errlen);
+
+/*
+ * The port's frame rule for p (port_opts.frame_len): length of the complete
+ * frame at the start of buf, 0 when more bytes are needed, -1 when the
+ * bytes can never become a frame.  Families without a rule of their own
+ * complete a frame at the first CR, inclusive.
+ */
+int	proto_frame_len(const struct pi_proto *p, const uint8_t *buf, size_t len);
 
 /*
  * Decodes reply bytes as the answer to cmd into r (which must be empty),
@@ -107,5 +178,15 @@ int	proto_frame(const struct pi_proto *p, const char *cmd, uint8_t *buf,
  */
 void	proto_decode(const struct pi_proto *p, const char *cmd,
 	    const uint8_t *reply, size_t len, struct result *r);
+
+/* What a setter's reply bytes say (enum proto_ack of family.h). */
+int	proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len);
+
+/*
+ * The reply shape cmd expects (family.h); -1 when cmd is not a command of
+ * p (out then describes PROTO_SHAPE_ANY).
+ */
+int	proto_shape(const struct pi_proto *p, const char *cmd,
+	    struct proto_shape *out);
 
 #endif

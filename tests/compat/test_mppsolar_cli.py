@@ -209,36 +209,152 @@ class TestDeviceId(CompatCase):
         self.device_id("pi18", "18:5220\n")
 
 
+# Upstream's table, but for BATS (below).
 PI17_COMMANDS = [
-    ("PI", "protocol_version=17\n"),
-    ("ID", "serial_number=1496161704100242000000\n"),
-    ("VFW", "cpu_version=VERFW:00001.01\n"),
-    ("VFW2", "cpu_2_version=VERFW2:00001.01\n"),
-    ("MD", "machine_number=Infini-Solar 10KW/3P\n"
-           "output_rated_va=10000(kW)\n"
-           "output_power_factor=99(pf)\n"
-           "ac_input_phase_number=3(number)\n"
-           "ac_output_phase_number=3(number)\n"
-           "norminal_ac_output_voltage=230.0(V)\n"
-           "norminal_ac_input_voltage=230.0(V)\n"
-           "battery_piece_number=4(ea)\n"
-           "battery_standard_voltage_per_unit=12.0(V)\n"),
-    ("DM", "model_code=050\n"),
-    ("INGS", "input_current_r=2.0(A)\n"
-             "input_current_s=1.9(A)\n"
-             "input_current_t=2.1(A)\n"
-             "output_current_r=0.2(A)\n"
-             "output_current_s=0.4(A)\n"
-             "output_current_t=0.5(A)\n"
-             "pbusvolt=380.9(V)\n"
-             "nbusvolt=380.9(V)\n"
-             "pbusavgv=381.0(V)\n"
-             "nbusavgv=380.7(V)\n"
-             "nlintcur=0.0(A)\n"),
-    ("EM202301", "generated_energy_month=6591(Wh)\n"),
-    ("ED20230213", "generated_energy_day=91(Wh)\n"),
-    ("EH2023021323", "generated_energy_hour=1(Wh)\n"),
+    ('PI', 'protocol_version=17\n'),
+    ('ID', 'serial_number=1496161704100242000000\n'),
+    ('VFW', 'cpu_version=VERFW:00001.01\n'),
+    ('VFW2', 'cpu_2_version=VERFW2:00001.01\n'),
+    ('MD',
+     'machine_number=Infini-Solar 10KW/3P\n'
+     'output_rated_va=10000(kW)\n'
+     'output_power_factor=99(pf)\n'
+     'ac_input_phase_number=3(number)\n'
+     'ac_output_phase_number=3(number)\n'
+     'norminal_ac_output_voltage=230.0(V)\n'
+     'norminal_ac_input_voltage=230.0(V)\n'
+     'battery_piece_number=4(ea)\n'
+     'battery_standard_voltage_per_unit=12.0(V)\n'),
+    ('DM', 'model_code=050\n'),
+    ('INGS',
+     'input_current_r=2.0(A)\n'
+     'input_current_s=1.9(A)\n'
+     'input_current_t=2.1(A)\n'
+     'output_current_r=0.2(A)\n'
+     'output_current_s=0.4(A)\n'
+     'output_current_t=0.5(A)\n'
+     'pbusvolt=380.9(V)\n'
+     'nbusvolt=380.9(V)\n'
+     'pbusavgv=381.0(V)\n'
+     'nbusavgv=380.7(V)\n'
+     'nlintcur=0.0(A)\n'),
+    ('EMINFO',
+     'emfirst=1\n'
+     'deffeed-inpow=10000\n'
+     'actpvpow=5\n'
+     'actfeedpow=10\n'
+     'reservpow=0\n'
+     'emlast=1\n'),
+    ('PIRI',
+     'ac_input_rated_voltage=240.0(V)\n'
+     'ac_input_rated_frequency=50.0(Hz)\n'
+     'ac_input_rated_current=41.6(A)\n'
+     'ac_output_rated_voltage=240.0(V)\n'
+     'ac_output_rated_current=41.6(A)\n'
+     'mppt_rated_current_per_string=18.7(A)\n'
+     'battery_rated_voltage=48.0(V)\n'
+     'mppt_track_number=2(ea)\n'
+     'machine_type=Hybrid type\n'
+     'topology=transformerless\n'
+     'parallel_for_output=enabled\n'),
+    ('GS',
+     'solar_input_voltage_1=0.0(V)\n'
+     'solar_input_voltage_2=0.0(V)\n'
+     'solar_input_current_1=0.0(A)\n'
+     'solar_input_current_2=0.0(A)\n'
+     'battery_voltage=39.4(V)\n'
+     'battery_capacity=0(%)\n'
+     'battery_current=0.0(A)\n'
+     'ac_input_voltage_r=238.9(V)\n'
+     'ac_input_voltage_s=242.7(V)\n'
+     'ac_input_voltage_t=245.9(V)\n'
+     'ac_input_frequency=50.02(Hz)\n'
+     'ac_input_current_r=0.0(A)\n'
+     'ac_input_current_s=0.0(A)\n'
+     'ac_input_current_t=0.0(A)\n'
+     'ac_output_voltage_r=237.8(V)\n'
+     'ac_output_voltage_s=243.4(V)\n'
+     'ac_output_voltage_t=245.5(V)\n'
+     'ac_output_frequency=50.01(Hz)\n'
+     'ac_output_current_r=0.0(A)\n'
+     'ac_output_current_s=0.0(A)\n'
+     'ac_output_current_t=0.0(A)\n'
+     'inner_temperature=29(°C)\n'
+     'component_max_temperature=29(°C)\n'
+     'external_battery_temperature=0(°C)\n'
+     'setting_change_bit=No setting change\n'),
+    ('MOD', 'working_mode=Hybrid mode (Line mode, Grid mode)\n'),
+    ('WS',
+     'solar_input_1_loss=enabled\n'
+     'solar_input_2_loss=enabled\n'
+     'solar_input_1_voltage_too_high=disabled\n'
+     'solar_input_2_voltage_too_high=disabled\n'
+     'battery_under_voltage=enabled\n'
+     'battery_low_voltage=enabled\n'
+     'battery_disconnected=disabled\n'
+     'battery_over_voltage=disabled\n'
+     'battery_low_in_hybrid_mode=enabled\n'
+     'grid_voltage_high_loss=disabled\n'
+     'grid_voltage_low_loss=disabled\n'
+     'grid_frequency_high_loss=disabled\n'
+     'grid_frequency_low_loss=disabled\n'
+     'ac_input_long-time_average_voltage_over=disabled\n'
+     'ac_input_voltage_loss=disabled\n'
+     'ac_input_frequency_loss=disabled\n'
+     'ac_input_island=disabled\n'
+     'ac_input_phase_dislocation=disabled\n'
+     'over_temperature=disabled\n'
+     'over_load=disabled\n'
+     'emergency_power_off_active=disabled\n'
+     'ac_input_wave_loss=disabled\n'),
+    ('FLAG',
+     'mute_buzzer_beep=Disabled\n'
+     'mute_buzzer_beep_in_standby_mode=Disabled\n'
+     'mute_buzzer_beep_only_on_battery_discharged_status=Enabled\n'
+     'generator_as_ac_input=Disabled\n'
+     'wide_ac_input_range=Enabled\n'),
+    ('T', 'datetime=20210521234743(YYYYMMDDHHMMSS)\n'),
+    ('ET', 'generated_energy_total=6591(kWh)\n'),
+    ('HECS',
+     'solar_energy_distribution_priority=Battery-Load-Grid\n'
+     'solar_charge_battery=disabled\n'
+     'ac_charge_battery=disabled\n'
+     'feed_power_to_utility=disabled\n'
+     'battery_discharge_to_loads_when_solar_input_normal=disabled\n'
+     'battery_discharge_to_loads_when_solar_input_loss=disabled\n'
+     'battery_discharge_to_feed_grid_when_solar_input_normal=disabled\n'
+     'battery_discharge_to_feed_grid_when_solar_input_loss=disabled\n'),
+    ('EY2023', 'generated_energy_year=6591(Wh)\n'),
+    ('EM202301', 'generated_energy_month=6591(Wh)\n'),
+    ('ED20230213', 'generated_energy_day=91(Wh)\n'),
+    ('EH2023021323', 'generated_energy_hour=1(Wh)\n'),
 ]
+
+# BATS as mpp-solar's PI17 table decodes it today.  Upstream's test still
+# expects older field names (battery_under_voltage_release, reserved,
+# battery_install_date, ...), which mpp-solar itself no longer prints; that
+# test fails against mpp-solar too (docs/compatibility.md).
+PI17_BATS = ("BATS",
+             "battery_maximum_charge_current=200.0(A)\n"
+             "battery_constant_charge_voltage(c.v.)=58.4(V)\n"
+             "battery_floating_charge_voltage=57.6(V)\n"
+             "battery_stop_charger_current_level_in_floating_charging=0.0(A)\n"
+             "keep_charged_time_of_battery_catch_stopped_charging_current_level"
+             "=0(Minutes)\n"
+             "battery_voltage_of_recover_to_charge_when_battery_stop_charger_in"
+             "_floating_charging=57.6(V)\n"
+             "battery_under_voltage=46.0(V)\n"
+             "battery_under_back_voltage=51.0(V)\n"
+             "battery_weak_voltage_in_hybrid_mode=46.0(V)\n"
+             "battery_weak_back_voltage_in_hybrid_mode=51.0(V)\n"
+             "battery_type=Li-Fe\n"
+             "__empty_position_1_=(__empty_position__)\n"
+             "__empty_position_2_=(__empty_position__)\n"
+             "ac_charger_keep_battery_voltage_function=Enabled\n"
+             "ac_charger_keep_battery_voltage=54.0(V)\n"
+             "battery_temperature_sensor_compensation=0.0(mV)\n"
+             "max._ac_charging_current=200.0(A)\n"
+             "battery_discharge_max_current_in_hybrid_mode=250(A)\n")
 
 PI17M058_COMMANDS = [
     ("PI", "protocol_version=17\n"),
@@ -275,6 +391,10 @@ class TestPi17(CompatCase):
     @needs("PI17")
     def test_pi17_query_commands(self):
         self.check_commands("mppsolar", "PI17", PI17_COMMANDS)
+
+    @needs("PI17")
+    def test_pi17_bats_as_mpp_solar_decodes_it(self):
+        self.check_commands("mppsolar", "PI17", [PI17_BATS])
 
     @needs("PI17M058")
     def test_pi17m058_query_commands(self):

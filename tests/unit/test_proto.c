@@ -1,6 +1,6 @@
 /*
  * test_proto.c - CRC, framing, lookup and the decoder's reference
- * semantics (PROTOCOL.md, DECODING.md) on hand-made frames.
+ * semantics (docs/protocols.md) on hand-made frames.
  */
 #include <stdlib.h>
 

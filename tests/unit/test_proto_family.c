@@ -1,0 +1,309 @@
+/*
+ * test_proto_family.c - the family interface (src/proto/family.h) as the
+ * PI30 family implements it: registration, request building, the frame
+ * rule ports use (and a device's port gets), splitting and validating replies, reading a setter's
+ * acknowledgement, judging arguments, reply shapes, and the decode kinds
+ * the table generator writes.
+ */
+#include <stdlib.h>
+
+#include "config.h"
+#include "crc.h"
+#include "device.h"
+#include "family.h"
+#include "port.h"
+#include "proto.h"
+#include "proto_pi30.h"
+#include "result.h"
+#include "sbuf.h"
+#include "testmain.h"
+
+/* text + CRC + CR into buf; returns the length. */
+static size_t
+pi30_frame(const char *text, uint8_t *buf)
+{
+	size_t n = strlen(text);
+
+	memcpy(buf, text, n);
+	crc_pi(text, n, buf + n);
+	buf[n + 2] = '\r';
+	return n + 3;
+}
+
+static void
+test_every_protocol_has_a_registered_family(void **state)
+{
+	static const char *const pi30[] = { "PI30", "PI30MAX", "PI30M045",
+		"PI30M044", "PI30MST", "PI41", "PI30REVO" };
+
+	(void)state;
+	assert_true(pi_nprotocols >= 7);
+	for (int i = 0; i < pi_nprotocols; i++) {
+		const struct proto_family *f = pi_protocols[i]->family;
+		assert_non_null(f);
+		assert_non_null(f->build);
+		assert_non_null(f->split);
+		assert_non_null(f->shape);
+		assert_ptr_equal(proto_find(pi_protocols[i]->id), pi_protocols[i]);
+	}
+	for (size_t i = 0; i < sizeof(pi30) / sizeof(pi30[0]); i++) {
+		const struct pi_proto *p = proto_find(pi30[i]);
+		assert_non_null(p);
+		assert_ptr_equal(p->family, &pi30_family);
+		assert_string_equal(p->family->name, "PI30");
+	}
+	assert_int_equal(proto_find("PI30REVO")->variant, PI30_REVO);
+	assert_int_equal(proto_find("PI30MAX")->variant, PI30_PLAIN);
+	assert_null(proto_find("PI99"));
+}
+
+static void
+test_build_frames_text_crc_and_cr(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	uint8_t buf[64];
+	char err[64];
+	int n;
+
+	(void)state;
+	n = p->family->build(p, "QPIGS", buf, sizeof(buf), err, sizeof(err));
+	assert_int_equal(n, 8);
+	assert_memory_equal(buf, "QPIGS\xb7\xa9\r", 8);
+	/* a raw command without a definition is framed the same way */
+	n = p->family->build(p, "QXYZ", buf, sizeof(buf), err, sizeof(err));
+	assert_int_equal(n, 7);
+	assert_int_equal(buf[6], '\r');
+	/* text + 2 CRC bytes + CR must fit */
+	assert_int_equal(p->family->build(p, "QPIGS", buf, 7, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "command too long (5 bytes)");
+	assert_int_equal(proto_frame(p, "QPIGS", buf, 8, err, sizeof(err)), 8);
+}
+
+static void
+test_frame_len_completes_at_first_cr(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	const struct pi_proto *revo = proto_find("PI30REVO");
+	uint8_t buf[64];
+	size_t n = pi30_frame("(B", buf);
+
+	(void)state;
+	assert_int_equal(proto_frame_len(p, buf, 0), 0);
+	assert_int_equal(proto_frame_len(p, buf, n - 1), 0);
+	assert_int_equal(proto_frame_len(p, buf, n), (int)n);
+	/* bytes after the CR belong to no frame of this reply */
+	memcpy(buf + n, "(junk", 5);
+	assert_int_equal(proto_frame_len(p, buf, n + 5), (int)n);
+	/* REVO's CHK-framed replies end at CR as well */
+	assert_int_equal(proto_frame_len(revo, (const uint8_t *)"(ACK9 \r", 7), 7);
+	/* no protocol: the port's default rule */
+	assert_int_equal(proto_frame_len(NULL, (const uint8_t *)"ab\rc", 4), 3);
+	assert_int_equal(proto_frame_len(NULL, (const uint8_t *)"abc", 3), 0);
+}
+
+/* A device's port reads frames by its protocol's rule (the port contract). */
+static void
+test_device_port_uses_the_protocol_frame_rule(void **state)
+{
+	struct device_cfg dc;
+	struct device *d;
+	uint8_t buf[64];
+	size_t n = pi30_frame("(B", buf);
+
+	(void)state;
+	memset(&dc, 0, sizeof(dc));
+	dc.name = "inv";
+	dc.protocol = "PI30";
+	dc.port = "/dev/ttyUSB9";
+	d = device_new(&dc);
+	assert_non_null(d->port);
+	assert_ptr_equal(d->port->proto, proto_find("PI30"));
+	assert_true(d->port->frame_len == proto_frame_len);
+	assert_int_equal(port_frame_len(d->port, buf, n), (int)n);
+	assert_int_equal(port_frame_len(d->port, buf, n - 1), 0);
+	device_free(d);
+}
+
+static void
+test_split_checks_and_cuts_a_reply(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	struct proto_reply rep;
+	uint8_t buf[128];
+	char err[128];
+	size_t n = pi30_frame("(230.0 50.0 0030", buf);
+
+	(void)state;
+	assert_int_equal(p->family->split(p, buf, n, &rep, err, sizeof(err)), 0);
+	assert_null(rep.bad);
+	assert_int_equal(rep.blen, 15);
+	assert_memory_equal(rep.body, "230.0 50.0 0030", 15);
+	assert_int_equal(rep.ntok, 3);
+	assert_int_equal(rep.tok[2].n, 4);
+	assert_memory_equal(rep.tok[2].p, "0030", 4);
+	proto_reply_free(&rep);
+
+	buf[n - 2] ^= 0x55;
+	assert_int_equal(p->family->split(p, buf, n, &rep, err, sizeof(err)), 1);
+	assert_string_equal(rep.bad, "Error: Invalid response CRCs");
+	assert_int_equal(rep.ntok, 0);
+
+	n = pi30_frame("(NAK", buf);
+	assert_int_equal(p->family->split(p, buf, n, &rep, err, sizeof(err)), 1);
+	assert_string_equal(rep.bad, "Error: NAK");
+
+	assert_int_equal(p->family->split(p, (const uint8_t *)"(B\r", 3, &rep,
+	    err, sizeof(err)), 1);
+	assert_string_equal(rep.bad, "Error: Response to short");
+}
+
+static void
+test_revo_split_raises_where_the_reference_raises(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30REVO");
+	struct proto_reply rep;
+	char err[128];
+	uint8_t f[8] = { '(', 'E', '~', 0x00, '\r' };
+
+	(void)state;
+	/* CHK of "(E~" is 0xec, not 0x00; the CRC does not fit either */
+	assert_int_equal(p->family->split(p, f, 5, &rep, err, sizeof(err)), 1);
+	assert_string_equal(rep.bad, "Error: Invalid response CRCs");
+	/* bytes before CHK sum to 0xff: CHK would be 256 (bytes([256])) */
+	f[0] = 0xff;
+	f[1] = 0x00;
+	f[2] = 0x00;
+	f[3] = 0x00;
+	f[4] = '\r';
+	assert_int_equal(p->family->split(p, f, 5, &rep, err, sizeof(err)), -1);
+	assert_string_equal(err, "bytes must be in range(0, 256)");
+}
+
+static void
+test_ack_reads_setter_answers(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	uint8_t buf[64];
+	size_t n;
+
+	(void)state;
+	n = pi30_frame("(ACK", buf);
+	assert_int_equal(proto_ack(p, buf, n), PROTO_ACK_YES);
+	n = pi30_frame("(NAK", buf);
+	assert_int_equal(proto_ack(p, buf, n), PROTO_ACK_NO);
+	n = pi30_frame("(230.0 50.0", buf);
+	assert_int_equal(proto_ack(p, buf, n), PROTO_ACK_NONE);
+	/* an ACK with a broken CRC is no acknowledgement */
+	n = pi30_frame("(ACK", buf);
+	buf[n - 3] ^= 0x01;
+	assert_int_equal(proto_ack(p, buf, n), PROTO_ACK_NONE);
+	assert_int_equal(proto_ack(p, (const uint8_t *)"", 0), PROTO_ACK_NONE);
+	/* REVO's canned PSET answer */
+	assert_int_equal(proto_ack(proto_find("PI30REVO"),
+	    (const uint8_t *)"(ACK9 \r", 7), PROTO_ACK_YES);
+}
+
+static void
+test_judge_refuses_arguments_outside_the_pattern(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	char cv[16];
+
+	(void)state;
+	assert_non_null(p->family->judge);
+	assert_string_equal(p->family->judge(p, "POP02", cv, sizeof(cv))->key, "POP");
+	assert_string_equal(cv, "02");
+	assert_null(p->family->judge(p, "POP09", cv, sizeof(cv)));
+	assert_null(proto_lookup(p, "POP", NULL, 0));
+	assert_string_equal(proto_lookup(p, "MCHGC040", cv, sizeof(cv))->key,
+	    "MCHGC");
+	assert_null(proto_lookup(p, "NOSUCH", NULL, 0));
+}
+
+static void
+test_shape_describes_the_expected_reply(void **state)
+{
+	const struct pi_proto *p = proto_find("PI30");
+	const struct pi_cmd *q = proto_lookup(p, "QPIGS", NULL, 0);
+	struct proto_shape s;
+
+	(void)state;
+	assert_int_equal(proto_shape(p, "QPIGS", &s), 0);
+	assert_int_equal(s.kind, PROTO_SHAPE_FIELDS);
+	assert_int_equal(s.fields, q->nrows);
+	assert_int_equal(s.min_fields, (q->nrows + 1) / 2);
+	assert_int_equal(s.frames, 1);
+	assert_false(s.streamed);
+	assert_int_equal(proto_shape(p, "POP02", &s), 0);
+	assert_int_equal(s.kind, PROTO_SHAPE_ACK);
+	assert_int_equal(proto_shape(p, "QMOD", &s), 0);
+	assert_int_equal(s.kind, PROTO_SHAPE_FIELDS);
+	assert_int_equal(s.fields, 1);
+	assert_int_equal(proto_shape(p, "POP09", &s), -1);
+	assert_int_equal(s.kind, PROTO_SHAPE_ANY);
+}
+
+/* The generator's kinds agree with the source text of every row. */
+static void
+check_row(const struct pi_row *row)
+{
+	static const struct { const char *type; enum pi_kind k; enum pi_expr x; } known[] = {
+		{ "float", PK_FLOAT, PX_NONE },
+		{ "int", PK_INT, PX_NONE },
+		{ "option", PK_OPTION, PX_NONE },
+		{ "float:r/10", PK_FLOAT, PX_DIV10 },
+		{ "bytes:r.decode()", PK_BYTES, PX_DECODE },
+		{ "info:cv", PK_INFO, PX_CV },
+		{ "info:cv[:4]", PK_INFO, PX_CV_HEAD4 },
+		{ "bytes.decode:r[2:int(r[0:2])+2]", PK_BYTES_DECODE, PX_LENPREFIX },
+	};
+
+	assert_true((row->kind == PK_INFO) == (strncmp(row->type, "info:", 5) == 0));
+	assert_true((row->expr == PX_NONE) == (strchr(row->type, ':') == NULL));
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(row->type, known[i].type) == 0) {
+			assert_int_equal(row->kind, known[i].k);
+			assert_int_equal(row->expr, known[i].x);
+		}
+	for (int i = 0; i < row->nsub; i++)
+		check_row(&row->sub[i]);
+}
+
+static void
+test_tables_carry_typed_decode_kinds(void **state)
+{
+	int rows = 0;
+
+	(void)state;
+	for (int i = 0; i < pi_nprotocols; i++)
+		for (int c = 0; c < pi_protocols[i]->ncmds; c++) {
+			const struct pi_cmd *d = pi_protocols[i]->cmds[c];
+			for (int r = 0; r < d->nrows; r++, rows++)
+				check_row(&d->rows[r]);
+		}
+	assert_true(rows > 500);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_every_protocol_has_a_registered_family),
+	cmocka_unit_test(test_build_frames_text_crc_and_cr),
+	cmocka_unit_test(test_frame_len_completes_at_first_cr),
+	cmocka_unit_test(test_device_port_uses_the_protocol_frame_rule),
+	cmocka_unit_test(test_split_checks_and_cuts_a_reply),
+	cmocka_unit_test(test_revo_split_raises_where_the_reference_raises),
+	cmocka_unit_test(test_ack_reads_setter_answers),
+	cmocka_unit_test(test_judge_refuses_arguments_outside_the_pattern),
+	cmocka_unit_test(test_shape_describes_the_expected_reply),
+	cmocka_unit_test(test_tables_carry_typed_decode_kinds),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (proto_init() < 0)
+		return 1;
+	{
+		MPPD_TEST_MAIN_BODY(tests)
+	}
+}
