@@ -22,12 +22,16 @@
 #include "result.h"
 #include "sbuf.h"
 
+/* Seconds a connection may take (libpq's own default is forever). */
+#define PG_CONNECT_TIMEOUT	"10"
+
 #define PG_INSERT \
 	"insert into mppsolar (command,data, updated) values ($1,$2,$3)"
 
 /* The libpq functions used, in the order of pq_syms. */
 static struct {
-	PGconn		*(*connectdb)(const char *);
+	PGconn		*(*connectdb_params)(const char *const *,
+			    const char *const *, int);
 	ConnStatusType	 (*status)(const PGconn *);
 	char		*(*error_message)(const PGconn *);
 	PGresult	*(*exec_params)(PGconn *, const char *, int,
@@ -40,7 +44,7 @@ static struct {
 } pq;
 
 static const char *const pq_libs[] = { "libpq.so.5", NULL };
-static const char *const pq_syms[] = { "PQconnectdb", "PQstatus",
+static const char *const pq_syms[] = { "PQconnectdbParams", "PQstatus",
 	"PQerrorMessage", "PQexecParams", "PQresultStatus",
 	"PQresultErrorMessage", "PQclear", "PQfinish", NULL };
 
@@ -103,7 +107,19 @@ output_postgres(const struct result *r, const struct out_opts *o)
 		log_error("postgres output: %s", pq_err);
 		return -1;
 	}
-	conn = pq.connectdb(o->postgres_url);
+	{
+		/*
+		 * The worker waits for the insert: a server that drops
+		 * packets must not hold it for the system's TCP timeout.  A
+		 * connect_timeout in the URL wins (later keywords override).
+		 */
+		static const char *const keys[] = { "connect_timeout",
+			"dbname", NULL };
+		const char *vals[] = { PG_CONNECT_TIMEOUT, o->postgres_url,
+			NULL };
+
+		conn = pq.connectdb_params(keys, vals, 1);
+	}
 	if (conn == NULL || pq.status(conn) != CONNECTION_OK) {
 		const char *m = conn != NULL ? pq.error_message(conn) :
 		    "out of memory";

@@ -1195,13 +1195,13 @@ test_config_warn_unknown_output_skipped(void **state)
 
 	(void)state;
 	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
-	    "outputs = jsno,screen,postgres\n"), 0);
+	    "outputs = jsno,screen,influxdb\n"), 0);
 	d = dev(&t, "inv");
 	assert_int_equal(d->noutputs, 1);
 	assert_string_equal(d->outputs[0], "screen");
 	assert_warn_at(&t, 4, "outputs: unknown output 'jsno' skipped (did "
 	    "you mean 'json'?)");
-	assert_warn_at(&t, 4, "outputs: unknown output 'postgres' skipped");
+	assert_warn_at(&t, 4, "outputs: unknown output 'influxdb' skipped");
 	t_done(&t);
 }
 
