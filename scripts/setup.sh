@@ -17,7 +17,7 @@ libsystemd-dev libcmocka-dev libmicrohttpd-dev
 mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy
-jq python3 python3-yaml python3-voluptuous
+jq python3 python3-yaml python3-voluptuous python3-jinja2
 prometheus chromium curl
 libcurl4-openssl-dev libpq-dev prometheus-pushgateway postgresql
 postgresql-client python3-pytest python3-paho-mqtt python3-serial"
