@@ -60,15 +60,24 @@ pq_load(void)
 	    sizeof(pq_err)) == 0;
 }
 
-/* libpq's messages end in a newline. */
-static int
-msglen(const char *m)
+/* libpq's message on one log line: its line breaks (and the tab that
+ * indents a hint) become one space, the last one goes. */
+static void
+log_pq(const char *what, const char *m)
 {
-	size_t n = strlen(m);
+	struct sbuf s = SBUF_INIT;
 
-	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
-		n--;
-	return (int)n;
+	for (; *m != '\0'; m++) {
+		if (*m == '\n' || *m == '\t') {
+			if (s.len > 0 && s.buf[s.len - 1] != ' ')
+				sbuf_addc(&s, ' ');
+		} else
+			sbuf_addc(&s, *m);
+	}
+	while (s.len > 0 && s.buf[s.len - 1] == ' ')
+		s.buf[--s.len] = '\0';
+	log_error("postgres output: %s%s", what, s.len ? sbuf_str(&s) : "");
+	sbuf_free(&s);
 }
 
 /* Python's datetime.now().astimezone().replace(microsecond=0).isoformat() */
@@ -121,9 +130,8 @@ output_postgres(const struct result *r, const struct out_opts *o)
 		conn = pq.connectdb_params(keys, vals, 1);
 	}
 	if (conn == NULL || pq.status(conn) != CONNECTION_OK) {
-		const char *m = conn != NULL ? pq.error_message(conn) :
-		    "out of memory";
-		log_error("postgres output: cannot connect: %.*s", msglen(m), m);
+		log_pq("cannot connect: ", conn != NULL ?
+		    pq.error_message(conn) : "out of memory");
 		goto out;
 	}
 	iso_now(now, sizeof(now));
@@ -132,10 +140,9 @@ output_postgres(const struct result *r, const struct out_opts *o)
 	params[1] = sbuf_str(&data);
 	params[2] = now;
 	res = pq.exec_params(conn, PG_INSERT, 3, NULL, params, NULL, NULL, 0);
-	if (pq.result_status(res) != PGRES_COMMAND_OK) {
-		const char *m = pq.result_error_message(res);
-		log_error("postgres output: Postgres error %.*s", msglen(m), m);
-	} else
+	if (pq.result_status(res) != PGRES_COMMAND_OK)
+		log_pq("Postgres error ", pq.result_error_message(res));
+	else
 		ret = 0;
 	pq.clear(res);
 out:
