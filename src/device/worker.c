@@ -111,23 +111,29 @@ pause_until(struct worker *w, const struct timespec *deadline)
 	}
 }
 
+/* pause_until() ms milliseconds from now. */
+static int
+pause_for(struct worker *w, int ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	return pause_until(w, &deadline);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct timespec deadline;
 
-	if (w->cfg.start_ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += w->cfg.start_ms / 1000;
-		deadline.tv_nsec += (long)(w->cfg.start_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		if (pause_until(w, &deadline))
-			goto out;
-	}
+	if (w->cfg.start_ms > 0 && pause_for(w, w->cfg.start_ms))
+		goto out;
 	for (;;) {
 		for (int i = 0; i < w->cfg.ncommands; i++) {
 			struct result r;
@@ -144,14 +150,7 @@ worker_main(void *arg)
 				    w->cfg.commands[i], i, &r, status);
 			result_free(&r);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += w->cfg.pause_ms / 1000;
-		deadline.tv_nsec += (long)(w->cfg.pause_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		if (pause_until(w, &deadline))
+		if (pause_for(w, w->cfg.pause_ms))
 			break;
 	}
 out:
