@@ -124,6 +124,9 @@ void	output_domoticz_mqtt(const struct result *r, const struct out_opts *o,
 	    out_publish_fn fn, void *arg);
 
 /* ... and the pieces every MQTT processor shares (hass/ uses them too). */
+/* fn(arg, ...) for the message topic / payload at QoS 0. */
+void	output_emit(out_publish_fn fn, void *arg, const struct sbuf *topic,
+	    const struct sbuf *payload, int retain);
 /* s, or NULL when s is NULL or "" (mpp-solar's "x or default"). */
 const char *output_nonempty(const char *s);
 /* The result's _command, or NULL. */
