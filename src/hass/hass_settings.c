@@ -181,6 +181,47 @@ is_placeholder(const char *name)
 	return 0;
 }
 
+/*
+ * One candidate option (label, cmd) of select d: none when the label is a
+ * placeholder or the protocol refuses cmd; else the device supports the
+ * select (*supported), and the option joins *e (made on the first) when
+ * the allowlist admits cmd.
+ */
+static void
+select_offer(struct hc_set *s, const struct hc_params *p,
+    const struct sel_def *d, const char *label, const char *cmd,
+    struct hc_entity **e, int *supported)
+{
+	if (is_placeholder(label) || !proto_admits(p->proto, d->prefix, cmd))
+		return;
+	*supported = 1;
+	if (!admits(p, d->prefix, cmd))
+		return;
+	if (*e == NULL)
+		*e = add_entity(s, HC_SELECT, d->object, d->name);
+	add_option(*e, label, cmd);
+}
+
+/*
+ * After the offers: nothing when the device supports no option; a refused
+ * entity when the allowlist admits none; then the select's common fields.
+ */
+static void
+select_finish(struct hc_set *s, const struct sel_def *d, struct hc_entity *e,
+    int supported)
+{
+	if (!supported)
+		return;
+	if (e == NULL) {
+		e = add_entity(s, HC_SELECT, d->object, d->name);
+		e->status = HC_REFUSED;
+	}
+	e->field = d->field;
+	e->source = HC_SRC_QPIRI;
+	e->icon = d->icon;
+	e->prefix = d->prefix;
+}
+
 /* Option i of the settings row is fmt(prefix, i): "POP02" on PI30. */
 static void
 build_row_select(struct hc_set *s, const struct hc_params *p,
@@ -197,26 +238,9 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 		return;
 	for (int i = 0; i < row->nlist && i < 100; i++) {
 		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
-		if (is_placeholder(row->list[i]) ||
-		    !proto_admits(p->proto, d->prefix, cmd))
-			continue;
-		supported = 1;
-		if (!admits(p, d->prefix, cmd))
-			continue;
-		if (e == NULL)
-			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, row->list[i], cmd);
+		select_offer(s, p, d, row->list[i], cmd, &e, &supported);
 	}
-	if (!supported)
-		return;
-	if (e == NULL) {
-		e = add_entity(s, HC_SELECT, d->object, d->name);
-		e->status = HC_REFUSED;
-	}
-	e->field = d->field;
-	e->source = HC_SRC_QPIRI;
-	e->icon = d->icon;
-	e->prefix = d->prefix;
+	select_finish(s, d, e, supported);
 }
 
 /* The options of a keyed row ("00": "Battery-Load-Grid"): fmt(prefix, key). */
@@ -234,26 +258,9 @@ build_keyed_select(struct hc_set *s, const struct hc_params *p,
 		return;
 	for (int i = 0; i < row->nmap; i++) {
 		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, row->map[i].key);
-		if (is_placeholder(row->map[i].val) ||
-		    !proto_admits(p->proto, d->prefix, cmd))
-			continue;
-		supported = 1;
-		if (!admits(p, d->prefix, cmd))
-			continue;
-		if (e == NULL)
-			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, row->map[i].val, cmd);
+		select_offer(s, p, d, row->map[i].val, cmd, &e, &supported);
 	}
-	if (!supported)
-		return;
-	if (e == NULL) {
-		e = add_entity(s, HC_SELECT, d->object, d->name);
-		e->status = HC_REFUSED;
-	}
-	e->field = d->field;
-	e->source = HC_SRC_QPIRI;
-	e->icon = d->icon;
-	e->prefix = d->prefix;
+	select_finish(s, d, e, supported);
 }
 
 /* Switches of the profile's own list, state from the settings query. */
