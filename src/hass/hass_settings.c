@@ -222,9 +222,13 @@ select_finish(struct hc_set *s, const struct sel_def *d, struct hc_entity *e,
 	e->prefix = d->prefix;
 }
 
-/* Option i of the settings row is fmt(prefix, i): "POP02" on PI30. */
+/*
+ * A select from the settings row: option i of an option list is
+ * fmt(prefix, i) ("POP02" on PI30, OPT_ROW); a keyed row's options
+ * ("00": "Battery-Load-Grid") are fmt(prefix, key) (OPT_KEYED).
+ */
 static void
-build_row_select(struct hc_set *s, const struct hc_params *p,
+build_table_select(struct hc_set *s, const struct hc_params *p,
     const struct sel_def *d)
 {
 	const struct pi_row *row = find_row(p->proto, s->prof->query[HC_Q_PIRI],
@@ -233,32 +237,26 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	int supported = 0;
 	char cmd[32];
 
-	if (row == NULL || row->kind != PK_OPTION || row->expr != PX_NONE ||
-	    row->list == NULL)
+	if (row == NULL)
 		return;
-	for (int i = 0; i < row->nlist && i < 100; i++) {
-		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
-		select_offer(s, p, d, row->list[i], cmd, &e, &supported);
-	}
-	select_finish(s, d, e, supported);
-}
-
-/* The options of a keyed row ("00": "Battery-Load-Grid"): fmt(prefix, key). */
-static void
-build_keyed_select(struct hc_set *s, const struct hc_params *p,
-    const struct sel_def *d)
-{
-	const struct pi_row *row = find_row(p->proto, s->prof->query[HC_Q_PIRI],
-	    d->field);
-	struct hc_entity *e = NULL;
-	int supported = 0;
-	char cmd[32];
-
-	if (row == NULL || row->map == NULL)
-		return;
-	for (int i = 0; i < row->nmap; i++) {
-		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, row->map[i].key);
-		select_offer(s, p, d, row->map[i].val, cmd, &e, &supported);
+	if (d->src == OPT_KEYED) {
+		if (row->map == NULL)
+			return;
+		for (int i = 0; i < row->nmap; i++) {
+			snprintf(cmd, sizeof(cmd), d->fmt, d->prefix,
+			    row->map[i].key);
+			select_offer(s, p, d, row->map[i].val, cmd, &e,
+			    &supported);
+		}
+	} else {
+		if (row->kind != PK_OPTION || row->expr != PX_NONE ||
+		    row->list == NULL)
+			return;
+		for (int i = 0; i < row->nlist && i < 100; i++) {
+			snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
+			select_offer(s, p, d, row->list[i], cmd, &e,
+			    &supported);
+		}
 	}
 	select_finish(s, d, e, supported);
 }
@@ -449,10 +447,9 @@ hc_build(const struct hc_params *p)
 	if ((s->prof = hc_profile_of(p->proto)) == NULL)
 		return s;
 	for (size_t i = 0; i < s->prof->nsels; i++) {
-		if (s->prof->sels[i].src == OPT_ROW)
-			build_row_select(s, p, &s->prof->sels[i]);
-		else if (s->prof->sels[i].src == OPT_KEYED)
-			build_keyed_select(s, p, &s->prof->sels[i]);
+		if (s->prof->sels[i].src == OPT_ROW ||
+		    s->prof->sels[i].src == OPT_KEYED)
+			build_table_select(s, p, &s->prof->sels[i]);
 		else
 			build_current_select(s, p, &s->prof->sels[i]);
 	}
