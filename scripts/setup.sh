@@ -17,7 +17,7 @@ libsystemd-dev libcmocka-dev libmicrohttpd-dev
 mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy
-jq python3 python3-yaml python3-voluptuous
+jq python3 python3-yaml python3-voluptuous python3-jinja2
 prometheus chromium curl"
 # Debian's nodejs comes without npm; a Node.js that brings its own npm
 # (e.g. NodeSource's) conflicts with Debian's npm package.

@@ -1,5 +1,6 @@
 /*
- * daemon.c - the long-running mode: one worker thread per device, one MQTT
+ * daemon.c - the long-running mode: one worker thread per physical port
+ * (sections naming the same port take turns on it), one MQTT
  * connection per broker, the command router, availability, Home Assistant
  * (through hass.h), signals, pid file and systemd notification.
  *
@@ -60,6 +61,8 @@ struct dev_ctx {
 	const struct device_cfg	*dc;
 	struct device		*dev;
 	struct worker		*worker;
+	struct worker_group	*group;		/* its port's owner thread */
+	char			*port_key;	/* NULL: not a physical port */
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
 	pthread_mutex_t		 lock;		/* guards online */
@@ -258,6 +261,8 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.conn = x->conn;
 	hc.allow = x->policy.allow;
 	hc.opts = &o;
+	hc.state_dir = dm->cfg->state_dir;
+	hc.pause_ms = dm->cfg->pause * 1000;
 	x->hass = hass_add_device(dm->hass, &hc);
 }
 
@@ -280,7 +285,10 @@ setup_devices(struct daemon *dm)
 			return -1;
 		x->out.availability = 1;
 		x->conn = x->out.conn;
-		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
+		/* commands and Home Assistant's energy sensors need the
+		 * broker even without an MQTT output */
+		if (x->conn == NULL && (dc->nallow > 0 || dc->hass_energy) &&
+		    dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
 			    ident_hostname(&dc->mqtt));
@@ -301,6 +309,12 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
+		{
+			char key[4200];
+			if (port_key(dc->port, x->dev->port_type, key,
+			    sizeof(key)) == 0)
+				x->port_key = xstrdup(key);
+		}
 		if (policy_init(x) < 0)
 			return -1;
 		hass_add(dm, x);
@@ -324,6 +338,7 @@ teardown_devices(struct daemon *dm)
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
+		free(x->port_key);
 		cmd_policy_free(&x->policy);
 		pthread_mutex_destroy(&x->lock);
 	}
@@ -394,7 +409,24 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		wc.queue_len = x->dc->queue_len;
 		wc.poll = on_poll;
 		wc.poll_arg = x;
-		if ((x->worker = worker_start(x->dev, &wc)) == NULL) {
+		x->group = NULL;
+		for (int j = 0; j < i && x->port_key != NULL; j++) {
+			struct dev_ctx *y = &dm.devs[j];
+			if (y->port_key == NULL || y->group == NULL ||
+			    strcmp(y->port_key, x->port_key) != 0)
+				continue;
+			/* One owner per physical port: the sections take
+			 * turns on one thread instead of corrupting each
+			 * other's exchanges. */
+			log_info("%s: port %s shared with %s: one worker runs "
+			    "both in turn", x->dc->name, x->dc->port, y->dc->name);
+			device_share_port(x->dev, y->dev);
+			x->group = y->group;
+			break;
+		}
+		if (x->group == NULL)
+			x->group = worker_group_new();
+		if ((x->worker = worker_add(x->group, x->dev, &wc)) == NULL) {
 			rc = 1;
 			goto stop_workers;
 		}

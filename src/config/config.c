@@ -444,6 +444,10 @@ load_setup(struct ctx *x, struct config *c)
 				free(c->log_file);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
+			} else if (k->id == K_STATE_DIR) {
+				free(c->state_dir);
+				c->state_dir = val[0] != '\0' ? xstrdup(val) :
+				    NULL;
 			} else if (k->id == K_HTTP_LISTEN) {
 				/* the web server: "ADDR:PORT", "" = off */
 				free(c->http_listen);
@@ -459,6 +463,11 @@ load_setup(struct ctx *x, struct config *c)
 				/* [SETUP] sets the default of every device */
 				if (val_bool(val, &c->hass_controls) < 0)
 					cerr(x, e->line, "hass_controls: expected "
+					    "true or false, found \"%s\"",
+					    quoted(val, q, sizeof(q)));
+			} else if (k->id == K_HASS_ENERGY) {
+				if (val_bool(val, &c->hass_energy) < 0)
+					cerr(x, e->line, "hass_energy: expected "
 					    "true or false, found \"%s\"",
 					    quoted(val, q, sizeof(q)));
 			}
@@ -594,6 +603,12 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
 			    "false (or yes/no, on/off, 1/0), found \"%s\"",
 			    quoted(val, q, sizeof(q)));
 		break;
+	case K_HASS_ENERGY:
+		if (val_bool(val, &d->hass_energy) < 0)
+			cerr(x, e->line, "hass_energy: expected true or "
+			    "false (or yes/no, on/off, 1/0), found \"%s\"",
+			    quoted(val, q, sizeof(q)));
+		break;
 	case K_REOPEN_AFTER:
 		if (val_long(val, 0, 1000000, &lv) < 0) {
 			cerr(x, e->line, "reopen_after: expected a whole number "
@@ -652,6 +667,7 @@ load_device(struct ctx *x, struct config *c, int si)
 	d = config_add_device(c, s->name);
 	d->line = s->line;
 	d->hass_controls = c->hass_controls;
+	d->hass_energy = c->hass_energy;
 	x->dorig = xrealloc(x->dorig, (size_t)c->ndevs * sizeof(*x->dorig));
 	o = &x->dorig[c->ndevs - 1];
 	for (int k = 0; k < MK_COUNT; k++) {
@@ -891,6 +907,7 @@ config_free(struct config *c)
 	free(c->devs);
 	free(c->path);
 	free(c->log_file);
+	free(c->state_dir);
 	free(c->http_listen);
 	mqtt_free(&c->mqtt);
 	free(c->results_topic);
