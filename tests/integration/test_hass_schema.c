@@ -52,8 +52,8 @@ static const struct dev {
 	const char	*protocol;
 	const char	*commands;
 	const char	*outputs;
-	const char	*last;		/* in the last config topics it publishes */
-	int		 sim;		/* on mppd-sim --parallel 2, hass_energy */
+	const char	*last;		/* in its last config topics */
+	int		 sim;		/* mppd-sim --parallel 2, hass_energy */
 } devs[] = {
 	{ "pi30", "PI30", PI30_CMDS, "hassd_mqtt,hass_mqtt", "QBMS", 0 },
 	{ "pi30max", "PI30MAX", PI30MAX_CMDS, "hassd_mqtt", "QLED", 0 },

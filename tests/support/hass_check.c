@@ -17,6 +17,7 @@
 #define HC_PY		"/usr/bin/python3"
 #define HC_CHECK	MPPD_SOURCE_DIR "/tests/hass/hass_schema_check.py"
 #define HC_ALLOWED	": keys last_reset are not part of the sensor schema"
+#define HC_BANNER	"---- %s: hass_schema_check.py ----\n%s"
 
 int
 hc_run(const char *path, char **out)
@@ -77,11 +78,10 @@ hc_assert_valid(const char *what, const char *path)
 	if (out == NULL)
 		fail_msg("%s: no output from %s", what, HC_CHECK);
 	if (rc != 0) {
-		fprintf(stderr, "---- %s: hass_schema_check.py ----\n%s", what,
-		    out);
-		fail_msg("%s: hass_schema_check.py exited with %d (-1: it "
-		    "cannot run; scripts/setup.sh installs python3-voluptuous)",
-		    what, rc);
+		fprintf(stderr, HC_BANNER, what, out);
+		fail_msg("%s: hass_schema_check.py %s %d%s", what,
+		    rc < 0 ? "did not run:" : "exited with", rc, rc == 1 ? "" :
+		    " (scripts/setup.sh installs python3-voluptuous)");
 	}
 	for (l = out; *l != '\0'; ) {
 		const char *nl = strchr(l, '\n');
@@ -89,8 +89,7 @@ hc_assert_valid(const char *what, const char *path)
 
 		if (strncmp(l, "WARN ", 5) == 0 &&
 		    memmem(l, len, HC_ALLOWED, strlen(HC_ALLOWED)) == NULL) {
-			fprintf(stderr, "---- %s: hass_schema_check.py ----\n%s",
-			    what, out);
+			fprintf(stderr, HC_BANNER, what, out);
 			fail_msg("%s: unexpected warning: %.*s", what, (int)len,
 			    l);
 		}
