@@ -256,6 +256,10 @@ setup_devices(struct daemon *dm)
 			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
+			sbuf_printf(&t, "%s/mppd/error",
+			    ident_hostname(&dc->mqtt));
+			router_ignore(dm->router, sbuf_str(&t));
+			sbuf_reset(&t);
 			sbuf_printf(&t, "%s/%s/settings/#",
 			    ident_hostname(&dc->mqtt), dc->name);
 			router_ignore(dm->router, sbuf_str(&t));

@@ -41,6 +41,7 @@ struct mqtt_settings {
 	double		 reconnect_min;	/* mqtt_reconnect_min seconds, default 1 */
 	double		 reconnect_max;	/* mqtt_reconnect_max seconds, default 60 */
 	int		 queue_max;	/* mqtt_queue_max: pending QoS>0 messages kept while offline, default 1000 */
+	int		 max_packet;	/* mqtt_max_packet: the broker's maximum packet size, 0 = none (default) */
 };
 
 struct device_cfg {
