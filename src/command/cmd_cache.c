@@ -11,8 +11,16 @@
 #include "cmd_cache.h"
 #include "sbuf.h"
 
+struct cc_waiter {
+	struct cc_waiter *next;
+	size_t		 len;
+	unsigned char	 data[];
+};
+
 struct cc_entry {
 	struct cc_entry	*next, *prev;
+	struct cc_waiter *waiters;
+	int		 nwaiters;
 	uint64_t	 serial;
 	const void	*scope;
 	char		*topic;
@@ -46,6 +54,17 @@ cc_new(void)
 }
 
 static void
+cc_waiters_free(struct cc_waiter *w)
+{
+	struct cc_waiter *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		free(w);
+	}
+}
+
+static void
 cc_unlink(struct cmd_cache *cc, struct cc_entry *e)
 {
 	if (e->prev != NULL)
@@ -58,6 +77,7 @@ cc_unlink(struct cmd_cache *cc, struct cc_entry *e)
 		cc->tail = e->prev;
 	cc->n--;
 	cc->bytes -= e->answer_len;
+	cc_waiters_free(e->waiters);
 	free(e->topic);
 	free(e->payload);
 	free(e->id_json);
@@ -105,7 +125,8 @@ cc_same_id(const struct cc_entry *e, const struct cc_key *k)
 
 enum cc_state
 cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
-    struct sbuf *answer, uint64_t *serial, int *redelivery)
+    const void *waiter, size_t wlen, struct sbuf *answer, uint64_t *serial,
+    int *redelivery)
 {
 	struct cc_entry *e;
 	enum cc_state st = CC_NEW;
@@ -129,8 +150,17 @@ cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
 		if (e->answer != NULL) {
 			sbuf_add(answer, e->answer, e->answer_len);
 			st = CC_ANSWERED;
-		} else
+		} else {
 			st = CC_RUNNING;
+			if (waiter != NULL && e->nwaiters < CC_WAITERS_MAX) {
+				struct cc_waiter *w = xmalloc(sizeof(*w) + wlen);
+				w->len = wlen;
+				memcpy(w->data, waiter, wlen);
+				w->next = e->waiters;
+				e->waiters = w;
+				e->nwaiters++;
+			}
+		}
 		pthread_mutex_unlock(&cc->mtx);
 		return st;
 	}
@@ -163,17 +193,23 @@ cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
 }
 
 void
-cc_answer(struct cmd_cache *cc, uint64_t serial, const void *answer,
-    size_t len)
+cc_answer(struct cmd_cache *cc, uint64_t serial, const char *answer,
+    size_t len, cc_waiter_fn fn, void *arg)
 {
 	struct cc_entry *e;
+	struct cc_waiter *waiters = NULL, *w;
 
-	if (serial == 0 || len > CC_BYTES)
+	if (serial == 0)
 		return;
 	pthread_mutex_lock(&cc->mtx);
 	for (e = cc->head; e != NULL && e->serial != serial; e = e->next)
 		;
-	if (e != NULL && e->answer == NULL) {
+	if (e != NULL) {
+		waiters = e->waiters;
+		e->waiters = NULL;
+		e->nwaiters = 0;
+	}
+	if (e != NULL && e->answer == NULL && len <= CC_BYTES) {
 		e->answer = xmalloc(len > 0 ? len : 1);
 		memcpy(e->answer, answer, len);
 		e->answer_len = len;
@@ -185,6 +221,9 @@ cc_answer(struct cmd_cache *cc, uint64_t serial, const void *answer,
 			cc_unlink(cc, cc->tail);
 	}
 	pthread_mutex_unlock(&cc->mtx);
+	for (w = waiters; w != NULL && fn != NULL; w = w->next)
+		fn(arg, w->data, answer, len);
+	cc_waiters_free(waiters);
 }
 
 int

@@ -8,8 +8,8 @@
  *  - a JSON envelope "id" seen again: the same id and the same command on
  *    the same topic within CC_TTL_MS.
  *
- * Such a repeat gets the stored answer of the first (or, while the first
- * still runs, nothing more: its one answer is on the way).  The router
+ * Such a repeat gets the stored answer of the first, at once or, while
+ * the first still runs, when that answer comes.  The router
  * decides what a repeat is (router.c, dedupe); this file only keeps the
  * entries: bounded by CC_MAX entries and CC_BYTES bytes of stored answers,
  * oldest first out, none older than CC_TTL_MS.
@@ -51,21 +51,35 @@ enum cc_state {
 struct cmd_cache *cc_new(void);
 void	cc_free(struct cmd_cache *cc);
 
+/* Called by cc_answer for each repeat that waited for the answer. */
+typedef void	(*cc_waiter_fn)(void *arg, const void *waiter,
+		    const char *answer, size_t len);
+
+/* Repeats that wait for one command's answer, at most (more are not
+ * answered twice: the first answer is on the way). */
+#define CC_WAITERS_MAX	16
+
 /*
- * Looks k up at time now_ms (monotonic).  A repeat: CC_RUNNING, or
- * CC_ANSWERED with the first answer appended to answer.  A
+ * Looks k up at time now_ms (monotonic).  A repeat: CC_RUNNING (a copy of
+ * waiter, wlen bytes, is kept and handed to cc_answer's callback when the
+ * answer comes), or CC_ANSWERED with the first answer appended to
+ * answer.  A
  * redelivery match is consumed (one redelivery per message received).
  * Otherwise the message is remembered and CC_NEW returned with its entry's
  * serial in *serial (for cc_answer).  *redelivery is 1 when the repeat
  * was found as a redelivery (not by its id).
  */
 enum cc_state cc_lookup(struct cmd_cache *cc, const struct cc_key *k,
-	    int64_t now_ms, struct sbuf *answer, uint64_t *serial,
-	    int *redelivery);
+	    int64_t now_ms, const void *waiter, size_t wlen,
+	    struct sbuf *answer, uint64_t *serial, int *redelivery);
 
-/* Stores the answer given to entry serial (ignored when it is gone). */
-void	cc_answer(struct cmd_cache *cc, uint64_t serial, const void *answer,
-	    size_t len);
+/*
+ * Stores the answer given to entry serial (ignored when it is gone), then
+ * calls fn(arg, waiter, answer, len) for each repeat that waited for it
+ * (without the cache's lock held).
+ */
+void	cc_answer(struct cmd_cache *cc, uint64_t serial, const char *answer,
+	    size_t len, cc_waiter_fn fn, void *arg);
 
 /* Entries held (for tests). */
 int	cc_count(struct cmd_cache *cc);

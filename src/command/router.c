@@ -202,6 +202,24 @@ publish_answer(const struct reply *rp, const struct binding *bd,
 	return replaced;
 }
 
+struct waiter_ctx {
+	const struct binding		*bd;
+	const struct cmd_request	*req;
+};
+
+/* A repeat that arrived while its command ran (its struct reply kept by
+ * the cache) gets the same answer now. */
+static void
+answer_waiter(void *arg, const void *waiter, const char *answer, size_t len)
+{
+	const struct waiter_ctx *ctx = arg;
+	struct sbuf b = SBUF_INIT;
+
+	sbuf_add(&b, answer, len);
+	(void)publish_answer(waiter, ctx->bd, ctx->req, &b);
+	sbuf_free(&b);
+}
+
 /*
  * Step 4: publishes one answer.  Every answer the router gives leaves
  * through here (refusals on the network thread, results on the worker):
@@ -215,11 +233,14 @@ respond(struct router *r, const struct reply *rp, const struct binding *bd,
     const char *error)
 {
 	struct sbuf b = SBUF_INIT;
+	struct waiter_ctx ctx;
 	int replaced;
 
 	build_response(&b, bd, req, res, error);
 	replaced = publish_answer(rp, bd, req, &b);
-	cc_answer(r->cache, rp->serial, b.buf, b.len);
+	ctx.bd = bd;
+	ctx.req = req;
+	cc_answer(r->cache, rp->serial, b.buf, b.len, answer_waiter, &ctx);
 	sbuf_free(&b);
 	return replaced;
 }
@@ -394,8 +415,8 @@ route(const struct router *r, const struct conn_binds *cb, const char *topic)
  *  - the same envelope "id" with the same command on the same topic
  *    within CC_TTL_MS.
  * Such a repeat is not run again: the first answer is published again from
- * the cache (cmd_cache.h), or, while the first still runs, its one answer
- * is on the way.  A new command is remembered; its entry is rp->serial.
+ * the cache (cmd_cache.h), or, while the first still runs, when it comes
+ * (so every message still gets its answer).  A new command is remembered; its entry is rp->serial.
  * *redelivery is set to 1 when the message was found as a redelivery.
  */
 static int
@@ -420,7 +441,8 @@ dedupe(struct router *r, struct conn_binds *cb, struct binding *b,
 		k.id_json = req->id_json;
 		k.command = req->command;
 	}
-	st = cc_lookup(r->cache, &k, mono_ms(), &ans, &rp->serial, &redeliv);
+	st = cc_lookup(r->cache, &k, mono_ms(), rp, sizeof(*rp), &ans,
+	    &rp->serial, &redeliv);
 	if (redeliv)
 		*redelivery = 1;
 	if (st == CC_NEW) {
@@ -429,8 +451,8 @@ dedupe(struct router *r, struct conn_binds *cb, struct binding *b,
 	}
 	if (st == CC_RUNNING)
 		log_info("%s: command \"%s\" on %s: %s of a command still "
-		    "running: not run again, its answer is on the way", b->name,
-		    logcmd, logtopic, redeliv ? "a redelivery" :
+		    "running: not run again, answered when it is done",
+		    b->name, logcmd, logtopic, redeliv ? "a redelivery" :
 		    "a repeated id");
 	else {
 		log_info("%s: command \"%s\" on %s: %s of a command already "
