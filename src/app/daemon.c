@@ -329,6 +329,11 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
+	{
+		char sd[4096];
+		router_set_state_dir(dm.router,
+		    config_state_dir(c, sd, sizeof(sd)));
+	}
 	dm.hass = hass_new();
 	router_set_after_hook(dm.router, hass_after_command, dm.hass);
 	if (setup_devices(&dm) < 0) {

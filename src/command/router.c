@@ -19,6 +19,7 @@
 #include "cmd_cache.h"
 #include "cmd_check.h"
 #include "cmd_policy.h"
+#include "cmd_ran.h"
 #include "config.h"
 #include "device.h"
 #include "ident.h"
@@ -71,6 +72,7 @@ struct router {
 	char			**ignore;	/* mppd's own topic filters */
 	int			 nignore;
 	struct cmd_cache	*cache;		/* answers for repeats */
+	struct cmd_ran		*ran;		/* retained commands that ran */
 };
 
 /* Where and how to answer one message (copied into each queued job). */
@@ -494,6 +496,7 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 	const char *error = NULL;
 	size_t tlen;
 	int redelivery = 0;
+	const char *scope;
 
 	if (r == NULL || m == NULL || m->topic == NULL)
 		return;
@@ -501,12 +504,16 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 		;
 	if (cb == NULL || (b = route(r, cb, m->topic)) == NULL)
 		return;
+	scope = cb->link->ident != NULL ? cb->link->ident(cb->c) : NULL;
 	/*
 	 * An empty payload is how MQTT clears a retained message (ours, after
-	 * every command, or anyone's): never a command, never answered.
+	 * every command, or anyone's): never a command, never answered.  The
+	 * topic holds no retained command any more.
 	 */
-	if (m->len == 0)
+	if (m->len == 0) {
+		ran_forget(r->ran, scope, m->topic);
 		return;
+	}
 
 	tlen = strlen(m->topic);
 	cmd_escape(m->topic, tlen, logtopic, sizeof(logtopic));
@@ -515,6 +522,17 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 		    "(at most %d)", tlen, logtopic, TOPIC_MAX);
 		return;
 	}
+	if (m->retain && ran_seen(r->ran, scope, m->topic, m->payload,
+	    m->len)) {
+		cmd_escape(m->payload, m->len, logcmd, sizeof(logcmd));
+		log_warn("retained command \"%s\" on %s ran already: not run "
+		    "again; the broker still holds it, so it refused mppd's "
+		    "clear (mppd needs write access to its command topics, "
+		    "see docs/commands.md)", logcmd, logtopic);
+		clear_command(cb, m->topic, logtopic);
+		return;
+	}
+	ran_record(r->ran, scope, m->topic, m->payload, m->len);
 	clear_command(cb, m->topic, logtopic);
 
 	/* Step 2d: the verdicts that do not depend on the device. */
@@ -653,7 +671,15 @@ router_new(void)
 	pthread_rwlockattr_destroy(&attr);
 	atomic_init(&r->inflight, 0);
 	r->cache = cc_new();
+	r->ran = ran_open(NULL);
 	return r;
+}
+
+void
+router_set_state_dir(struct router *r, const char *dir)
+{
+	ran_free(r->ran);
+	r->ran = ran_open(dir);
 }
 
 void
@@ -718,6 +744,7 @@ router_free(struct router *r)
 		free(r->ignore[i]);
 	free(r->ignore);
 	cc_free(r->cache);
+	ran_free(r->ran);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }

@@ -18,7 +18,10 @@
  *         reconnect, a repeated request id) is answered from the cache
  *         of answers (cmd_cache.h), never run again;
  *      c. the command is cleared on the broker (empty retained message) so
- *         a retained command never runs again;
+ *         a retained command never runs again, and remembered in the
+ *         state directory until the clear comes back (cmd_ran.h): a
+ *         retained command whose clear the broker refused is not run
+ *         again after a restart;
  *      d. verdicts: the payload (cmd_check.h cmd_parse_payload), the MQTT 5
  *         Response Topic, then per device its policy (cmd_policy.h: the
  *         allowlist compiled once, the protocol's table);
@@ -102,6 +105,10 @@ struct cmd_link {
 	/* The broker's maximum packet size in bytes, 0 for none known; may
 	 * be NULL (no limit). */
 	size_t	(*max_packet)(void *conn);
+	/* A name of conn that stays the same across restarts (its MQTT
+	 * client id), for what is remembered in the state directory; may
+	 * be NULL. */
+	const char *(*ident)(void *conn);
 };
 
 /* Called on a worker thread after a command ran and its answer was
@@ -128,6 +135,14 @@ int	router_add(struct router *r, const struct cmd_link *link, void *conn,
 /* A message on conn (network thread); never blocks on a device. */
 void	router_on_message(struct router *r, void *conn,
 	    const struct cmd_msg *m);
+
+/*
+ * Remembers the retained commands that ran in dir (cmd_ran.h: a retained
+ * command runs at most once across restarts, even when the broker refuses
+ * mppd's clear).  Without this call they are remembered in memory only.
+ * Main thread, before the connections start.
+ */
+void	router_set_state_dir(struct router *r, const char *dir);
 
 /* Sets the after hook (main thread, before the connections start). */
 void	router_set_after_hook(struct router *r, router_after_fn fn, void *arg);

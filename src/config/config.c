@@ -425,6 +425,10 @@ load_setup(struct ctx *x, struct config *c)
 				free(c->log_file);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
+			} else if (k->id == K_STATE_DIR) {
+				free(c->state_dir);
+				c->state_dir = val[0] != '\0' ? xstrdup(val) :
+				    NULL;
 			} else if (k->id == K_HASS_CONTROLS) {
 				/* [SETUP] sets the default of every device */
 				if (val_bool(val, &c->hass_controls) < 0)
@@ -837,6 +841,26 @@ config_add_device(struct config *c, const char *name)
 }
 
 /* Frees everything c owns and zeroes it. */
+/*
+ * state_dir: the key, else systemd's $STATE_DIRECTORY (its first entry
+ * when it lists several, separated by ':'), else /var/lib/mppd.  The
+ * result is written to buf (n bytes) and returned.
+ */
+const char *
+config_state_dir(const struct config *c, char *buf, size_t n)
+{
+	const char *s = c != NULL ? c->state_dir : NULL;
+	size_t len;
+
+	if (s == NULL || *s == '\0')
+		s = getenv("STATE_DIRECTORY");
+	if (s == NULL || *s == '\0')
+		s = "/var/lib/mppd";
+	len = strcspn(s, ":");
+	snprintf(buf, n, "%.*s", (int)len, s);
+	return buf;
+}
+
 void
 config_free(struct config *c)
 {
@@ -861,6 +885,7 @@ config_free(struct config *c)
 	free(c->devs);
 	free(c->path);
 	free(c->log_file);
+	free(c->state_dir);
 	mqtt_free(&c->mqtt);
 	free(c->results_topic);
 	memset(c, 0, sizeof(*c));

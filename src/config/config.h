@@ -76,6 +76,7 @@ struct config {
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
+	char		*state_dir;	/* [SETUP] state_dir, NULL = unset (config_state_dir) */
 	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
 	int		 keepcase;	/* CLI --keepcase */
@@ -135,5 +136,12 @@ void	config_defaults(struct config *c, const struct cli_mqtt *cli);
 struct device_cfg *config_add_device(struct config *c, const char *name);
 
 void	config_free(struct config *c);
+
+/*
+ * Where state kept across restarts lives: state_dir, else systemd's
+ * $STATE_DIRECTORY (its first entry), else /var/lib/mppd.  Written to buf
+ * (n bytes, PATH_MAX is enough) and returned.  Any thread.
+ */
+const char *config_state_dir(const struct config *c, char *buf, size_t n);
 
 #endif

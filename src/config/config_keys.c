@@ -21,6 +21,9 @@ const struct config_key config_keys[] = {
 	    "seconds between polling rounds"),
 	KEY("log_file", KS_SETUP, K_LOG_FILE, KT_OPT, NULL,
 	    "file the daemon logs to; unset = stderr"),
+	KEY("state_dir", KS_SETUP, K_STATE_DIR, KT_OPT, NULL,
+	    "directory for state kept across restarts (retained commands "
+	    "that ran); unset = $STATE_DIRECTORY, else /var/lib/mppd"),
 	KEY("protocol", KS_DEV, K_PROTOCOL, KT_STR, NULL,
 	    "the device's protocol, e.g. PI30"),
 	KEY("type", KS_DEV, K_TYPE, KT_STR, "mppsolar",

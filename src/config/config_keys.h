@@ -26,7 +26,7 @@ enum kscope { KS_SETUP = 1, KS_DEV = 2, KS_BOTH = 3 };
 
 /* Keys that are not mqtt_* (those are K_MQTT with an enum mk index). */
 enum kid {
-	K_PAUSE, K_LOG_FILE,
+	K_PAUSE, K_LOG_FILE, K_STATE_DIR,
 	K_PROTOCOL, K_TYPE, K_PORT, K_BAUD, K_PORTTYPE, K_COMMAND, K_TAG,
 	K_OUTPUTS, K_FILTER, K_EXCLFILTER, K_MQTT_TOPIC, K_DEV, K_TIMEOUT,
 	K_QUEUE_LEN, K_HASS_CONTROLS, K_REOPEN_AFTER, K_USB_RESET,

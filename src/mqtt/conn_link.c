@@ -66,6 +66,12 @@ link_max_packet(void *conn)
 	return conn_max_packet(conn);
 }
 
+static const char *
+link_ident(void *conn)
+{
+	return conn_client_id(conn);
+}
+
 static int
 link_subscribe(void *conn, const char *filter, int qos, struct router *r)
 {
@@ -78,4 +84,5 @@ const struct cmd_link conn_cmd_link = {
 	.publish = link_publish,
 	.subscribe = link_subscribe,
 	.max_packet = link_max_packet,
+	.ident = link_ident,
 };

@@ -85,7 +85,7 @@ rec_max_packet(void *conn)
 }
 
 static const struct cmd_link rec_link = { rec_publish, rec_subscribe,
-    rec_max_packet };
+    rec_max_packet, NULL };
 
 /* Waits (bounded, so a broken router fails instead of hanging) until n
  * messages were published. */
