@@ -44,7 +44,8 @@ inverter_up_sub(const char *setup, const char *sim_extra[], int subscribed)
 	sc_sim(&S, sim_extra);
 	snprintf(dev, sizeof(dev), "[inv]\nport = %s\nporttype = serial\n"
 	    "baud = 115200\ntimeout = 5\nprotocol = PI30\ncommand = QPI\n"
-	    "outputs = json\nmqtt_allowed_cmds = QPIRI,POP0[0-2]\n", S.link);
+	    "outputs = json\nmqtt_allowed_cmds = QPIRI,POP0[0-2],PCP0[0-3]\n",
+	    S.link);
 	sc_conf(&S, setup, dev);
 	sc_mppd(&S);
 	if (subscribed)
@@ -182,6 +183,59 @@ test_command_redelivered_after_sigstop_runs_once(void **state)
 	fprintf(stderr, "SIGSTOP redelivery: POP02 sent once, run once, "
 	    "%d identical answer(s), %d redelivery line(s) in mppd's log\n",
 	    answers, h_count_text(S.mlog, "a redelivery"));
+	sc_mppd_stop(&S);
+}
+
+/*
+ * A broker with persistence restarted right after each of 7 QoS 1
+ * commands (SIGTERM: it saves its sessions, with the messages mppd has
+ * not acknowledged yet, and delivers those again after the restart).
+ * Each command reaches the inverter once and is answered once by running
+ * it; what the broker delivers again is answered from the cache.
+ */
+static void
+test_broker_restarts_with_persistence_run_each_command_once(void **state)
+{
+	static const char *const cmds[] = { "POP00", "PCP00", "POP01",
+	    "PCP01", "POP02", "PCP02", "PCP03" };
+	char extra[600], needle[128];
+	int n = (int)(sizeof(cmds) / sizeof(cmds[0]));
+
+	(void)state;
+	sc_up(&S, 0, NULL);
+	snprintf(extra, sizeof(extra), "persistence true\n"
+	    "persistence_location %s/\n", S.dir);
+	snprintf(S.broker_extra, sizeof(S.broker_extra), "%s", extra);
+	sc_broker(&S);
+	inverter_up("pause = 3600\nmqtt_reconnect_min = 0.2\n"
+	    "mqtt_reconnect_max = 0.5\n",
+	    (const char *[]){ "--baud", "115200", NULL });
+	for (int i = 0; i < n; i++) {
+		sc_pub(&S, CMD_TOPIC, cmds[i]);
+		assert_int_equal(h_stop(S.broker, SIGTERM, 5000), 0);
+		sc_broker(&S);
+		sc_wait(&S, S.mlog, "connected as ", i + 2, 2 * SC_WAIT_MS);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(needle, sizeof(needle), "command \"%s\" answered: "
+		    "valid reply", cmds[i]);
+		sc_wait(&S, S.mlog, needle, 1, SC_WAIT_MS);
+	}
+	h_sleep_ms(2 * SC_QUIET_MS);
+	for (int i = 0; i < n; i++) {
+		snprintf(needle, sizeof(needle), "command \"%s\" answered: ",
+		    cmds[i]);
+		if (count_lines(S.simlog, cmds[i]) != 1 ||
+		    h_count_text(S.mlog, needle) != 1) {
+			sc_dump_all(&S);
+			fail_msg("%s: %d run(s) on the inverter, %d answer(s) "
+			    "from a run", cmds[i], count_lines(S.simlog,
+			    cmds[i]), h_count_text(S.mlog, needle));
+		}
+	}
+	fprintf(stderr, "broker restarts with persistence: %d commands, "
+	    "%d restarts, each run once; %d redelivery(ies) answered from "
+	    "the cache\n", n, n, h_count_text(S.mlog, "a redelivery"));
 	sc_mppd_stop(&S);
 }
 
@@ -365,6 +419,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_answer_larger_than_max_packet_is_replaced_mqtt311, sc_teardown),
 	cmocka_unit_test_teardown(test_answer_larger_than_connack_maximum_is_replaced_mqtt5, sc_teardown),
 	cmocka_unit_test_teardown(test_command_redelivered_after_sigstop_runs_once, sc_teardown),
+	cmocka_unit_test_teardown(test_broker_restarts_with_persistence_run_each_command_once, sc_teardown),
 	cmocka_unit_test_teardown(test_retained_command_clear_denied_runs_once_in_three_starts_mqtt311, sc_teardown),
 	cmocka_unit_test_teardown(test_retained_command_clear_denied_runs_once_in_three_starts_mqtt5, sc_teardown),
 	cmocka_unit_test_teardown(test_refused_subscription_is_an_error_in_log_and_on_error_topic, sc_teardown),
