@@ -25,6 +25,9 @@
 #define CC_TTL_MS	(10 * 60 * 1000)	/* how long a command is remembered */
 #define CC_MAX		512			/* entries */
 #define CC_BYTES	(2 * 1024 * 1024)	/* stored answers, in all */
+/* A longer payload is never a command (those are at most 128 bytes, a
+ * JSON envelope a few hundred): it is refused, not remembered. */
+#define CC_PAYLOAD_MAX	2048
 
 struct cmd_cache;
 struct sbuf;

@@ -432,6 +432,8 @@ dedupe(struct router *r, struct conn_binds *cb, struct binding *b,
 	enum cc_state st;
 	int redeliv = 0;
 
+	if (m->len > CC_PAYLOAD_MAX)
+		return 0;	/* refused for its size, whatever it repeats */
 	k.scope = b;
 	k.topic = m->topic;
 	k.payload = m->payload;

@@ -359,6 +359,29 @@ test_router_same_payload_after_a_new_command_runs_again(void **state)
 	fix_free(&f);
 }
 
+/* A payload too long to be a command is refused again, never kept. */
+static void
+test_router_long_payload_is_not_remembered(void **state)
+{
+	struct fix f;
+	char *big = malloc(4000);
+	cJSON *j;
+
+	assert_non_null(big);
+	memset(big, 'A', 3999);
+	big[3999] = '\0';
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg_on(&f, "h/dev/cmd", big, 1, 1);
+	send_msg_on(&f, "h/dev/cmd", big, 1, 2);
+	assert_int_equal(f.rec.n, 4);
+	assert_string_not_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	assert_string_equal(field(&j, f.rec.p[3].payload, "error"),
+	    "command too long (3999 bytes, at most 128)");
+	cJSON_Delete(j);
+	free(big);
+	fix_free(&f);
+}
+
 /*
  * A JSON envelope id is an idempotency key: the same id with the same
  * command gets the first answer without running; the same id with
@@ -512,6 +535,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_router_redelivery_after_reconnect_gets_the_first_answer),
 	cmocka_unit_test(test_router_same_payload_after_a_new_command_runs_again),
 	cmocka_unit_test(test_router_repeated_id_gets_the_first_answer),
+	cmocka_unit_test(test_router_long_payload_is_not_remembered),
 	cmocka_unit_test(test_router_answer_too_large_for_the_broker_is_replaced),
 	cmocka_unit_test(test_router_mqtt5_response_topic_on_a_command_topic_is_refused),
 	cmocka_unit_test(test_router_answers_and_own_topics_are_never_commands),
