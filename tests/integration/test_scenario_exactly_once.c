@@ -279,7 +279,7 @@ acl_broker(const char *deny_write, const char *deny_read)
 static void
 retained_clear_denied(int v5)
 {
-	char setup[512], *state;
+	char setup[512], *state, *ret;
 
 	acl_broker("", "");
 	state = h_path(S.dir, "state");
@@ -303,7 +303,9 @@ retained_clear_denied(int v5)
 		sc_mppd_stop(&S);
 	}
 	/* The broker still holds it; the inverter ran it once, one answer. */
-	assert_non_null(strstr(sc_retained(&S, CMD_TOPIC, 1000), "POP02"));
+	ret = sc_retained(&S, CMD_TOPIC, 1000);
+	assert_non_null(strstr(ret, "POP02"));
+	free(ret);
 	assert_int_equal(count_lines(S.simlog, "POP02"), 1);
 	assert_int_equal(h_count_text(S.rlog, "|"), 1);
 	assert_int_equal(h_count_text(S.mlog, "connected as "), 3);
