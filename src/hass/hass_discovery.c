@@ -21,18 +21,6 @@
 
 #define DEF_DEVICE	"unnamed"	/* hassd device name in CLI mode */
 
-struct pub {
-	out_publish_fn	 fn;
-	void		*arg;
-};
-
-static void
-emit(const struct pub *p, const struct sbuf *topic, const struct sbuf *pl,
-    int retain)
-{
-	p->fn(p->arg, sbuf_str(topic), sbuf_str(pl), pl->len, 0, retain);
-}
-
 /* Python ==: value equals the int n (0 == 0.0) or the string s. */
 static int
 value_is(const struct value *v, int n, const char *s)
@@ -96,7 +84,6 @@ void
 hass_out_hass(const struct result *r, const struct out_opts *o,
     out_publish_fn fn, void *arg)
 {
-	struct pub pp = { fn, arg }, *p = &pp;
 	const char *tag = output_tag(r, o);
 	struct sbuf t = SBUF_INIT, pl = SBUF_INIT, st = SBUF_INIT;
 	const struct entry *e;
@@ -130,11 +117,11 @@ hass_out_hass(const struct result *r, const struct out_opts *o,
 			sbuf_printf(&pl, "\"unique_id\": \"mpp_%s_%s\", ",
 			    tag, k);
 		sbuf_adds(&pl, "\"force_update\": \"true\" }");
-		emit(p, &t, &pl, 0);
+		output_emit(fn, arg, &t, &pl, 0);
 
 		sbuf_reset(&pl);
 		hass_state(&pl, &e->v, bin);
-		emit(p, &st, &pl, 0);
+		output_emit(fn, arg, &st, &pl, 0);
 		free(k);
 	}
 	sbuf_free(&t);

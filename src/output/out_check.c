@@ -37,6 +37,12 @@ out_check_outputs(struct config_diag *dg, struct device_cfg *d)
 
 		if (output_canonical(name) != NULL) {
 			d->outputs[kept++] = name;
+			if (strcmp(name, "mongo") == 0)
+				config_diag_warn(dg, d->name, "outputs", "outputs: "
+				    "mongo is not supported by mppd: every result "
+				    "is refused with an error; use postgres, "
+				    "json_udp, prom_file, prom_push or an MQTT "
+				    "output instead");
 			continue;
 		}
 		if ((near = closest_output(name)) != NULL)
@@ -98,4 +104,15 @@ out_check_filters(struct config_diag *dg, const struct device_cfg *d)
 	if (check_regex(dg, d, "exclfilter", d->exclfilter) < 0)
 		rc = -1;
 	return rc;
+}
+
+void
+out_check_sinks(struct config_diag *dg, const struct device_cfg *d)
+{
+	for (int i = 0; i < d->noutputs; i++)
+		if (strcmp(d->outputs[i], "postgres") == 0 &&
+		    d->postgres_url == NULL)
+			config_diag_warn(dg, d->name, "outputs", "outputs: "
+			    "postgres needs postgres_url; results are not "
+			    "stored");
 }

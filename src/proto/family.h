@@ -199,6 +199,16 @@ const struct pi_cmd *proto_table_judge(const struct pi_proto *p,
 	    const char *cmd, char *cv, size_t cvlen);
 
 /*
+ * The table shape of the text families: a setter expects an
+ * acknowledgement; a query one field per row (info rows included: they
+ * hold a place), and since devices add fields the table does not know and
+ * some firmware omits trailing ones, fewer than half the table's fields is
+ * what cannot be this command's reply.  A command without rows: any reply.
+ */
+void	proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
+	    struct proto_shape *out);
+
+/*
  * The table decoder of the text families (decode.c): DEFAULT, SEQUENTIAL
  * and INDEXED rows over rep's tokens, exactly as the reference decodes.
  */

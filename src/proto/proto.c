@@ -249,6 +249,26 @@ proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	return (int)p->family->ack(p, reply, len);
 }
 
+void
+proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
+    struct proto_shape *out)
+{
+	(void)p;
+	out->frames = 1;
+	out->code = -1;
+	if (defn->setter) {
+		out->kind = PROTO_SHAPE_ACK;
+		return;
+	}
+	if (defn->nrows == 0) {
+		out->kind = PROTO_SHAPE_ANY;
+		return;
+	}
+	out->kind = PROTO_SHAPE_FIELDS;
+	out->fields = defn->nrows;
+	out->min_fields = (defn->nrows + 1) / 2;
+}
+
 int
 proto_shape(const struct pi_proto *p, const char *cmd, struct proto_shape *out)
 {

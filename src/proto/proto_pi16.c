@@ -58,19 +58,6 @@ pi16_split(const struct pi_proto *p, const uint8_t *reply, size_t len,
 	return 0;
 }
 
-/* As PI30: at least half the table's fields. */
-static void
-pi16_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	(void)p;
-	out->frames = 1;
-	out->code = -1;
-	out->kind = defn->nrows > 0 ? PROTO_SHAPE_FIELDS : PROTO_SHAPE_ANY;
-	out->fields = defn->nrows;
-	out->min_fields = (defn->nrows + 1) / 2;
-}
-
 const struct proto_family pi16_family = {
 	.name = "PI16",
 	.build = pi16_build,
@@ -79,5 +66,5 @@ const struct proto_family pi16_family = {
 	.decode = proto_table_decode,
 	.judge = proto_table_judge,
 	.ack = NULL,		/* no setters */
-	.shape = pi16_shape,
+	.shape = proto_table_shape,
 };

@@ -128,32 +128,6 @@ pi30_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	return a;
 }
 
-/*
- * Setters answer ACK or NAK; queries answer one space-separated field per
- * row (info rows included: they hold a place).  Devices add fields the
- * table does not know and some firmware omits trailing ones, so fewer than
- * half the table's fields is what cannot be this command's reply.
- */
-static void
-pi30_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	(void)p;
-	out->frames = 1;
-	out->code = -1;
-	if (defn->setter) {
-		out->kind = PROTO_SHAPE_ACK;
-		return;
-	}
-	if (defn->nrows == 0) {
-		out->kind = PROTO_SHAPE_ANY;
-		return;
-	}
-	out->kind = PROTO_SHAPE_FIELDS;
-	out->fields = defn->nrows;
-	out->min_fields = (defn->nrows + 1) / 2;
-}
-
 const struct proto_family pi30_family = {
 	.name = "PI30",
 	.build = pi30_build,
@@ -162,5 +136,5 @@ const struct proto_family pi30_family = {
 	.decode = proto_table_decode,
 	.judge = proto_table_judge,
 	.ack = pi30_ack,
-	.shape = pi30_shape,
+	.shape = proto_table_shape,
 };
