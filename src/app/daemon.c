@@ -303,6 +303,10 @@ setup_devices(struct daemon *dm)
 			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
+			sbuf_printf(&t, "%s/mppd/error",
+			    ident_hostname(&dc->mqtt));
+			router_ignore(dm->router, sbuf_str(&t));
+			sbuf_reset(&t);
 			sbuf_printf(&t, "%s/%s/settings/#",
 			    ident_hostname(&dc->mqtt), dc->name);
 			router_ignore(dm->router, sbuf_str(&t));
@@ -379,6 +383,11 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
+	{
+		char sd[4096];
+		router_set_state_dir(dm.router,
+		    config_state_dir(c, sd, sizeof(sd)));
+	}
 	dm.hass = hass_new();
 	router_set_after_hook(dm.router, on_command_done, &dm);
 	if (setup_devices(&dm) < 0) {
