@@ -105,3 +105,28 @@ output_is_meta(const struct entry *e)
 	    strcmp(e->key, "_command") == 0 ||
 	    strcmp(e->key, "_command_description") == 0;
 }
+
+/*
+ * Walks the entries the outputs keep: not _command,
+ * _command_description or raw_response, and passing output_key().  On 1,
+ * *e and *key are set (caller frees *key); 0 at the end.
+ */
+int
+output_next_kept(const struct result *r, const struct out_opts *o, int *i,
+    const struct entry **e, char **key)
+{
+	while (*i < r->n) {
+		const struct entry *c = &r->e[(*i)++];
+		char *k;
+
+		if (output_is_meta(c))
+			continue;
+		if (output_key(c->key, o, &k)) {
+			*e = c;
+			*key = k;
+			return 1;
+		}
+		free(k);
+	}
+	return 0;
+}

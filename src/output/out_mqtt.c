@@ -82,33 +82,6 @@ output_unit(const struct entry *e)
 	return e->kind == ENT_LIST && e->unit != NULL ? e->unit : "";
 }
 
-/*
- * Walks the entries every *_mqtt processor keeps: not _command,
- * _command_description or raw_response, and passing output_key().  On 1,
- * *e and *key are set (caller frees *key); 0 at the end.
- */
-int
-output_next_kept(const struct result *r, const struct out_opts *o, int *i,
-    const struct entry **e, char **key)
-{
-	while (*i < r->n) {
-		const struct entry *c = &r->e[(*i)++];
-		char *k;
-
-		if (strcmp(c->key, "_command") == 0 ||
-		    strcmp(c->key, "_command_description") == 0 ||
-		    strcmp(c->key, "raw_response") == 0)
-			continue;
-		if (output_key(c->key, o, &k)) {
-			*e = c;
-			*key = k;
-			return 1;
-		}
-		free(k);
-	}
-	return 0;
-}
-
 /* A raw value as a paho payload: None is empty, anything else str(). */
 void
 output_payload(struct sbuf *out, const struct value *v)

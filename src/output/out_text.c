@@ -108,15 +108,14 @@ output_raw(const struct result *r, const struct out_opts *o,
 void
 output_simple(const struct result *r, const struct out_opts *o, struct sbuf *out)
 {
-	for (int i = 0; i < r->n; i++) {
-		char *k;
-		if (output_is_meta(&r->e[i]))
-			continue;
-		if (output_key(r->e[i].key, o, &k)) {
-			sbuf_printf(out, "%s=", k);
-			output_value_str(out, &r->e[i]);
-			sbuf_addc(out, '\n');
-		}
+	const struct entry *e;
+	char *k;
+	int i = 0;
+
+	while (output_next_kept(r, o, &i, &e, &k)) {
+		sbuf_printf(out, "%s=", k);
+		output_value_str(out, e);
+		sbuf_addc(out, '\n');
 		free(k);
 	}
 }

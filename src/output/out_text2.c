@@ -58,19 +58,16 @@ void
 output_simpleunits(const struct result *r, const struct out_opts *o,
     struct sbuf *out)
 {
-	for (int i = 0; i < r->n; i++) {
-		const struct entry *e = &r->e[i];
-		char *k;
+	const struct entry *e;
+	char *k;
+	int i = 0;
 
-		if (output_is_meta(e))
-			continue;
-		if (output_key(e->key, o, &k)) {
-			sbuf_printf(out, "%s=", k);
-			output_value_str(out, e);
-			if (e->unit != NULL && e->unit[0] != '\0')
-				sbuf_printf(out, "(%s)", e->unit);
-			sbuf_addc(out, '\n');
-		}
+	while (output_next_kept(r, o, &i, &e, &k)) {
+		sbuf_printf(out, "%s=", k);
+		output_value_str(out, e);
+		if (e->unit != NULL && e->unit[0] != '\0')
+			sbuf_printf(out, "(%s)", e->unit);
+		sbuf_addc(out, '\n');
 		free(k);
 	}
 }
@@ -79,15 +76,13 @@ void
 output_value(const struct result *r, const struct out_opts *o,
     struct sbuf *out)
 {
-	for (int i = 0; i < r->n; i++) {
-		char *k;
+	const struct entry *e;
+	char *k;
+	int i = 0;
 
-		if (output_is_meta(&r->e[i]))
-			continue;
-		if (output_key(r->e[i].key, o, &k)) {
-			output_value_str(out, &r->e[i]);
-			sbuf_addc(out, '\n');
-		}
+	while (output_next_kept(r, o, &i, &e, &k)) {
+		output_value_str(out, e);
+		sbuf_addc(out, '\n');
 		free(k);
 	}
 }
@@ -269,22 +264,18 @@ void
 output_json_values(const struct result *r, const struct out_opts *o,
     int updated, const char *now, struct sbuf *out)
 {
-	int first = 1;
+	const struct entry *e;
+	char *k;
+	int first = 1, i = 0;
 
 	sbuf_addc(out, '{');
-	for (int i = 0; i < r->n; i++) {
-		char *k;
-
-		if (output_is_meta(&r->e[i]))
-			continue;
-		if (output_key(r->e[i].key, o, &k)) {
-			if (!first)
-				sbuf_adds(out, ", ");
-			first = 0;
-			py_json_str(out, k);
-			sbuf_adds(out, ": ");
-			py_json_value(out, &r->e[i].v);
-		}
+	while (output_next_kept(r, o, &i, &e, &k)) {
+		if (!first)
+			sbuf_adds(out, ", ");
+		first = 0;
+		py_json_str(out, k);
+		sbuf_adds(out, ": ");
+		py_json_value(out, &e->v);
 		free(k);
 	}
 	if (updated) {
@@ -303,17 +294,13 @@ output_domoticz_autodiscover(const struct result *r, const struct out_opts *o,
 	const char *tag = output_tag(r, o);
 	struct sbuf topic = SBUF_INIT, state = SBUF_INIT, pl = SBUF_INIT;
 
-	for (int i = 0; i < r->n; i++) {
-		const struct entry *e = &r->e[i];
-		const char *unit = e->unit != NULL ? e->unit : "";
-		char *k;
+	const struct entry *e;
+	char *k;
+	int i = 0;
 
-		if (output_is_meta(e))
-			continue;
-		if (!output_key(e->key, o, &k)) {
-			free(k);
-			continue;
-		}
+	while (output_next_kept(r, o, &i, &e, &k)) {
+		const char *unit = e->unit != NULL ? e->unit : "";
+
 		sbuf_reset(&topic);
 		sbuf_printf(&topic, "homeassistant/sensor/mpp_%s_%s/config", tag, k);
 		output_underscores(&topic);
