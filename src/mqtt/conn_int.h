@@ -26,6 +26,7 @@ struct outbox;
 struct conn_sub {
 	char	*filter;
 	int	 qos;
+	int	 mid;	/* of its last SUBSCRIBE, for the SUBACK */
 };
 
 /* Messages on filter go to fn (conn_route). */
@@ -58,6 +59,7 @@ struct mqtt_conn {
 	char			*client_id;
 	char			*name;		/* "host:port" */
 	char			*status_topic;
+	char			*error_topic;	/* refusals by the broker */
 	conn_msg_fn		 on_msg;
 	conn_up_fn		 on_up;
 	void			*arg;
@@ -70,6 +72,7 @@ struct mqtt_conn {
 	/* Network thread only. */
 	struct conn_attempt	 att;
 	uint32_t		 seed;
+	unsigned long		 session;	/* CONNACKs seen */
 
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;
@@ -84,6 +87,7 @@ struct mqtt_conn {
 	struct conn_route	*routes;
 	int			 nroutes;
 	struct outbox		*ob;		/* what the broker is still owed */
+	size_t			 cfg_max_packet; /* mqtt_max_packet, 0: none */
 	/*
 	 * 1 while the network thread is inside mosquitto_(re)connect_async:
 	 * QoS 1/2 messages are deferred in the outbox meanwhile, see
