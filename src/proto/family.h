@@ -94,17 +94,28 @@ enum proto_shape_kind {
 
 #define PROTO_FRAMES_ANY	0	/* as many frames as arrive */
 
+/* Fields whose form a shape describes (the first ones of a reply). */
+#define PROTO_SHAPE_FORMS	64
+
 /*
  * The expected shape of a command's reply, so that a reply of another
- * command (a late answer after a timeout) can be told apart.  Counts are
- * what the table defines; devices may send a few fields more than the
- * table knows (they decode as "Unknown value in response N"), so a check
- * should allow extra fields and refuse a different kind or far fewer.
+ * command (a late answer after a timeout) can be told apart: proto_fits()
+ * checks a reply against it.  Counts come from what the table defines and
+ * from the sample replies of real devices the table carries; devices may
+ * send a few fields more than the table knows (they decode as "Unknown
+ * value in response N") or omit trailing ones, so the bounds leave room
+ * for both.  The forms say, for the first PROTO_SHAPE_FORMS fields, which
+ * must be a number with a decimal point ("230.0") and which a number
+ * without one ("0500") in every sample: a reply of another command has
+ * its numbers elsewhere.
  */
 struct proto_shape {
 	enum proto_shape_kind	 kind;
 	int			 fields;	/* FIELDS: fields the table defines */
 	int			 min_fields;	/* FIELDS: fewer cannot be this reply */
+	int			 max_fields;	/* FIELDS: more cannot be; 0 no limit */
+	uint64_t		 dotted;	/* FIELDS: bit i: field i has a '.' */
+	uint64_t		 plain;		/* FIELDS: bit i: field i is digits only */
 	size_t			 bytes;		/* BINARY: payload bytes, 0 variable */
 	int			 code;		/* BINARY: command byte echoed, -1 none */
 	int			 frames;	/* frames in one reply (1 usually) */
@@ -183,6 +194,14 @@ extern const struct pi_proto *const *const proto_registry[];
 extern const struct pi_proto *const pi30_protocols[];	/* pi30_tables.c */
 
 /* Shared helpers for families (proto.c, decode.c). */
+
+/* The form of a field (struct proto_shape): a number with or without '.'. */
+enum proto_form {
+	PROTO_FORM_OTHER = 0,	/* text, flags with letters, empty */
+	PROTO_FORM_DOTTED,	/* digits with one '.': "230.0" */
+	PROTO_FORM_PLAIN	/* digits only: "0500" */
+};
+enum proto_form proto_tok_form(const struct proto_tok *t);
 
 /* Releases the tokens of a reply (the reply itself is caller memory). */
 void	proto_reply_free(struct proto_reply *rep);

@@ -262,3 +262,93 @@ proto_shape(const struct pi_proto *p, const char *cmd, struct proto_shape *out)
 		p->family->shape(p, defn, out);
 	return 0;
 }
+
+enum proto_form
+proto_tok_form(const struct proto_tok *t)
+{
+	int dots = 0, digits = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->p[i] == '.')
+			dots++;
+		else if (t->p[i] >= '0' && t->p[i] <= '9')
+			digits++;
+		else
+			return PROTO_FORM_OTHER;
+	}
+	if (digits == 0 || dots > 1)
+		return PROTO_FORM_OTHER;
+	return dots == 1 ? PROTO_FORM_DOTTED : PROTO_FORM_PLAIN;
+}
+
+/*
+ * Fields whose form differs from the shape's.  One is forgiven (a device
+ * that writes one number its own way); a reply of another command differs
+ * in several.
+ */
+static int
+form_misses(const struct proto_shape *s, const struct proto_reply *rep,
+    int *first)
+{
+	int miss = 0;
+
+	*first = -1;
+	for (int i = 0; i < rep->ntok && i < PROTO_SHAPE_FORMS; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		enum proto_form f = proto_tok_form(&rep->tok[i]);
+		if (((s->dotted & bit) && f != PROTO_FORM_DOTTED) ||
+		    ((s->plain & bit) && f != PROTO_FORM_PLAIN)) {
+			if (miss++ == 0)
+				*first = i;
+		}
+	}
+	return miss;
+}
+
+int
+proto_fits(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_shape s;
+	struct proto_reply rep;
+	char err[128];
+	int fits = 1, ack, miss, first;
+
+	if (proto_shape(p, cmd, &s) != 0 || s.kind == PROTO_SHAPE_ANY ||
+	    s.streamed)
+		return 1;
+	memset(&rep, 0, sizeof(rep));
+	if (p->family->split(p, reply, len, &rep, err, sizeof(err)) != 0) {
+		proto_reply_free(&rep);
+		return 1;
+	}
+	ack = proto_ack(p, reply, len);
+	if (s.kind == PROTO_SHAPE_ACK && ack == PROTO_ACK_NONE) {
+		snprintf(why, whylen, "an acknowledgement was expected, the "
+		    "reply has %d field%s", rep.ntok, rep.ntok == 1 ? "" : "s");
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS && ack != PROTO_ACK_NONE) {
+		snprintf(why, whylen, "data was expected, the reply is an "
+		    "acknowledgement");
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS && (rep.ntok < s.min_fields ||
+	    (s.max_fields > 0 && rep.ntok > s.max_fields))) {
+		snprintf(why, whylen, "%d to %d fields were expected, the reply "
+		    "has %d", s.min_fields, s.max_fields, rep.ntok);
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS &&
+	    (miss = form_misses(&s, &rep, &first)) > 1) {
+		snprintf(why, whylen, "%d fields are not numbers of the form "
+		    "expected (the first is field %d, '%.*s')", miss, first + 1,
+		    (int)(rep.tok[first].n > 16 ? 16 : rep.tok[first].n),
+		    (const char *)rep.tok[first].p);
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_BINARY && s.bytes > 0 &&
+	    rep.blen != s.bytes) {
+		snprintf(why, whylen, "%zu payload bytes were expected, the "
+		    "reply has %zu", s.bytes, rep.blen);
+		fits = 0;
+	}
+	proto_reply_free(&rep);
+	return fits;
+}
