@@ -77,6 +77,28 @@ set_error(struct result *r, const char *fmt, const char *cmd)
 	sbuf_free(&m);
 }
 
+/*
+ * A valid reply that cannot be cmd's (proto_fits said why): a reply of
+ * another command, late, or the start of a line that slipped.  It is an
+ * error result, never data; cmd's own reply may still be on its way, so
+ * the line is resynchronised before the next command.
+ */
+static void
+device_misfit(struct device *d, const char *cmd, const char *why,
+    struct result *r)
+{
+	struct sbuf m = SBUF_INIT;
+
+	sbuf_printf(&m, "The reply does not fit command %s (%s): it is not "
+	    "used; the line is resynchronised", cmd, why);
+	log_warn("%s: %s", d->name, sbuf_str(&m));
+	result_error(r, sbuf_str(&m));
+	sbuf_free(&m);
+	port_resync(d->port, d->timeout_ms);
+	d->failures++;
+	d->consecutive_failures = 0;
+}
+
 int
 device_run(struct device *d, const char *cmd, struct result *r)
 {
@@ -117,6 +139,12 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		free(rep);
 		d->failures++;
 		d->consecutive_failures = 0;
+		return 0;
+	}
+	if (rep->len > 0 && !proto_fits(d->proto, cmd, rep->reply, rep->len,
+	    err, sizeof(err))) {
+		device_misfit(d, cmd, err, r);
+		free(rep);
 		return 0;
 	}
 	answered = rep->len > 0;

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "port.h"
 #include "port_util.h"
+#include "sbuf.h"
 
 #define HID_REPORT		8	/* bytes per output report */
 #define HID_READ_MAX		256	/* the reference's read size */
@@ -296,14 +297,36 @@ hidraw_receive(struct hidraw_port *hp, int64_t deadline,
 		if (errno != EAGAIN)
 			return hidraw_fail_errno(hp, out, "read", errno);
 		ev = port_wait_fd(hp->fd, POLLIN, deadline);
-		if (ev == 0)
+		if (ev == 0) {
+			out->timed_out = 1;
 			return 0;
+		}
 		if (ev == -1)
 			return hidraw_fail_errno(hp, out, "poll", errno);
 		if (!(ev & POLLIN))
 			return hidraw_fail_errno(hp, out, "read",
 			    (ev & POLLERR) ? EIO : ENODEV);
 	}
+}
+
+/* Reports the device sends unasked (struct port_ops.input; port.h). */
+static long
+hidraw_input(struct port *p, uint8_t *buf, size_t cap, int64_t deadline)
+{
+	struct hidraw_port	*hp = (struct hidraw_port *)p;
+	struct port_reply	*scratch;
+	long			 rc;
+
+	if (hp->fd == -1)
+		return -1;
+	scratch = xcalloc(1, sizeof(*scratch));
+	rc = hidraw_receive(hp, deadline, scratch);
+	if (rc == 0 && scratch->len > 0) {
+		rc = (long)(scratch->len < cap ? scratch->len : cap);
+		memcpy(buf, scratch->reply, (size_t)rc);
+	}
+	free(scratch);
+	return rc;
 }
 
 /*
@@ -361,6 +384,7 @@ static const struct port_ops hidraw_ops = {
 	.transact = hidraw_transact,
 	.close = hidraw_close,
 	.free = hidraw_free,
+	.input = hidraw_input,
 };
 
 /*
