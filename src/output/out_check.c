@@ -99,3 +99,40 @@ out_check_filters(struct config_diag *dg, const struct device_cfg *d)
 		rc = -1;
 	return rc;
 }
+
+void
+out_check_published(const struct config *c, const struct device_cfg *d,
+    void (*fn)(void *arg, const char *filter, const char *what), void *arg)
+{
+	/* Daemon mode: the device's tag, or the command name when unset. */
+	const char *tag = d->tag != NULL && d->tag[0] != '\0' ? d->tag : "+";
+	const char *results = c->results_topic != NULL &&
+	    c->results_topic[0] != '\0' ? c->results_topic : "mpp-solar";
+	const char *influx = d->mqtt_topic != NULL && d->mqtt_topic[0] != '\0' ?
+	    d->mqtt_topic : results;
+	struct sbuf t = SBUF_INIT;
+
+	for (int i = 0; i < d->noutputs; i++) {
+		const char *name = output_canonical(d->outputs[i]);
+
+		if (name == NULL || output_kind(name) != OUT_MQTT)
+			continue;
+		sbuf_reset(&t);
+		if (strcmp(name, "mqtt") == 0)
+			sbuf_printf(&t, "%s/status/#", tag);
+		else if (strcmp(name, "json_mqtt") == 0)
+			sbuf_printf(&t, "%s/%s", tag, results);
+		else if (strcmp(name, "tag_mqtt") == 0)
+			sbuf_printf(&t, "%s/#", d->tag != NULL &&
+			    d->tag[0] != '\0' ? d->tag : "mpp-solar");
+		else if (strcmp(name, "influx_mqtt") == 0 ||
+		    strcmp(name, "influx2_mqtt") == 0)
+			sbuf_adds(&t, influx);
+		else if (strcmp(name, "domoticz_mqtt") == 0)
+			sbuf_adds(&t, "domoticz/#");
+		else
+			sbuf_adds(&t, "homeassistant/#");	/* hass, hassd */
+		fn(arg, sbuf_str(&t), name);
+	}
+	sbuf_free(&t);
+}
