@@ -1,5 +1,5 @@
 /*
- * main.c - command line: mpp-solar's flags (SPEC.md section 5) and mppd's
+ * main.c - command line: mpp-solar's flags (docs/compatibility.md) and mppd's
  * own acceptance interfaces (--decode, --print-request, --check-config).
  */
 #include <ctype.h>
@@ -23,7 +23,7 @@ struct cli {
 	const char	*name, *port, *porttype, *protocol, *tag, *baud;
 	const char	*output, *filter, *exclfilter, *broker, *mqttport;
 	const char	*mqtttopic, *mqttuser, *mqttpass, *command, *config;
-	const char	*pidfile, *decode;
+	const char	*pidfile, *decode, *detect;
 	int		 keepcase, daemon, debug, info, version, print_request;
 	int		 check_config;
 };
@@ -37,7 +37,8 @@ usage(FILE *f)
 "            [--exclfilter RE] [-q MQTTBROKER] [--mqttport PORT]\n"
 "            [--mqtttopic TOPIC] [--mqttuser USER] [--mqttpass PASS]\n"
 "            [-c [COMMAND]] [-C [CONFIGFILE]] [--daemon] [--pidfile FILE]\n"
-"            [--check-config] [--decode HEX] [--print-request] [-D] [-I] [-v]\n"
+"            [--check-config] [--decode HEX] [--print-request]\n"
+"            [--detect PORT] [-D] [-I] [-v]\n"
 "\n"
 "Reads and sets MPP-Solar / Voltronic (PI30 family) inverters; publishes to MQTT.\n"
 "\n"
@@ -65,6 +66,9 @@ usage(FILE *f)
 "  --check-config         validate -C FILE, print the effective configuration, exit\n"
 "  --decode HEX           decode the reply bytes HEX as the answer to -c COMMAND\n"
 "  --print-request        print the request bytes of -c COMMAND in hex and exit\n"
+"  --detect PORT          find the protocol and model of the inverter on PORT\n"
+"                         (queries only; -b BAUD, else 2400 then 9600;\n"
+"                         --porttype) and print a configuration section\n"
 "  -D, --debug            debug logging\n"
 "  -I, --info             info logging\n"
 "  -v, --version          print the version and exit\n");
@@ -96,7 +100,7 @@ parse_args(int argc, char **argv, struct cli *o)
 	o->name = "unnamed";
 	o->port = "/dev/ttyUSB0";
 	o->protocol = "PI30";
-	o->baud = "2400";
+	o->baud = NULL;		/* 2400; --detect tries 9600 too */
 	o->output = "screen";
 	o->broker = "localhost";
 	o->mqttport = "1883";
@@ -142,6 +146,8 @@ parse_args(int argc, char **argv, struct cli *o)
 			val = &o->pidfile;
 		else if (IS("--decode", NULL))
 			val = &o->decode;
+		else if (IS("--detect", NULL))
+			val = &o->detect;
 		else if (IS("-P", "--protocol")) {
 			o->protocol = eq ? eq + 1 : optional_value(argc, argv, &i, "help");
 			continue;
@@ -283,7 +289,7 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 	char *tok, *save = NULL, *copy;
 	int baud;
 
-	if (parse_int(o->baud, "baud rate", &baud) < 0)
+	if (parse_int(o->baud != NULL ? o->baud : "2400", "baud rate", &baud) < 0)
 		return -1;
 	config_defaults(c, cm);
 	d = config_add_device(c, o->name);
@@ -436,6 +442,12 @@ main(int argc, char **argv)
 	}
 	if (proto_init() < 0)
 		return 1;
+	if (o.detect != NULL) {
+		int baud = 0;
+		if (o.baud != NULL && parse_int(o.baud, "baud", &baud) < 0)
+			return 2;
+		return app_detect(o.detect, o.porttype, baud);
+	}
 	if (strcmp(o.protocol, "help") == 0) {
 		list_protocols();
 		return 0;

@@ -114,6 +114,11 @@ TEMPLATES = {
     "r/10": "PX_DIV10",
     "r[2:int(r[0:2])+2]": "PX_LENPREFIX",
     "r.decode()": "PX_DECODE",
+    "r/100": "PX_DIV100",
+    "r*30": "PX_MUL30",
+    "r": "PX_SAME",
+    "r[6:]": "PX_FROM6",
+    "r[7:]": "PX_FROM7",
     "datetime.strptime(r, '%Y%m%d%H%M%S').strftime('%Y-%m-%d %H:%M:%S')":
         "PX_STRPTIME",
 }

@@ -60,6 +60,13 @@ struct daemon_opts {
 	const char	*pidfile;
 };
 
+/*
+ * mppd --detect PORT: probes with queries only and prints the protocol,
+ * the model and a configuration section.  baud 0: 2400 then 9600.
+ * Returns the exit status (0 found, 1 nothing answered, 2 bad port).
+ */
+int	app_detect(const char *path, const char *porttype, int baud);
+
 /* Runs until SIGTERM/SIGINT; returns the exit status. */
 int	app_daemon(struct config *c, const struct daemon_opts *o);
 

@@ -3,6 +3,13 @@
  * connection per broker, the command router, availability, Home Assistant
  * (through hass.h), signals, pid file and systemd notification.
  *
+ * The daemon only wires the command path at start-up (router.h describes
+ * it): each device's policy is compiled once (cmd_policy.h) and shared by
+ * the router and Home Assistant's settings; router_add binds the device to
+ * its connection through conn_cmd_link, which routes the command filter's
+ * messages straight from the connection to the router.  No command passes
+ * through this file.
+ *
  * Threads: the main thread only sets up, then waits for signals and feeds
  * the systemd watchdog; device workers poll and run commands; each MQTT
  * connection has its network thread.  Signals are blocked in every thread
@@ -24,8 +31,9 @@
 
 #include "clock.h"
 #include "app.h"
+#include "cmd_policy.h"
 #include "config.h"
-#include "allow.h"
+#include "conn_link.h"
 #include "device.h"
 #include "hass.h"
 #include "ident.h"
@@ -55,7 +63,7 @@ struct dev_ctx {
 	pthread_mutex_t		 lock;		/* guards online */
 	int			 online;	/* -1 unknown, 0 offline, 1 online */
 	char			*avail_topic;
-	struct allowlist	*allow;		/* for Home Assistant's settings */
+	struct cmd_policy	 policy;	/* the router's and HA's, compiled once */
 	struct hass_dev		*hass;		/* NULL: nothing for HA */
 };
 
@@ -111,15 +119,15 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	}
 }
 
+/* homeassistant/status (network thread): routed on every connection ahead
+ * of the command filters, so it is never taken for a command. */
 static void
-on_message(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
+on_ha_status(void *arg, struct mqtt_conn *c, const struct mosquitto_message *m,
     const mosquitto_property *props)
 {
 	struct daemon *dm = arg;
 
-	if (hass_on_message(dm->hass, c, m))
-		return;
-	router_on_message(dm->router, c, m, props);
+	(void)hass_on_message(dm->hass, c, m);
 }
 
 static void
@@ -175,18 +183,24 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* The allowlist Home Assistant's settings follow (NULL: logged). */
-static struct allowlist *
-compile_allowlist(const struct device_cfg *dc)
+/*
+ * The device's command policy (cmd_policy.h), compiled once and shared by
+ * the command router and Home Assistant's settings.  -1 when a pattern
+ * does not compile (logged; the configuration check refuses such a file
+ * before this).
+ */
+static int
+policy_init(struct dev_ctx *x)
 {
 	struct sbuf err = SBUF_INIT;
-	struct allowlist *a;
 
-	a = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match, &err);
-	if (a == NULL)
-		log_warn("%s: hass_controls: %s", dc->name, sbuf_str(&err));
+	if (cmd_policy_init(&x->policy, x->dc, x->dev->proto, &err) == 0)
+		return 0;
+	while (err.len > 0 && err.buf[err.len - 1] == '\n')
+		err.buf[--err.len] = '\0';
+	log_error("%s: mqtt_allowed_cmds: %s", x->dc->name, sbuf_str(&err));
 	sbuf_free(&err);
-	return a;
+	return -1;
 }
 
 /* Registers device x with Home Assistant (its options as app_emit's). */
@@ -203,7 +217,7 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.proto = x->dev->proto;
 	hc.hostname = ident_hostname(&x->dc->mqtt);
 	hc.conn = x->conn;
-	hc.allow = x->allow;
+	hc.allow = x->policy.allow;
 	hc.opts = &o;
 	x->hass = hass_add_device(dm->hass, &hc);
 }
@@ -248,8 +262,8 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
-		if (x->conn != NULL && dc->hass_controls && dc->nallow > 0)
-			x->allow = compile_allowlist(dc);
+		if (policy_init(x) < 0)
+			return -1;
 		hass_add(dm, x);
 	}
 	hass_ready(dm->hass);
@@ -266,10 +280,12 @@ teardown_devices(struct daemon *dm)
 {
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
+		if (x->dc == NULL)
+			continue;	/* setup stopped before this device */
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
-		allow_free(x->allow);
+		cmd_policy_free(&x->policy);
 		pthread_mutex_destroy(&x->lock);
 	}
 	free(dm->devs);
@@ -315,8 +331,12 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		rc = 1;
 		goto out;
 	}
-	for (int i = 0; i < conn_registry_count(dm.reg); i++)
-		conn_set_handlers(conn_registry_at(dm.reg, i), on_message, on_up, &dm);
+	for (int i = 0; i < conn_registry_count(dm.reg); i++) {
+		struct mqtt_conn *mc = conn_registry_at(dm.reg, i);
+
+		conn_route(mc, "homeassistant/status", on_ha_status, &dm);
+		conn_set_handlers(mc, NULL, on_up, &dm);
+	}
 	for (int i = 0; i < dm.ndevs; i++) {
 		struct dev_ctx *x = &dm.devs[i];
 		struct worker_cfg wc;
@@ -337,7 +357,8 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		}
 		hass_attach_worker(x->hass, x->worker);
 		if (x->conn != NULL &&
-		    router_add(dm.router, x->conn, x->dc, x->dev, x->worker,
+		    router_add(dm.router, &conn_cmd_link, x->conn, x->dc,
+		    &x->policy, x->dev, x->worker,
 		    ident_hostname(&x->dc->mqtt)) < 0) {
 			rc = 1;
 			goto stop_workers;

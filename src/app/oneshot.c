@@ -1,7 +1,7 @@
 /*
  * oneshot.c - a single pass over every device and command (CLI runs and
  * -C without --daemon).  MQTT messages are delivered before we exit: the
- * reference drops them all (OUTPUTS.md, "one-shot runs publish nothing").
+ * reference drops them all (docs/compatibility.md, "Deliberate differences").
  */
 #include <stdlib.h>
 #include <string.h>

@@ -24,7 +24,7 @@ enum port_type {
 #define PORT_REPLY_MAX	1024
 
 /*
- * Port type from the name exactly as the reference (PROTOCOL.md section 4):
+ * Port type from the name exactly as the reference (docs/ports.md section 1):
  * lower-cased substring test, first match wins: "test", "hidraw",
  * "mppsolar", "serial", "ttyusb"; mppd also takes any other "/dev/tty*" as
  * serial.  A non-NULL, non-empty porttype is matched instead of the name.

@@ -3,7 +3,7 @@
  *
  * The device is opened on first use and stays open.  A request of up to 8
  * bytes goes out as one write; a longer one as 8-byte reports, the last
- * zero-padded (PROTOCOL.md section 6).  Reports are read with poll(2) until
+ * zero-padded (docs/ports.md section 3).  Reports are read with poll(2) until
  * the frame is complete (port_frame_len: by default at the first CR);
  * everything after it (the report padding) is cut.  The reference sleeps between steps; we never do.  A vanished device
  * (ENODEV, EIO, hang-up, end of file) is closed and reopened by a later

@@ -27,7 +27,7 @@
 #include "port.h"
 #include "port_util.h"
 
-/* The reference's text for every serial failure (PROTOCOL.md section 5). */
+/* The reference's text for every serial failure (docs/ports.md section 2). */
 #define SERIAL_ERR		"Serial command execution failed"
 #define SERIAL_BAUD_DEFAULT	2400
 #define SERIAL_DRAIN_MAX	4096	/* a babbling line cannot stall us */

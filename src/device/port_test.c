@@ -1,6 +1,6 @@
 /*
  * port_test.c - the "test" port: canned replies from the protocol tables,
- * as the reference's testio (PROTOCOL.md section 7).  Nothing is sent
+ * as the reference's testio (docs/ports.md section 4).  Nothing is sent
  * anywhere.  "testN" (case-insensitive, at the start of the name) picks
  * canned reply N; otherwise, or when N is too large, a random one.
  */

@@ -90,8 +90,9 @@ void	hass_on_up(struct hass *h, struct mqtt_conn *c);
 
 /*
  * A message on connection c: when it is homeassistant/status, handles it
- * ("online": discovery and last states again) and returns 1; else 0 (the
- * daemon routes it as a command).
+ * ("online": discovery and last states again) and returns 1; else 0.  The
+ * daemon routes homeassistant/status here (conn_route), ahead of the
+ * command filters.
  */
 int	hass_on_message(struct hass *h, struct mqtt_conn *c,
 	    const struct mosquitto_message *m);

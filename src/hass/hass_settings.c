@@ -3,9 +3,11 @@
  * the inverter settings: the entity list (tables below), the discovery
  * configs and the states.
  *
- * Option names come from the protocol's own QPIRI row definitions, command
- * arguments from its argument patterns, switch letters from its QFLAG row:
- * nothing per protocol is written here.
+ * Option names come from the protocol's own settings rows (QPIRI, PIRI),
+ * command arguments from its argument patterns, switch letters from its
+ * QFLAG row.  What differs per family (the queries, the command formats,
+ * PI17's switches) is one profile each below (PI30, PI17, PI18); nothing
+ * per protocol.
  */
 #include <ctype.h>
 #include <math.h>
@@ -17,53 +19,12 @@
 
 #include "allow.h"
 #include "cmd_check.h"
+#include "hass_profiles.h"
 #include "hass_settings.h"
 #include "proto.h"
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
-
-enum opt_src { OPT_ROW, OPT_CHG, OPT_UCHG };
-
-/* Selects.  OPT_ROW: option i of the QPIRI row `field` is command prefix +
- * "%02d"; OPT_CHG/OPT_UCHG: the amperes QMCHGCR/QMUCHGCR list. */
-static const struct sel_def {
-	const char	*object, *name, *prefix, *field, *icon;
-	enum opt_src	 src;
-} sel_defs[] = {
-	{ "output_source_priority", "Output Source Priority", "POP",
-	  "Output Source Priority", "mdi:home-lightning-bolt-outline", OPT_ROW },
-	{ "charger_source_priority", "Charger Source Priority", "PCP",
-	  "Charger Source Priority", "mdi:battery-charging-outline", OPT_ROW },
-	{ "battery_type", "Battery Type", "PBT", "Battery Type",
-	  "mdi:car-battery", OPT_ROW },
-	{ "max_charging_current", "Max Charging Current", "MCHGC",
-	  "Max Charging Current", "mdi:current-dc", OPT_CHG },
-	{ "max_utility_charging_current", "Max Utility Charging Current",
-	  "MUCHGC", "Max AC Charging Current", "mdi:transmission-tower", OPT_UCHG },
-};
-
-/*
- * Numbers: ranges of a 48 V unit from the protocol's help texts (PBDV 00.0
- * means "battery full"), scaled for 12 V and 24 V units.  The inverter
- * refuses values it does not support with a NAK; the state read back then
- * shows the value unchanged.
- */
-static const struct num_def {
-	const char	*object, *name, *prefix, *field;
-	double		 min48, max48;
-} num_defs[] = {
-	{ "battery_recharge_voltage", "Battery Recharge Voltage", "PBCV",
-	  "Battery Recharge Voltage", 44.0, 51.0 },
-	{ "battery_redischarge_voltage", "Battery Redischarge Voltage", "PBDV",
-	  "Battery Redischarge Voltage", 0.0, 58.0 },
-	{ "battery_cut_off_voltage", "Battery Cut-off Voltage", "PSDV",
-	  "Battery Under Voltage", 40.0, 48.0 },
-	{ "battery_bulk_charging_voltage", "Battery Bulk Charging Voltage",
-	  "PCVV", "Battery Bulk Charge Voltage", 48.0, 58.4 },
-	{ "battery_float_charging_voltage", "Battery Float Charging Voltage",
-	  "PBFT", "Battery Float Charge Voltage", 48.0, 58.4 },
-};
 
 #define NUM_STEP	0.1
 
@@ -92,6 +53,7 @@ struct hc_set {
 	char			*cmd_topic;
 	char			*uid_base;	/* "mpp_<device>" with [A-Za-z0-9_-] only */
 	int			 qos;
+	const struct hc_profile	*prof;		/* NULL: no settings entities */
 	struct hc_entity	*e;
 	int			 n;
 };
@@ -159,9 +121,23 @@ current_cmd(const struct pi_proto *p, const char *prefix, int amps, char *out,
 }
 
 static void
-number_cmd(const char *prefix, double v, char *out, size_t n)
+number_cmd(const char *prefix, int deci, double v, char *out, size_t n)
 {
-	snprintf(out, n, "%s%04.1f", prefix, v);
+	if (deci)
+		snprintf(out, n, "%s%03ld", prefix, lround(v * 10));
+	else
+		snprintf(out, n, "%s%04.1f", prefix, v);
+}
+
+/* The command of a current select for amps (fmt NULL: PI30 widths). */
+static int
+current_of(const struct pi_proto *p, const struct sel_def *d, int amps,
+    char *out, size_t n)
+{
+	if (d->fmt == NULL)
+		return current_cmd(p, d->prefix, amps, out, n);
+	snprintf(out, n, d->fmt, d->prefix, amps);
+	return proto_admits(p, d->prefix, out) ? 0 : -1;
 }
 
 /* ---- building ------------------------------------------------------- */
@@ -205,12 +181,13 @@ is_placeholder(const char *name)
 	return 0;
 }
 
-/* Option i of the QPIRI row is prefix + "%02d" i. */
+/* Option i of the settings row is fmt(prefix, i): "POP02" on PI30. */
 static void
 build_row_select(struct hc_set *s, const struct hc_params *p,
     const struct sel_def *d)
 {
-	const struct pi_row *row = find_row(p->proto, "QPIRI", d->field);
+	const struct pi_row *row = find_row(p->proto, s->prof->query[HC_Q_PIRI],
+	    d->field);
 	struct hc_entity *e = NULL;
 	int supported = 0;
 	char cmd[32];
@@ -219,7 +196,7 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	    row->list == NULL)
 		return;
 	for (int i = 0; i < row->nlist && i < 100; i++) {
-		snprintf(cmd, sizeof(cmd), "%s%02d", d->prefix, i);
+		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
 		if (is_placeholder(row->list[i]) ||
 		    !proto_admits(p->proto, d->prefix, cmd))
 			continue;
@@ -242,6 +219,68 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	e->prefix = d->prefix;
 }
 
+/* The options of a keyed row ("00": "Battery-Load-Grid"): fmt(prefix, key). */
+static void
+build_keyed_select(struct hc_set *s, const struct hc_params *p,
+    const struct sel_def *d)
+{
+	const struct pi_row *row = find_row(p->proto, s->prof->query[HC_Q_PIRI],
+	    d->field);
+	struct hc_entity *e = NULL;
+	int supported = 0;
+	char cmd[32];
+
+	if (row == NULL || row->map == NULL)
+		return;
+	for (int i = 0; i < row->nmap; i++) {
+		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, row->map[i].key);
+		if (is_placeholder(row->map[i].val) ||
+		    !proto_admits(p->proto, d->prefix, cmd))
+			continue;
+		supported = 1;
+		if (!admits(p, d->prefix, cmd))
+			continue;
+		if (e == NULL)
+			e = add_entity(s, HC_SELECT, d->object, d->name);
+		add_option(e, row->map[i].val, cmd);
+	}
+	if (!supported)
+		return;
+	if (e == NULL) {
+		e = add_entity(s, HC_SELECT, d->object, d->name);
+		e->status = HC_REFUSED;
+	}
+	e->field = d->field;
+	e->source = HC_SRC_QPIRI;
+	e->icon = d->icon;
+	e->prefix = d->prefix;
+}
+
+/* Switches of the profile's own list, state from the settings query. */
+static void
+build_listed_switches(struct hc_set *s, const struct hc_params *p)
+{
+	for (size_t i = 0; i < s->prof->nsws; i++) {
+		const struct sw_def *d = &s->prof->sws[i];
+		const struct pi_cmd *on = proto_lookup(p->proto, d->on, NULL, 0);
+		struct hc_entity *e;
+
+		if (find_row(p->proto, s->prof->query[HC_Q_PIRI], d->field) ==
+		    NULL || on == NULL || !on->setter ||
+		    proto_lookup(p->proto, d->off, NULL, 0) != on)
+			continue;
+		e = add_entity(s, HC_SWITCH, d->object, d->name);
+		e->field = d->field;
+		e->source = HC_SRC_QPIRI;
+		e->prefix = on->key;
+		e->icon = d->icon;
+		snprintf(e->on_cmd, sizeof(e->on_cmd), "%s", d->on);
+		snprintf(e->off_cmd, sizeof(e->off_cmd), "%s", d->off);
+		e->status = admits(p, on->key, d->on) &&
+		    admits(p, on->key, d->off) ? HC_READY : HC_REFUSED;
+	}
+}
+
 /* The max charging current selects: options from QMCHGCR / QMUCHGCR. */
 static void
 build_current_select(struct hc_set *s, const struct hc_params *p,
@@ -253,8 +292,8 @@ build_current_select(struct hc_set *s, const struct hc_params *p,
 	char cmd[32], label[16];
 	int any = 0;
 
-	if (find_row(p->proto, "QPIRI", d->field) == NULL ||
-	    current_cmd(p->proto, d->prefix, 10, cmd, sizeof(cmd)) < 0)
+	if (find_row(p->proto, s->prof->query[HC_Q_PIRI], d->field) == NULL ||
+	    current_of(p->proto, d, 10, cmd, sizeof(cmd)) < 0)
 		return;
 	e = add_entity(s, HC_SELECT, d->object, d->name);
 	e->field = d->field;
@@ -264,14 +303,14 @@ build_current_select(struct hc_set *s, const struct hc_params *p,
 	if (opts == NULL) {
 		for (size_t i = 0; i < sizeof(probe_currents) /
 		    sizeof(probe_currents[0]) && !any; i++)
-			any = current_cmd(p->proto, d->prefix, probe_currents[i],
-			    cmd, sizeof(cmd)) == 0 && admits(p, d->prefix, cmd);
+			any = current_of(p->proto, d, probe_currents[i], cmd,
+			    sizeof(cmd)) == 0 && admits(p, d->prefix, cmd);
 		e->status = any ? HC_WAITING : HC_REFUSED;
 		return;
 	}
 	for (int i = 0; i < nopts; i++) {
-		if (current_cmd(p->proto, d->prefix, opts[i], cmd,
-		    sizeof(cmd)) < 0 || !admits(p, d->prefix, cmd))
+		if (current_of(p->proto, d, opts[i], cmd, sizeof(cmd)) < 0 ||
+		    !admits(p, d->prefix, cmd))
 			continue;
 		snprintf(label, sizeof(label), "%d", opts[i]);
 		add_option(e, label, cmd);
@@ -300,13 +339,13 @@ build_number(struct hc_set *s, const struct hc_params *p,
 	probe[0] = lo;
 	probe[1] = hi;
 	probe[2] = round1((lo + hi) / 2);
-	if (find_row(p->proto, "QPIRI", d->field) == NULL)
+	if (find_row(p->proto, s->prof->query[HC_Q_PIRI], d->field) == NULL)
 		return;
-	number_cmd(d->prefix, probe[0], cmd, sizeof(cmd));
+	number_cmd(d->prefix, d->deci, probe[0], cmd, sizeof(cmd));
 	if (!proto_admits(p->proto, d->prefix, cmd))
 		return;
 	for (int i = 0; i < 3 && ok; i++) {
-		number_cmd(d->prefix, probe[i], cmd, sizeof(cmd));
+		number_cmd(d->prefix, d->deci, probe[i], cmd, sizeof(cmd));
 		ok = admits(p, d->prefix, cmd);
 	}
 	e = add_entity(s, HC_NUMBER, d->object, d->name);
@@ -314,6 +353,7 @@ build_number(struct hc_set *s, const struct hc_params *p,
 	e->source = HC_SRC_QPIRI;
 	e->icon = "mdi:battery-arrow-up-outline";
 	e->prefix = d->prefix;
+	e->deci = d->deci;
 	e->min = lo;
 	e->max = hi;
 	e->step = NUM_STEP;
@@ -338,7 +378,8 @@ object_of(const char *name)
 static void
 build_switches(struct hc_set *s, const struct hc_params *p)
 {
-	const struct pi_cmd *q = find_cmd(p->proto, "QFLAG");
+	const struct pi_cmd *q = s->prof->query[HC_Q_FLAG] == NULL ? NULL :
+	    find_cmd(p->proto, s->prof->query[HC_Q_FLAG]);
 	const struct pi_row *row = NULL;
 
 	for (int i = 0; q != NULL && i < q->nrows; i++)
@@ -398,17 +439,20 @@ hc_build(const struct hc_params *p)
 	s->cmd_topic = xstrdup(p->cmd_topic != NULL ? p->cmd_topic : "");
 	s->uid_base = uid_base(s->device);
 	s->qos = p->qos;
-	if (p->proto == NULL)
+	if ((s->prof = hc_profile_of(p->proto)) == NULL)
 		return s;
-	for (size_t i = 0; i < sizeof(sel_defs) / sizeof(sel_defs[0]); i++) {
-		if (sel_defs[i].src == OPT_ROW)
-			build_row_select(s, p, &sel_defs[i]);
+	for (size_t i = 0; i < s->prof->nsels; i++) {
+		if (s->prof->sels[i].src == OPT_ROW)
+			build_row_select(s, p, &s->prof->sels[i]);
+		else if (s->prof->sels[i].src == OPT_KEYED)
+			build_keyed_select(s, p, &s->prof->sels[i]);
 		else
-			build_current_select(s, p, &sel_defs[i]);
+			build_current_select(s, p, &s->prof->sels[i]);
 	}
-	for (size_t i = 0; i < sizeof(num_defs) / sizeof(num_defs[0]); i++)
-		build_number(s, p, &num_defs[i]);
+	for (size_t i = 0; i < s->prof->nnums; i++)
+		build_number(s, p, &s->prof->nums[i]);
 	build_switches(s, p);
+	build_listed_switches(s, p);
 	return s;
 }
 
@@ -543,7 +587,11 @@ hc_config_payload(const struct hc_set *s, const struct hc_entity *e,
 		break;
 	case HC_NUMBER:
 		/* HA passes whole numbers as int: '%04.1f' % 48 is "48.0". */
-		sbuf_printf(&t, "%s{{ '%%04.1f' %% value }}", e->prefix);
+		if (e->deci)
+			sbuf_printf(&t, "%s{{ '%%03d' %% ((value * 10) | round "
+			    "| int) }}", e->prefix);
+		else
+			sbuf_printf(&t, "%s{{ '%%04.1f' %% value }}", e->prefix);
 		add_str(o, "command_template", sbuf_str(&t));
 		break;
 	case HC_SWITCH:
@@ -649,9 +697,12 @@ hc_publish_states(const struct hc_set *s, const char *cmd,
 	enum hc_source src;
 	int n = 0;
 
-	if (strcmp(cmd, "QPIRI") == 0)
+	if (s->prof == NULL)
+		return 0;
+	if (strcmp(cmd, s->prof->query[HC_Q_PIRI]) == 0)
 		src = HC_SRC_QPIRI;
-	else if (strcmp(cmd, "QFLAG") == 0)
+	else if (s->prof->query[HC_Q_FLAG] != NULL &&
+	    strcmp(cmd, s->prof->query[HC_Q_FLAG]) == 0)
 		src = HC_SRC_QFLAG;
 	else
 		return 0;
@@ -721,7 +772,8 @@ hc_rated_battery_voltage(const struct result *r)
 	if (r == NULL || is_error_result(r))
 		return 0;
 	if ((e = result_find(r, "Battery Voltage")) == NULL &&
-	    (e = result_find(r, "Battery Rating Voltage")) == NULL)
+	    (e = result_find(r, "Battery Rating Voltage")) == NULL &&
+	    (e = result_find(r, "Battery rated voltage")) == NULL)	/* PI18 */
 		return 0;
 	if (e->v.type == V_FLOAT)
 		v = e->v.f;
@@ -766,7 +818,7 @@ hc_command_for(const struct hc_entity *e, const char *value, char *out,
 		v = strtod(value, &end);
 		if (end == value || *end != '\0' || v < e->min || v > e->max)
 			return -1;
-		number_cmd(e->prefix, v, out, n);
+		number_cmd(e->prefix, e->deci, v, out, n);
 		return 0;
 	case HC_SWITCH:
 		if (strcmp(value, "ON") == 0)

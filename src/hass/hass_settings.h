@@ -40,6 +40,19 @@ enum hc_status {
 			 * retained config) so an old one does not linger */
 };
 
+/* The queries that feed the entities, per family (hc_query). */
+enum hc_query {
+	HC_Q_PIRI = 0,	/* the settings: "QPIRI" (PI30), "PIRI" (PI18), "HECS" (PI17) */
+	HC_Q_FLAG,	/* the flags: "QFLAG" (PI30), none (PI18) */
+	HC_Q_CHG,	/* the max charging currents: "QMCHGCR", "MCHGCR" */
+	HC_Q_UCHG,	/* the max AC charging currents: "QMUCHGCR", "MUCHGCR" */
+	HC_NQUERY
+};
+
+/* The command text of query q on p's family, or NULL (none, or a family
+ * without setting entities). */
+const char *hc_query(const struct pi_proto *p, enum hc_query q);
+
 /* Which reply carries an entity's state. */
 enum hc_source { HC_SRC_QPIRI = 0, HC_SRC_QFLAG };
 
@@ -62,6 +75,8 @@ struct hc_entity {
 	int		 nopts;
 	/* HC_NUMBER: volts; the command is prefix + "%04.1f". */
 	double		 min, max, step;
+	/* HC_NUMBER: argument in decivolts ("PSDV450", PI18). */
+	int		 deci;
 	/* HC_SWITCH: "PEa" / "PDa". */
 	char		 on_cmd[8], off_cmd[8];
 };

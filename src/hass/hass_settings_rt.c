@@ -29,14 +29,16 @@ enum {
 	Q_UCHG = 1 << 3,
 };
 
+/* In the order they are queued; the command text is the family's
+ * (hc_query: "QPIRI" on PI30, "PIRI" on PI18). */
 static const struct {
 	unsigned	 bit;
-	const char	*cmd;
+	enum hc_query	 q;
 } queries[] = {
-	{ Q_CHG, "QMCHGCR" },
-	{ Q_UCHG, "QMUCHGCR" },
-	{ Q_PIRI, "QPIRI" },
-	{ Q_FLAG, "QFLAG" },
+	{ Q_CHG, HC_Q_CHG },
+	{ Q_UCHG, HC_Q_UCHG },
+	{ Q_PIRI, HC_Q_PIRI },
+	{ Q_FLAG, HC_Q_FLAG },
 };
 
 #define NQUERIES	(sizeof(queries) / sizeof(queries[0]))
@@ -251,15 +253,18 @@ controls_new(const struct device_cfg *dc, const struct pi_proto *p,
 	c->nchg = c->nuchg = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	c->allow = allow;
-	for (size_t i = 0; i < NQUERIES; i++)
-		if (proto_lookup(p, queries[i].cmd, NULL, 0) != NULL)
+	for (size_t i = 0; i < NQUERIES; i++) {
+		const char *q = hc_query(p, queries[i].q);
+		if (q != NULL && proto_lookup(p, q, NULL, 0) != NULL)
 			c->supported |= queries[i].bit;
+	}
 	rebuild(c);
 	count_kinds(c->set, n);
 	if (n[0] + n[1] + n[2] == 0) {
 		log_warn("%s: hass_controls: the allowlist admits no setting "
-		    "command of %s (POP, PCP, PBT, MCHGC, MUCHGC, PBCV, PBDV, "
-		    "PSDV, PCVV, PBFT, PE/PD)", dc->name, p->id);
+		    "command of %s (PI30: POP, PCP, PBT, MCHGC, MUCHGC, PBCV, "
+		    "PBDV, PSDV, PCVV, PBFT, PE/PD; PI18: POP, PCP, PSP, PBT, "
+		    "MCHGC, MUCHGC, PSDV; PI17: SEP, EDA-EDG)", dc->name, p->id);
 		controls_free(c);
 		return NULL;
 	}
@@ -291,10 +296,10 @@ wanted(struct controls *c)
 		e = hc_at(c->set, i);
 		if (e->status == HC_REFUSED)
 			continue;
-		if (e->kind == HC_SWITCH)
+		if (e->source == HC_SRC_QFLAG)
 			q |= Q_FLAG;
 		else
-			q |= Q_PIRI;
+			q |= Q_PIRI;	/* PI17's switches read HECS */
 		if (strcmp(e->object, "max_charging_current") == 0 && c->nchg < 0)
 			q |= Q_CHG;
 		if (strcmp(e->object, "max_utility_charging_current") == 0 &&
@@ -305,11 +310,13 @@ wanted(struct controls *c)
 }
 
 static unsigned
-query_bit(const char *cmd)
+query_bit(const struct controls *c, const char *cmd)
 {
-	for (size_t i = 0; i < NQUERIES; i++)
-		if (strcmp(queries[i].cmd, cmd) == 0)
+	for (size_t i = 0; i < NQUERIES; i++) {
+		const char *q = hc_query(c->p, queries[i].q);
+		if (q != NULL && strcmp(q, cmd) == 0)
 			return queries[i].bit;
+	}
 	return 0;
 }
 
@@ -323,7 +330,7 @@ query_done(void *arg, const char *cmd, struct result *r, int status,
 	void *parg;
 
 	pthread_mutex_lock(&c->lock);
-	c->inflight &= ~query_bit(cmd);
+	c->inflight &= ~query_bit(c, cmd);
 	fn = c->pub;
 	parg = c->pub_arg;
 	pthread_mutex_unlock(&c->lock);
@@ -340,15 +347,16 @@ static void
 submit_locked(struct controls *c, struct worker *w, unsigned bits)
 {
 	for (size_t i = 0; i < NQUERIES && w != NULL; i++) {
+		const char *q = hc_query(c->p, queries[i].q);
 		int rc;
-		if (!(bits & queries[i].bit))
+		if (!(bits & queries[i].bit) || q == NULL)
 			continue;
-		rc = worker_submit(w, queries[i].cmd, query_done, c);
+		rc = worker_submit(w, q, query_done, c);
 		if (rc == 0)
 			c->inflight |= queries[i].bit;
 		else if (rc == -1)
 			log_warn("%s: device busy: %s for Home Assistant not "
-			    "queued", c->device, queries[i].cmd);
+			    "queued", c->device, q);
 	}
 }
 
@@ -386,7 +394,7 @@ controls_on_result(struct controls *c, const char *cmd, const struct result *r,
     out_publish_fn fn, void *arg)
 {
 	struct msgs ms = { NULL, 0, NULL, 0 };
-	unsigned bit = query_bit(cmd);
+	unsigned bit = query_bit(c, cmd);
 	int opts[HC_MAX_OPTS], n, changed = 0;
 	double v;
 
@@ -441,7 +449,7 @@ controls_after_command(struct controls *c, struct worker *w, const char *cmd,
 	const struct pi_cmd *d;
 	unsigned q;
 
-	if (query_bit(cmd) != 0) {
+	if (query_bit(c, cmd) != 0) {
 		controls_on_result(c, cmd, r, NULL, NULL);
 		return;
 	}

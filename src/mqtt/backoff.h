@@ -1,5 +1,5 @@
 /*
- * backoff.h - reconnection delay arithmetic for mqtt_conn.c: pure
+ * backoff.h - reconnection delay arithmetic for conn_thread.c: pure
  * functions (no clock, no global state) so they can be unit tested.
  *
  * A delay of 0 means "no failure yet": the first attempt is immediate, the

@@ -64,7 +64,7 @@ ident_hostname(const struct mqtt_settings *m)
 }
 
 /*
- * Formats the reference's client id into out; 0 or -1 (see ident.h).
+ * Formats mpp-solar's client id into out; 0 or -1 (see ident.h).
  */
 int
 ident_client_id(const char *host, const char *broker, int port,

@@ -1,6 +1,6 @@
 /*
  * ident.h - who mppd is on MQTT: the short host name, the stable client id
- * (identical to the reference's, reference/DAEMON.md section 4) and the
+ * (identical to mpp-solar's, docs/compatibility.md) and the
  * {hostname}/{device} placeholders of topic templates.
  *
  * Every function may be called from any thread.

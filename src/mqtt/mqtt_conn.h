@@ -1,13 +1,20 @@
 /*
  * mqtt_conn.h - one MQTT connection per broker, shared by every device
- * that uses that broker (key: host, port, user).
+ * that uses that broker (key: host, port, user; see conn_registry.h).
+ *
+ * src/mqtt/ is the broker link only: this connection thread with its retry
+ * policy (backoff.h), what it still owes the broker (outbox.h), the
+ * registry of connections (conn_registry.h) and who mppd is on MQTT
+ * (ident.h).  What a message means is decided elsewhere: commands by the
+ * command router (src/command/router.h), reached through conn_route().
  *
  * Each connection runs its own network thread (mosquitto_loop with
  * mosquitto_threaded_set) and its own reconnection: 1 s doubling to 60 s
- * (mqtt_reconnect_min/max) with jitter, reset after a successful connect;
- * authentication and TLS failures are logged loudly and retried at the
- * maximum delay.  libmosquitto's own reconnect is never used (SPEC.md
- * section 2 says why).  Persistent session (clean_session=false, MQTT 5
+ * (mqtt_reconnect_min/max) with jitter (backoff.h), reset after a connection
+ * that lasted; authentication and TLS failures are logged loudly and
+ * retried at the maximum delay.  libmosquitto's own reconnect is never
+ * used: its delay has no jitter (a fleet would retry in lock step) and it
+ * cannot tell a refused login from a lost network.  Persistent session (clean_session=false, MQTT 5
  * Session Expiry Interval), stable client id, last will
  * "{hostname}/mppd/status" = "offline" retained, "online" on every connect,
  * subscriptions restored on every connect.
@@ -49,9 +56,24 @@ const char *conn_client_id(const struct mqtt_conn *c);
 /* Short description for logs: "host:port" (never the password). */
 const char *conn_name(const struct mqtt_conn *c);
 
-/* Handlers; call before conn_start().  Either may be NULL. */
+/*
+ * Handlers; call before conn_start().  Either may be NULL.  on_msg gets
+ * the messages no route (conn_route) takes.
+ */
 void	conn_set_handlers(struct mqtt_conn *c, conn_msg_fn on_msg,
 	    conn_up_fn on_up, void *arg);
+
+/*
+ * Routes the messages whose topic matches filter to fn(arg, ...) on the
+ * network thread: the first route added whose filter matches takes a
+ * message, so a more specific route goes first.  This is how a consumer
+ * (the command router, Home Assistant's status hook) gets its messages
+ * straight from the connection.  A route does not subscribe (see
+ * conn_subscribe).  Main thread, before conn_start().  0 or -1 (invalid
+ * filter, or the connection already started).
+ */
+int	conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn,
+	    void *arg);
 
 /* Remembers a subscription; made now if connected and on every connect.
  * Call before or after conn_start().  0 or -1 (invalid filter). */
@@ -97,20 +119,18 @@ int	conn_stop(struct mqtt_conn *c, int flush_ms);
 void	conn_free(struct mqtt_conn *c);
 
 /*
- * Registry: the one connection for (host, port, user) of m, created on
- * first use.  All functions are for the main thread at start-up/shutdown.
+ * conn_stop() in two steps, so that several connections flush in parallel
+ * (conn_registry_stop): the request sets the deadline (flush_ms from now)
+ * and wakes the thread; the join waits for it and returns the undelivered
+ * count.  Main thread.
  */
-struct conn_registry;
-struct conn_registry *conn_registry_new(int oneshot);
-struct mqtt_conn *conn_registry_get(struct conn_registry *r,
-	    const struct mqtt_settings *m, const char *hostname);
-int	conn_registry_count(const struct conn_registry *r);
-struct mqtt_conn *conn_registry_at(const struct conn_registry *r, int i);
-/* Starts every connection. */
-int	conn_registry_start(struct conn_registry *r);
-/* Stops (flush_ms each, in parallel) and frees every connection; returns
- * the undelivered count. */
-int	conn_registry_stop(struct conn_registry *r, int flush_ms);
-void	conn_registry_free(struct conn_registry *r);
+void	conn_stop_request(struct mqtt_conn *c, int flush_ms);
+int	conn_stop_join(struct mqtt_conn *c);
+
+/* 1 when c is the connection for m's broker host, port and user name. */
+int	conn_same_broker(const struct mqtt_conn *c,
+	    const struct mqtt_settings *m);
+
+#include "conn_registry.h"
 
 #endif

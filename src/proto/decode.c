@@ -179,6 +179,30 @@ default_field(struct dctx *d, const struct pi_row *row, const char *text,
 	double f = 0;
 	int idx;
 
+	if (row->expr != PX_NONE && !d->defn->setter &&
+	    (row->kind == PK_INT || row->kind == PK_FLOAT)) {
+		/* Deviation (docs/protocols.md, PI17 DI): the reference
+		 * stores "int:r/10" under the integer key i, which its
+		 * outputs cannot print; mppd applies the expression. */
+		struct value v;
+		sbuf_reset(sb);
+		if (row->kind == PK_INT &&
+		    py_parse_int(text, strlen(text), sb) == 0)
+			v = val_int_text(sbuf_str(sb));
+		else if (row->kind == PK_FLOAT &&
+		    py_parse_float(text, strlen(text), &f) == 0)
+			v = val_float(f);
+		else {
+			result_set_str(d->r, name, text, unit);
+			return 0;
+		}
+		if (pyx_template(row->expr, &v, NULL, d->err, d->errlen) < 0) {
+			val_free(&v);
+			return -1;
+		}
+		result_set(d->r, name, v, unit, EX_ABSENT, NULL, 0);
+		return 0;
+	}
 	/* The reference compares the whole type text: "x:expr" is no kind. */
 	switch (row->expr == PX_NONE ? row->kind : PK_INFO) {
 	case PK_FLOAT:
@@ -286,6 +310,21 @@ decode_default(struct dctx *d, const struct proto_tok *toks, int ntok)
 			result_set_str(d->r, wkey, msg, "");
 		} else
 			rc = default_field(d, row, text, &sb);
+		/* The reference then appends a row's extra dict to
+		 * msgs[name]: a KeyError when that entry was never set (a
+		 * NAK under a PI18 query, a flags row). */
+		if (rc == 0 && i < defn->nrows && row->nextra > 0) {
+			struct entry *e = result_find(d->r, row->name);
+			if (e == NULL || e->kind != ENT_LIST) {
+				sbuf_reset(&sb);
+				py_repr_str(&sb, row->name);
+				rc = fail(d, "%s", sbuf_str(&sb));
+			} else {
+				e->xkind = EX_DICT;
+				e->extra = row->extra;
+				e->nextra = row->nextra;
+			}
+		}
 	}
 	free(text);
 	sbuf_free(&sb);

@@ -192,6 +192,9 @@ struct proto_family {
  */
 extern const struct pi_proto *const *const proto_registry[];
 extern const struct pi_proto *const pi30_protocols[];	/* pi30_tables.c */
+extern const struct pi_proto *const pi16_protocols[];	/* pi16_tables.c */
+extern const struct pi_proto *const pi17_protocols[];	/* pi17_tables.c */
+extern const struct pi_proto *const pi18_protocols[];	/* pi18_tables.c */
 
 /* Shared helpers for families (proto.c, decode.c). */
 

@@ -97,16 +97,17 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
 			return p->cmds[c];
 	if (pi < 0 || proto_re[pi] == NULL)
 		return NULL;
-	md = pcre2_match_data_create(4, NULL);
+	md = pcre2_match_data_create(16, NULL);
 	if (md == NULL)
 		return NULL;
 	for (int c = 0; c < p->ncmds && found == NULL; c++) {
 		PCRE2_SIZE *ov;
 		if (proto_re[pi][c] == NULL)
 			continue;
-		/* Python re.match: anchored at the start only. */
+		/* Python re.match: anchored at the start only.  0 is still a
+		 * match: more groups than the ovector holds (PI17 ACCT). */
 		if (pcre2_match(proto_re[pi][c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
-		    PCRE2_ANCHORED, md, NULL) < 1)
+		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
 		found = p->cmds[c];
 		ov = pcre2_get_ovector_pointer(md);

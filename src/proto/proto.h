@@ -63,7 +63,12 @@ enum pi_expr {
 	PX_CV_HEAD4,	/* info:cv[:4] */
 	PX_CV_FROM6,	/* info:cv[6:] */
 	PX_MONTH_4_6,	/* info:calendar.month_name[int(cv[4:6])] */
-	PX_MONTH_4	/* info:calendar.month_name[int(cv[4:])] */
+	PX_MONTH_4,	/* info:calendar.month_name[int(cv[4:])] */
+	PX_DIV100,	/* r/100 (PI17) */
+	PX_MUL30,	/* r*30 (PI17) */
+	PX_SAME,	/* r (PI17) */
+	PX_FROM6,	/* r[6:] (PI16) */
+	PX_FROM7	/* r[7:] (PI16) */
 };
 
 struct pi_kv {

@@ -232,6 +232,49 @@ pyx_template(enum pi_expr x, struct value *v, const struct proto_tok *raw,
 		*v = val_float(d / 10);
 		return 0;
 	}
+	case PX_DIV100: {
+		double d;
+		if (v->type == V_FLOAT)
+			d = v->f;
+		else if (v->type == V_INT)
+			d = strtod(v->s, NULL);
+		else
+			return fail(err, errlen, "unsupported operand type(s) "
+			    "for /: 'str' and 'int'");
+		val_free(v);
+		*v = val_float(d / 100);
+		return 0;
+	}
+	case PX_MUL30:
+		if (v->type == V_FLOAT)
+			v->f *= 30;
+		else if (v->type == V_INT) {
+			long long i = strtoll(v->s, NULL, 10);
+			val_free(v);
+			*v = val_int(i * 30);
+		} else {
+			/* str * 30 repeats the text, as Python does */
+			struct sbuf sb = SBUF_INIT;
+			for (int k = 0; k < 30; k++)
+				sbuf_adds(&sb, v->s);
+			val_free(v);
+			*v = val_str(sbuf_str(&sb));
+			sbuf_free(&sb);
+		}
+		return 0;
+	case PX_SAME:
+		return 0;
+	case PX_FROM6:
+	case PX_FROM7: {
+		char *out;
+		if (v->type != V_STR)
+			return fail(err, errlen, "'int' object is not subscriptable");
+		out = py_slice(v->s, x == PX_FROM6 ? 6 : 7, 0, 0);
+		val_free(v);
+		*v = val_str(out);
+		free(out);
+		return 0;
+	}
 	case PX_LENPREFIX: {
 		char *head, *out;
 		long m;

@@ -12,5 +12,8 @@
 
 const struct pi_proto *const *const proto_registry[] = {
 	pi30_protocols,		/* PI30, PI30MAX, ... PI30REVO: proto_pi30.c */
+	pi16_protocols,		/* PI16: proto_pi16.c */
+	pi17_protocols,		/* PI17, PI17INFINI, PI17M058: proto_pi17.c */
+	pi18_protocols,		/* PI18, PI18SV, PI18LVX: proto_pi18.c */
 	NULL
 };

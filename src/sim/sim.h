@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
-enum sim_proto { SIM_PI30 = 0, SIM_PI30MAX };
+enum sim_proto { SIM_PI30 = 0, SIM_PI30MAX, SIM_PI16, SIM_PI17, SIM_PI18,
+	SIM_PI18SV, SIM_PI18LVX };
 
 /* Longest reply payload (between '(' and the CRC) the model produces. */
 #define SIM_REPLY_MAX	512
@@ -42,9 +43,40 @@ struct sim_settings {
 	unsigned flags;		/* QFLAG: bit (letter - 'a') set = enabled */
 };
 
+/* The settable state of the PI16, PI17 and PI18 models (sim_pi1x.c). */
+struct sim_fam {
+	int	 load_on;		/* LON */
+	int	 out_prio;		/* PI18 POP: 0 SUB, 1 SBU */
+	int	 chg_prio;		/* PI18 PCP: 0 solar first .. 2 only solar */
+	int	 solar_prio;		/* PI18 PSP */
+	int	 machine;		/* PI18 PEI/PDI: 1 grid-tie */
+	int	 batt_type;		/* PI18 PBT */
+	int	 max_chg;		/* PI18 MCHGC, amperes */
+	int	 max_ac_chg;		/* PI18 MUCHGC, amperes */
+	int	 bulk_dv, float_dv;	/* MCHGV, decivolts */
+	int	 cutoff_dv;		/* PI18 PSDV */
+	int	 recharge_dv;		/* PI18 BUCD */
+	int	 redischarge_dv;
+	unsigned flags17;		/* PI17 FLAG: bit n = option n enabled */
+	unsigned flags18;		/* PI18 FLAG; PI18SV PEx/PDx: bit 0 = A */
+	int	 sep;			/* PI17 SEP */
+	unsigned edx;			/* PI17 EDA..EDG: bit 0 = A */
+	int	 chg_ma, ac_chg_ma;	/* PI17 MCHGC, MUCHGC */
+	int	 feed_w;		/* PI17 GPMP */
+	int	 dischg_a;		/* PI17 BDCM */
+	int	 li_fe;			/* PI17 BT */
+	int	 accb_on, accb_dv;	/* PI17 ACCB */
+	int	 batdv[4];		/* PI17 BATDV */
+	int	 bca_stop, bca_wait, bca_dv;	/* PI17 BCA */
+	int	 lcd;			/* PI17 LST */
+	long	 time_off;		/* PI17 DAT: offset to the wall clock */
+	int	 changed;		/* a setter ran since the last GS */
+};
+
 struct sim_inverter {
 	enum sim_proto		proto;
 	struct sim_settings	set;
+	struct sim_fam		fam;
 	uint32_t		rng;	/* jitter for the live values */
 };
 
@@ -93,6 +125,22 @@ int	model_proto_parse(const char *name, enum sim_proto *out);
 const char *model_proto_name(enum sim_proto proto);
 int	model_handle(struct sim_inverter *inv, const char *cmd, double uptime,
 	    time_t wall, char *out, size_t outsz);
+
+/* sim_pi1x.c: PI16, PI17, PI18 */
+int	fam_is(enum sim_proto p);
+const char *fam_table_name(enum sim_proto p);
+void	fam_init(struct sim_fam *f);
+/*
+ * The command text of a raw request line (CR included) into cmd; returns 1
+ * when its framing (prefix, length, CRC or checksum) is right, else 0.
+ */
+int	fam_parse(enum sim_proto p, const uint8_t *raw, size_t n, char *cmd,
+	    size_t cmdsz);
+/* The whole reply frame to cmd (state updated); its length, 0 if too big. */
+size_t	fam_reply(struct sim_inverter *inv, const char *cmd, double uptime,
+	    time_t wall, uint8_t *out, size_t outsz);
+/* The protocol's refusal: "^0" + CRC + CR, or "(NAK" for PI16. */
+size_t	fam_nak(enum sim_proto p, uint8_t *out, size_t outsz);
 
 /* sim_frame.c */
 void	frame_rx_init(struct sim_rx *rx);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "proto.h"
 #include "sim.h"
 
 static volatile sig_atomic_t sim_stop;
@@ -29,15 +30,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mppd-sim --link PATH [--protocol PI30|PI30MAX] [--baud N]\n"
+	    "usage: mppd-sim --link PATH [--protocol P] [--baud N]\n"
 	    "                [fault options] [--log FILE] [-v]\n"
 	    "\n"
-	    "A simulated PI30-family inverter on a pseudo-terminal whose slave\n"
+	    "A simulated inverter on a pseudo-terminal whose slave\n"
 	    "end is symlinked at PATH.  Runs until SIGTERM or SIGINT, then\n"
 	    "removes PATH and exits 0.\n"
 	    "\n"
 	    "  --link PATH          symlink to create (a stale symlink is replaced)\n"
-	    "  --protocol P         PI30 (default) or PI30MAX\n"
+	    "  --protocol P         PI30 (default), PI30MAX, PI16, PI17 (PI17INFINI,\n"
+	    "                       PI17M058), PI18, PI18SV or PI18LVX\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
 	    "  --log FILE           append each request's command text to FILE\n"
 	    "  -v, --verbose        log every request and reply to stderr\n"
@@ -125,7 +127,8 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_PROTOCOL:
 			if (model_proto_parse(optarg, &o->proto) == -1) {
 				fprintf(stderr, "mppd-sim: --protocol \"%s\": "
-				    "expected PI30 or PI30MAX\n", optarg);
+				    "expected PI30, PI30MAX, PI16, PI17, PI17INFINI, PI17M058, "
+				    "PI18, PI18SV or PI18LVX\n", optarg);
 				return -1;
 			}
 			break;
@@ -203,6 +206,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("mppd-sim", o.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (proto_init() < 0)	/* the PI16/PI17/PI18 models use the tables */
+		return 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: waits see EINTR */

@@ -91,18 +91,29 @@ model_init(struct sim_inverter *inv, enum sim_proto proto, uint32_t seed)
 	inv->proto = proto;
 	inv->rng = seed ? seed : 0x2545f491u;
 	settings_default(&inv->set, proto);
+	fam_init(&inv->fam);
 }
 
-/* "PI30" / "PI30MAX" (case-insensitive) to the enum; 0 or -1. */
+/* A --protocol name (case-insensitive) to the enum; 0 or -1.  The PI17
+ * variants share their family's model (PI18SV answers its own extra
+ * queries and setters; PI18LVX requests carry no CRC). */
 int
 model_proto_parse(const char *name, enum sim_proto *out)
 {
-	if (strcasecmp(name, "PI30") == 0)
-		*out = SIM_PI30;
-	else if (strcasecmp(name, "PI30MAX") == 0)
-		*out = SIM_PI30MAX;
-	else
-		return -1;
+	static const struct { const char *name; enum sim_proto p; } names[] = {
+		{ "PI30", SIM_PI30 }, { "PI30MAX", SIM_PI30MAX },
+		{ "PI16", SIM_PI16 }, { "PI17", SIM_PI17 },
+		{ "PI17INFINI", SIM_PI17 }, { "PI17M058", SIM_PI17 },
+		{ "PI18", SIM_PI18 }, { "PI18SV", SIM_PI18SV },
+		{ "PI18LVX", SIM_PI18LVX },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(name, names[i].name) == 0) {
+			*out = names[i].p;
+			return 0;
+		}
+	return -1;
 	return 0;
 }
 
@@ -110,6 +121,8 @@ model_proto_parse(const char *name, enum sim_proto *out)
 const char *
 model_proto_name(enum sim_proto proto)
 {
+	if (fam_is(proto))
+		return fam_table_name(proto);
 	return proto == SIM_PI30MAX ? "PI30MAX" : "PI30";
 }
 

@@ -149,6 +149,11 @@ build_reply(struct serve *s, const struct sim_req *req, uint8_t *frame)
 {
 	char payload[SIM_REPLY_MAX];
 
+	if (fam_is(s->inv.proto))
+		return req->crc_ok ? fam_reply(&s->inv, req->text,
+		    (double)(now_ns() - s->t0_ns) / 1e9, time(NULL), frame,
+		    SERVE_FRAME_MAX) : fam_nak(s->inv.proto, frame,
+		    SERVE_FRAME_MAX);
 	if (!req->crc_ok)
 		snprintf(payload, sizeof(payload), "NAK");
 	else
@@ -192,7 +197,8 @@ handle_request(struct serve *s, const struct sim_req *req, long long rx_ns)
 		len = frame_garbage(&s->rng, frame, sizeof(frame));
 		break;
 	case SIM_ACT_NAK:
-		len = frame_build("NAK", frame, sizeof(frame));
+		len = fam_is(s->inv.proto) ? fam_nak(s->inv.proto, frame,
+		    sizeof(frame)) : frame_build("NAK", frame, sizeof(frame));
 		break;
 	case SIM_ACT_REPLY:
 	case SIM_ACT_BADCRC:
@@ -243,6 +249,12 @@ serve_input(struct serve *s)
 			log_info("junk line ignored");
 		if (r != 1)
 			continue;
+		if (fam_is(s->inv.proto)) {
+			/* PI16/PI17/PI18 framing: prefix, no CRC or its own */
+			req.crc_ok = fam_parse(s->inv.proto, req.raw,
+			    req.raw_len, req.text, sizeof(req.text));
+			req.text_len = strlen(req.text);
+		}
 		if ((r = handle_request(s, &req, now_ns())) != 0)
 			return r;
 	}

@@ -78,11 +78,13 @@ py_float_repr(double d, char *buf, size_t n)
 	sbuf_free(&s);
 }
 
+/* What int() and float() strip: ASCII whitespace only (int("\x1f5") and
+ * float("\x1c5") raise, although str.isspace() is true for 0x1c-0x1f). */
 static int
 py_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	    c == '\f' || c == 0x1c || c == 0x1d || c == 0x1e || c == 0x1f;
+	    c == '\f';
 }
 
 /* Strips ASCII whitespace; returns the new bounds in *b, *e. */

@@ -3,7 +3,7 @@
  *
  * The buffer owns its memory; sbuf_free() releases it, sbuf_steal() hands
  * it to the caller (who frees it with free()).  Allocation failure is fatal
- * (out of memory is the one condition STYLE.md lets us treat so).
+ * (out of memory is the one condition we treat so).
  */
 #ifndef MPPD_SBUF_H
 #define MPPD_SBUF_H

@@ -74,6 +74,8 @@ int	 h_run_env(const char *const argv[], const char *in_text,
  * no persistence, full logging to dir/broker.log, plus extra_conf lines
  * when not NULL), starts /usr/sbin/mosquitto -c on it and waits up to 5 s
  * for the port.  Returns the pid or -1 (the broker is then stopped).
+ * With MPPD_TEST_BROKER=aedes in the environment it starts one aedes node
+ * instead (cluster.h), logging to dir/broker.log in mosquitto's words.
  */
 pid_t	 h_start_broker(const char *dir, int port, const char *extra_conf);
 

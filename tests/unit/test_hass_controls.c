@@ -864,7 +864,130 @@ test_ack_is_recognised_nak_is_not(void **state)
 	result_free(&res);
 }
 
+/* ---- PI18 --------------------------------------------------------------- */
+
+static void
+test_pi18_selects_and_number_follow_its_own_patterns(void **state)
+{
+	static const int c18[] = { 10, 20, 30, 40, 50, 60, 70, 80 };
+	static const int u18[] = { 2, 10, 20, 30 };
+	struct fix f;
+	const struct hc_entity *e;
+	char cmd[32];
+	cJSON *j;
+
+	(void)state;
+	assert_string_equal(hc_query(proto("PI18"), HC_Q_PIRI), "PIRI");
+	assert_null(hc_query(proto("PI18"), HC_Q_FLAG));
+	assert_string_equal(hc_query(proto("PI17"), HC_Q_PIRI), "HECS");
+	assert_null(hc_query(proto("PI16"), HC_Q_PIRI));
+	/* (build_full splits the allowlist at commas) */
+	build_full(&f, "PI18", "POP[01],PCP.*,PSP[01],PBT\\d,MCHGC.*,MUCHGC.*,"
+	    "PSDV\\d+", MATCH_FULL, c18, 8, u18, 4, 48);
+	e = hc_find(f.set, "output_source_priority");
+	assert_non_null(e);
+	assert_int_equal(e->status, HC_READY);
+	assert_int_equal(e->nopts, 2);
+	assert_string_equal(e->opts[1].label, "Solar-Battery-Utility");
+	assert_string_equal(e->opts[1].cmd, "POP1");
+	e = hc_find(f.set, "charger_source_priority");
+	assert_int_equal(e->nopts, 3);
+	assert_string_equal(e->opts[2].cmd, "PCP0,2");
+	e = hc_find(f.set, "battery_type");	/* PBT([012]): 3 of 10 names */
+	assert_int_equal(e->nopts, 3);
+	assert_string_equal(e->opts[2].label, "User");
+	assert_non_null(hc_find(f.set, "solar_power_priority"));
+	e = hc_find(f.set, "max_charging_current");
+	assert_int_equal(e->nopts, 8);
+	assert_string_equal(e->opts[2].cmd, "MCHGC0,030");
+	e = hc_find(f.set, "max_utility_charging_current");
+	assert_string_equal(e->opts[0].cmd, "MUCHGC0,002");
+	e = hc_find(f.set, "battery_cut_off_voltage");
+	assert_int_equal(e->status, HC_READY);
+	assert_int_equal(hc_command_for(e, "45.0", cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "PSDV450");
+	assert_int_equal(hc_command_for(e, "48.1", cmd, sizeof(cmd)), -1);
+	j = config_of(&f, "battery_cut_off_voltage");
+	assert_string_equal(jstr(j, "command_template"),
+	    "PSDV{{ '%03d' % ((value * 10) | round | int) }}");
+	cJSON_Delete(j);
+	/* no PI30 entities leak in: no PBCV number, no switches */
+	assert_null(hc_find(f.set, "battery_recharge_voltage"));
+	assert_null(hc_find(f.set, "buzzer"));
+	fix_free(&f);
+}
+
+static void
+test_pi18_states_from_a_piri_reply(void **state)
+{
+	static const int c18[] = { 10, 20, 30, 40, 50, 60, 70, 80 };
+	struct fix f;
+	struct rec r = { .n = 0 };
+	struct result res;
+
+	(void)state;
+	build_full(&f, "PI18", "POP[01],PCP.*,PBT\\d,MCHGC.*,PSDV\\d+",
+	    MATCH_FULL, c18, 8, NULL, -1, 48);
+	/* canned: 2300,217,...,450,552,545,2,10,060,1,1,1,9,... */
+	decode_canned(proto("PI18"), "PIRI", 0, &res);
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 0);
+	assert_true(hc_publish_states(f.set, "PIRI", &res, rec_pub, &r) >= 4);
+	assert_string_equal(rec_get(&r, "th/inv/settings/output_source_priority"),
+	    "Solar-Battery-Utility");
+	assert_string_equal(rec_get(&r, "th/inv/settings/charger_source_priority"),
+	    "Solar and Utility");
+	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "User");
+	assert_string_equal(rec_get(&r, "th/inv/settings/battery_cut_off_voltage"),
+	    "45.0");
+	assert_string_equal(rec_get(&r, "th/inv/settings/max_charging_current"),
+	    "60");
+	assert_true(hc_rated_battery_voltage(&res) == 48);
+	result_free(&res);
+	rec_free(&r);
+	fix_free(&f);
+}
+
+static void
+test_pi17_solar_distribution_select_and_hecs_switches(void **state)
+{
+	struct fix f;
+	struct rec r = { .n = 0 };
+	struct result res;
+	const struct hc_entity *e;
+	cJSON *j;
+
+	(void)state;
+	build(&f, "PI17", "SEP0[12],ED[A-C][01]");
+	e = hc_find(f.set, "solar_energy_distribution_priority");
+	assert_non_null(e);
+	assert_int_equal(e->nopts, 2);		/* SEP00 not admitted */
+	assert_string_equal(e->opts[0].label, "Load-Battery-Grid");
+	assert_string_equal(e->opts[0].cmd, "SEP01");
+	assert_int_equal(status_of(&f, "solar_charge_battery"), HC_READY);
+	assert_int_equal(status_of(&f, "feed_power_to_utility"), HC_READY);
+	assert_int_equal(status_of(&f, "battery_to_grid_solar_loss"), HC_REFUSED);
+	j = config_of(&f, "ac_charge_battery");
+	assert_string_equal(jstr(j, "payload_on"), "EDB1");
+	assert_string_equal(jstr(j, "payload_off"), "EDB0");
+	assert_string_equal(jstr(j, "state_on"), "enabled");
+	cJSON_Delete(j);
+	/* canned HECS: "00,0,0,0,0,0,0,0,0" */
+	decode_canned(proto("PI17"), "HECS", 0, &res);
+	assert_true(hc_publish_states(f.set, "HECS", &res, rec_pub, &r) >= 3);
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/solar_energy_distribution_priority"),
+	    "Battery-Load-Grid");
+	assert_string_equal(rec_get(&r, "th/inv/settings/solar_charge_battery"),
+	    "disabled");
+	result_free(&res);
+	rec_free(&r);
+	fix_free(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pi17_solar_distribution_select_and_hecs_switches),
+	cmocka_unit_test(test_pi18_selects_and_number_follow_its_own_patterns),
+	cmocka_unit_test(test_pi18_states_from_a_piri_reply),
 	cmocka_unit_test(test_output_priority_select_offers_all_three_options),
 	cmocka_unit_test(test_select_keeps_only_the_options_the_allowlist_admits),
 	cmocka_unit_test(test_no_pcp_pattern_means_no_charger_select),

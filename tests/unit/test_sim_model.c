@@ -2,17 +2,19 @@
  * test_sim_model.c - the simulator's pure parts: inverter model, request
  * framing, fault schedule.
  *
- * mppd-sim's sources are not in mppdcore, so the three pure files are
+ * mppd-sim's sources are not in mppdcore, so the pure files are
  * compiled into this test directly.
  */
 #include <stdlib.h>
 
 #include "testmain.h"
 #include "crc.h"
+#include "proto.h"
 
 #include "sim/sim_model.c"
 #include "sim/sim_frame.c"
 #include "sim/sim_fault.c"
+#include "sim/sim_pi1x.c"
 
 static char reply[SIM_REPLY_MAX];
 
@@ -348,7 +350,110 @@ test_fault_schedule_counts_from_one(void **state)
 	assert_true(fault_vanish_now(&f, 4));
 }
 
+
+/* ---- the PI16, PI17 and PI18 models ------------------------------------ */
+
+static char fam_buf[SIM_REPLY_MAX];
+
+/* The reply frame to a raw request line, NUL-terminated text (static). */
+static const char *
+fam_ask(struct sim_inverter *inv, const char *raw, size_t n)
+{
+	char cmd[SIM_RX_MAX + 1];
+	size_t len;
+
+	if (!fam_parse(inv->proto, (const uint8_t *)raw, n, cmd, sizeof(cmd)))
+		len = fam_nak(inv->proto, (uint8_t *)fam_buf, sizeof(fam_buf) - 1);
+	else
+		len = fam_reply(inv, cmd, 0, 1700000000, (uint8_t *)fam_buf,
+		    sizeof(fam_buf) - 1);
+	fam_buf[len] = '\0';
+	return fam_buf;
+}
+
+static void
+test_fam_pi18_setter_changes_piri(void **state)
+{
+	struct sim_inverter inv;
+	uint8_t req[32];
+	char err[128];
+	int n;
+
+	(void)state;
+	assert_int_equal(proto_init(), 0);
+	model_init(&inv, SIM_PI18, 1);
+	n = proto_frame(proto_find("PI18"), "PIRI", req, sizeof(req), err,
+	    sizeof(err));
+	assert_non_null(strstr(fam_ask(&inv, (char *)req, (size_t)n),
+	    ",2,30,060,0,0,0,9,"));
+	n = proto_frame(proto_find("PI18"), "POP1", req, sizeof(req), err,
+	    sizeof(err));
+	assert_string_equal(fam_ask(&inv, (char *)req, (size_t)n), "^1\x0b\xc2\r");
+	n = proto_frame(proto_find("PI18"), "PIRI", req, sizeof(req), err,
+	    sizeof(err));
+	assert_non_null(strstr(fam_ask(&inv, (char *)req, (size_t)n),
+	    ",2,30,060,0,1,0,9,"));
+	/* a bad CRC, and an argument the table refuses: "^0" */
+	assert_string_equal(fam_ask(&inv, "^S007POP0xx\r", 12), "^0\x1b\xe3\r");
+	assert_string_equal(fam_ask(&inv, "^S007POP9\x1e\x31\r", 12),
+	    "^0\x1b\xe3\r");
+	/* float above bulk is refused by the inverter itself */
+	n = proto_frame(proto_find("PI18"), "MCHGV500,540", req, sizeof(req),
+	    err, sizeof(err));
+	assert_string_equal(fam_ask(&inv, (char *)req, (size_t)n), "^0\x1b\xe3\r");
+}
+
+static void
+test_fam_pi17_reply_framing_and_queryen(void **state)
+{
+	struct sim_inverter inv;
+	const char *r;
+	uint16_t crc;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(proto_init(), 0);
+	model_init(&inv, SIM_PI17, 1);
+	r = fam_ask(&inv, "^P003PI\r", 8);
+	assert_memory_equal(r, "^D00517\xca\xec\r", 10);
+	/* EY with its sum checksum is the EY query */
+	r = fam_ask(&inv, "^P010EY2021162\r", 15);
+	n = strlen(r);
+	assert_memory_equal(r, "^D011", 5);
+	crc = crc_xmodem(r, n - 3);
+	assert_int_equal((uint8_t)r[n - 3], crc >> 8);
+	assert_int_equal((uint8_t)r[n - 2], crc & 0xff);
+	assert_string_equal(fam_ask(&inv, "^S005SEP02\r", 11), "^1\x0b\xc2\r");
+	assert_memory_equal(fam_ask(&inv, "^P005HECS\r", 10), "^D02102,", 8);
+}
+
+static void
+test_fam_pi18lvx_takes_requests_without_crc(void **state)
+{
+	struct sim_inverter inv;
+
+	(void)state;
+	assert_int_equal(proto_init(), 0);
+	model_init(&inv, SIM_PI18LVX, 1);
+	assert_memory_equal(fam_ask(&inv, "^P005PI\r", 8), "^D00518", 7);
+	/* CRC bytes are junk after the command for LVX */
+	assert_string_equal(fam_ask(&inv, "^P005PIq\x8b\r", 10), "^0\x1b\xe3\r");
+	/* PI18SV: with or without CRC, its own queries and flag setters */
+	model_init(&inv, SIM_PI18SV, 1);
+	assert_memory_equal(fam_ask(&inv, "^P005GS\r", 8), "^D", 2);
+	assert_memory_equal(fam_ask(&inv, "^P007FLAG\r", 10), "^D0201,0,1,", 11);
+	assert_string_equal(fam_ask(&inv, "^S006PDA\r", 9), "^1\x0b\xc2\r");
+	assert_memory_equal(fam_ask(&inv, "^P007FLAG\r", 10), "^D0200,0,1,", 11);
+	assert_memory_equal(fam_ask(&inv, "^P006PRI0\r", 10), "^D", 2);
+	model_init(&inv, SIM_PI16, 1);
+	assert_memory_equal(fam_ask(&inv, "QPI\r", 4), "(PI16", 5);
+	assert_memory_equal(fam_ask(&inv, "QED20210726110\r", 15), "(00", 3);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_fam_pi18_setter_changes_piri),
+	cmocka_unit_test(test_fam_pi17_reply_framing_and_queryen),
+	cmocka_unit_test(test_fam_pi18lvx_takes_requests_without_crc),
 	cmocka_unit_test(test_model_qpi_is_pi30_for_both_protocols),
 	cmocka_unit_test(test_model_field_counts_follow_the_tables),
 	cmocka_unit_test(test_model_qdi_matches_canned_reply),

@@ -1,6 +1,6 @@
 /*
  * cmd_check.h - the verdict on an MQTT command before it may reach an
- * inverter (SPEC.md sections 3.2 and 3.3): payload checks (length, UTF-8,
+ * inverter: payload checks (length, UTF-8,
  * control characters, the JSON request envelope), then the allowlist and
  * the protocol's own command table.
  *

@@ -1,7 +1,8 @@
 /*
- * router.c - MQTT commands: subscription per device, dispatch of incoming
- * messages to the matching devices of their connection, verdicts, the
- * device worker queue and the JSON responses.
+ * router.c - the command router (the path is described in router.h):
+ * subscription per device, routing of incoming messages to the matching
+ * devices of their connection, dedupe, verdicts, the device worker queue
+ * and the JSON answers.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,17 +14,14 @@
 #include <time.h>
 
 #include <mosquitto.h>
-#include <mqtt_protocol.h>
 
 #include "clock.h"
-#include "allow.h"
 #include "cmd_check.h"
+#include "cmd_policy.h"
 #include "config.h"
 #include "device.h"
 #include "ident.h"
 #include "log.h"
-#include "mqtt_conn.h"
-#include "proto.h"
 #include "pyfmt.h"
 #include "result.h"
 #include "router.h"
@@ -47,9 +45,7 @@ struct binding {
 	int			 qos;
 	struct device		*dev;
 	struct worker		*w;
-	struct allowlist	*allow;
-	const struct pi_proto	*proto;
-	int			 allow_undefined;
+	const struct cmd_policy	*pol;		/* the device's, shared */
 };
 
 /* A clearing message we published and expect to receive back, by the
@@ -65,7 +61,8 @@ struct pending_clear {
  * warning state are used by its network thread only. */
 struct conn_binds {
 	struct conn_binds	*next;
-	struct mqtt_conn	*c;
+	void			*c;		/* the transport's connection */
+	const struct cmd_link	*link;
 	struct binding		*head, *tail;
 	struct pending_clear	*clears;
 	int			 nclears;
@@ -88,7 +85,7 @@ struct router {
 
 /* Where and how to answer one message (copied into each queued job). */
 struct reply {
-	struct mqtt_conn	*c;
+	const struct conn_binds	*cb;		/* lives as long as the router */
 	char			 topic[TOPIC_MAX + sizeof(RESP_SUFFIX)];
 	int			 has_v5;
 	char			 v5_topic[TOPIC_MAX + 1];
@@ -218,8 +215,8 @@ add_timestamp(struct sbuf *b)
 }
 
 /*
- * The response (SPEC.md section 2.1; the reference's fields and order,
- * then ours): {"result": ...} or {"error": ...}, "command", "timestamp",
+ * The answer (mpp-solar's fields and order, then ours;
+ * docs/compatibility.md): {"result": ...} or {"error": ...}, "command", "timestamp",
  * "device", and "id" when the request carried one.
  */
 static void
@@ -247,6 +244,12 @@ build_response(struct sbuf *b, const struct binding *bd,
 	sbuf_addc(b, '}');
 }
 
+/*
+ * Step 4: publishes one answer.  Every answer the router gives leaves
+ * through here (refusals on the network thread, results on the worker),
+ * so what must happen to each answer (kept for a redelivery, checked
+ * against what the broker accepts) happens here once.
+ */
 static void
 respond(const struct reply *rp, const struct binding *bd,
     const struct cmd_request *req, const struct result *res,
@@ -255,11 +258,12 @@ respond(const struct reply *rp, const struct binding *bd,
 	struct sbuf b = SBUF_INIT;
 
 	build_response(&b, bd, req, res, error);
-	if (conn_publish(rp->c, rp->topic, b.buf, b.len, 1, 1) < 0)
+	if (rp->cb->link->publish(rp->cb->c, rp->topic, b.buf, b.len, 1, 1,
+	    NULL, 0) < 0)
 		log_warn("%s: could not publish the response on %s", bd->name,
 		    rp->topic);
-	if (rp->has_v5 && conn_publish_corr(rp->c, rp->v5_topic, b.buf, b.len,
-	    1, 0, rp->corrlen > 0 ? rp->corr : NULL, rp->corrlen) < 0) {
+	if (rp->has_v5 && rp->cb->link->publish(rp->cb->c, rp->v5_topic, b.buf,
+	    b.len, 1, 0, rp->corrlen > 0 ? rp->corr : NULL, rp->corrlen) < 0) {
 		char t[LOGTXT_MAX];
 		cmd_escape(rp->v5_topic, strlen(rp->v5_topic), t, sizeof(t));
 		log_warn("%s: could not publish the response on the MQTT 5 "
@@ -312,8 +316,8 @@ dispatch(struct router *r, struct binding *b, const struct reply *rp,
 	struct job *j;
 	int rc;
 
-	if (error == NULL && cmd_check(req->command, b->allow, b->proto,
-	    b->allow_undefined, cerr, sizeof(cerr)) < 0)
+	if (error == NULL && cmd_policy_check(b->pol, req->command, 0, cerr,
+	    sizeof(cerr)) < 0)
 		error = cerr;
 	if (error == NULL && (r->closed || b->w == NULL))
 		error = "mppd is shutting down";
@@ -343,100 +347,93 @@ dispatch(struct router *r, struct binding *b, const struct reply *rp,
 /* MQTT 5 Response Topic and Correlation Data into rp; -1 with err when
  * they are unusable. */
 static int
-read_v5(const mosquitto_property *props, struct reply *rp, char *err,
-    size_t errlen)
+read_v5(const struct cmd_msg *m, struct reply *rp, char *err, size_t errlen)
 {
-	char *topic = NULL;
-	void *corr = NULL;
-	uint16_t corrlen = 0;
-	int rc = 0;
+	size_t tl;
 
-	if (props == NULL)
+	if (m->resp_topic == NULL)
 		return 0;
-	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &topic,
-	    false);
-	if (topic == NULL)
-		return 0;
-	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA,
-	    &corr, &corrlen, false);
-	if (strlen(topic) > TOPIC_MAX) {
+	tl = strlen(m->resp_topic);
+	if (tl > TOPIC_MAX) {
 		snprintf(err, errlen,
 		    "MQTT 5 response topic too long (%zu bytes, at most %d)",
-		    strlen(topic), TOPIC_MAX);
-		rc = -1;
-	} else if (corrlen > CORR_MAX) {
+		    tl, TOPIC_MAX);
+		return -1;
+	}
+	if (m->corrlen > CORR_MAX) {
 		snprintf(err, errlen,
 		    "MQTT 5 correlation data too long (%u bytes, at most %d)",
-		    (unsigned)corrlen, CORR_MAX);
-		rc = -1;
-	} else if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
+		    (unsigned)m->corrlen, CORR_MAX);
+		return -1;
+	}
+	if (mosquitto_pub_topic_check(m->resp_topic) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen,
 		    "MQTT 5 response topic is not a valid topic name");
-		rc = -1;
-	} else {
-		memcpy(rp->v5_topic, topic, strlen(topic) + 1);
-		if (corr != NULL)
-			memcpy(rp->corr, corr, corrlen);
-		rp->corrlen = corr != NULL ? corrlen : 0;
-		rp->has_v5 = 1;
+		return -1;
 	}
-	free(topic);
-	free(corr);
-	return rc;
+	memcpy(rp->v5_topic, m->resp_topic, tl + 1);
+	if (m->corr != NULL && m->corrlen > 0)
+		memcpy(rp->corr, m->corr, m->corrlen);
+	rp->corrlen = m->corr != NULL ? m->corrlen : 0;
+	rp->has_v5 = 1;
+	return 0;
 }
 
-void
-router_on_message(struct router *r, struct mqtt_conn *c,
-    const struct mosquitto_message *m, const mosquitto_property *props)
+/*
+ * Step 2a, routing: the first device bound to cb whose filter matches a
+ * topic that may be a command, or NULL when the message is not for the
+ * router (an answer, a topic mppd publishes itself, another subscriber's).
+ */
+static struct binding *
+route(const struct router *r, const struct conn_binds *cb, const char *topic)
 {
-	struct conn_binds *cb;
 	struct binding *b;
-	struct reply rp;
-	struct cmd_request req;
-	char perr[256], verr[256], logcmd[LOGTXT_MAX], logtopic[LOGTXT_MAX];
-	const char *error = NULL;
-	size_t tlen, plen;
 
-	if (r == NULL || m == NULL || m->topic == NULL)
-		return;
-	for (cb = r->conns; cb != NULL && cb->c != c; cb = cb->next)
-		;
-	if (cb == NULL || is_response_topic(m->topic))
-		return;
+	if (is_response_topic(topic))
+		return NULL;
 	for (int i = 0; i < r->nignore; i++) {
 		bool own = false;
-		if (mosquitto_topic_matches_sub(r->ignore[i], m->topic, &own) ==
+		if (mosquitto_topic_matches_sub(r->ignore[i], topic, &own) ==
 		    MOSQ_ERR_SUCCESS && own)
-			return;	/* what mppd publishes itself */
+			return NULL;	/* what mppd publishes itself */
 	}
-	for (b = cb->head; b != NULL && !topic_matches(b, m->topic); b = b->next)
+	for (b = cb->head; b != NULL && !topic_matches(b, topic); b = b->next)
 		;
-	if (b == NULL)
-		return;		/* another subscriber's topic (e.g. HA status) */
+	return b;
+}
 
-	plen = m->payloadlen > 0 && m->payload != NULL ? (size_t)m->payloadlen : 0;
-	tlen = strlen(m->topic);
-	cmd_escape(m->topic, tlen, logtopic, sizeof(logtopic));
-	if (tlen > TOPIC_MAX) {
-		log_warn("ignoring a command on a %zu-byte topic \"%s\" "
-		    "(at most %d)", tlen, logtopic, TOPIC_MAX);
+/*
+ * Step 2b, dedupe: 1 when the message is not a new command and gets no
+ * answer.  Today that is the echo of our own clear (an empty retained
+ * message on the command topic).  Every "has this command been seen
+ * before" rule belongs here and nowhere else (a redelivered command, a
+ * repeated request id), its stored answer coming from respond().
+ */
+static int
+dedupe(struct conn_binds *cb, const struct cmd_msg *m)
+{
+	return m->len == 0 && clear_consume(cb, m->topic);
+}
+
+/*
+ * Step 2c: clears the command so it never runs again when the
+ * subscription is restored at the next connect.  This is done for every
+ * command, not only when the retain flag is set: MQTT 3.1.1 brokers
+ * deliver a retained message to a subscriber that is already connected
+ * with RETAIN 0, so the flag alone would miss the common case (a retained
+ * command sent while mppd runs), which would then run again at every
+ * reconnect.
+ */
+static void
+clear_command(struct conn_binds *cb, const struct cmd_msg *m,
+    const char *logtopic)
+{
+	if (m->len == 0)
 		return;
-	}
-	if (plen == 0 && clear_consume(cb, m->topic))
-		return;		/* the echo of our own clear */
-
-	/*
-	 * Clear the command so it never runs again when the subscription is
-	 * restored at the next connect.  This is done for every command, not
-	 * only when m->retain is set: MQTT 3.1.1 brokers deliver a retained
-	 * message to a subscriber that is already connected with RETAIN 0, so
-	 * the flag alone would miss the common case (a retained command sent
-	 * while mppd runs), which would then run again at every reconnect.
-	 */
-	if (plen > 0 && clear_expect(cb, m->topic) == 0) {
-		if (conn_publish(c, m->topic, "", 0, 1, 1) < 0)
+	if (clear_expect(cb, m->topic) == 0) {
+		if (cb->link->publish(cb->c, m->topic, "", 0, 1, 1, NULL, 0) < 0)
 			log_warn("could not clear the command on %s", logtopic);
-	} else if (plen > 0) {
+	} else {
 		int64_t now = mono_ms();
 		/* Only a retained command is affected: it may run again when
 		 * the subscription is restored. */
@@ -450,21 +447,53 @@ router_on_message(struct router *r, struct mqtt_conn *c,
 			cb->unclear = 0;
 		}
 	}
+}
 
+void
+router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
+{
+	struct conn_binds *cb;
+	struct binding *b;
+	struct reply rp;
+	struct cmd_request req;
+	char perr[256], verr[256], logcmd[LOGTXT_MAX], logtopic[LOGTXT_MAX];
+	const char *error = NULL;
+	size_t tlen;
+
+	if (r == NULL || m == NULL || m->topic == NULL)
+		return;
+	for (cb = r->conns; cb != NULL && cb->c != conn; cb = cb->next)
+		;
+	if (cb == NULL || (b = route(r, cb, m->topic)) == NULL)
+		return;
+
+	tlen = strlen(m->topic);
+	cmd_escape(m->topic, tlen, logtopic, sizeof(logtopic));
+	if (tlen > TOPIC_MAX) {
+		log_warn("ignoring a command on a %zu-byte topic \"%s\" "
+		    "(at most %d)", tlen, logtopic, TOPIC_MAX);
+		return;
+	}
+	if (dedupe(cb, m))
+		return;
+	clear_command(cb, m, logtopic);
+
+	/* Step 2d: the verdicts that do not depend on the device. */
 	memset(&rp, 0, sizeof(rp));
-	rp.c = c;
+	rp.cb = cb;
 	memcpy(rp.topic, m->topic, tlen);
 	memcpy(rp.topic + tlen, RESP_SUFFIX, sizeof(RESP_SUFFIX));
-
-	if (cmd_parse_payload(m->payload, plen, &req, perr, sizeof(perr)) < 0) {
+	if (cmd_parse_payload(m->payload, m->len, &req, perr,
+	    sizeof(perr)) < 0) {
 		error = perr;
-		cmd_escape(m->payload, plen, logcmd, sizeof(logcmd));
+		cmd_escape(m->payload, m->len, logcmd, sizeof(logcmd));
 	} else
 		cmd_escape(req.command, strlen(req.command), logcmd,
 		    sizeof(logcmd));
-	if (read_v5(props, &rp, verr, sizeof(verr)) < 0 && error == NULL)
+	if (read_v5(m, &rp, verr, sizeof(verr)) < 0 && error == NULL)
 		error = verr;
 
+	/* Steps 2d-2e per device: its policy, then its worker. */
 	pthread_rwlock_rdlock(&r->lock);
 	for (; b != NULL; b = b->next)
 		if (topic_matches(b, m->topic))
@@ -473,7 +502,7 @@ router_on_message(struct router *r, struct mqtt_conn *c,
 }
 
 static struct conn_binds *
-conn_binds_get(struct router *r, struct mqtt_conn *c)
+conn_binds_get(struct router *r, const struct cmd_link *link, void *c)
 {
 	struct conn_binds *cb, **tail = &r->conns;
 
@@ -484,35 +513,27 @@ conn_binds_get(struct router *r, struct mqtt_conn *c)
 	}
 	cb = xcalloc(1, sizeof(*cb));
 	cb->c = c;
+	cb->link = link;
 	*tail = cb;
 	return cb;
 }
 
 int
-router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
+router_add(struct router *r, const struct cmd_link *link, void *c,
+    const struct device_cfg *dc, const struct cmd_policy *pol,
     struct device *dev, struct worker *w, const char *hostname)
 {
-	struct sbuf err = SBUF_INIT, nj = SBUF_INIT;
-	struct allowlist *allow;
+	struct sbuf nj = SBUF_INIT;
 	struct conn_binds *cb;
 	struct binding *b, *same = NULL;
 	const char *tmpl;
 	char *filter;
 
-	if (dc->nallow == 0) {
+	if (!cmd_policy_enabled(pol)) {
 		log_debug("%s: no mqtt_allowed_cmds: MQTT commands disabled",
 		    dc->name);
 		return 0;
 	}
-	if ((allow = allow_compile(dc->allow, dc->nallow, dc->mqtt.cmd_match,
-	    &err)) == NULL) {
-		while (err.len > 0 && err.buf[err.len - 1] == '\n')
-			err.buf[--err.len] = '\0';
-		log_error("%s: mqtt_allowed_cmds: %s", dc->name, sbuf_str(&err));
-		sbuf_free(&err);
-		return -1;
-	}
-	sbuf_free(&err);
 	tmpl = dc->mqtt.cmd_topic != NULL && dc->mqtt.cmd_topic[0] != '\0' ?
 	    dc->mqtt.cmd_topic : "{hostname}/{device}/cmd";
 	filter = ident_expand(tmpl, hostname, dc->name);
@@ -521,7 +542,6 @@ router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
 		log_error("%s: mqtt_cmd_topic \"%s\" is not a valid topic filter",
 		    dc->name, filter);
 		free(filter);
-		allow_free(allow);
 		return -1;
 	}
 	if (is_response_topic(filter))
@@ -529,17 +549,16 @@ router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
 		    "ending so are responses and never run as commands",
 		    dc->name, filter, RESP_SUFFIX);
 
-	cb = conn_binds_get(r, c);
+	cb = conn_binds_get(r, link, c);
 	for (b = cb->head; b != NULL; b = b->next)
 		if (strcmp(b->filter, filter) == 0 &&
 		    (same == NULL || b->qos > same->qos))
 			same = b;
 	/* One subscription per distinct filter; a repeat only raises QoS. */
 	if ((same == NULL || same->qos < dc->mqtt.cmd_qos) &&
-	    conn_subscribe(c, filter, dc->mqtt.cmd_qos) < 0) {
+	    link->subscribe(c, filter, dc->mqtt.cmd_qos, r) < 0) {
 		log_error("%s: cannot subscribe to \"%s\"", dc->name, filter);
 		free(filter);
-		allow_free(allow);
 		return -1;
 	}
 
@@ -558,10 +577,7 @@ router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
 	b->qos = dc->mqtt.cmd_qos;
 	b->dev = dev;
 	b->w = w;
-	b->allow = allow;
-	b->proto = dev != NULL ? dev->proto :
-	    (dc->protocol != NULL ? proto_find(dc->protocol) : NULL);
-	b->allow_undefined = dc->mqtt.allow_undefined;
+	b->pol = pol;
 	if (cb->tail != NULL)
 		cb->tail->next = b;
 	else
@@ -569,8 +585,9 @@ router_add(struct router *r, struct mqtt_conn *c, const struct device_cfg *dc,
 	cb->tail = b;
 	log_info("%s: commands on %s (QoS %d, %s match, %d pattern(s)%s)",
 	    dc->name, filter, dc->mqtt.cmd_qos,
-	    dc->mqtt.cmd_match == MATCH_PREFIX ? "prefix" : "full",
-	    dc->nallow, b->allow_undefined ? ", undefined commands allowed" : "");
+	    pol->mode == MATCH_PREFIX ? "prefix" : "full",
+	    pol->npatterns, pol->allow_undefined ?
+	    ", undefined commands allowed" : "");
 	return 0;
 }
 
@@ -641,7 +658,6 @@ router_free(struct router *r)
 		cnext = cb->next;
 		for (b = cb->head; b != NULL; b = bnext) {
 			bnext = b->next;
-			allow_free(b->allow);
 			free(b->filter);
 			free(b->name);
 			free(b->name_json);

@@ -3,9 +3,9 @@
  *
  * Each pattern is a PCRE2 regex (Python re syntax for everything the
  * reference's examples use).  MATCH_FULL: a pattern must match the whole
- * command (Python re.fullmatch) - mppd's default, SPEC.md section 3.2.
- * MATCH_PREFIX: the pattern only has to match at the start (Python
- * re.match), the reference's behaviour (reference/DAEMON.md section 5).
+ * command (Python re.fullmatch) - mppd's default, so "QPI" does not admit
+ * "QPIGS".  MATCH_PREFIX: the pattern only has to match at the start
+ * (Python re.match), mpp-solar's behaviour (docs/compatibility.md).
  *
  * A compiled list is immutable: allow_match() may run on any number of
  * threads at once (match data is allocated per call).

@@ -1,0 +1,346 @@
+/*
+ * test_router.c - the command router without a broker: messages go in as
+ * the transport hands them over (struct cmd_msg), answers come out through
+ * a link that records every publish.  The device is real (the "test" port's
+ * canned PI30 replies) and so is its worker thread.
+ *
+ * What a user sees is asserted: which topics get which payloads, how many
+ * answers per command, that mppd's own topics and the echo of its own
+ * clear are never answered.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "testmain.h"
+#include "cmd_policy.h"
+#include "config.h"
+#include "device.h"
+#include "proto.h"
+#include "router.h"
+#include "sbuf.h"
+#include "worker.h"
+
+#define HOST	"h"
+#define MAXPUB	32
+
+struct pub {
+	char	*topic;
+	char	*payload;
+	int	 qos, retain;
+	char	*corr;
+};
+
+/* The recording transport: one "connection". */
+struct rec {
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct pub	 p[MAXPUB];
+	int		 n;
+	char		*subs[MAXPUB];
+	int		 nsubs;
+};
+
+static int
+rec_publish(void *conn, const char *topic, const void *payload, size_t len,
+    int qos, int retain, const void *corr, size_t corrlen)
+{
+	struct rec *r = conn;
+
+	pthread_mutex_lock(&r->mtx);
+	if (r->n < MAXPUB) {
+		r->p[r->n].topic = strdup(topic);
+		r->p[r->n].payload = strndup(len > 0 ? payload : "", len);
+		r->p[r->n].qos = qos;
+		r->p[r->n].retain = retain;
+		r->p[r->n].corr = corr != NULL ? strndup(corr, corrlen) : NULL;
+		r->n++;
+	}
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mtx);
+	return 0;
+}
+
+static int
+rec_subscribe(void *conn, const char *filter, int qos, struct router *rt)
+{
+	struct rec *r = conn;
+
+	if (r->nsubs < MAXPUB)
+		r->subs[r->nsubs++] = strdup(filter);
+	return 0;
+}
+
+static const struct cmd_link rec_link = { rec_publish, rec_subscribe };
+
+/* Waits (bounded, so a broken router fails instead of hanging) until n
+ * messages were published. */
+static int
+rec_wait(struct rec *r, int n)
+{
+	struct timespec ts;
+	int got;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	pthread_mutex_lock(&r->mtx);
+	while (r->n < n &&
+	    pthread_cond_timedwait(&r->cv, &r->mtx, &ts) == 0)
+		;
+	got = r->n;
+	pthread_mutex_unlock(&r->mtx);
+	return got;
+}
+
+/* One device "dev" on port test0 (PI30), its worker and its policy. */
+struct fix {
+	struct rec		 rec;
+	struct device_cfg	 dc;
+	char			*allow[4];
+	struct cmd_policy	 pol;
+	struct device		*dev;
+	struct worker		*w;
+	struct router		*r;
+};
+
+static void
+fix_init(struct fix *f, const char *cmd_topic, const char *pattern)
+{
+	struct worker_cfg wc;
+	struct sbuf err = SBUF_INIT;
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(proto_init(), 0);
+	pthread_mutex_init(&f->rec.mtx, NULL);
+	pthread_cond_init(&f->rec.cv, NULL);
+	f->dc.name = "dev";
+	f->dc.protocol = "PI30";
+	f->dc.port = "test0";
+	f->dc.mqtt.cmd_topic = (char *)cmd_topic;
+	f->dc.mqtt.cmd_qos = 1;
+	f->dc.mqtt.cmd_match = MATCH_FULL;
+	f->allow[0] = (char *)pattern;
+	f->dc.allow = f->allow;
+	f->dc.nallow = pattern != NULL ? 1 : 0;
+	assert_non_null(f->dev = device_new(&f->dc));
+	assert_int_equal(cmd_policy_init(&f->pol, &f->dc, f->dev->proto, &err),
+	    0);
+	sbuf_free(&err);
+	memset(&wc, 0, sizeof(wc));
+	wc.queue_len = 4;
+	assert_non_null(f->w = worker_start(f->dev, &wc));
+	f->r = router_new();
+	assert_int_equal(router_add(f->r, &rec_link, &f->rec, &f->dc, &f->pol,
+	    f->dev, f->w, HOST), 0);
+}
+
+static void
+fix_free(struct fix *f)
+{
+	router_close(f->r);
+	worker_stop(f->w);
+	router_free(f->r);
+	device_free(f->dev);
+	cmd_policy_free(&f->pol);
+	for (int i = 0; i < f->rec.n; i++) {
+		free(f->rec.p[i].topic);
+		free(f->rec.p[i].payload);
+		free(f->rec.p[i].corr);
+	}
+	for (int i = 0; i < f->rec.nsubs; i++)
+		free(f->rec.subs[i]);
+}
+
+static void
+send_msg(struct fix *f, const char *topic, const char *payload)
+{
+	struct cmd_msg m = { 0 };
+
+	m.topic = topic;
+	m.payload = payload;
+	m.len = strlen(payload);
+	router_on_message(f->r, &f->rec, &m);
+}
+
+/* The string member key of answer JSON text, or "" (json kept in *j). */
+static const char *
+field(cJSON **j, const char *payload, const char *key)
+{
+	const cJSON *v;
+
+	*j = cJSON_Parse(payload);
+	assert_non_null(*j);
+	v = cJSON_GetObjectItemCaseSensitive(*j, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void
+test_router_subscribes_the_expanded_command_topic(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	assert_int_equal(f.rec.nsubs, 1);
+	assert_string_equal(f.rec.subs[0], "h/dev/cmd");
+	fix_free(&f);
+}
+
+static void
+test_router_device_without_allowlist_subscribes_nothing(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/cmd", NULL);
+	assert_int_equal(f.rec.nsubs, 0);
+	send_msg(&f, "h/dev/cmd", "QPI");
+	assert_int_equal(f.rec.n, 0);
+	fix_free(&f);
+}
+
+static void
+test_router_refused_command_is_cleared_and_answered_once(void **state)
+{
+	struct fix f;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg(&f, "h/dev/cmd", "QPIGS");
+	assert_int_equal(f.rec.n, 2);
+	/* The retained command is cleared first... */
+	assert_string_equal(f.rec.p[0].topic, "h/dev/cmd");
+	assert_string_equal(f.rec.p[0].payload, "");
+	assert_int_equal(f.rec.p[0].retain, 1);
+	/* ...then answered, retained, QoS 1. */
+	assert_string_equal(f.rec.p[1].topic, "h/dev/cmd_response");
+	assert_int_equal(f.rec.p[1].qos, 1);
+	assert_int_equal(f.rec.p[1].retain, 1);
+	assert_string_equal(field(&j, f.rec.p[1].payload, "error"),
+	    "Command not allowed");
+	assert_string_equal(cJSON_GetObjectItem(j, "command")->valuestring,
+	    "QPIGS");
+	assert_string_equal(cJSON_GetObjectItem(j, "device")->valuestring,
+	    "dev");
+	cJSON_Delete(j);
+	assert_int_equal(router_inflight(f.r), 0);
+	fix_free(&f);
+}
+
+static void
+test_router_accepted_command_runs_on_the_worker_answered_once(void **state)
+{
+	struct fix f;
+	const cJSON *res, *pid;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg(&f, "h/dev/cmd", "{\"command\": \"QPI\", \"id\": \"a1\"}");
+	assert_int_equal(rec_wait(&f.rec, 2), 2);
+	assert_string_equal(f.rec.p[1].topic, "h/dev/cmd_response");
+	j = cJSON_Parse(f.rec.p[1].payload);
+	assert_non_null(j);
+	res = cJSON_GetObjectItem(j, "result");
+	assert_non_null(res);
+	pid = cJSON_GetObjectItem(res, "protocol_id");
+	if (pid == NULL)
+		pid = cJSON_GetObjectItem(res, "Protocol ID");
+	assert_non_null(pid);
+	assert_string_equal(cJSON_GetObjectItem(j, "id")->valuestring, "a1");
+	cJSON_Delete(j);
+	/* Exactly one answer: nothing else follows. */
+	fix_free(&f);
+	assert_int_equal(f.rec.n, 2);
+}
+
+static void
+test_router_echo_of_own_clear_is_not_answered(void **state)
+{
+	struct fix f;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg(&f, "h/dev/cmd", "QMOD");
+	assert_int_equal(f.rec.n, 2);
+	send_msg(&f, "h/dev/cmd", "");		/* the echo of the clear */
+	assert_int_equal(f.rec.n, 2);
+	send_msg(&f, "h/dev/cmd", "");		/* someone else's empty message */
+	assert_int_equal(f.rec.n, 3);
+	assert_string_equal(field(&j, f.rec.p[2].payload, "error"),
+	    "empty command");
+	cJSON_Delete(j);
+	fix_free(&f);
+}
+
+static void
+test_router_answers_and_own_topics_are_never_commands(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/#", "QPI");
+	assert_int_equal(router_ignore(f.r, "h/dev/availability"), 0);
+	send_msg(&f, "h/dev/cmd_response", "{\"error\": \"x\"}");
+	send_msg(&f, "h/dev/availability", "online");
+	send_msg(&f, "h/other/cmd", "QPIGS");	/* not our filter */
+	assert_int_equal(f.rec.n, 0);
+	fix_free(&f);
+}
+
+static void
+test_router_mqtt5_response_topic_gets_the_answer_with_its_correlation(
+    void **state)
+{
+	struct fix f;
+	struct cmd_msg m = { 0 };
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	m.topic = "h/dev/cmd";
+	m.payload = "QPIGS";
+	m.len = 5;
+	m.resp_topic = "client/7/reply";
+	m.corr = "c-42";
+	m.corrlen = 4;
+	router_on_message(f.r, &f.rec, &m);
+	assert_int_equal(f.rec.n, 3);
+	assert_string_equal(f.rec.p[1].topic, "h/dev/cmd_response");
+	assert_null(f.rec.p[1].corr);
+	assert_string_equal(f.rec.p[2].topic, "client/7/reply");
+	assert_int_equal(f.rec.p[2].retain, 0);
+	assert_string_equal(f.rec.p[2].corr, "c-42");
+	assert_string_equal(f.rec.p[1].payload, f.rec.p[2].payload);
+	assert_string_equal(field(&j, f.rec.p[2].payload, "error"),
+	    "Command not allowed");
+	cJSON_Delete(j);
+	fix_free(&f);
+}
+
+static void
+test_router_after_close_answers_shutting_down(void **state)
+{
+	struct fix f;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	router_close(f.r);
+	send_msg(&f, "h/dev/cmd", "QPI");
+	assert_int_equal(f.rec.n, 2);
+	assert_string_equal(field(&j, f.rec.p[1].payload, "error"),
+	    "mppd is shutting down");
+	cJSON_Delete(j);
+	fix_free(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_router_subscribes_the_expanded_command_topic),
+	cmocka_unit_test(test_router_device_without_allowlist_subscribes_nothing),
+	cmocka_unit_test(test_router_refused_command_is_cleared_and_answered_once),
+	cmocka_unit_test(test_router_accepted_command_runs_on_the_worker_answered_once),
+	cmocka_unit_test(test_router_echo_of_own_clear_is_not_answered),
+	cmocka_unit_test(test_router_answers_and_own_topics_are_never_commands),
+	cmocka_unit_test(test_router_mqtt5_response_topic_gets_the_answer_with_its_correlation),
+	cmocka_unit_test(test_router_after_close_answers_shutting_down),
+};
+
+MPPD_TEST_MAIN(tests)
