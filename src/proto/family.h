@@ -213,6 +213,16 @@ void	proto_reply_free(struct proto_reply *rep);
 void	proto_tokenize(struct proto_reply *rep, const uint8_t *b, size_t n,
 	    uint8_t sep);
 
+/*
+ * The shape of a query's reply from its table: the field counts of the
+ * rows and of the sample replies the table carries, with room for a few
+ * fields fewer or more, and the number forms every sample agrees on
+ * (PROTO_SHAPE_ANY without rows).  Families whose replies are delimited
+ * fields use it for queries (proto.c says how the bounds are chosen).
+ */
+void	proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
+	    struct proto_shape *out);
+
 /* The table judge: exact key first, then patterns in table order. */
 const struct pi_cmd *proto_table_judge(const struct pi_proto *p,
 	    const char *cmd, char *cv, size_t cvlen);

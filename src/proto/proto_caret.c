@@ -129,11 +129,5 @@ caret_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 		out->kind = PROTO_SHAPE_ACK;
 		return;
 	}
-	if (defn->nrows == 0) {
-		out->kind = PROTO_SHAPE_ANY;
-		return;
-	}
-	out->kind = PROTO_SHAPE_FIELDS;
-	out->fields = defn->nrows;
-	out->min_fields = (defn->nrows + 1) / 2;
+	proto_table_shape(p, defn, out);
 }

@@ -58,17 +58,14 @@ pi16_split(const struct pi_proto *p, const uint8_t *reply, size_t len,
 	return 0;
 }
 
-/* As PI30: at least half the table's fields. */
+/* As PI30 queries: the table's rows and samples (proto_table_shape()). */
 static void
 pi16_shape(const struct pi_proto *p, const struct pi_cmd *defn,
     struct proto_shape *out)
 {
-	(void)p;
 	out->frames = 1;
 	out->code = -1;
-	out->kind = defn->nrows > 0 ? PROTO_SHAPE_FIELDS : PROTO_SHAPE_ANY;
-	out->fields = defn->nrows;
-	out->min_fields = (defn->nrows + 1) / 2;
+	proto_table_shape(p, defn, out);
 }
 
 const struct proto_family pi16_family = {

@@ -128,69 +128,17 @@ pi30_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	return a;
 }
 
-/*
- * Setters answer ACK or NAK.  A query answers one space-separated field
- * per row that reads the reply (info rows take their value from the
- * command's argument instead), but real devices differ from the table:
- * the sample replies it carries (from real inverters) show 21 fields for
- * a 24-row QPIGS, 25 to 28 for QPIRI, 12 for the one-row QMCHGCR.  So the
- * counts known are the table's and every sample's; a reply may have a
- * few fewer than the least of them (firmware that omits trailing fields:
- * two from six fields on, one from three) and four more than the most
- * (fields the table does not know).  A field is
- * held to a form (decimal point or not) when every sample that has it
- * agrees; QPIGS and QPIRI have similar counts but their numbers differ in
- * form from the fifth field on.
- */
+/* Setters answer ACK or NAK; queries as their table and samples say. */
 static void
 pi30_shape(const struct pi_proto *p, const struct pi_cmd *defn,
     struct proto_shape *out)
 {
-	uint64_t seen = 0, notdot = 0, notplain = 0;
-	int lo = 0, hi = 0;
-
 	out->frames = 1;
 	out->code = -1;
-	if (defn->setter) {
+	if (defn->setter)
 		out->kind = PROTO_SHAPE_ACK;
-		return;
-	}
-	if (defn->nrows == 0) {
-		out->kind = PROTO_SHAPE_ANY;
-		return;
-	}
-	out->kind = PROTO_SHAPE_FIELDS;
-	out->fields = defn->nrows;
-	for (int i = 0; i < defn->nrows; i++)
-		if (defn->rows[i].kind != PK_INFO)
-			lo = ++hi;
-	if (lo == 0)
-		lo = hi = 1;
-	for (int k = 0; k < defn->ncanned; k++) {
-		struct proto_reply rep;
-		char err[64];
-
-		if (pi30_split(p, (const uint8_t *)defn->canned[k].data,
-		    defn->canned[k].len, &rep, err, sizeof(err)) != 0)
-			continue;
-		if (rep.ntok < lo)
-			lo = rep.ntok;
-		if (rep.ntok > hi)
-			hi = rep.ntok;
-		for (int i = 0; i < rep.ntok && i < PROTO_SHAPE_FORMS; i++) {
-			int f = proto_tok_form(&rep.tok[i]);
-			seen |= (uint64_t)1 << i;
-			if (f != PROTO_FORM_DOTTED)
-				notdot |= (uint64_t)1 << i;
-			if (f != PROTO_FORM_PLAIN)
-				notplain |= (uint64_t)1 << i;
-		}
-		proto_reply_free(&rep);
-	}
-	out->min_fields = lo >= 6 ? lo - 2 : lo >= 3 ? lo - 1 : lo;
-	out->max_fields = hi + 4;
-	out->dotted = seen & ~notdot;
-	out->plain = seen & ~notplain;
+	else
+		proto_table_shape(p, defn, out);
 }
 
 const struct proto_family pi30_family = {
