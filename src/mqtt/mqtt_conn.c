@@ -221,6 +221,22 @@ conn_win_flush(struct mqtt_conn *c)
 	}
 }
 
+
+/*
+ * Sends one SUBSCRIBE.  Everything mppd subscribes to is input from
+ * others (commands, Home Assistant's status): with MQTT 5 the broker is
+ * asked not to send mppd its own publications back (No Local), so none
+ * of its output can ever arrive as input.  mtx held.
+ */
+static int
+conn_sub_send(struct mqtt_conn *c, struct mosquitto *mosq, const char *filter,
+    int qos)
+{
+	if (c->protocol == 5)
+		return mosquitto_subscribe_v5(mosq, NULL, filter,
+		    qos, MQTT_SUB_OPT_NO_LOCAL, NULL);
+	return mosquitto_subscribe(mosq, NULL, filter, qos);
+}
 /* Network-thread callbacks. */
 
 static void
@@ -246,7 +262,7 @@ conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 			    c->status_topic, mosquitto_strerror(rc));
 	}
 	for (int i = 0; i < c->nsubs; i++) {
-		rc = mosquitto_subscribe(mosq, NULL, c->subs[i].filter,
+		rc = conn_sub_send(c, mosq, c->subs[i].filter,
 		    c->subs[i].qos);
 		if (rc != MOSQ_ERR_SUCCESS)
 			log_warn("mqtt %s: cannot subscribe to %s: %s", c->name,
@@ -596,7 +612,7 @@ conn_subscribe(struct mqtt_conn *c, const char *filter, int qos)
 	}
 	c->subs[i].qos = qos;
 	if (c->connected) {
-		rc = mosquitto_subscribe(c->mosq, NULL, filter, qos);
+		rc = conn_sub_send(c, c->mosq, filter, qos);
 		if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN)
 			log_warn("mqtt %s: cannot subscribe to %s: %s", c->name,
 			    filter, mosquitto_strerror(rc));
