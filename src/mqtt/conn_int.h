@@ -26,6 +26,7 @@ struct outbox;
 struct conn_sub {
 	char	*filter;
 	int	 qos;
+	int	 no_local;	/* MQTT 5: not our own publications */
 };
 
 /* Messages on filter go to fn (conn_route). */
@@ -70,6 +71,8 @@ struct mqtt_conn {
 	/* Network thread only. */
 	struct conn_attempt	 att;
 	uint32_t		 seed;
+	double			 flap;		/* backoff_session_end() state */
+	int			 drops;
 
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;
