@@ -17,7 +17,7 @@
 #   BENCH_NO_BUILD=1 use the mppd, mppd-sim and libmppdcore.a already in
 #                    BENCH_BUILD_DIR (e.g. a patched tree's build)
 #   BENCH_ONLY       space-separated subset of: cycle rtt serial load mem
-#                    start (default: all)
+#                    start http (default: all)
 #   BENCH_QUICK=1    fewer iterations (a smoke run, about a minute)
 #   MPP_SOLAR_DIR    a checkout of mpp-solar (package mppsolar): the same
 #                    scenarios run on it too, and the ratios are printed
@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-ONLY=${BENCH_ONLY:-"cycle rtt serial load mem start"}
+ONLY=${BENCH_ONLY:-"cycle rtt serial load mem start http"}
 QUICK=${BENCH_QUICK:-0}
 PY=${MPP_SOLAR_PYTHON:-/usr/bin/python3}
 REF=${MPP_SOLAR_DIR:-}
@@ -468,6 +468,22 @@ if want start; then
 	fi
 fi
 
+# ---------------------------------------------------------------- http
+if want http; then
+	section "web server: 10,000 requests (memory of the daemon, poll cycle during requests)"
+	N_HTTP=10000
+	[ "$QUICK" = 1 ] && N_HTTP=2000
+	H=bench-http-$$
+	HP=$("$B/http_load" --free-port)
+	gen_conf "$WORK/http.conf" "$PORT" "$H" 4 1 "port = test0" "QPIGS#QPIRI"
+	sed -i "s/^\[SETUP\]\$/[SETUP]\nhttp_listen = 127.0.0.1:$HP/" "$WORK/http.conf"
+	start_mppd mppd-http "$WORK/http.conf" "$PORT" "$H"
+	sleep 2
+	run "$B/http_load" --port "$HP" --pid "$DPID" -n "$N_HTTP"
+	stop_pid "$DPID"
+	run "$B/http_load" --inproc -n "$N_HTTP"
+fi
+
 # ---------------------------------------------------------------- summary
 section "summary (SPEC.md section 8)"
 # row FIGURE VALUE TARGET VERDICT [REFERENCE]
@@ -540,6 +556,19 @@ if [ -n "$(res poll_cycle cpu_us_per_cycle)" ]; then
 		row "  instructions per poll cycle (callgrind)" "$(res poll_cycle_ir ir_per_cycle)" "-" ""
 	[ -n "$(res daemon_cycle cpu_us_per_cycle)" ] &&
 		row "CPU per poll cycle, daemon with MQTT" "$(res daemon_cycle cpu_us_per_cycle) us" "-" ""
+fi
+if [ -n "$(res http_requests rss_growth_kb)" ]; then
+	G=$(res http_requests rss_growth_kb); G2=$(res http_requests rss_growth2_kb)
+	row "VmRSS growth, 10,000 HTTP requests, 30,000 more" "+$G kB, then +$G2 kB" "flat" \
+		"$(ok "$G2 <= 64")"
+	row "HTTP request, p50 / p99" "$(ms "$(res http_requests p50_us)") / $(ms "$(res http_requests p99_us)") ms" "-" ""
+fi
+if [ -n "$(res http_cycle_idle p50_us)" ]; then
+	I=$(res http_cycle_idle p50_us); L=$(res http_cycle_loaded p50_us)
+	row "poll cycle p50 without / during requests" "$I / $L us" "same" \
+		"$(ok "$L < $I * 1.25 + 2")"
+	row "  hstore_poll p50 / p99 without requests" "$(res http_store_idle p50_us) / $(res http_store_idle p99_us) us" "-" ""
+	row "  hstore_poll p50 / p99 during requests" "$(res http_store_loaded p50_us) / $(res http_store_loaded p99_us) us" "-" ""
 fi
 [ -n "$(res telemetry_64 per_s)" ] &&
 	row "telemetry, 64 devices, pause 1" "$(res telemetry_64 per_s) msg/s" "-" ""

@@ -2,9 +2,12 @@
 # demo.sh - the whole system on one machine: installs what is missing,
 # builds, starts a private mosquitto on a free loopback port and a simulated
 # inverter (mppd-sim), runs mppd, shows live telemetry, sends POP02 over
-# MQTT and shows its JSON acknowledgement, then stops everything it started
-# by PID.  Non-interactive; DEMO_SECONDS (default 20) bounds the telemetry
-# part.
+# MQTT and shows its JSON acknowledgement, prints the web page's URL and a
+# few of its Prometheus metrics, then stops everything it started by PID.
+# Non-interactive; DEMO_SECONDS (default 20) bounds the telemetry part.
+# DEMO_SCREENSHOT=file.png also saves a headless Chromium screenshot of the
+# page (DEMO_WEB_SECONDS, default 0, keeps mppd running that long first so
+# the chart has points).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -53,7 +56,20 @@ n=0
 while [ ! -e "$WORK/inverter" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 echo "demo: mppd-sim (pid $!) on $WORK/inverter"
 
-sed -e "s|@PORT@|$PORT|" -e "s|@LINK@|$WORK/inverter|" \
+# The web page's port: the first candidate nothing answers on.
+HTTP=""
+i=0
+while [ $i -lt 20 ]; do
+	cand=$(( 20000 + ( $$ * 11 + i * 173 + 7 ) % 30000 ))
+	if [ "$cand" != "$PORT" ] && ! curl -s -o /dev/null "http://127.0.0.1:$cand/"; then
+		HTTP=$cand
+		break
+	fi
+	i=$((i + 1))
+done
+[ -n "$HTTP" ] || { echo "demo: no free port for the web page" >&2; exit 1; }
+
+sed -e "s|@PORT@|$PORT|" -e "s|@LINK@|$WORK/inverter|" -e "s|@HTTP@|$HTTP|" \
 	examples/mppd-demo.conf.in > "$WORK/mppd.conf"
 echo "demo: configuration"
 "$MPPD" -C "$WORK/mppd.conf" --check-config | sed 's/^/    /'
@@ -96,6 +112,19 @@ sleep 0.3
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t demo/inverter/cmd -m QPIRI
 wait "$SUB" || true
 grep -o '"Output Source Priority": \[[^]]*\]' "$WORK/qpiri.log" | sed 's/^/    /'
+
+URL="http://127.0.0.1:$HTTP/"
+echo "demo: web page: $URL  (Prometheus: ${URL}metrics, JSON: ${URL}api/devices)"
+curl -s "${URL}metrics" | grep -E '^mppd_(device_up|polls_total|pv_input_power_watts|battery_voltage_volts)' \
+	| sed 's/^/    /'
+if [ -n "${DEMO_SCREENSHOT:-}" ]; then
+	sleep "${DEMO_WEB_SECONDS:-0}"
+	chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$WORK/chromium" --hide-scrollbars \
+		--window-size="${DEMO_SCREENSHOT_SIZE:-430,1100}" \
+		--virtual-time-budget=5000 --screenshot="$DEMO_SCREENSHOT" "$URL" \
+		>/dev/null 2>&1 && echo "demo: screenshot of the page in $DEMO_SCREENSHOT"
+fi
 
 kill "$MPPD_PID"
 wait "$MPPD_PID" || true

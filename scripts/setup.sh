@@ -13,11 +13,12 @@ cd "$(dirname "$0")/.."
 # nodes sharing a redis-server, behind haproxy; tests/integration/test_cluster.c).
 PACKAGES="build-essential cmake pkg-config
 libmosquitto-dev libpcre2-dev libcjson-dev libinih-dev libssl-dev
-libsystemd-dev libcmocka-dev
+libsystemd-dev libcmocka-dev libmicrohttpd-dev
 mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy
-jq python3 python3-yaml python3-voluptuous"
+jq python3 python3-yaml python3-voluptuous python3-jinja2
+prometheus chromium curl"
 # Debian's nodejs comes without npm; a Node.js that brings its own npm
 # (e.g. NodeSource's) conflicts with Debian's npm package.
 if ! command -v npm >/dev/null 2>&1; then
@@ -48,7 +49,8 @@ else
 	apt-get install -y --no-install-recommends $missing
 	# The mosquitto, redis-server and haproxy packages enable system
 	# services; tests start their own on free loopback ports and never
-	# need them.
+	# need them.  Likewise prometheus is there for promtool (the tests
+	# check /metrics with it), not its server.
 fi
 
 # The aedes broker for the tests, exactly the versions of the lock file

@@ -180,6 +180,8 @@ print_device(FILE *f, const struct device_cfg *d)
 		fprintf(f, "    mqtt_topic: %s\n", d->mqtt_topic);
 	fprintf(f, "    queue_len: %d\n", d->queue_len);
 	fprintf(f, "    hass_controls: %s\n", yesno(d->hass_controls));
+	if (d->hass_energy)
+		fprintf(f, "    hass_energy: yes\n");
 	if (!uses_mqtt(d))
 		fprintf(f, "    mqtt: not used (no MQTT output, no "
 		    "mqtt_allowed_cmds)\n");
@@ -226,6 +228,10 @@ config_print(FILE *f, const struct config *c)
 	fprintf(f, "pause: %d s\n", c->pause);
 	fprintf(f, "log_file: %s\n", c->log_file != NULL ? c->log_file :
 	    "(none)");
+	if (c->state_dir != NULL)
+		fprintf(f, "state_dir: %s\n", c->state_dir);
+	if (c->http_listen != NULL)
+		fprintf(f, "http_listen: %s\n", c->http_listen);
 	fprintf(f, "results_topic: %s\n", c->results_topic != NULL ?
 	    c->results_topic : "mpp-solar");
 	fprintf(f, "keepcase: %s\n", yesno(c->keepcase));

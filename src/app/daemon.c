@@ -1,5 +1,6 @@
 /*
- * daemon.c - the long-running mode: one worker thread per device, one MQTT
+ * daemon.c - the long-running mode: one worker thread per physical port
+ * (sections naming the same port take turns on it), one MQTT
  * connection per broker, the command router, availability, Home Assistant
  * (through hass.h), signals, pid file and systemd notification.
  *
@@ -36,6 +37,8 @@
 #include "conn_link.h"
 #include "device.h"
 #include "hass.h"
+#include "http_server.h"	/* web */
+#include "http_store.h"	/* web */
 #include "ident.h"
 #include "log.h"
 #include "mqtt_conn.h"
@@ -58,6 +61,8 @@ struct dev_ctx {
 	const struct device_cfg	*dc;
 	struct device		*dev;
 	struct worker		*worker;
+	struct worker_group	*group;		/* its port's owner thread */
+	char			*port_key;	/* NULL: not a physical port */
 	struct app_out		 out;
 	struct mqtt_conn	*conn;		/* for commands and availability */
 	pthread_mutex_t		 lock;		/* guards online */
@@ -74,6 +79,8 @@ struct daemon {
 	struct hass		*hass;
 	struct dev_ctx		*devs;
 	int			 ndevs;
+	struct hstore		*web;		/* web: NULL without http_listen */
+	struct http_server	*http;
 };
 
 static void
@@ -95,6 +102,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	int online = -1, changed = 0;
 
 	app_emit(&x->out, cmd, r);
+	hstore_poll(x->dm->web, (int)(x - x->dm->devs), index, r, status); /* web */
 	hass_on_poll(x->hass, index, cmd, r);	/* may take r over */
 	pthread_mutex_lock(&x->lock);
 	if (status >= 0 && x->online != 1)
@@ -105,6 +113,7 @@ on_poll(void *arg, struct device *d, const char *cmd, int index,
 	if (online >= 0) {
 		changed = 1;
 		x->online = online;
+		hstore_online(x->dm->web, (int)(x - x->dm->devs), online); /* web */
 	}
 	pthread_mutex_unlock(&x->lock);
 	if (changed) {
@@ -135,6 +144,7 @@ on_up(void *arg, struct mqtt_conn *c)
 {
 	struct daemon *dm = arg;
 
+	hstore_broker_up(dm->web, conn_name(c));	/* web */
 	for (int i = 0; i < dm->ndevs; i++) {
 		struct dev_ctx *x = &dm->devs[i];
 		int online;
@@ -147,6 +157,38 @@ on_up(void *arg, struct mqtt_conn *c)
 			publish_availability(x, online);
 	}
 	hass_on_up(dm->hass, c);
+}
+
+/*
+ * The router's after-hook (worker thread): the command is counted for the
+ * web page, then Home Assistant reads settings back after a setter.
+ */
+static void
+on_command_done(void *arg, struct device *dev, struct worker *w,
+    const char *cmd, const struct result *res)
+{
+	struct daemon *dm = arg;
+
+	for (int i = 0; i < dm->ndevs; i++)	/* web */
+		if (dm->devs[i].dev == dev)
+			hstore_command(dm->web, i);
+	hass_after_command(dm->hass, dev, w, cmd, res);
+}
+
+/*
+ * web: the store every worker hands its poll results to, and the server
+ * reading it (http_listen in [SETUP]; nothing at all without it).
+ */
+static int
+web_start(struct daemon *dm)
+{
+	if (dm->cfg->http_listen == NULL)
+		return 0;
+	dm->web = hstore_new(dm->cfg);
+	for (int i = 0; i < conn_registry_count(dm->reg); i++)
+		hstore_add_broker(dm->web, conn_name(conn_registry_at(dm->reg, i)));
+	dm->http = http_start(dm->cfg->http_listen, dm->web);
+	return dm->http != NULL ? 0 : -1;
 }
 
 static int
@@ -219,6 +261,8 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.conn = x->conn;
 	hc.allow = x->policy.allow;
 	hc.opts = &o;
+	hc.state_dir = dm->cfg->state_dir;
+	hc.pause_ms = dm->cfg->pause * 1000;
 	x->hass = hass_add_device(dm->hass, &hc);
 }
 
@@ -241,7 +285,10 @@ setup_devices(struct daemon *dm)
 			return -1;
 		x->out.availability = 1;
 		x->conn = x->out.conn;
-		if (x->conn == NULL && dc->nallow > 0 && dc->mqtt.broker != NULL &&
+		/* commands and Home Assistant's energy sensors need the
+		 * broker even without an MQTT output */
+		if (x->conn == NULL && (dc->nallow > 0 || dc->hass_energy) &&
+		    dc->mqtt.broker != NULL &&
 		    strcmp(dc->mqtt.broker, "screen") != 0)
 			x->conn = conn_registry_get(dm->reg, &dc->mqtt,
 			    ident_hostname(&dc->mqtt));
@@ -262,6 +309,12 @@ setup_devices(struct daemon *dm)
 			sbuf_free(&t);
 		}
 		x->dev = device_new(dc);
+		{
+			char key[4200];
+			if (port_key(dc->port, x->dev->port_type, key,
+			    sizeof(key)) == 0)
+				x->port_key = xstrdup(key);
+		}
 		if (policy_init(x) < 0)
 			return -1;
 		hass_add(dm, x);
@@ -285,6 +338,7 @@ teardown_devices(struct daemon *dm)
 		app_out_free(&x->out);
 		device_free(x->dev);
 		free(x->avail_topic);
+		free(x->port_key);
 		cmd_policy_free(&x->policy);
 		pthread_mutex_destroy(&x->lock);
 	}
@@ -326,8 +380,12 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
 	dm.hass = hass_new();
-	router_set_after_hook(dm.router, hass_after_command, dm.hass);
+	router_set_after_hook(dm.router, on_command_done, &dm);
 	if (setup_devices(&dm) < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (web_start(&dm) < 0) {	/* web */
 		rc = 1;
 		goto out;
 	}
@@ -351,7 +409,24 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 		wc.queue_len = x->dc->queue_len;
 		wc.poll = on_poll;
 		wc.poll_arg = x;
-		if ((x->worker = worker_start(x->dev, &wc)) == NULL) {
+		x->group = NULL;
+		for (int j = 0; j < i && x->port_key != NULL; j++) {
+			struct dev_ctx *y = &dm.devs[j];
+			if (y->port_key == NULL || y->group == NULL ||
+			    strcmp(y->port_key, x->port_key) != 0)
+				continue;
+			/* One owner per physical port: the sections take
+			 * turns on one thread instead of corrupting each
+			 * other's exchanges. */
+			log_info("%s: port %s shared with %s: one worker runs "
+			    "both in turn", x->dc->name, x->dc->port, y->dc->name);
+			device_share_port(x->dev, y->dev);
+			x->group = y->group;
+			break;
+		}
+		if (x->group == NULL)
+			x->group = worker_group_new();
+		if ((x->worker = worker_add(x->group, x->dev, &wc)) == NULL) {
 			rc = 1;
 			goto stop_workers;
 		}
@@ -403,6 +478,8 @@ stop_workers:
 	 * progress finishes and every queued command is answered before the
 	 * connections flush and close. */
 	router_close(dm.router);
+	http_stop(dm.http);	/* web */
+	dm.http = NULL;
 	hass_detach(dm.hass);
 	for (int i = 0; i < dm.ndevs; i++)
 		if (dm.devs[i].worker != NULL)
@@ -413,10 +490,12 @@ stop_workers:
 	if (lost > 0)
 		log_warn("%d MQTT message(s) not delivered at shutdown", lost);
 out:
+	http_stop(dm.http);	/* web */
 	router_free(dm.router);
 	conn_registry_free(dm.reg);
 	hass_free(dm.hass);
 	teardown_devices(&dm);
+	hstore_free(dm.web);	/* web */
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 	log_close();

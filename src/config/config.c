@@ -381,6 +381,25 @@ key_for(struct ctx *x, const struct cfgini_entry *e, enum kscope scope,
 	return k;
 }
 
+/* http_listen: "HOST:PORT" or "[v6]:PORT", port 1-65535. */
+static int
+listen_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':'), *p;
+	long port = 0;
+
+	if (colon == NULL || colon == v || colon[1] == '\0' ||
+	    (v[0] == '[' ? colon[-1] != ']' || colon - v < 3 :
+	    memchr(v, ':', (size_t)(colon - v)) != NULL))
+		return 0;
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
 /*
  * Reads [SETUP] (then [DEFAULT] for what [SETUP] leaves unset) into c:
  * pause, log_file and the mqtt_* defaults every device starts from.
@@ -425,10 +444,30 @@ load_setup(struct ctx *x, struct config *c)
 				free(c->log_file);
 				c->log_file = val[0] != '\0' ? xstrdup(val) :
 				    NULL;
+			} else if (k->id == K_STATE_DIR) {
+				free(c->state_dir);
+				c->state_dir = val[0] != '\0' ? xstrdup(val) :
+				    NULL;
+			} else if (k->id == K_HTTP_LISTEN) {
+				/* the web server: "ADDR:PORT", "" = off */
+				free(c->http_listen);
+				c->http_listen = NULL;
+				if (val[0] != '\0' && !listen_ok(val))
+					cerr(x, e->line, "http_listen: expected "
+					    "ADDR:PORT (e.g. 127.0.0.1:8080), "
+					    "found \"%s\"",
+					    quoted(val, q, sizeof(q)));
+				else if (val[0] != '\0')
+					c->http_listen = xstrdup(val);
 			} else if (k->id == K_HASS_CONTROLS) {
 				/* [SETUP] sets the default of every device */
 				if (val_bool(val, &c->hass_controls) < 0)
 					cerr(x, e->line, "hass_controls: expected "
+					    "true or false, found \"%s\"",
+					    quoted(val, q, sizeof(q)));
+			} else if (k->id == K_HASS_ENERGY) {
+				if (val_bool(val, &c->hass_energy) < 0)
+					cerr(x, e->line, "hass_energy: expected "
 					    "true or false, found \"%s\"",
 					    quoted(val, q, sizeof(q)));
 			}
@@ -564,6 +603,12 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
 			    "false (or yes/no, on/off, 1/0), found \"%s\"",
 			    quoted(val, q, sizeof(q)));
 		break;
+	case K_HASS_ENERGY:
+		if (val_bool(val, &d->hass_energy) < 0)
+			cerr(x, e->line, "hass_energy: expected true or "
+			    "false (or yes/no, on/off, 1/0), found \"%s\"",
+			    quoted(val, q, sizeof(q)));
+		break;
 	case K_REOPEN_AFTER:
 		if (val_long(val, 0, 1000000, &lv) < 0) {
 			cerr(x, e->line, "reopen_after: expected a whole number "
@@ -622,6 +667,7 @@ load_device(struct ctx *x, struct config *c, int si)
 	d = config_add_device(c, s->name);
 	d->line = s->line;
 	d->hass_controls = c->hass_controls;
+	d->hass_energy = c->hass_energy;
 	x->dorig = xrealloc(x->dorig, (size_t)c->ndevs * sizeof(*x->dorig));
 	o = &x->dorig[c->ndevs - 1];
 	for (int k = 0; k < MK_COUNT; k++) {
@@ -863,6 +909,8 @@ config_free(struct config *c)
 	free(c->devs);
 	free(c->path);
 	free(c->log_file);
+	free(c->state_dir);
+	free(c->http_listen);
 	mqtt_free(&c->mqtt);
 	free(c->results_topic);
 	memset(c, 0, sizeof(*c));

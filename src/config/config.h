@@ -63,6 +63,7 @@ struct device_cfg {
 	char		*dev;		/* dev key (prometheus label), kept for compatibility */
 	int		 queue_len;	/* queue_len key: waiting ad-hoc commands, default 16 */
 	int		 hass_controls;	/* hass_controls boolean, default false */
+	int		 hass_energy;	/* hass_energy boolean, default false */
 	int		 reopen_after;	/* reopen_after: failed commands before the port is reopened, 0 never, default 5 */
 	int		 usb_reset;	/* usb_reset boolean: reset the USB device before that reopen */
 	struct mqtt_settings mqtt;	/* effective settings for this device */
@@ -74,7 +75,10 @@ struct config {
 	char		*path;		/* file name, NULL in CLI mode */
 	int		 pause;		/* [SETUP] pause seconds, default 60 */
 	char		*log_file;	/* [SETUP] log_file, default NULL (mppd logs to stderr) */
+	char		*http_listen;	/* [SETUP] http_listen ADDR:PORT, NULL = no web server */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
+	int		 hass_energy;	/* [SETUP] hass_energy: default of every device */
+	char		*state_dir;	/* [SETUP] state_dir, NULL = unset */
 	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
 	int		 keepcase;	/* CLI --keepcase */

@@ -21,6 +21,12 @@ const struct config_key config_keys[] = {
 	    "seconds between polling rounds"),
 	KEY("log_file", KS_SETUP, K_LOG_FILE, KT_OPT, NULL,
 	    "file the daemon logs to; unset = stderr"),
+	KEY("state_dir", KS_SETUP, K_STATE_DIR, KT_OPT, NULL,
+	    "directory for state kept across restarts (energy totals); "
+	    "unset = $STATE_DIRECTORY, else /var/lib/mppd"),
+	KEY("http_listen", KS_SETUP, K_HTTP_LISTEN, KT_OPT, NULL,
+	    "ADDR:PORT of the read-only web page, /metrics and /api; "
+	    "unset = off"),
 	KEY("protocol", KS_DEV, K_PROTOCOL, KT_STR, NULL,
 	    "the device's protocol, e.g. PI30"),
 	KEY("type", KS_DEV, K_TYPE, KT_STR, "mppsolar",
@@ -50,6 +56,8 @@ const struct config_key config_keys[] = {
 	    "ad-hoc commands that may wait for the port"),
 	KEY("hass_controls", KS_BOTH, K_HASS_CONTROLS, KT_BOOL, "false",
 	    "Home Assistant entities for the device's settings"),
+	KEY("hass_energy", KS_BOTH, K_HASS_ENERGY, KT_BOOL, "false",
+	    "Home Assistant energy sensors (kWh) for the Energy dashboard"),
 	KEY("reopen_after", KS_DEV, K_REOPEN_AFTER, KT_INT, "5",
 	    "failed commands in a row before the port is reopened; 0 never"),
 	KEY("usb_reset", KS_DEV, K_USB_RESET, KT_BOOL, "false",

@@ -40,10 +40,23 @@ device_free(struct device *d)
 {
 	if (d == NULL)
 		return;
-	port_free(d->port);
+	if (!d->port_borrowed)
+		port_free(d->port);
 	free(d->port_path);
 	free(d->name);
 	free(d);
+}
+
+void
+device_share_port(struct device *d, struct device *owner)
+{
+	if (d == owner || d->port == owner->port)
+		return;
+	if (!d->port_borrowed)
+		port_free(d->port);
+	d->port = owner->port;
+	d->port_type = owner->port_type;
+	d->port_borrowed = 1;
 }
 
 /*

@@ -18,6 +18,7 @@ struct device {
 	const struct pi_proto	*proto;		/* NULL: no protocol defined */
 	struct port		*port;		/* NULL: no communications port */
 	enum port_type		 port_type;
+	int			 port_borrowed;	/* port is another device's */
 	int			 timeout_ms;
 	char			*port_path;	/* as configured */
 	int			 reopen_after;	/* 0: never */
@@ -35,6 +36,14 @@ struct device {
  */
 struct device *device_new(const struct device_cfg *cfg);
 void	device_free(struct device *d);
+
+/*
+ * Makes d use owner's port (the same physical port, port_key): d's own
+ * port is freed and owner's borrowed; owner must outlive d's use of it and
+ * both must be run by one thread (one worker group).  Main thread, before
+ * the workers start.
+ */
+void	device_share_port(struct device *d, struct device *owner);
 
 /*
  * Runs cmd (empty = the protocol's default command) and stores the result

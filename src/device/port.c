@@ -3,6 +3,7 @@
  * the port base every type shares: the frame rule and the reopen state.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,31 @@ port_type_name(enum port_type t)
 	default:
 		return "none";
 	}
+}
+
+int
+port_key(const char *name, enum port_type t, char *out, size_t outlen)
+{
+	struct port_addr a;
+	char real[PATH_MAX], err[160];
+	int len;
+
+	if (name == NULL || *name == '\0' || outlen == 0)
+		return -1;
+	if (t == PORT_TCP || t == PORT_RFC2217) {
+		/* host:port names the device server, whatever the scheme */
+		if (port_url_parse(name, &a, err, sizeof(err)) < 0)
+			return -1;
+		for (char *c = a.host; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		len = snprintf(out, outlen, "net:%s:%d", a.host, a.port);
+	} else if (t == PORT_SERIAL || t == PORT_HIDRAW) {
+		if (realpath(name, real) == NULL)
+			snprintf(real, sizeof(real), "%s", name);
+		len = snprintf(out, outlen, "dev:%s", real);
+	} else
+		return -1;
+	return len < 0 || (size_t)len >= outlen ? -1 : 0;
 }
 
 struct port *

@@ -35,6 +35,16 @@ enum port_type {
 enum port_type port_detect(const char *name, const char *porttype);
 const char *port_type_name(enum port_type t);
 
+/*
+ * The identity of the physical port a configuration names, so sections on
+ * one port share one owner: "net:host:port" (host lower-cased) for a tcp
+ * or rfc2217 port (port_url_parse), "dev:" and the resolved path (symlinks followed
+ * with realpath; the path as written when it does not exist yet) for a
+ * serial or hidraw device.  Returns 0 with the key in out, or -1 when the
+ * port is not physical (test port, none) or out is too small.
+ */
+int	port_key(const char *name, enum port_type t, char *out, size_t outlen);
+
 /* Where a network port connects: the configured host, never another. */
 struct port_addr {
 	char	host[256];	/* name or address, brackets of [v6] removed */

@@ -1,10 +1,16 @@
 /*
- * worker.h - one thread per device that alone owns the device's port and
- * protocol state.  It runs the poll cycle (the configured commands, then
- * `pause`) and ad-hoc jobs (MQTT commands) from a bounded queue; an ad-hoc
- * job is taken before the next poll command, so it waits at most one
- * command.  Nothing else ever touches the port, so a reply can never be
- * matched to another request.
+ * worker.h - one thread per physical port that alone owns the port and the
+ * protocol state of every device (configuration section) on it.
+ *
+ * A worker group is that thread; a worker is one section's lane in it, with
+ * its own poll cycle (the configured commands, then `pause`) and its own
+ * bounded queue of ad-hoc jobs (MQTT commands).  The thread runs one command
+ * at a time: queued jobs first (those waiting when a poll command is due,
+ * lane by lane, so a job waits at most one command), then the next poll
+ * command of the next lane whose cycle is due, round robin, so sections on
+ * one port take turns command by command.  Nothing else ever touches the
+ * port, so a reply can never be matched to another request, nor to another
+ * section's.
  */
 #ifndef MPPD_WORKER_H
 #define MPPD_WORKER_H
@@ -44,7 +50,21 @@ struct worker_cfg {
 	void		*poll_arg;
 };
 
-/* Starts the thread; the worker owns neither d nor cfg.  NULL on error. */
+struct worker_group;
+
+/* An empty group (no thread yet); freed when its last worker stops. */
+struct worker_group *worker_group_new(void);
+
+/*
+ * Adds a lane for device d to g and starts g's thread with its first lane.
+ * Every device of a group must use the same port object (device_share_port).
+ * Neither d nor cfg is owned.  NULL on error (g then freed if empty).
+ * Main thread, any time before the group's last worker stops.
+ */
+struct worker *worker_add(struct worker_group *g, struct device *d,
+	    const struct worker_cfg *cfg);
+
+/* A group of one: worker_add(worker_group_new(), d, cfg). */
 struct worker *worker_start(struct device *d, const struct worker_cfg *cfg);
 
 /*
@@ -59,9 +79,10 @@ int	worker_submit(struct worker *w, const char *cmd, worker_done_fn fn,
 int	worker_queued(struct worker *w);
 
 /*
- * Stops the worker: the command in progress finishes, jobs still queued
- * are answered with an error, the thread is joined and the port closed.
- * Frees w.  Not from the worker's own thread.
+ * Stops the worker: its command in progress finishes, its jobs still queued
+ * are answered with an error.  With the group's last worker the thread is
+ * joined, the port closed and the group freed.  Frees w.  Not from a
+ * worker thread.
  */
 void	worker_stop(struct worker *w);
 

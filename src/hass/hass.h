@@ -47,13 +47,16 @@ struct hass_dev_cfg {
 	struct mqtt_conn	*conn;		/* the device's broker, or NULL */
 	const struct allowlist	*allow;		/* the device's compiled allowlist, or NULL */
 	const struct out_opts	*opts;		/* its output options (daemon mode) */
+	const char		*state_dir;	/* [SETUP] state_dir, NULL: default */
+	int			 pause_ms;	/* between poll cycles */
 };
 
 struct hass *hass_new(void);
 
 /*
  * Registers a device.  Returns its handle, or NULL when Home Assistant has
- * nothing to do for it (no hassd_mqtt output, no setting entities).  A
+ * nothing to do for it (no hassd_mqtt output, no setting entities, no
+ * energy sensors).  A
  * hassd device without a connection (broker "screen") only takes part in
  * hass_ready's id check: the daemon's pipeline prints its messages.
  * Subscribes homeassistant/status on the connection.

@@ -69,9 +69,28 @@ hass_state(struct sbuf *out, const struct value *v, int binary)
 }
 
 /*
+ * "homeassistant/<component>/<id>/config" into t (appended).  Home
+ * Assistant ignores a discovery topic whose object id has anything but
+ * [a-zA-Z0-9_-] (docs/hass.md), so every other byte of id becomes "_":
+ * spaces as in the reference, and also the "." and "()" of keys such as
+ * "Max. charging current" or "Battery constant charge voltage(C.V.)",
+ * and a "/" of a tag.  The state topic keeps the key as it is.
+ */
+static void
+config_topic(struct sbuf *t, const char *component, const char *id)
+{
+	sbuf_printf(t, "homeassistant/%s/", component);
+	for (const char *c = id; *c != '\0'; c++)
+		sbuf_addc(t, (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ? *c : '_');
+	sbuf_adds(t, "/config");
+}
+
+/*
  * hass_mqtt: per key a config then a state message.  The config is the
  * reference's hand-built string: no JSON escaping, a space before the
- * final brace.  Spaces become "_" in the config topic only.
+ * final brace.  Spaces (and any byte HA refuses in an object id) become
+ * "_" in the config topic only.
  */
 void
 hass_out_hass(const struct result *r, const struct out_opts *o,
@@ -94,9 +113,9 @@ hass_out_hass(const struct result *r, const struct out_opts *o,
 		sbuf_reset(&st);
 		sbuf_printf(&st, "homeassistant/%s/mpp_%s_%s/state", sensor,
 		    tag, k);
-		sbuf_printf(&t, "homeassistant/%s/mpp_%s_%s/config", sensor,
-		    tag, k);
-		output_underscores(&t);
+		sbuf_printf(&pl, "mpp_%s_%s", tag, k);
+		config_topic(&t, sensor, sbuf_str(&pl));
+		sbuf_reset(&pl);
 		sbuf_printf(&pl, "{\"name\": \"%s %s\", \"state_topic\": \"%s\", ",
 		    tag, e->key, sbuf_str(&st));
 		if (!bin && strcmp(unit, "W") == 0)
@@ -326,9 +345,7 @@ hass_out_hassd_configs(const struct result *r, const struct out_opts *o,
 		sbuf_reset(&t);
 		sbuf_reset(&st);
 		sbuf_reset(&pl);
-		sbuf_printf(&t, "homeassistant/%s/%s/config", sensor,
-		    sbuf_str(&id));
-		output_underscores(&t);
+		config_topic(&t, sensor, sbuf_str(&id));
 		sbuf_printf(&st, "homeassistant/%s/%s/state", sensor,
 		    sbuf_str(&id));
 		hassd_config(&pl, e, unit, tag, sbuf_str(&st), sbuf_str(&id), o);

@@ -82,16 +82,16 @@ static const struct sw_def pi17_sws[] = {
 };
 
 /*
- * Numbers: ranges of a 48 V unit from the protocol's help texts (PBDV 00.0
- * means "battery full"), scaled for 12 V and 24 V units.  The inverter
- * refuses values it does not support with a NAK; the state read back then
- * shows the value unchanged.
+ * Numbers: ranges of a 48 V unit from the protocol's help texts, scaled for
+ * 12 V and 24 V units.  PBDV takes 48-58 V or 00.0, "battery full": that
+ * one value is a switch of its own (hass_settings.c, build_full_switch), so
+ * the number offers only voltages the inverter accepts.
  */
 static const struct num_def pi30_nums[] = {
 	{ "battery_recharge_voltage", "Battery Recharge Voltage", "PBCV",
 	  "Battery Recharge Voltage", 44.0, 51.0, 0 },
 	{ "battery_redischarge_voltage", "Battery Redischarge Voltage", "PBDV",
-	  "Battery Redischarge Voltage", 0.0, 58.0, 0 },
+	  "Battery Redischarge Voltage", 48.0, 58.0, 0 },
 	{ "battery_cut_off_voltage", "Battery Cut-off Voltage", "PSDV",
 	  "Battery Under Voltage", 40.0, 48.0, 0 },
 	{ "battery_bulk_charging_voltage", "Battery Bulk Charging Voltage",

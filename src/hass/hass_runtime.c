@@ -15,6 +15,8 @@
 #include "hass.h"
 #include "hass_discovery.h"
 #include "hass_settings_rt.h"
+#include "hass_energy.h"
+#include "hass_stack.h"
 #include "log.h"
 #include "mqtt_conn.h"
 #include "result.h"
@@ -36,6 +38,8 @@ struct hass_dev {
 	int			 sensors;	/* hass publishes them (a broker) */
 	struct out_opts		 opts;
 	struct controls		*controls;	/* NULL: no setting entities */
+	struct stack		*stack;		/* NULL: no QPGSn polled */
+	struct energy		*energy;	/* NULL: hass_energy off */
 	pthread_mutex_t		 lock;		/* guards last[] and up */
 	struct last_result	*last;		/* one per poll command */
 	int			 nlast;
@@ -72,10 +76,17 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	struct controls *ctl = NULL;
 	struct hass_dev *d;
 
+	const char *name = output_nonempty(c->opts->device) ?
+	    c->opts->device : c->dc->name;
+	struct energy *en = NULL;
+
 	hassd = hassd_output(c->dc);
-	if (c->conn != NULL)
+	if (c->conn != NULL) {
 		ctl = controls_new(c->dc, c->proto, c->hostname, c->allow);
-	if (hassd == NULL && ctl == NULL)
+		en = energy_new(c->dc, c->hostname, name, c->state_dir,
+		    c->pause_ms);
+	}
+	if (hassd == NULL && ctl == NULL && en == NULL)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->dc = c->dc;
@@ -85,6 +96,9 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	d->sensors = hassd != NULL && c->conn != NULL;
 	d->opts = *c->opts;
 	d->controls = ctl;
+	d->energy = en;
+	if (d->sensors)
+		d->stack = stack_new(c->dc, c->hostname, name);
 	pthread_mutex_init(&d->lock, NULL);
 	d->nlast = c->dc->ncommands;
 	d->last = xcalloc((size_t)d->nlast + 1, sizeof(*d->last));
@@ -181,6 +195,16 @@ hass_on_poll(struct hass_dev *d, int index, const char *cmd, struct result *r)
 		d->hassd->states(r, &d->opts, conn_publisher, d->conn);
 		pthread_mutex_unlock(&d->lock);
 	}
+	if (d->stack != NULL || d->energy != NULL) {
+		int discover;
+		pthread_mutex_lock(&d->lock);
+		discover = d->up && conn_is_connected(d->conn);
+		pthread_mutex_unlock(&d->lock);
+		stack_on_result(d->stack, index, cmd, r, discover,
+		    conn_publisher, d->conn);
+		energy_on_result(d->energy, index, cmd, r, discover,
+		    conn_publisher, d->conn);
+	}
 	if (d->controls != NULL)
 		controls_on_result(d->controls, cmd, r, controls_conn_publisher,
 		    d->conn);
@@ -216,6 +240,8 @@ rediscover(struct hass_dev *d, int states)
 		l->sent = hass_sensors_signature(&l->r);
 	}
 	pthread_mutex_unlock(&d->lock);
+	stack_rediscover(d->stack, conn_publisher, d->conn);
+	energy_rediscover(d->energy, conn_publisher, d->conn);
 	if (d->controls != NULL)
 		controls_publish_discovery(d->controls, controls_conn_publisher,
 		    d->conn);
@@ -275,6 +301,8 @@ hass_free(struct hass *h)
 				result_free(&d->last[k].r);
 		free(d->last);
 		controls_free(d->controls);
+		stack_free(d->stack);
+		energy_free(d->energy);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}

@@ -21,6 +21,7 @@
 #include "cmd_check.h"
 #include "hass_profiles.h"
 #include "hass_settings.h"
+#include "log.h"
 #include "proto.h"
 #include "pyfmt.h"
 #include "result.h"
@@ -158,7 +159,8 @@ add_entity(struct hc_set *s, enum hc_kind kind, const char *object,
 }
 
 static void
-add_option(struct hc_entity *e, const char *label, const char *cmd)
+add_option(struct hc_entity *e, const char *label, const char *cmd,
+    const char *state)
 {
 	if (e->nopts >= HC_MAX_OPTS)
 		return;
@@ -168,6 +170,7 @@ add_option(struct hc_entity *e, const char *label, const char *cmd)
 	e->opts = xrealloc(e->opts, (size_t)(e->nopts + 1) * sizeof(*e->opts));
 	e->opts[e->nopts].label = xstrdup(label);
 	e->opts[e->nopts].cmd = xstrdup(cmd);
+	e->opts[e->nopts].state = state != NULL ? xstrdup(state) : NULL;
 	e->nopts++;
 }
 
@@ -181,6 +184,36 @@ is_placeholder(const char *name)
 	return 0;
 }
 
+/*
+ * The name the setter's help text gives argument i ("... 07 for BAK, 08
+ * for Lib" on PI30M044's PBT) into out; 0, or -1 when it names none.
+ */
+static int
+help_name(const struct pi_proto *p, const char *prefix, int i, char *out,
+    size_t n)
+{
+	const struct pi_cmd *d = find_cmd(p, prefix);
+	char needle[16];
+	const char *h, *end;
+	size_t len;
+
+	if (d == NULL || d->help == NULL)
+		return -1;
+	snprintf(needle, sizeof(needle), "%02d for ", i);
+	if ((h = strstr(d->help, needle)) == NULL)
+		return -1;
+	h += strlen(needle);
+	end = h + strcspn(h, ",)");
+	while (end > h && end[-1] == ' ')
+		end--;
+	len = (size_t)(end - h);
+	if (len == 0 || len >= n)
+		return -1;
+	memcpy(out, h, len);
+	out[len] = '\0';
+	return 0;
+}
+
 /* Option i of the settings row is fmt(prefix, i): "POP02" on PI30. */
 static void
 build_row_select(struct hc_set *s, const struct hc_params *p,
@@ -190,22 +223,32 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	    d->field);
 	struct hc_entity *e = NULL;
 	int supported = 0;
-	char cmd[32];
+	char cmd[32], named[64];
 
 	if (row == NULL || row->kind != PK_OPTION || row->expr != PX_NONE ||
 	    row->list == NULL)
 		return;
 	for (int i = 0; i < row->nlist && i < 100; i++) {
+		const char *label = row->list[i], *state = NULL;
 		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
-		if (is_placeholder(row->list[i]) ||
-		    !proto_admits(p->proto, d->prefix, cmd))
+		if (!proto_admits(p->proto, d->prefix, cmd))
 			continue;
+		/* A placeholder in the reply's table ("TBD") is still a
+		 * setting when the setter's help names it ("07 for BAK"):
+		 * HA shows that name, the decoded placeholder maps to it. */
+		if (is_placeholder(label)) {
+			if (help_name(p->proto, d->prefix, i, named,
+			    sizeof(named)) < 0)
+				continue;
+			state = label;
+			label = named;
+		}
 		supported = 1;
 		if (!admits(p, d->prefix, cmd))
 			continue;
 		if (e == NULL)
 			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, row->list[i], cmd);
+		add_option(e, label, cmd, state);
 	}
 	if (!supported)
 		return;
@@ -242,7 +285,7 @@ build_keyed_select(struct hc_set *s, const struct hc_params *p,
 			continue;
 		if (e == NULL)
 			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, row->map[i].val, cmd);
+		add_option(e, row->map[i].val, cmd, NULL);
 	}
 	if (!supported)
 		return;
@@ -313,7 +356,7 @@ build_current_select(struct hc_set *s, const struct hc_params *p,
 		    !admits(p, d->prefix, cmd))
 			continue;
 		snprintf(label, sizeof(label), "%d", opts[i]);
-		add_option(e, label, cmd);
+		add_option(e, label, cmd, NULL);
 	}
 	e->status = e->nopts > 0 ? HC_READY : HC_REFUSED;
 }
@@ -363,14 +406,51 @@ build_number(struct hc_set *s, const struct hc_params *p,
 		e->status = p->battery_v > 0 ? HC_READY : HC_WAITING;
 }
 
-/* "LCD Backlight" -> "lcd_backlight". */
+/*
+ * "Battery Redischarge at Full": PBDV00.0 (discharge again only once the
+ * battery is full) as a switch next to the 48-58 V number; off sets the
+ * lowest voltage, from where the number takes over.  Needs the rated
+ * voltage, like the numbers.
+ */
+static void
+build_full_switch(struct hc_set *s, const struct hc_params *p)
+{
+	double scale = p->battery_v > 0 ? p->battery_v / 48.0 : 1.0;
+	struct hc_entity *e;
+	char on[16], off[16];
+
+	if (find_row(p->proto, s->prof->query[HC_Q_PIRI],
+	    "Battery Redischarge Voltage") == NULL)
+		return;
+	number_cmd("PBDV", 0, 0.0, on, sizeof(on));
+	number_cmd("PBDV", 0, round1(48.0 * scale), off, sizeof(off));
+	if (!proto_admits(p->proto, "PBDV", on))
+		return;
+	e = add_entity(s, HC_SWITCH, "battery_redischarge_at_full",
+	    "Battery Redischarge at Full");
+	e->field = "Battery Redischarge Voltage";
+	e->source = HC_SRC_QPIRI;
+	e->icon = "mdi:battery-sync-outline";
+	e->prefix = "PBDV";
+	e->on_when_zero = 1;
+	memcpy(e->on_cmd, on, sizeof(on));
+	memcpy(e->off_cmd, off, sizeof(off));
+	if (!admits(p, "PBDV", on) || !admits(p, "PBDV", off))
+		e->status = HC_REFUSED;
+	else
+		e->status = p->battery_v > 0 ? HC_READY : HC_WAITING;
+}
+
+/* "LCD Backlight" -> "lcd_backlight": lower case, and "_" for every byte
+ * HA refuses in a discovery object id (anything but [a-z0-9_-]). */
 static char *
 object_of(const char *name)
 {
 	char *o = xstrdup(name);
 
 	for (char *c = o; *c != '\0'; c++)
-		*c = *c == ' ' ? '_' : (char)tolower((unsigned char)*c);
+		*c = isalnum((unsigned char)*c) && !(*c & 0x80) ?
+		    (char)tolower((unsigned char)*c) : *c == '-' ? '-' : '_';
 	return o;
 }
 
@@ -451,6 +531,7 @@ hc_build(const struct hc_params *p)
 	}
 	for (size_t i = 0; i < s->prof->nnums; i++)
 		build_number(s, p, &s->prof->nums[i]);
+	build_full_switch(s, p);
 	build_switches(s, p);
 	build_listed_switches(s, p);
 	return s;
@@ -465,6 +546,7 @@ hc_free(struct hc_set *s)
 		for (int k = 0; k < s->e[i].nopts; k++) {
 			free(s->e[i].opts[k].label);
 			free(s->e[i].opts[k].cmd);
+			free(s->e[i].opts[k].state);
 		}
 		free(s->e[i].opts);
 		free(s->e[i].object);
@@ -689,6 +771,79 @@ is_error_result(const struct result *r)
 	    result_find(r, "warning") != NULL;
 }
 
+/* A number entry as a double; 0 when it is none. */
+static int
+number_of(const struct value *v, double *out)
+{
+	if (v->type == V_FLOAT) {
+		*out = v->f;
+		return 1;
+	}
+	if ((v->type == V_INT || v->type == V_STR) && v->s != NULL) {
+		char *end;
+		*out = strtod(v->s, &end);
+		return end != v->s && *end == '\0';
+	}
+	return 0;
+}
+
+/*
+ * Turns the decoded text in out (Python's str()) into what HA takes as e's
+ * state: the option label, "enabled"/"disabled" for a switch read from a
+ * number, or "None" (unknown) with one log line when the inverter reports
+ * something e cannot show.  The entity is cast to writable for
+ * unknown_logged only (see hass_settings.h).
+ */
+static void
+state_value(struct hc_entity *e, const char *device, const struct value *val,
+    struct sbuf *out)
+{
+	const char *why = NULL;
+	double x;
+	int i;
+
+	switch (e->kind) {
+	case HC_SELECT:
+		for (i = 0; i < e->nopts; i++) {
+			const char *st = e->opts[i].state != NULL ?
+			    e->opts[i].state : e->opts[i].label;
+			if (strcmp(st, sbuf_str(out)) == 0)
+				break;
+		}
+		if (i < e->nopts) {
+			sbuf_reset(out);
+			sbuf_adds(out, e->opts[i].label);
+		} else
+			why = "is none of its options";
+		break;
+	case HC_NUMBER:
+		/* 0.05: the reply has one decimal, the bounds are rounded */
+		if (!number_of(val, &x) || x < e->min - 0.05 || x > e->max + 0.05)
+			why = "is outside its range";
+		break;
+	case HC_SWITCH:
+		if (!e->on_when_zero)
+			break;
+		if (!number_of(val, &x))
+			why = "is not a number";
+		else {
+			sbuf_reset(out);
+			sbuf_adds(out, x == 0.0 ? "enabled" : "disabled");
+		}
+		break;
+	}
+	if (why == NULL) {
+		e->unknown_logged = 0;
+		return;
+	}
+	if (!e->unknown_logged)
+		log_warn("%s: %s: the inverter reports \"%s\", which %s: "
+		    "published as unknown", device, e->name, sbuf_str(out), why);
+	e->unknown_logged = 1;
+	sbuf_reset(out);
+	sbuf_adds(out, "None");
+}
+
 int
 hc_publish_states(const struct hc_set *s, const char *cmd,
     const struct result *r, out_publish_fn fn, void *arg)
@@ -719,6 +874,7 @@ hc_publish_states(const struct hc_set *s, const char *cmd,
 		sbuf_reset(&v);
 		hc_state_topic(s, e, &t);
 		py_str_value(&v, &en->v);
+		state_value((struct hc_entity *)e, s->device, &en->v, &v);
 		fn(arg, sbuf_str(&t), sbuf_str(&v), v.len, 0, 1);
 		n++;
 	}

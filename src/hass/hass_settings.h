@@ -59,6 +59,9 @@ enum hc_source { HC_SRC_QPIRI = 0, HC_SRC_QFLAG };
 struct hc_option {
 	char	*label;		/* shown in HA and sent as state: "SBU first", "30" */
 	char	*cmd;		/* the raw command: "POP02", "MUCHGC030" */
+	char	*state;		/* the decoded text meaning this option when it
+				 * differs from label (a placeholder in the
+				 * reply's table: "TBD" for "BAK"), else NULL */
 };
 
 struct hc_entity {
@@ -77,8 +80,17 @@ struct hc_entity {
 	double		 min, max, step;
 	/* HC_NUMBER: argument in decivolts ("PSDV450", PI18). */
 	int		 deci;
-	/* HC_SWITCH: "PEa" / "PDa". */
-	char		 on_cmd[8], off_cmd[8];
+	/* HC_SWITCH: "PEa" / "PDa", or "PBDV00.0" / "PBDV48.0". */
+	char		 on_cmd[16], off_cmd[16];
+	int		 on_when_zero;	/* HC_SWITCH from a QPIRI number: on
+					 * when it reads 0 (redischarge at
+					 * "battery full") */
+	/*
+	 * Set when a state outside the options or the range was published
+	 * as unknown and logged, so the log says it once, not every cycle.
+	 * Written only by hc_publish_states on the device's worker thread.
+	 */
+	int		 unknown_logged;
 };
 
 /* What a device's entity list depends on; every pointer is borrowed. */
@@ -142,8 +154,11 @@ int	hc_publish_discovery(const struct hc_set *s, out_publish_fn fn,
 /*
  * Publishes (QoS 0, retained) the state of every entity whose state the
  * reply to cmd (QPIRI or QFLAG) carries: the option text, the number as
- * Python's str(), "enabled"/"disabled".  Error results publish nothing.
- * Returns the number of states.
+ * Python's str(), "enabled"/"disabled".  A select state that is none of its
+ * options, or a number outside its range, is published as "None" (Home
+ * Assistant's payload for unknown) and logged once.  Error results publish
+ * nothing.  Returns the number of states.  Only the device's worker thread
+ * (it marks entities as logged).
  */
 int	hc_publish_states(const struct hc_set *s, const char *cmd,
 	    const struct result *r, out_publish_fn fn, void *arg);

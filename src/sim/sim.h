@@ -78,6 +78,7 @@ struct sim_inverter {
 	struct sim_settings	set;
 	struct sim_fam		fam;
 	uint32_t		rng;	/* jitter for the live values */
+	int			parallel;	/* units answering QPGSn (0, 1: this one) */
 };
 
 /* One request line as received: text before the CRC, and its check. */
@@ -175,6 +176,7 @@ struct sim_opts {
 	struct sim_faults	 faults;
 	const char		*log_path;
 	int			 verbose;
+	int			 parallel;	/* --parallel N units, 0 = one */
 };
 int	serve_run(const struct sim_opts *opts,
 	    volatile sig_atomic_t *stop);

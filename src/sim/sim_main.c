@@ -41,6 +41,9 @@ usage(FILE *f)
 	    "  --protocol P         PI30 (default), PI30MAX, PI16, PI17 (PI17INFINI,\n"
 	    "                       PI17M058), PI18, PI18SV or PI18LVX\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
+	    "  --parallel N         N units in a parallel stack answer QPGS0..N-1,\n"
+	    "                       each with its own serial number (unit 0 is\n"
+	    "                       the inverter QPIGS reports); default 1\n"
 	    "  --log FILE           append each request's command text to FILE\n"
 	    "  -v, --verbose        log every request and reply to stderr\n"
 	    "  -h, --help           this text\n"
@@ -78,7 +81,8 @@ parse_num(const char *opt, const char *s, unsigned long min,
 
 enum {
 	OPT_LINK = 256, OPT_PROTOCOL, OPT_BAUD, OPT_LOG, OPT_DELAY,
-	OPT_SILENT, OPT_BADCRC, OPT_NAK, OPT_GARBAGE, OPT_ECHO, OPT_VANISH
+	OPT_SILENT, OPT_BADCRC, OPT_NAK, OPT_GARBAGE, OPT_ECHO, OPT_VANISH,
+	OPT_PARALLEL
 };
 
 static const struct option sim_longopts[] = {
@@ -93,6 +97,7 @@ static const struct option sim_longopts[] = {
 	{ "garbage-every", required_argument, NULL, OPT_GARBAGE },
 	{ "echo-every", required_argument, NULL, OPT_ECHO },
 	{ "vanish-after", required_argument, NULL, OPT_VANISH },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -139,6 +144,13 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_LOG:
 			o->log_path = optarg;
 			break;
+		case OPT_PARALLEL: {
+			unsigned long n;
+			if (parse_num("parallel", optarg, 1, 9, &n) == -1)
+				return -1;
+			o->parallel = (int)n;
+			break;
+		}
 		case OPT_DELAY:
 			slot = &f->delay_ms;
 			min = 0;

@@ -552,33 +552,52 @@ q_mn(struct qctx *c)
 }
 
 /*
- * QPGSn: unit 0 is this inverter, other units are reported "not valid"
- * with zeros.  29 fields as the canned replies, e.g.
+ * QPGSn: unit 0 is this inverter (the values QPIGS reports), units 1 to
+ * parallel-1 are its partners in the stack with their own serial numbers
+ * and a share of the load and sun that differs per unit; other units are
+ * reported "not valid" with zeros.  29 fields as the canned replies, e.g.
  * "1 92932004102453 L 00 229.8 50.00 230.1 50.00 0448 0400 008 51.5 032
  * 082 321.7 032 00448 00400 008 10100010 0 2 060 120 030 05 000 000.0 00";
- * on PI30MAX fields 28/29 are PV2 voltage and current.
+ * on PI30MAX fields 28/29 are PV2 voltage and current.  Field 21 (output
+ * mode) is 0 "single machine" alone, else 1 "parallel output".
  */
 static int
 q_pgs(struct qctx *c)
 {
 	const struct sim_settings *s = &c->inv->set;
 	struct live lv;
-	int unit = atoi(c->arg);
+	int unit = atoi(c->arg), units = c->inv->parallel > 1 ?
+	    c->inv->parallel : 1;
+	int w, va, tw = 0, tva = 0, chg, tchg = 0, pv_i;
+	char serial[sizeof(model_serial)];
 
-	if (unit != 0)
+	if (unit >= units)
 		return put(c->out, c->outsz, "0 00000000000000 S 00 000.0 00.00 "
 		    "000.0 00.00 0000 0000 000 00.0 000 000 000.0 000 00000 "
 		    "00000 000 00000000 0 %d %03d 120 %03d 00 000 000.0 00",
 		    s->chg_prio, s->max_chg, s->max_ac_chg);
 	live_compute(c->inv, c->uptime, &lv);
+	/* unit k carries (1 + k/10) of unit 0's load and sun */
+	for (int k = 0; k < units; k++) {
+		tw += lv.w * (10 + k) / 10;
+		tva += lv.va * (10 + k) / 10;
+		tchg += lv.chg_i * (10 + k) / 10;
+	}
+	w = lv.w * (10 + unit) / 10;
+	va = lv.va * (10 + unit) / 10;
+	chg = lv.chg_i * (10 + unit) / 10;
+	pv_i = (int)(lv.pv_i * (10 + unit) / 10);
+	memcpy(serial, model_serial, sizeof(serial));
+	serial[sizeof(serial) - 2] = (char)('0' + (serial[sizeof(serial) - 2] -
+	    '0' + unit) % 10);
 	return put(c->out, c->outsz, "1 %s %c 00 %05.1f %05.2f %05.1f %05.2f "
 	    "%04d %04d %03d %04.1f %03d %03d %05.1f %03d %05d %05d %03d "
 	    "1%d%d00010 %d %d %03d 120 %03d %02d %03d %05.1f %02d",
-	    model_serial, lv.mode, lv.grid_v, lv.grid_f, lv.out_v, lv.out_f,
-	    lv.va, lv.w, lv.load_pct, lv.bat_v, lv.chg_i, lv.cap, lv.pv_v,
-	    lv.chg_i, lv.va, lv.w, lv.load_pct, lv.ac_charging,
-	    lv.scc_charging, s->out_mode, s->chg_prio, s->max_chg,
-	    s->max_ac_chg, (int)lv.pv_i, lv.dis_i,
+	    serial, lv.mode, lv.grid_v, lv.grid_f, lv.out_v, lv.out_f,
+	    va, w, lv.load_pct, lv.bat_v, chg, lv.cap, lv.pv_v,
+	    tchg, tva, tw, lv.load_pct, lv.ac_charging,
+	    lv.scc_charging, units > 1 ? 1 : s->out_mode, s->chg_prio,
+	    s->max_chg, s->max_ac_chg, pv_i, lv.dis_i,
 	    c->inv->proto == SIM_PI30MAX ? lv.pv2_v : 0.0,
 	    c->inv->proto == SIM_PI30MAX ? (int)lv.pv2_i : 0);
 }

@@ -281,6 +281,7 @@ serve_run(const struct sim_opts *o, volatile sig_atomic_t *stop)
 	s.byte_ns = 10000000000LL / (long long)o->baud;
 	s.rng = (uint32_t)s.t0_ns | 1u;
 	model_init(&s.inv, o->proto, (uint32_t)getpid());
+	s.inv.parallel = o->parallel;
 	frame_rx_init(&s.rx);
 	if (o->log_path != NULL && (s.logfd = open(o->log_path,
 	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1) {

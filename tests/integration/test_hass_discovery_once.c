@@ -6,6 +6,7 @@
  * after every (re)connect and when homeassistant/status says "online",
  * never on an ordinary poll cycle; states every cycle.
  */
+#include "hass_schema.h"
 #include "scenario_env.h"
 
 #define DEV_HA								\
@@ -103,6 +104,14 @@ test_discovery_once_per_start_and_again_when_ha_comes_online(void **state)
 	sc_wait(&S, S.rlog, STATE_VOLTAGE, 5, SC_WAIT_MS);
 	/* sensors (QPIGS, QPIRI) and settings, each once */
 	assert_each_config(&S, S.rlog, 1, 40);
+	{
+		/* and every one passes Home Assistant's discovery schema */
+		char err[512];
+		int n = hass_schema_check_log(S.rlog, err, sizeof(err));
+		if (n < 0)
+			fail_msg("discovery schema: %s", err);
+		assert_true(n >= 40);
+	}
 
 	sc_pub(&S, "homeassistant/status", "online");
 	sc_wait(&S, S.rlog, CONF_VOLTAGE, 2, SC_WAIT_MS);

@@ -199,9 +199,122 @@ test_stop_answers_queued_jobs(void **state)
 	assert_true(accepted >= 4);
 }
 
+/* The order in which two lanes of one group ran their poll commands. */
+struct order {
+	pthread_mutex_t	 lock;
+	char		 seq[128];	/* 'a' or 'b' per poll, the first 127
+					   from b's first poll on */
+	int		 n;
+	int		 na, nb;	/* polls of each lane */
+};
+
+static void
+on_poll_order(void *arg, struct device *d, const char *cmd, int index,
+    struct result *r, int status)
+{
+	struct order *o = arg;
+
+	(void)cmd;
+	(void)index;
+	(void)r;
+	(void)status;
+	pthread_mutex_lock(&o->lock);
+	if ((o->nb > 0 || d->name[0] == 'b') && o->n < (int)sizeof(o->seq) - 1)
+		o->seq[o->n++] = d->name[0];
+	if (d->name[0] == 'a')
+		o->na++;
+	else
+		o->nb++;
+	pthread_mutex_unlock(&o->lock);
+}
+
+/*
+ * Two sections on one port: one thread runs both, command by command in
+ * turn (a two-command section does not run its whole cycle first), and
+ * stopping one leaves the other polling.
+ */
+static void
+test_two_sections_on_one_port_take_turns(void **state)
+{
+	static char *pa[] = { "QPIGS", "QPIRI" }, *pb[] = { "QMOD" };
+	struct device_cfg dc;
+	struct device *a, *b;
+	struct worker_group *g;
+	struct worker *wa, *wb;
+	struct worker_cfg wc;
+	struct order o;
+	int n, nb, stopped, first;
+
+	(void)state;
+	assert_int_equal(proto_init(), 0);
+	memset(&o, 0, sizeof(o));
+	pthread_mutex_init(&o.lock, NULL);
+	memset(&dc, 0, sizeof(dc));
+	dc.protocol = "PI30";
+	dc.port = "test0";
+	dc.name = "a";
+	a = device_new(&dc);
+	dc.name = "b";
+	b = device_new(&dc);
+	device_share_port(b, a);
+	assert_ptr_equal(a->port, b->port);
+
+	memset(&wc, 0, sizeof(wc));
+	wc.pause_ms = 0;
+	wc.start_ms = 100;	/* both lanes are in before the first poll */
+	wc.poll = on_poll_order;
+	wc.poll_arg = &o;
+	g = worker_group_new();
+	wc.commands = pa;
+	wc.ncommands = 2;
+	wa = worker_add(g, a, &wc);
+	wc.commands = pb;
+	wc.ncommands = 1;
+	wb = worker_add(g, b, &wc);
+	assert_non_null(wa);
+	assert_non_null(wb);
+	/* a may run alone until b's lane is in (how long depends on the
+	 * machine's load); from b's first command on they take turns. */
+	for (long end = h_now_ms() + 20000; h_now_ms() < end; usleep(1000)) {
+		pthread_mutex_lock(&o.lock);
+		nb = o.nb;
+		pthread_mutex_unlock(&o.lock);
+		if (nb >= 30)
+			break;
+	}
+	worker_stop(wb);
+	pthread_mutex_lock(&o.lock);
+	n = o.n;
+	stopped = o.na;
+	nb = o.nb;
+	pthread_mutex_unlock(&o.lock);
+	fprintf(stderr, "poll order: %.*s\n", n, o.seq);
+	assert_true(nb >= 30);
+	assert_true(n >= 40);
+	first = 0;
+	assert_int_equal(o.seq[first], 'b');
+	for (int i = first + 1; i < first + 20; i++)
+		assert_true(o.seq[i] != o.seq[i - 1]);
+	/* b stopped, a goes on alone */
+	for (long end = h_now_ms() + 5000; h_now_ms() < end; usleep(1000)) {
+		pthread_mutex_lock(&o.lock);
+		n = o.na;
+		pthread_mutex_unlock(&o.lock);
+		if (n >= stopped + 10)
+			break;
+	}
+	worker_stop(wa);
+	assert_true(o.na >= stopped + 10);
+	assert_int_equal(o.nb, nb);
+	device_free(b);
+	device_free(a);
+	pthread_mutex_destroy(&o.lock);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_adhoc_commands_never_mix_with_polls),
 	cmocka_unit_test(test_stop_answers_queued_jobs),
+	cmocka_unit_test(test_two_sections_on_one_port_take_turns),
 };
 
 MPPD_TEST_MAIN(tests)

@@ -386,13 +386,17 @@ test_option_names_come_from_the_protocol_qpiri_rows(void **state)
 	assert_int_equal(e->nopts, 3);
 	assert_string_equal(e->opts[2].label, "User");
 	fix_free(&f);
-	/* PI30M044: PBT 00-09 minus the "TBD" placeholder; PCP00 is
-	 * "Undefined" there, so it is not offered */
+	/* PI30M044: PBT 00-09, all ten: QPIRI's "TBD" placeholder is
+	 * "07 for BAK" in PBT's help, shown as BAK and read back from "TBD";
+	 * PCP00 is "Undefined" there, so it is not offered */
 	build(&f, "PI30M044", "PCP.*,PBT.*");
 	e = hc_find(f.set, "battery_type");
-	assert_int_equal(e->nopts, 9);
-	assert_string_equal(e->opts[7].label, "LIb-protocol compatible");
-	assert_string_equal(e->opts[7].cmd, "PBT08");
+	assert_int_equal(e->nopts, 10);
+	assert_string_equal(e->opts[7].label, "BAK");
+	assert_string_equal(e->opts[7].cmd, "PBT07");
+	assert_string_equal(e->opts[7].state, "TBD");
+	assert_string_equal(e->opts[8].label, "LIb-protocol compatible");
+	assert_string_equal(e->opts[8].cmd, "PBT08");
 	e = hc_find(f.set, "charger_source_priority");
 	assert_int_equal(e->nopts, 3);
 	assert_string_equal(e->opts[0].label, "Solar first");
@@ -496,9 +500,19 @@ test_number_command_template_formats_two_digits_and_a_decimal(void **state)
 	assert_int_equal(hc_command_for(e, "48", cmd, sizeof(cmd)), 0);
 	assert_string_equal(cmd, "PBCV48.0");
 	assert_int_equal(hc_command_for(e, "60", cmd, sizeof(cmd)), -1);
+	/* 00.0 ("battery full") is outside the number's 48-58 V: its own
+	 * switch sends it, and off goes back to the lowest voltage */
 	e = hc_find(f.set, "battery_redischarge_voltage");
-	assert_int_equal(hc_command_for(e, "0", cmd, sizeof(cmd)), 0);
+	assert_int_equal(hc_command_for(e, "0", cmd, sizeof(cmd)), -1);
+	assert_int_equal(hc_command_for(e, "48", cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "PBDV48.0");
+	e = hc_find(f.set, "battery_redischarge_at_full");
+	assert_non_null(e);
+	assert_int_equal(e->kind, HC_SWITCH);
+	assert_int_equal(hc_command_for(e, "ON", cmd, sizeof(cmd)), 0);
 	assert_string_equal(cmd, "PBDV00.0");
+	assert_int_equal(hc_command_for(e, "OFF", cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "PBDV48.0");
 	fix_free(&f);
 }
 
@@ -761,7 +775,7 @@ test_states_from_a_pi30_qpiri_reply(void **state)
 	    "PBDV.*,PSDV.*,PCVV.*,PBFT.*", MATCH_FULL, chg, 6, uchg, 4, 48);
 	/* canned: ... 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 ... 54.0 ... */
 	decode_canned(proto("PI30"), "QPIRI", 0, &res);
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 10);
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 11);
 	assert_string_equal(rec_get(&r, "th/inv/settings/output_source_priority"),
 	    "Utility first");
 	assert_string_equal(rec_get(&r, "th/inv/settings/charger_source_priority"),
@@ -781,6 +795,8 @@ test_states_from_a_pi30_qpiri_reply(void **state)
 	    "th/inv/settings/battery_float_charging_voltage"), "54.0");
 	assert_string_equal(rec_get(&r,
 	    "th/inv/settings/battery_redischarge_voltage"), "54.0");
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/battery_redischarge_at_full"), "disabled");
 	for (int i = 0; i < r.n; i++) {
 		assert_int_equal(r.m[i].qos, 0);
 		assert_int_equal(r.m[i].retain, 1);
@@ -804,6 +820,41 @@ test_states_from_a_pi30_qpiri_reply(void **state)
 	decode_canned(proto("PI30"), "QPIRI", 2, &res);
 	assert_true(hc_rated_battery_voltage(&res) == 24);
 	result_free(&res);
+	fix_free(&f);
+}
+
+/*
+ * PI30M044 reports charger source priority 0 as "Undefined", none of the
+ * select's options: HA gets "None" (unknown), not an invalid option; the
+ * battery type placeholder "TBD" is the option BAK; a redischarge voltage
+ * of 0.0 is the full switch on and the number unknown.
+ */
+static void
+test_states_outside_the_options_or_range_are_unknown(void **state)
+{
+	struct fix f;
+	struct rec r = { .n = 0 };
+	struct result res;
+
+	(void)state;
+	build_full(&f, "PI30M044", "PCP.*,PBT.*,PBDV.*", MATCH_FULL, chg, 6,
+	    uchg, 4, 48);
+	decode_canned(proto("PI30M044"), "QPIRI", 0, &res);
+	result_set(&res, "Charger Source Priority", val_str("Undefined"), "",
+	    EX_ABSENT, NULL, 0);
+	result_set(&res, "Battery Type", val_str("TBD"), "", EX_ABSENT, NULL, 0);
+	result_set(&res, "Battery Redischarge Voltage", val_float(0.0), "V",
+	    EX_ABSENT, NULL, 0);
+	hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r);
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/charger_source_priority"), "None");
+	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "BAK");
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/battery_redischarge_voltage"), "None");
+	assert_string_equal(rec_get(&r,
+	    "th/inv/settings/battery_redischarge_at_full"), "enabled");
+	result_free(&res);
+	rec_free(&r);
 	fix_free(&f);
 }
 
@@ -974,9 +1025,11 @@ test_pi17_solar_distribution_select_and_hecs_switches(void **state)
 	/* canned HECS: "00,0,0,0,0,0,0,0,0" */
 	decode_canned(proto("PI17"), "HECS", 0, &res);
 	assert_true(hc_publish_states(f.set, "HECS", &res, rec_pub, &r) >= 3);
+	/* "Battery-Load-Grid" (SEP00) is not among the options the
+	 * allowlist admits: HA would refuse it ("Invalid option"), so the
+	 * state is unknown */
 	assert_string_equal(rec_get(&r,
-	    "th/inv/settings/solar_energy_distribution_priority"),
-	    "Battery-Load-Grid");
+	    "th/inv/settings/solar_energy_distribution_priority"), "None");
 	assert_string_equal(rec_get(&r, "th/inv/settings/solar_charge_battery"),
 	    "disabled");
 	result_free(&res);
@@ -1010,6 +1063,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_discovery_is_retained_qos0),
 	cmocka_unit_test(test_ids_of_a_device_name_with_spaces_are_valid_discovery_ids),
 	cmocka_unit_test(test_states_from_a_pi30_qpiri_reply),
+	cmocka_unit_test(test_states_outside_the_options_or_range_are_unknown),
 	cmocka_unit_test(test_states_from_a_qflag_reply),
 	cmocka_unit_test(test_error_replies_publish_no_state),
 	cmocka_unit_test(test_ack_is_recognised_nak_is_not),

@@ -159,9 +159,53 @@ test_signature_ignores_values_and_sees_new_fields_units_and_binaries(void **stat
 	result_free(&a);
 }
 
+/*
+ * HA ignores a discovery topic whose object id has anything but
+ * [a-zA-Z0-9_-]: the config topic of "Max. charging current" (PI18 MCHGCR)
+ * and "Battery constant charge voltage(C.V.)" (PI17 BATS) gets "_" for
+ * the dots and brackets, from both hass processors; the state topic (which
+ * HA does not restrict) keeps the key.
+ */
+static void
+test_config_topics_carry_only_characters_ha_accepts(void **state)
+{
+	struct result r;
+	struct out_opts o;
+	struct sbuf d = SBUF_INIT, h = SBUF_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.device = "inv";
+	o.uid_prefix = "inv";
+	result_init(&r);
+	result_set_plain(&r, "_command", "MCHGCR");
+	result_set(&r, "Max. charging current value 1", val_int(10), "A",
+	    EX_NONE, NULL, 0);
+	result_set(&r, "Battery constant charge voltage(C.V.)", val_float(56.4),
+	    "V", EX_NONE, NULL, 0);
+	hass_out_hassd_configs(&r, &o, cap, &d);
+	assert_non_null(strstr(sbuf_str(&d), "homeassistant/sensor/"
+	    "mpp_inv_MCHGCR_max__charging_current_value_1/config|0|1|"));
+	assert_non_null(strstr(sbuf_str(&d), "\"state_topic\": "
+	    "\"homeassistant/sensor/mpp_inv_MCHGCR_max._charging_current_value_1"
+	    "/state\""));
+	assert_non_null(strstr(sbuf_str(&d), "homeassistant/sensor/"
+	    "mpp_inv_MCHGCR_battery_constant_charge_voltage_c_v__/config|0|1|"));
+	assert_null(strstr(sbuf_str(&d), ".)/config"));
+	o.tag = "a/b c";
+	assert_int_equal(output_mqtt("hass_mqtt", &r, &o, cap, &h), 0);
+	assert_non_null(strstr(sbuf_str(&h), "homeassistant/sensor/"
+	    "mpp_a_b_c_max__charging_current_value_1/config|0|0|"));
+	assert_non_null(strstr(sbuf_str(&h), "homeassistant/sensor/"
+	    "mpp_a/b c_max._charging_current_value_1/state|0|0|"));
+	result_free(&r);
+	sbuf_free(&d);
+	sbuf_free(&h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_registry_resolves_names_and_alias),
 	cmocka_unit_test(test_hassd_configs_then_states_is_the_full_output),
+	cmocka_unit_test(test_config_topics_carry_only_characters_ha_accepts),
 	cmocka_unit_test(test_signature_ignores_values_and_sees_new_fields_units_and_binaries),
 };
 

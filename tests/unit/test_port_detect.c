@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "port.h"
 
@@ -86,6 +90,44 @@ test_port_type_names(void **state)
 	assert_string_equal(port_type_name(PORT_SERIAL), "serial");
 	assert_string_equal(port_type_name(PORT_HIDRAW), "hidraw");
 	assert_string_equal(port_type_name(PORT_NONE), "none");
+}
+
+/*
+ * Sections naming one physical port share its owner: the key follows
+ * symlinks (a by-id link and the tty it names are one port) and names a
+ * network port by host:port whatever the scheme; test ports have none.
+ */
+static void
+test_port_key_is_the_physical_port(void **state)
+{
+	char dir[] = "/tmp/mppd-portkey-XXXXXX", tty[64], link[64];
+	char a[4200], b[4200];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(tty, sizeof(tty), "%s/ttyUSB0", dir);
+	snprintf(link, sizeof(link), "%s/by-id", dir);
+	fclose(fopen(tty, "w"));
+	assert_int_equal(symlink(tty, link), 0);
+	assert_int_equal(port_key(tty, PORT_SERIAL, a, sizeof(a)), 0);
+	assert_int_equal(port_key(link, PORT_SERIAL, b, sizeof(b)), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(strncmp(a, "dev:", 4), 0);
+	/* a device that is not there yet keeps its name */
+	assert_int_equal(port_key("/dev/ttyUSB9-absent", PORT_SERIAL, a,
+	    sizeof(a)), 0);
+	assert_string_equal(a, "dev:/dev/ttyUSB9-absent");
+	assert_int_equal(port_key("tcp://GW.local:8899", PORT_TCP, a,
+	    sizeof(a)), 0);
+	assert_int_equal(port_key("gw.local:8899", PORT_RFC2217, b,
+	    sizeof(b)), 0);
+	assert_string_equal(a, "net:gw.local:8899");
+	assert_string_equal(a, b);
+	assert_int_equal(port_key("test0", PORT_TEST, a, sizeof(a)), -1);
+	assert_int_equal(port_key("nothing", PORT_NONE, a, sizeof(a)), -1);
+	unlink(link);
+	unlink(tty);
+	rmdir(dir);
 }
 
 static void
@@ -207,6 +249,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_detect_porttype_overrides_name),
 	cmocka_unit_test(test_detect_is_case_insensitive),
 	cmocka_unit_test(test_port_type_names),
+	cmocka_unit_test(test_port_key_is_the_physical_port),
 };
 
 #include "testmain.h"
