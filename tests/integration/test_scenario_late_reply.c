@@ -143,8 +143,12 @@ test_reply_after_the_timeout_is_its_own_commands_never_the_next(void **state)
 	assert_true(result_has(response_for(v, n, "QPIRI-1"), QPIRI_FIELD));
 	assert_true(result_has(response_for(v, n, "QPIRI-3"), QPIRI_FIELD));
 	assert_true(result_has(response_for(v, n, "QPIGS-4"), QPIGS_FIELD));
-	fprintf(stderr, "POP02: %s\n", cJSON_PrintUnformatted(
-	    result_of(response_for(v, n, "POP02-2"))));
+	{
+		char *pop = cJSON_PrintUnformatted(result_of(response_for(v, n,
+		    "POP02-2")));
+		fprintf(stderr, "POP02: %s\n", pop);
+		free(pop);
+	}
 	sc_free_json(v, n);
 	/* The inverter got each command once (and the start-up poll). */
 	assert_int_equal(h_count_text(S.simlog, "POP02\n"), 1);
