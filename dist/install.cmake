@@ -27,3 +27,14 @@ if(TARGET mppd-sim)
 endif()
 install(FILES ${CMAKE_SOURCE_DIR}/dist/udev/99-mppd.rules
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# The program names mpp-solar installs (mpp-solar, mppsolar, jkbms) as
+# relative symbolic links to mppd, so existing scripts keep working; run
+# as jkbms, the defaults are protocol JK04 and /etc/jkbms/jkbms.conf.
+foreach(alias mpp-solar mppsolar jkbms)
+  install(CODE "
+    file(MAKE_DIRECTORY \"\$ENV{DESTDIR}${BINDIR}\")
+    execute_process(COMMAND \"${CMAKE_COMMAND}\" -E create_symlink mppd
+                    \"\$ENV{DESTDIR}${BINDIR}/${alias}\")
+    message(STATUS \"Installing: \$ENV{DESTDIR}${BINDIR}/${alias} -> mppd\")")
+endforeach()

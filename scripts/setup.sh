@@ -18,7 +18,9 @@ mosquitto mosquitto-clients socat ser2net openssl
 clang libclang-rt-14-dev valgrind
 nodejs redis-server haproxy
 jq python3 python3-yaml python3-voluptuous python3-jinja2
-prometheus chromium curl"
+prometheus chromium curl
+libcurl4-openssl-dev libpq-dev prometheus-pushgateway postgresql
+postgresql-client python3-pytest python3-paho-mqtt python3-serial"
 # Debian's nodejs comes without npm; a Node.js that brings its own npm
 # (e.g. NodeSource's) conflicts with Debian's npm package.
 if ! command -v npm >/dev/null 2>&1; then
@@ -50,7 +52,11 @@ else
 	# The mosquitto, redis-server and haproxy packages enable system
 	# services; tests start their own on free loopback ports and never
 	# need them.  Likewise prometheus is there for promtool (the tests
-	# check /metrics with it), not its server.
+	# check /metrics and prom_file's files with it), not its server, and
+	# the tests of the prom_push and postgres outputs start their own
+	# Pushgateway and PostgreSQL (as user nobody when run as root, since
+	# postgres refuses root) in temporary directories.  python3-pytest,
+	# -paho-mqtt and -serial: scripts/mppsolar-compat.sh.
 fi
 
 # The aedes broker for the tests, exactly the versions of the lock file

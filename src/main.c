@@ -24,8 +24,12 @@ struct cli {
 	const char	*output, *filter, *exclfilter, *broker, *mqttport;
 	const char	*mqtttopic, *mqttuser, *mqttpass, *command, *config;
 	const char	*pidfile, *decode, *detect;
+	const char	*dev, *udpport, *postgres_url, *mongo_url, *mongo_db;
+	const char	*pushurl, *prom_dir;
+	const char	*default_config;	/* -C without a file */
 	int		 keepcase, daemon, debug, info, version, print_request;
-	int		 check_config;
+	int		 check_config, daemon_stop;
+	int		 getstatus, getsettings, getdeviceid, getversion;
 };
 
 static void
@@ -36,7 +40,11 @@ usage(FILE *f)
 "            [-T TAG] [-b BAUD] [-o [OUTPUT]] [--keepcase] [--filter RE]\n"
 "            [--exclfilter RE] [-q MQTTBROKER] [--mqttport PORT]\n"
 "            [--mqtttopic TOPIC] [--mqttuser USER] [--mqttpass PASS]\n"
-"            [-c [COMMAND]] [-C [CONFIGFILE]] [--daemon] [--pidfile FILE]\n"
+"            [--dev DEV] [--udpport PORT] [--postgres_url URL]\n"
+"            [--mongo_url URL] [--mongo_db DB] [--pushurl URL]\n"
+"            [--prom_output_dir DIR] [-c [COMMAND]] [-C [CONFIGFILE]]\n"
+"            [--daemon] [--daemon-stop] [--pidfile FILE] [--getstatus]\n"
+"            [--getsettings] [--getDeviceId] [--getVersion]\n"
 "            [--check-config] [--decode HEX] [--print-request]\n"
 "            [--detect PORT] [-D] [-I] [-v]\n"
 "\n"
@@ -59,10 +67,24 @@ usage(FILE *f)
 "  --mqtttopic TOPIC      topic for json_mqtt / influx outputs\n"
 "  --mqttuser USER        MQTT user name\n"
 "  --mqttpass PASS        MQTT password\n"
+"  --dev DEV              device label of the prom outputs (default: None)\n"
+"  --udpport PORT         json_udp: UDP port on localhost (default: 5555)\n"
+"  --postgres_url URL     postgres: postgresql://user:password@server:5432/db\n"
+"  --mongo_url URL        mongo: not supported by mppd (refused)\n"
+"  --mongo_db DB          mongo: database (default: mppsolar)\n"
+"  --pushurl URL          prom_push(d): Pushgateway URL (default:\n"
+"                         " DEFAULT_PUSH_URL ")\n"
+"  --prom_output_dir DIR  prom_file: directory (default: " DEFAULT_PROM_DIR ")\n"
 "  -c, --command [CMDS]   command(s) to run, '#' separated; without CMDS: list commands\n"
 "  -C, --configfile [F]   run from a config file (default " DEFAULT_CONFIG ")\n"
 "  --daemon               keep running (foreground; systemd Type=notify)\n"
+"  --daemon-stop          stop the daemon named by --pidfile (default:\n"
+"                         /tmp/mpp-solar.pid, /var/run/mpp-solar.pid as root)\n"
 "  --pidfile FILE         write the process id to FILE (with --daemon)\n"
+"  --getstatus            run the protocol's status commands, merged\n"
+"  --getsettings          run the protocol's settings commands, merged\n"
+"  --getDeviceId          the device id from the protocol's id commands\n"
+"  --getVersion           the software version through the outputs\n"
 "  --check-config         validate -C FILE, print the effective configuration, exit\n"
 "  --decode HEX           decode the reply bytes HEX as the answer to -c COMMAND\n"
 "  --print-request        print the request bytes of -c COMMAND in hex and exit\n"
@@ -90,16 +112,31 @@ optional_value(int argc, char **argv, int *i, const char *dflt)
 	return dflt;
 }
 
+/*
+ * The program's name: mpp-solar installs its program as "mpp-solar",
+ * "mppsolar" and "jkbms"; jkbms defaults to protocol JK04 and to
+ * /etc/jkbms/jkbms.conf.
+ */
+static int
+is_jkbms(const char *argv0)
+{
+	const char *b = strrchr(argv0, '/');
+
+	return strcmp(b != NULL ? b + 1 : argv0, "jkbms") == 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct cli *o)
 {
-	static const char *ignored[] = { "--dev", "--udpport", "--postgres_url",
-		"--mongo_url", "--mongo_db", "--pushurl", "--prom_output_dir", NULL };
+	int jk = argc > 0 && is_jkbms(argv[0]);
 
 	memset(o, 0, sizeof(*o));
 	o->name = "unnamed";
 	o->port = "/dev/ttyUSB0";
-	o->protocol = "PI30";
+	o->protocol = jk ? "JK04" : "PI30";
+	o->default_config = jk ? "/etc/jkbms/jkbms.conf" : DEFAULT_CONFIG;
+	o->mongo_db = "mppsolar";
+	o->udpport = "5555";
 	o->baud = NULL;		/* 2400; --detect tries 9600 too */
 	o->output = "screen";
 	o->broker = "localhost";
@@ -148,6 +185,20 @@ parse_args(int argc, char **argv, struct cli *o)
 			val = &o->decode;
 		else if (IS("--detect", NULL))
 			val = &o->detect;
+		else if (IS("--dev", NULL))
+			val = &o->dev;
+		else if (IS("--udpport", NULL))
+			val = &o->udpport;
+		else if (IS("--postgres_url", NULL))
+			val = &o->postgres_url;
+		else if (IS("--mongo_url", NULL))
+			val = &o->mongo_url;
+		else if (IS("--mongo_db", NULL))
+			val = &o->mongo_db;
+		else if (IS("--pushurl", NULL))
+			val = &o->pushurl;
+		else if (IS("--prom_output_dir", NULL))
+			val = &o->prom_dir;
 		else if (IS("-P", "--protocol")) {
 			o->protocol = eq ? eq + 1 : optional_value(argc, argv, &i, "help");
 			continue;
@@ -159,7 +210,7 @@ parse_args(int argc, char **argv, struct cli *o)
 			continue;
 		} else if (IS("-C", "--configfile")) {
 			o->config = eq ? eq + 1 : optional_value(argc, argv, &i,
-			    DEFAULT_CONFIG);
+			    o->default_config);
 			continue;
 		} else if (IS("--keepcase", NULL))
 			o->keepcase = 1;
@@ -175,19 +226,21 @@ parse_args(int argc, char **argv, struct cli *o)
 			o->print_request = 1;
 		else if (IS("--check-config", NULL))
 			o->check_config = 1;
+		else if (IS("--daemon-stop", NULL))
+			o->daemon_stop = 1;
+		/* Several may be given: the reference picks in this order. */
+		else if (IS("--getstatus", NULL))
+			o->getstatus = 1;
+		else if (IS("--getsettings", NULL))
+			o->getsettings = 1;
+		else if (IS("--getDeviceId", NULL))
+			o->getdeviceid = 1;
+		else if (IS("--getVersion", NULL))
+			o->getversion = 1;
 		else {
-			int k;
-			for (k = 0; ignored[k] != NULL; k++)
-				if (strcmp(a, ignored[k]) == 0)
-					break;
-			if (ignored[k] == NULL) {
-				fprintf(stderr, "mppd: unknown option '%s' (mppd -h "
-				    "lists the options)\n", argv[i]);
-				return -1;
-			}
-			if (eq == NULL)
-				i++;	/* accepted for compatibility, unused */
-			continue;
+			fprintf(stderr, "mppd: unknown option '%s' (mppd -h "
+			    "lists the options)\n", argv[i]);
+			return -1;
 		}
 #undef IS
 		if (val == NULL)
@@ -311,8 +364,25 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 	d->filter = o->filter ? xstrdup(o->filter) : NULL;
 	d->exclfilter = o->exclfilter ? xstrdup(o->exclfilter) : NULL;
 	d->tag = o->tag ? xstrdup(o->tag) : NULL;
-	/* -c "QPIGS#QPIRI": each command, trimmed; none = default command */
-	copy = xstrdup(o->command != NULL ? o->command : "");
+	d->dev = o->dev ? xstrdup(o->dev) : NULL;
+	if (parse_int(o->udpport, "UDP port", &d->udp_port) < 0 ||
+	    d->udp_port > 65535) {
+		if (d->udp_port > 65535)
+			fprintf(stderr, "mppd: UDP port '%s' is above 65535\n",
+			    o->udpport);
+		config_free(c);
+		return -1;
+	}
+	d->postgres_url = o->postgres_url ? xstrdup(o->postgres_url) : NULL;
+	d->mongo_url = o->mongo_url ? xstrdup(o->mongo_url) : NULL;
+	free(d->mongo_db);
+	d->mongo_db = xstrdup(o->mongo_db);
+	/* -c "QPIGS#QPIRI": each command, trimmed; none = default command;
+	 * --getstatus and the like run the reference's helper commands. */
+	copy = xstrdup(o->getstatus ? "get_status" : o->getsettings ?
+	    "get_settings" : o->getdeviceid ? "get_device_id" :
+	    o->getversion ? "get_version" : o->command != NULL ? o->command :
+	    "");
 	d->ncommands = 0;
 	d->commands = xcalloc(strlen(copy) + 2, sizeof(char *));
 	for (tok = strtok_r(copy, "#", &save); tok != NULL;
@@ -440,6 +510,8 @@ main(int argc, char **argv)
 		printf("mppd %s\n", MPPD_VERSION);
 		return 0;
 	}
+	if (o.daemon_stop)
+		return app_daemon_stop(o.pidfile);
 	if (proto_init() < 0)
 		return 1;
 	if (o.detect != NULL) {
@@ -480,6 +552,8 @@ main(int argc, char **argv)
 	cm.pass = o.mqttpass;
 	cm.topic = o.mqtttopic;
 	cm.keepcase = o.keepcase;
+	cm.push_url = o.pushurl;
+	cm.prom_dir = o.prom_dir;
 
 	if (o.config != NULL) {
 		struct sbuf err = SBUF_INIT;

@@ -34,6 +34,8 @@ struct app_out {
 	int			 ndefs;
 	int			 hass_apart;	/* skip outputs with discovery
 						 * apart: hass/ runs them */
+	unsigned long		 sink_failures;	/* results a sink output could
+						 * not send (logged) */
 };
 
 /*
@@ -66,6 +68,12 @@ struct daemon_opts {
  * Returns the exit status (0 found, 1 nothing answered, 2 bad port).
  */
 int	app_detect(const char *path, const char *porttype, int baud);
+/* daemon_stop.c: --daemon-stop.  SIGTERM (then SIGKILL) to the process
+ * in pidfile (NULL: app_default_pidfile()); prints the reference's line
+ * and returns the exit status. */
+int	app_daemon_stop(const char *pidfile);
+/* The reference's PID file: /tmp/mpp-solar.pid, /var/run/... for root. */
+const char *app_default_pidfile(void);
 
 /* Runs until SIGTERM/SIGINT; returns the exit status. */
 int	app_daemon(struct config *c, const struct daemon_opts *o);

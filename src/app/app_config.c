@@ -59,6 +59,7 @@ check_device(void *arg, struct config_diag *dg, struct device_cfg *d)
 
 	(void)arg;
 	out_check_filters(dg, d);
+	out_check_sinks(dg, d);
 	if (config_diag_own(dg, d->name, "mqtt_cmd_topic") ||
 	    config_diag_own(dg, d->name, "mqtt_hostname"))
 		topic_check_config(dg, d->name, m, d->name);

@@ -128,6 +128,49 @@ print_commands(FILE *f, const struct device_cfg *d)
 	fprintf(f, "%s\n", d->ncommands == 0 ? " (none)" : "");
 }
 
+/* 1 when d has output name. */
+static int
+has_output(const struct device_cfg *d, const char *name)
+{
+	for (int i = 0; i < d->noutputs; i++)
+		if (strcmp(d->outputs[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The settings of the outputs that send elsewhere, for those d uses; a
+ * password in postgres_url is not printed. */
+static void
+print_sinks(FILE *f, const struct device_cfg *d)
+{
+	if (d->dev != NULL)
+		fprintf(f, "    dev: %s\n", d->dev);
+	if (has_output(d, "json_udp"))
+		fprintf(f, "    udpport: %d (localhost)\n", d->udp_port);
+	if (has_output(d, "prom_file"))
+		fprintf(f, "    prom_output_dir: %s\n", d->prom_dir);
+	if (has_output(d, "prom_push") || has_output(d, "prom_pushd"))
+		fprintf(f, "    push_url: %s\n", d->push_url);
+	if (has_output(d, "postgres")) {
+		const char *u = d->postgres_url, *at, *colon, *host;
+
+		if (u == NULL) {
+			fprintf(f, "    postgres_url: (none)\n");
+			return;
+		}
+		host = strstr(u, "://");
+		host = host != NULL ? host + 3 : u;
+		at = strchr(host, '@');
+		colon = at != NULL ? memchr(host, ':', (size_t)(at - host)) :
+		    NULL;
+		if (colon != NULL)
+			fprintf(f, "    postgres_url: %.*s:***%s\n",
+			    (int)(colon - u), u, at);
+		else
+			fprintf(f, "    postgres_url: %s\n", u);
+	}
+}
+
 /* One device block: everything the device will do, in a fixed order. */
 static void
 print_device(FILE *f, const struct device_cfg *d)
@@ -178,6 +221,7 @@ print_device(FILE *f, const struct device_cfg *d)
 		fprintf(f, "    exclfilter: %s\n", d->exclfilter);
 	if (d->mqtt_topic != NULL)
 		fprintf(f, "    mqtt_topic: %s\n", d->mqtt_topic);
+	print_sinks(f, d);
 	fprintf(f, "    queue_len: %d\n", d->queue_len);
 	fprintf(f, "    hass_controls: %s\n", yesno(d->hass_controls));
 	if (d->hass_energy)

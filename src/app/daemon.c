@@ -496,6 +496,9 @@ out:
 	hass_free(dm.hass);
 	teardown_devices(&dm);
 	hstore_free(dm.web);	/* web */
+	/* The reference's daemon removes its .prom files when it exits:
+	 * a stopped daemon leaves no stale metrics behind. */
+	output_prom_file_cleanup();
 	if (o->pidfile != NULL)
 		unlink(o->pidfile);
 	log_close();

@@ -48,8 +48,12 @@ app_oneshot(struct config *c, int cli_mode, const char *cli_tag)
 		status = 1;
 	}
 	conn_registry_free(reg);
-	for (int i = 0; i < c->ndevs; i++)
+	for (int i = 0; i < c->ndevs; i++) {
+		/* A sink that failed (logged) fails the run too. */
+		if (outs[i].sink_failures > 0)
+			status = 1;
 		app_out_free(&outs[i]);
+	}
 	free(outs);
 	return status;
 }

@@ -110,6 +110,12 @@ app_out_opts(const struct app_out *ao, const char *cmd, struct out_opts *o)
 	o->hostname = ao->hostname;
 	o->availability = ao->availability;
 	o->uid_prefix = ao->uid_prefix;
+	o->dev = dc->dev;
+	o->udp_port = dc->udp_port;
+	o->push_url = dc->push_url;
+	o->prom_dir = dc->prom_dir;
+	o->postgres_url = dc->postgres_url;
+	o->mongo_url = dc->mongo_url;
 }
 
 void
@@ -121,7 +127,10 @@ app_emit(struct app_out *ao, const char *cmd, const struct result *r)
 	app_out_opts(ao, cmd, &o);
 	for (int i = 0; i < ao->ndefs; i++) {
 		const struct output_def *d = ao->defs[i];
-		if (d->kind == OUT_TEXT) {
+		if (d->kind == OUT_SINK) {
+			if (d->sink(r, &o) < 0)
+				ao->sink_failures++;
+		} else if (d->kind == OUT_TEXT) {
 			sbuf_reset(&text);
 			d->text(r, &o, &text);
 			fwrite(sbuf_str(&text), 1, text.len, ao->text_out);

@@ -497,6 +497,14 @@ dev_commands(struct ctx *x, struct device_cfg *d, const struct cfgini_entry *e,
 			    quoted(d->commands[i], q, sizeof(q)));
 }
 
+/* An optional string key: "" is unset. */
+static void
+set_opt(char **dst, const char *val)
+{
+	free(*dst);
+	*dst = val[0] != '\0' ? xstrdup(val) : NULL;
+}
+
 /* One non-mqtt key of a device section. */
 static void
 dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
@@ -623,6 +631,29 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
 			cerr(x, e->line, "usb_reset: expected true or false "
 			    "(or yes/no, on/off, 1/0), found \"%s\"",
 			    quoted(val, q, sizeof(q)));
+		break;
+	case K_UDPPORT:
+		if (val_long(val, 1, 65535, &lv) < 0) {
+			cerr(x, e->line, "udpport: expected a port number from "
+			    "1 to 65535, found \"%s\"", quoted(val, q, sizeof(q)));
+			return;
+		}
+		d->udp_port = (int)lv;
+		break;
+	case K_POSTGRES_URL:
+		set_opt(&d->postgres_url, val);
+		break;
+	case K_MONGO_URL:
+		set_opt(&d->mongo_url, val);
+		break;
+	case K_MONGO_DB:
+		set_opt(&d->mongo_db, val);
+		break;
+	case K_PUSH_URL:
+		set_opt(&d->push_url, val);
+		break;
+	case K_PROM_OUTPUT_DIR:
+		set_opt(&d->prom_dir, val);
 		break;
 	default:
 		log_debug("%s:%d: %s is not used by mppd", x->path, e->line,
@@ -854,6 +885,10 @@ config_defaults(struct config *c, const struct cli_mqtt *cli)
 	if (cli != NULL && cli->topic != NULL)
 		c->results_topic = xstrdup(cli->topic);
 	c->keepcase = cli != NULL ? cli->keepcase : 0;
+	c->push_url = xstrdup(cli != NULL && cli->push_url != NULL ?
+	    cli->push_url : DEFAULT_PUSH_URL);
+	c->prom_dir = xstrdup(cli != NULL && cli->prom_dir != NULL ?
+	    cli->prom_dir : DEFAULT_PROM_DIR);
 }
 
 /*
@@ -879,6 +914,12 @@ config_add_device(struct config *c, const char *name)
 	d->noutputs = 1;
 	d->queue_len = 16;
 	d->reopen_after = 5;
+	d->udp_port = 5555;
+	d->mongo_db = xstrdup("mppsolar");
+	d->push_url = xstrdup(c->push_url != NULL ? c->push_url :
+	    DEFAULT_PUSH_URL);
+	d->prom_dir = xstrdup(c->prom_dir != NULL ? c->prom_dir :
+	    DEFAULT_PROM_DIR);
 	mqtt_copy(&d->mqtt, &c->mqtt);
 	dev_allow(d);
 	return d;
@@ -903,6 +944,11 @@ config_free(struct config *c)
 		free(d->exclfilter);
 		free(d->mqtt_topic);
 		free(d->dev);
+		free(d->postgres_url);
+		free(d->mongo_url);
+		free(d->mongo_db);
+		free(d->push_url);
+		free(d->prom_dir);
 		mqtt_free(&d->mqtt);
 		val_free_list(d->allow, d->nallow);
 	}
@@ -913,5 +959,7 @@ config_free(struct config *c)
 	free(c->http_listen);
 	mqtt_free(&c->mqtt);
 	free(c->results_topic);
+	free(c->push_url);
+	free(c->prom_dir);
 	memset(c, 0, sizeof(*c));
 }

@@ -11,6 +11,10 @@
 
 #include <stdio.h>
 
+/* The defaults of --pushurl / push_url and --prom_output_dir. */
+#define DEFAULT_PUSH_URL	"http://localhost:9091/metrics/job/pushgateway"
+#define DEFAULT_PROM_DIR	"/var/lib/node_exporter"
+
 struct config_diag;
 
 enum cmd_match { MATCH_FULL = 0, MATCH_PREFIX };
@@ -60,7 +64,13 @@ struct device_cfg {
 	char		*filter;	/* regex text or NULL */
 	char		*exclfilter;
 	char		*mqtt_topic;	/* section mqtt_topic (influx topic), NULL = CLI --mqtttopic */
-	char		*dev;		/* dev key (prometheus label), kept for compatibility */
+	char		*dev;		/* dev key: the prom outputs' device label */
+	int		 udp_port;	/* udpport: json_udp's port, 0 = 5555 */
+	char		*postgres_url;	/* postgres output's connection string */
+	char		*mongo_url;	/* mongo output (refused by mppd) */
+	char		*mongo_db;	/* mongo output's database, NULL = "mppsolar" */
+	char		*push_url;	/* prom_push(d) URL, default --pushurl's */
+	char		*prom_dir;	/* prom_output_dir, default --prom_output_dir's */
 	int		 queue_len;	/* queue_len key: waiting ad-hoc commands, default 16 */
 	int		 hass_controls;	/* hass_controls boolean, default false */
 	int		 hass_energy;	/* hass_energy boolean, default false */
@@ -81,6 +91,8 @@ struct config {
 	char		*state_dir;	/* [SETUP] state_dir, NULL = unset */
 	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
+	char		*push_url;	/* CLI --pushurl: every device's default */
+	char		*prom_dir;	/* CLI --prom_output_dir: likewise */
 	int		 keepcase;	/* CLI --keepcase */
 	struct device_cfg *devs;
 	int		 ndevs;
@@ -89,7 +101,8 @@ struct config {
 /*
  * CLI values that config mode still uses: broker
  * settings from -q/--mqttport/--mqttuser/--mqttpass unless [SETUP] sets
- * them, --mqtttopic, --keepcase.  Any member may be NULL/0 = not given.
+ * them, --mqtttopic, --keepcase, and --pushurl / --prom_output_dir unless
+ * a section sets push_url / prom_output_dir.  Any member may be NULL/0 = not given.
  */
 struct cli_mqtt {
 	const char	*broker;
@@ -98,6 +111,8 @@ struct cli_mqtt {
 	const char	*pass;
 	const char	*topic;
 	int		 keepcase;
+	const char	*push_url;	/* --pushurl (NULL: its default) */
+	const char	*prom_dir;	/* --prom_output_dir (NULL: its default) */
 };
 
 /*

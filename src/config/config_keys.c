@@ -62,16 +62,23 @@ const struct config_key config_keys[] = {
 	    "failed commands in a row before the port is reopened; 0 never"),
 	KEY("usb_reset", KS_DEV, K_USB_RESET, KT_BOOL, "false",
 	    "reset the USB device before that reopen"),
-	/* The reference passes these to outputs mppd does not have. */
-	KEY("udpport", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
-	KEY("postgres_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
-	    "not used by mppd"),
-	KEY("mongo_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
-	    "not used by mppd"),
-	KEY("mongo_db", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
-	KEY("push_url", KS_DEV, K_IGNORED, KT_IGNORED, NULL, "not used by mppd"),
-	KEY("prom_output_dir", KS_DEV, K_IGNORED, KT_IGNORED, NULL,
-	    "not used by mppd"),
+	/* The settings of the reference's other outputs. */
+	KEY("udpport", KS_DEV, K_UDPPORT, KT_INT, "5555",
+	    "json_udp: UDP port on localhost the results are sent to"),
+	KEY("postgres_url", KS_DEV, K_POSTGRES_URL, KT_OPT, NULL,
+	    "postgres: libpq connection URL, postgresql://user:pass@host/db"),
+	KEY("mongo_url", KS_DEV, K_MONGO_URL, KT_OPT, NULL,
+	    "mongo: not supported by mppd (the output is refused)"),
+	KEY("mongo_db", KS_DEV, K_MONGO_DB, KT_OPT, "mppsolar",
+	    "mongo: not supported by mppd"),
+	KEY("push_url", KS_DEV, K_PUSH_URL, KT_OPT,
+	    DEFAULT_PUSH_URL,
+	    "prom_push: Pushgateway URL (prom_pushd: its base); unset = "
+	    "--pushurl"),
+	KEY("prom_output_dir", KS_DEV, K_PROM_OUTPUT_DIR, KT_OPT,
+	    DEFAULT_PROM_DIR,
+	    "prom_file: directory of the .prom files; unset = "
+	    "--prom_output_dir"),
 
 	MKEY("mqtt_broker", MK_BROKER, KT_STR, broker, 0, 0, 0,
 	    "a broker host name", "localhost",

@@ -130,6 +130,9 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		    "command %s", cmd);
 		goto fail;
 	}
+	if (cmd != NULL && strncmp(cmd, "get_", 4) == 0 &&
+	    (n = device_helper(d, cmd, r)) != DEVICE_NOT_HELPER)
+		return n;
 	if (cmd == NULL || cmd[0] == '\0')
 		cmd = d->proto->default_cmd;
 	n = proto_frame(d->proto, cmd, req, sizeof(req), err, sizeof(err));

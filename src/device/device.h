@@ -60,4 +60,13 @@ void	device_share_port(struct device *d, struct device *owner);
  */
 int	device_run(struct device *d, const char *cmd, struct result *r);
 
+/*
+ * device_helpers.c: the reference's helper commands get_status,
+ * get_settings, get_device_id and get_version, run through device_run()
+ * (d has a protocol and a port).  Returns device_run()'s status, or
+ * DEVICE_NOT_HELPER when cmd is none of them.  Owning thread only.
+ */
+#define DEVICE_NOT_HELPER	(-2)
+int	device_helper(struct device *d, const char *cmd, struct result *r);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * out_check.h - the output layer's checks of a loaded configuration, run
- * by app_config_load(): output names and result filters.  Main thread,
+ * by app_config_load(): output names, result filters and the settings
+ * of the outputs that send elsewhere.  Main thread,
  * at start-up.
  */
 #ifndef MPPD_OUT_CHECK_H
@@ -34,5 +35,11 @@ int	out_check_filters(struct config_diag *dg, const struct device_cfg *d);
 void	out_check_published(const struct config *c, const struct device_cfg *d,
 	    void (*fn)(void *arg, const char *filter, const char *what),
 	    void *arg);
+
+/*
+ * Warns, at the line of d's outputs key, about an output that lacks its
+ * setting (postgres without postgres_url).  Run when d is read whole.
+ */
+void	out_check_sinks(struct config_diag *dg, const struct device_cfg *d);
 
 #endif

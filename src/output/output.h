@@ -21,7 +21,8 @@ struct value;
 enum output_kind {
 	OUT_UNKNOWN = 0,
 	OUT_TEXT,	/* writes to a text buffer */
-	OUT_MQTT	/* publishes messages */
+	OUT_MQTT,	/* publishes messages */
+	OUT_SINK	/* sends to a service: UDP, files, HTTP, a database */
 };
 
 struct out_opts {
@@ -35,6 +36,13 @@ struct out_opts {
 	const char	*hostname;	/* {hostname} for availability topics */
 	int		 availability;	/* hassd: add availability to configs */
 	const char	*uid_prefix;	/* hassd: NULL, or the device name when ids would collide */
+	/* The reference's per-output settings (docs/compatibility.md). */
+	const char	*dev;		/* prom: device label, NULL = "None" */
+	int		 udp_port;	/* json_udp, default 5555 */
+	const char	*push_url;	/* prom_push, prom_pushd */
+	const char	*prom_dir;	/* prom_file output directory */
+	const char	*postgres_url;	/* postgres connection string */
+	const char	*mongo_url;	/* mongo (refused: see out_sink.c) */
 };
 
 /* One MQTT message; payload is not NUL-terminated necessarily. */
@@ -47,6 +55,12 @@ typedef void	(*out_text_fn)(const struct result *r, const struct out_opts *o,
 /* An MQTT processor: calls fn for every message, in order. */
 typedef void	(*out_mqtt_fn)(const struct result *r, const struct out_opts *o,
 		    out_publish_fn fn, void *arg);
+/*
+ * A sink: sends r to its service (blocking, bounded by the sink's own
+ * timeouts; runs on the device's worker thread).  Failures are logged
+ * with the reason; returns 0 or -1.
+ */
+typedef int	(*out_sink_fn)(const struct result *r, const struct out_opts *o);
 
 /*
  * One row of the output registry (out_registry.c), the only place outputs
@@ -65,6 +79,7 @@ struct output_def {
 	 */
 	out_mqtt_fn		 discovery;
 	out_mqtt_fn		 states;
+	out_sink_fn		 sink;		/* OUT_SINK */
 	const char		*help;		/* one line for --help */
 };
 
@@ -109,6 +124,42 @@ void	output_raw(const struct result *r, const struct out_opts *o,
 void	output_simple(const struct result *r, const struct out_opts *o,
 	    struct sbuf *out);
 
+/* out_text2.c: the reference's other standard-out processors. */
+void	output_json_units(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_simpleunits(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_value(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+void	output_boxdraw(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+/* prom: the node-exporter text of r without its last newline, as the
+ * reference prints it. */
+void	output_prom(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+/* The node-exporter text of r, every line ending in a newline (what
+ * prom_file writes and prom_push sends). */
+void	output_prom_text(const struct result *r, const struct out_opts *o,
+	    struct sbuf *out);
+/*
+ * The values of the kept keys (not raw_response, _command or
+ * _command_description) as one JSON object (json_udp's payload); with
+ * updated, a last member "updated": now (postgres' data column).
+ */
+void	output_json_values(const struct result *r, const struct out_opts *o,
+	    int updated, const char *now, struct sbuf *out);
+
+/* out_sink.c, out_http.c, out_postgres.c: the sinks of the registry. */
+int	output_json_udp(const struct result *r, const struct out_opts *o);
+int	output_prom_file(const struct result *r, const struct out_opts *o);
+int	output_prom_push(const struct result *r, const struct out_opts *o);
+int	output_prom_pushd(const struct result *r, const struct out_opts *o);
+int	output_postgres(const struct result *r, const struct out_opts *o);
+int	output_mongo(const struct result *r, const struct out_opts *o);
+/* Removes every file prom_file wrote (the reference does so when its
+ * daemon exits).  Main thread, after the workers stopped. */
+void	output_prom_file_cleanup(void);
+
 /* out_mqtt.c: the MQTT processors of the registry ... */
 void	output_mqtt_plain(const struct result *r, const struct out_opts *o,
 	    out_publish_fn fn, void *arg);
@@ -122,6 +173,9 @@ void	output_influx2_mqtt(const struct result *r, const struct out_opts *o,
 	    out_publish_fn fn, void *arg);
 void	output_domoticz_mqtt(const struct result *r, const struct out_opts *o,
 	    out_publish_fn fn, void *arg);
+/* out_text2.c */
+void	output_domoticz_autodiscover(const struct result *r,
+	    const struct out_opts *o, out_publish_fn fn, void *arg);
 
 /* ... and the pieces every MQTT processor shares (hass/ uses them too). */
 /* s, or NULL when s is NULL or "" (mpp-solar's "x or default"). */

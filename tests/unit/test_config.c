@@ -500,7 +500,7 @@ test_config_cli_values_fill_setup(void **state)
 {
 	struct t t = { 0 };
 	struct cli_mqtt cli = { "clihost", 1999, "cliuser", "clipass",
-	    "clitopic", 1 };
+	    "clitopic", 1, NULL, NULL };
 
 	(void)state;
 	assert_int_equal(t_load_cli(&t, "[SETUP]\n[inv]\ncommand = QPI\n",
@@ -683,7 +683,7 @@ test_config_allowlist_items_trimmed_empty_dropped(void **state)
 static void
 test_config_add_device_and_defaults_without_file(void **state)
 {
-	struct cli_mqtt cli = { "q", 0, "", NULL, NULL, 0 };
+	struct cli_mqtt cli = { "q", 0, "", NULL, NULL, 0, NULL, NULL };
 	struct config c;
 	struct device_cfg *d;
 
@@ -1195,13 +1195,13 @@ test_config_warn_unknown_output_skipped(void **state)
 
 	(void)state;
 	assert_int_equal(t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\n"
-	    "outputs = jsno,screen,postgres\n"), 0);
+	    "outputs = jsno,screen,influxdb\n"), 0);
 	d = dev(&t, "inv");
 	assert_int_equal(d->noutputs, 1);
 	assert_string_equal(d->outputs[0], "screen");
 	assert_warn_at(&t, 4, "outputs: unknown output 'jsno' skipped (did "
 	    "you mean 'json'?)");
-	assert_warn_at(&t, 4, "outputs: unknown output 'postgres' skipped");
+	assert_warn_at(&t, 4, "outputs: unknown output 'influxdb' skipped");
 	t_done(&t);
 }
 

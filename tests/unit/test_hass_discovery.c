@@ -64,6 +64,8 @@ test_registry_resolves_names_and_alias(void **state)
 		assert_string_equal(r->help, output_help[i][1]);
 		if (r->kind == OUT_TEXT)
 			assert_non_null(r->text);
+		else if (r->kind == OUT_SINK)
+			assert_non_null(r->sink);
 		else {
 			assert_int_equal(r->kind, OUT_MQTT);
 			assert_non_null(r->mqtt);

@@ -1,0 +1,356 @@
+/*
+ * out_text2.c - the reference's other standard-out processors (json_units,
+ * simpleunits, value, boxdraw, prom), the texts its sinks send (the
+ * node-exporter text, the JSON of values) and domoticz_autodiscover.
+ * docs/compatibility.md lists each output's text.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "pyfmt.h"
+#include "result.h"
+#include "sbuf.h"
+
+/* Code points in a UTF-8 string (Python len()). */
+static size_t
+cplen(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+is_meta(const struct entry *e)
+{
+	return strcmp(e->key, "raw_response") == 0 ||
+	    strcmp(e->key, "_command") == 0 ||
+	    strcmp(e->key, "_command_description") == 0;
+}
+
+/* Appends n copies of the UTF-8 character c (none when n <= 0). */
+static void
+repeat(struct sbuf *out, const char *c, long n)
+{
+	while (n-- > 0)
+		sbuf_adds(out, c);
+}
+
+void
+output_json_units(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	int first = 1;
+
+	sbuf_addc(out, '{');
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		char *k;
+
+		if (strcmp(e->key, "raw_response") == 0)
+			continue;
+		if (output_key(e->key, o, &k)) {
+			if (!first)
+				sbuf_adds(out, ", ");
+			first = 0;
+			py_json_str(out, k);
+			sbuf_adds(out, ": ");
+			if (e->kind == ENT_LIST) {
+				sbuf_adds(out, "{\"value\": ");
+				py_json_value(out, &e->v);
+				sbuf_adds(out, ", \"unit\": ");
+				py_json_str(out, e->unit != NULL ? e->unit : "");
+				sbuf_addc(out, '}');
+			} else
+				py_json_value(out, &e->v);
+		}
+		free(k);
+	}
+	sbuf_adds(out, "}\n");
+}
+
+void
+output_simpleunits(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		char *k;
+
+		if (is_meta(e))
+			continue;
+		if (output_key(e->key, o, &k)) {
+			sbuf_printf(out, "%s=", k);
+			output_value_str(out, e);
+			if (e->unit != NULL && e->unit[0] != '\0')
+				sbuf_printf(out, "(%s)", e->unit);
+			sbuf_addc(out, '\n');
+		}
+		free(k);
+	}
+}
+
+void
+output_value(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	for (int i = 0; i < r->n; i++) {
+		char *k;
+
+		if (is_meta(&r->e[i]))
+			continue;
+		if (output_key(r->e[i].key, o, &k)) {
+			output_value_str(out, &r->e[i]);
+			sbuf_addc(out, '\n');
+		}
+		free(k);
+	}
+}
+
+/* The reference's pad(): text left-justified to width (never cut). */
+static void
+pad(struct sbuf *out, const char *text, long width)
+{
+	sbuf_ljust(out, text, width > 0 ? (size_t)width : 0);
+}
+
+void
+output_boxdraw(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	const struct entry *c = result_find(r, "_command");
+	const struct entry *d = result_find(r, "_command_description");
+	char **keys = xcalloc((size_t)r->n + 1, sizeof(char *));
+	struct sbuf v = SBUF_INIT, cmd = SBUF_INIT;
+	long wp = 0, wv = 0, wu = 0, line, cl;
+
+	/*
+	 * Column widths as the reference computes them: the parameter
+	 * column from the kept keys, the value and unit columns from every
+	 * entry (filtered or not), each with one space of padding.
+	 */
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		long n;
+
+		if (is_meta(e))
+			continue;
+		sbuf_reset(&v);
+		output_value_str(&v, e);
+		if ((n = (long)cplen(sbuf_str(&v))) > wv)
+			wv = n;
+		n = (long)cplen(e->kind == ENT_LIST && e->unit != NULL ?
+		    e->unit : sbuf_str(&v));
+		if (n > wu)
+			wu = n;
+		if (output_key(e->key, o, &keys[i])) {
+			if ((n = (long)cplen(keys[i])) > wp)
+				wp = n;
+		} else {
+			free(keys[i]);
+			keys[i] = NULL;
+		}
+	}
+	wp = wp + 1 < 10 ? 10 : wp + 1;
+	wv = wv + 1 < 7 ? 7 : wv + 1;
+	wu = wu + 1 < 6 ? 6 : wu + 1;
+	line = wp + wv + wu + 7;
+	sbuf_printf(&cmd, " Command: %s - %s", c ? c->v.s : "Unknown command",
+	    d ? d->v.s : "No description found");
+	cl = (long)cplen(sbuf_str(&cmd));
+	if (line < cl + 7)
+		line = cl + 7;
+	/* The reference widens the unit column from its own width. */
+	if (wp + wv + wu + 7 < line)
+		wu = line - (wp + wu + 7) - 1;
+
+	sbuf_adds(out, "\u2554");
+	repeat(out, "\u2550", line - 2);
+	sbuf_adds(out, "\u2557\n\u2551");
+	sbuf_adds(out, sbuf_str(&cmd));
+	repeat(out, " ", line - cl - 2);
+	sbuf_adds(out, "\u2551\n\u2560");
+	repeat(out, "\u2550", wp + 1);
+	sbuf_adds(out, "\u2564");
+	repeat(out, "\u2550", wv + 1);
+	sbuf_adds(out, "\u2564");
+	repeat(out, "\u2550", wu + 1);
+	sbuf_adds(out, "\u2563\n\u2551 ");
+	pad(out, "Parameter", wp);
+	sbuf_adds(out, "\u2502 ");
+	pad(out, "Value", wv);
+	sbuf_adds(out, "\u2502 ");
+	pad(out, "Unit", wu);
+	sbuf_adds(out, "\u2551\n\u255f");
+	repeat(out, "\u2500", wp + 1);
+	sbuf_adds(out, "\u253c");
+	repeat(out, "\u2500", wv + 1);
+	sbuf_adds(out, "\u253c");
+	repeat(out, "\u2500", wu + 1);
+	sbuf_adds(out, "\u2562\n");
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+
+		if (keys[i] == NULL)
+			continue;
+		sbuf_adds(out, "\u2551 ");
+		pad(out, keys[i], wp);
+		sbuf_adds(out, "\u2502 ");
+		sbuf_reset(&v);
+		output_value_str(&v, e);
+		pad(out, sbuf_str(&v), wv);
+		sbuf_adds(out, "\u2502 ");
+		pad(out, e->unit != NULL ? e->unit : "", wu);
+		sbuf_adds(out, "\u2551\n");
+		free(keys[i]);
+	}
+	sbuf_adds(out, "\u255a");
+	repeat(out, "\u2550", wp + 1);
+	sbuf_adds(out, "\u2567");
+	repeat(out, "\u2550", wv + 1);
+	sbuf_adds(out, "\u2567");
+	repeat(out, "\u2550", wu + 1);
+	sbuf_adds(out, "\u255d\n\n\n");
+	free(keys);
+	sbuf_free(&v);
+	sbuf_free(&cmd);
+}
+
+/*
+ * The prom key: " " and "/" become "_", "-" is dropped, then lower-cased
+ * unless keepcase; filtered like every key.  *key_out is the caller's.
+ */
+static int
+prom_key(const char *key, const struct out_opts *o, char **key_out)
+{
+	struct sbuf k = SBUF_INIT;
+	int keep;
+
+	for (const char *p = key; *p != '\0'; p++)
+		if (*p == '/')
+			sbuf_addc(&k, '_');
+		else if (*p != '-')
+			sbuf_addc(&k, *p);
+	keep = output_key(sbuf_str(&k), o, key_out);
+	sbuf_free(&k);
+	return keep;
+}
+
+void
+output_prom_text(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	const struct entry *c = result_find(r, "_command");
+	const char *name = o->device, *dev = o->dev != NULL ? o->dev : "None";
+
+	if (name == NULL || strcmp(name, "unnamed") == 0)
+		name = "mpp_solar";
+	sbuf_adds(out, "machine_role{role=\"mpp_solar\"} 1\n");
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		char *k;
+
+		if (is_meta(e))
+			continue;
+		if (prom_key(e->key, o, &k)) {
+			sbuf_printf(out, "mpp_solar_%s{inverter=\"%s\",device="
+			    "\"%s\",cmd=\"%s\"", k, name, dev,
+			    c != NULL ? c->v.s : "None");
+			if (e->v.type == V_STR) {
+				sbuf_printf(out, ",myStr=\"%s\"} 1\n", e->v.s);
+			} else {
+				sbuf_adds(out, "} ");
+				output_value_str(out, e);
+				sbuf_addc(out, '\n');
+			}
+		}
+		free(k);
+	}
+}
+
+void
+output_prom(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	/* The reference prints the text with trailing white space removed. */
+	output_prom_text(r, o, out);
+	while (out->len > 0 && (out->buf[out->len - 1] == '\n' ||
+	    out->buf[out->len - 1] == ' '))
+		out->len--;
+	sbuf_addc(out, '\n');
+}
+
+void
+output_json_values(const struct result *r, const struct out_opts *o,
+    int updated, const char *now, struct sbuf *out)
+{
+	int first = 1;
+
+	sbuf_addc(out, '{');
+	for (int i = 0; i < r->n; i++) {
+		char *k;
+
+		if (is_meta(&r->e[i]))
+			continue;
+		if (output_key(r->e[i].key, o, &k)) {
+			if (!first)
+				sbuf_adds(out, ", ");
+			first = 0;
+			py_json_str(out, k);
+			sbuf_adds(out, ": ");
+			py_json_value(out, &r->e[i].v);
+		}
+		free(k);
+	}
+	if (updated) {
+		sbuf_adds(out, first ? "\"updated\": " : ", \"updated\": ");
+		py_json_str(out, now);
+	}
+	sbuf_addc(out, '}');
+}
+
+void
+output_domoticz_autodiscover(const struct result *r, const struct out_opts *o,
+    out_publish_fn fn, void *arg)
+{
+	/* The tag, else the command: mpp-solar writes "None" (a deliberate
+	 * difference, docs/compatibility.md). */
+	const char *tag = output_tag(r, o);
+	struct sbuf topic = SBUF_INIT, state = SBUF_INIT, pl = SBUF_INIT;
+
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+		const char *unit = e->unit != NULL ? e->unit : "";
+		char *k;
+
+		if (is_meta(e))
+			continue;
+		if (!output_key(e->key, o, &k)) {
+			free(k);
+			continue;
+		}
+		sbuf_reset(&topic);
+		sbuf_printf(&topic, "homeassistant/sensor/mpp_%s_%s/config", tag, k);
+		output_underscores(&topic);
+		sbuf_reset(&state);
+		sbuf_printf(&state, "domoticz/sensor/mpp_%s_%s/state", tag, k);
+		output_underscores(&state);
+		sbuf_reset(&pl);
+		sbuf_printf(&pl, "{\"name\": \"%s %s\", \"stat_t\": \"%s\", "
+		    "\"unit_of_meas\": \"%s\", \"uniq_id\": \"mpp_%s_%s\"", tag,
+		    e->key, sbuf_str(&state), unit, tag, k);
+		if (strcmp(unit, "W") == 0)
+			sbuf_adds(&pl, ", \"stat_cla\": \"measurement\", "
+			    "\"device_class\": \"power\"");
+		sbuf_adds(&pl, "  }");
+		fn(arg, sbuf_str(&topic), sbuf_str(&pl), pl.len, 0, 0);
+		free(k);
+	}
+	sbuf_free(&topic);
+	sbuf_free(&state);
+	sbuf_free(&pl);
+}
