@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS &&
 		    mosquitto_sub_topic_check(topic) == MOSQ_ERR_SUCCESS &&
-		    topic_overlap(filter, topic) != topic_overlap(topic, filter))
+		    topic_overlap(filter, topic) !=
+		    topic_overlap(topic, filter))
 			abort();
 		if (mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS &&
 		    mosquitto_pub_topic_check(topic) == MOSQ_ERR_SUCCESS &&

@@ -69,8 +69,9 @@ topic_overlap(const char *a, const char *b)
 			return is(&la, '#') && la.last;
 		if ((wa && dollar(&lb, first)) || (wb && dollar(&la, first)))
 			return 0;
+		/* '#' matches whatever the other goes on with. */
 		if (is(&la, '#') || is(&lb, '#'))
-			return 1;	/* matches whatever the other goes on with */
+			return 1;
 		if (wa || wb)
 			continue;
 		if (la.n != lb.n || memcmp(la.p, lb.p, la.n) != 0)

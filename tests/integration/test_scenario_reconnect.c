@@ -4,11 +4,12 @@
  * mosquitto, restarted by the test.
  *
  * What a user must see: a broker restarted several times in a row (an
- * update restarts it twice) costs a few seconds each time, never a minute: every wait mppd logs
- * stays at the first steps of the backoff, the log calls it a restart,
- * and mppd is back after each restart with one connection more in the
- * broker's log.  Waits are read from mppd's log and connections counted
- * in the broker's, not measured on the clock.
+ * update restarts it twice) costs a few seconds each time, never a
+ * minute: every wait mppd logs stays at the first steps of the backoff,
+ * the log calls it a restart, and mppd is back after each restart with
+ * one connection more in the broker's log.  Waits are read from mppd's
+ * log and connections counted in the broker's, not measured on the
+ * clock.
  */
 #include "scenario_env.h"
 

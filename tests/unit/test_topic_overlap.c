@@ -28,7 +28,7 @@ test_pairs_with_a_common_topic_overlap(void **state)
 		{ "#", "h/inv/availability", "h/inv/availability" },
 		{ "h/+/cmd", "h/b/cmd", "h/b/cmd" },
 		{ "h/+/cmd", "h/b/+", "h/b/cmd" },
-		{ "h/inv/#", "h/inv", "h/inv" },		/* '#' takes the parent */
+		{ "h/inv/#", "h/inv", "h/inv" },	/* '#': the parent */
 		{ "h/inv/#", "h/inv/settings/#", "h/inv/settings/x" },
 		{ "+/+", "a/#", "a/x" },
 		{ "+", "+", "x" },
