@@ -31,10 +31,15 @@ install(FILES ${CMAKE_SOURCE_DIR}/dist/udev/99-mppd.rules
 # The program names mpp-solar installs (mpp-solar, mppsolar, jkbms) as
 # relative symbolic links to mppd, so existing scripts keep working; run
 # as jkbms, the defaults are protocol JK04 and /etc/jkbms/jkbms.conf.
+# The prefix is read at install time, so `cmake --install --prefix` works.
 foreach(alias mpp-solar mppsolar jkbms)
   install(CODE "
-    file(MAKE_DIRECTORY \"\$ENV{DESTDIR}${BINDIR}\")
+    set(bindir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+    set(man8dir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_MANDIR}/man8\")
+    file(MAKE_DIRECTORY \"\${bindir}\" \"\${man8dir}\")
     execute_process(COMMAND \"${CMAKE_COMMAND}\" -E create_symlink mppd
-                    \"\$ENV{DESTDIR}${BINDIR}/${alias}\")
-    message(STATUS \"Installing: \$ENV{DESTDIR}${BINDIR}/${alias} -> mppd\")")
+                    \"\${bindir}/${alias}\")
+    execute_process(COMMAND \"${CMAKE_COMMAND}\" -E create_symlink mppd.8
+                    \"\${man8dir}/${alias}.8\")
+    message(STATUS \"Installing: \${bindir}/${alias} -> mppd\")")
 endforeach()

@@ -82,6 +82,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < rep.ntok; i++)
 			if ((rep.tok[i].p < data + 2 ||
 			    rep.tok[i].p + rep.tok[i].n > data + size) &&
+			    !(rep.own != NULL && rep.tok[i].p >= rep.own &&
+			    rep.tok[i].p + rep.tok[i].n <= rep.own + rep.blen) &&
 			    !literal_token(&rep))
 				abort();
 	}

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "app_config.h"
+#include "bms.h"
 #include "config.h"
 #include "log.h"
 #include "output.h"
@@ -356,6 +357,18 @@ config_from_cli(const struct cli *o, const struct cli_mqtt *cm, struct config *c
 
 		if (port_check_url(d->port, d->porttype, why, sizeof(why)) < 0) {
 			fprintf(stderr, "mppd: -p %s: %s\n", d->port, why);
+			config_free(c);
+			return -1;
+		}
+		/* --decode and --print-request open no port */
+		if (!o->print_request && o->decode == NULL &&
+		    proto_find(d->protocol) != NULL &&
+		    bms_bluetooth_only(proto_find(d->protocol)) &&
+		    port_detect(d->port, d->porttype) != PORT_TEST) {
+			fprintf(stderr, "mppd: -P %s: this protocol talks over "
+			    "Bluetooth LE, which mppd does not support yet; its "
+			    "replies can be decoded with --decode or the test "
+			    "port\n", d->protocol);
 			config_free(c);
 			return -1;
 		}

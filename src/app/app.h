@@ -1,6 +1,7 @@
 /*
  * app.h - the program's top level: one-shot runs and the daemon, and the
- * pipeline that sends one decoded result through a device's outputs.
+ * pipeline that sends one decoded result through a device's outputs
+ * (docs/architecture.md: the layers, the threads, the path of a result).
  */
 #ifndef MPPD_APP_H
 #define MPPD_APP_H

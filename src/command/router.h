@@ -1,6 +1,7 @@
 /*
  * router.h - the command router: the path of an MQTT command from the
- * broker connection to a device's worker and of its answer back.
+ * broker connection to a device's worker and of its answer back
+ * (docs/architecture.md follows it down to the port and back).
  *
  *   1. The connection's network thread receives a message on a filter the
  *      router subscribed (mqtt_conn.c conn_on_message, then the route the

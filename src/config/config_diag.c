@@ -202,28 +202,6 @@ config_diag_own(const struct config_diag *dg, const char *section,
 	return n != NULL && n->own;
 }
 
-void
-config_diag_error(struct config_diag *dg, const char *section,
-    const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verror(dg, config_diag_line(dg, section, key), fmt, ap);
-	va_end(ap);
-}
-
-void
-config_diag_warn(struct config_diag *dg, const char *section,
-    const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(dg, config_diag_line(dg, section, key), fmt, ap);
-	va_end(ap);
-}
-
 int
 config_diag_nerrors(const struct config_diag *dg)
 {

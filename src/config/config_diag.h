@@ -59,13 +59,16 @@ int	config_diag_last_line(const struct config_diag *dg,
 int	config_diag_own(const struct config_diag *dg, const char *section,
 	    const char *key);
 
-/* config_diag_error_at() / _warn_at() at the line of (section, key). */
-void	config_diag_error(struct config_diag *dg, const char *section,
-	    const char *key, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
-void	config_diag_warn(struct config_diag *dg, const char *section,
-	    const char *key, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
+/*
+ * config_diag_error_at() / _warn_at() at the line of (section, key); the
+ * format is checked there. dg is evaluated twice.
+ */
+#define config_diag_error(dg, section, key, ...)			\
+	config_diag_error_at((dg), config_diag_line((dg), (section), (key)), \
+	    __VA_ARGS__)
+#define config_diag_warn(dg, section, key, ...)				\
+	config_diag_warn_at((dg), config_diag_line((dg), (section), (key)), \
+	    __VA_ARGS__)
 
 /* Number of errors recorded so far. */
 int	config_diag_nerrors(const struct config_diag *dg);

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "device.h"
+#include "family.h"
 #include "log.h"
 #include "proto.h"
 #include "result.h"
@@ -28,6 +30,8 @@ device_new(const struct device_cfg *cfg)
 	po.proto = d->proto;
 	/* The protocol's family says when a reply frame is complete. */
 	po.frame_len = d->proto != NULL ? proto_frame_len : NULL;
+	/* A device that streams (VE.Direct) is never quiet: no resync. */
+	po.talks = d->proto != NULL && d->proto->family->stream_ok != NULL;
 	d->port = port_new(d->port_type, &po);
 	d->port_path = xstrdup(cfg->port != NULL ? cfg->port : "");
 	d->reopen_after = cfg->reopen_after;
@@ -113,12 +117,59 @@ device_misfit(struct device *d, const char *cmd, const char *why,
 }
 
 int
+device_streamed(const struct device *d, const char *cmd)
+{
+	struct proto_shape sh;
+
+	if (d->proto == NULL)
+		return 0;
+	if (cmd == NULL || cmd[0] == '\0')
+		cmd = d->proto->default_cmd;
+	return proto_shape(d->proto, cmd, &sh) == 0 && sh.streamed;
+}
+
+/*
+ * The next intact frame of a stream into rep (len 0: silence until the
+ * timeout).  0, or -1 when the port failed (rep->err set).
+ */
+static int
+device_stream_read(struct device *d, const char *cmd, struct port_reply *rep)
+{
+	int64_t deadline = mono_ms() + d->timeout_ms, left;
+
+	while ((left = deadline - mono_ms()) > 0) {
+		if (port_transact(d->port, cmd, NULL, 0, (int)left, rep) < 0) {
+			d->stream_synced = 0;
+			return -1;
+		}
+		if (rep->len == 0 || proto_stream_ok(d->proto, rep->reply,
+		    rep->len))
+			break;
+		if (!d->stream_synced) {
+			log_debug("%s: first frame of the stream cut, dropped",
+			    d->name);
+			d->stream_synced = 1;
+			continue;
+		}
+		d->bad_frames++;
+		log_warn("%s: %s frame with a bad checksum dropped (%zu bytes, "
+		    "%lu so far)", d->name, d->proto->id, rep->len,
+		    d->bad_frames);
+		rep->len = 0;
+	}
+	if (rep->len > 0)
+		d->stream_synced = 1;
+	return 0;
+}
+
+int
 device_run(struct device *d, const char *cmd, struct result *r)
 {
 	uint8_t req[512];
 	struct port_reply *rep;
 	char err[256];
 	int n, answered = 0;
+	int64_t t0;
 
 	d->commands++;
 	if (d->proto == NULL) {
@@ -144,7 +195,15 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		goto fail;
 	}
 	rep = xmalloc(sizeof(*rep));
-	if (port_transact(d->port, cmd, req, (size_t)n, d->timeout_ms, rep) < 0) {
+	t0 = mono_ms();
+	if (n == 0 && device_streamed(d, cmd) && d->port_type != PORT_TEST) {
+		if (device_stream_read(d, cmd, rep) < 0) {
+			result_error(r, rep->err);
+			free(rep);
+			goto fail;
+		}
+	} else if (port_transact(d->port, cmd, req, (size_t)n, d->timeout_ms,
+	    rep) < 0) {
 		result_error(r, rep->err);
 		free(rep);
 		goto fail;
@@ -156,6 +215,24 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		d->failures++;
 		d->consecutive_failures = 0;
 		return 0;
+	}
+	/* A streaming device (VE.Direct) goes on talking while it answers:
+	 * the frames of its stream before the reply are passed over. */
+	while (n > 0 && d->proto->family->stream_ok != NULL &&
+	    rep->len > 0 && memchr(rep->reply, ':', rep->len) == NULL &&
+	    d->port_type != PORT_TEST) {
+		int64_t left = t0 + d->timeout_ms - mono_ms();
+		log_debug("%s: stream frame before the reply to %s skipped",
+		    d->name, cmd);
+		if (left <= 0) {
+			rep->len = 0;	/* no reply: only the stream */
+			break;
+		}
+		if (port_transact(d->port, cmd, NULL, 0, (int)left, rep) < 0) {
+			result_error(r, rep->err);
+			free(rep);
+			goto fail;
+		}
 	}
 	if (rep->len > 0 && !proto_fits(d->proto, cmd, rep->reply, rep->len,
 	    err, sizeof(err))) {

@@ -27,6 +27,9 @@ struct device {
 	unsigned long		 commands;
 	unsigned long		 failures;	/* port errors and invalid replies */
 	unsigned		 consecutive_failures;	/* -1 results in a row */
+	/* Streamed protocols (VE.Direct text), owning thread only. */
+	unsigned long		 bad_frames;	/* dropped: bad checksum */
+	int			 stream_synced;	/* a whole frame was seen */
 };
 
 /*
@@ -57,8 +60,20 @@ void	device_share_port(struct device *d, struct device *owner);
  * (port error, silence): only -1 counts towards consecutive_failures.
  * Every reopen_after such failures in a row the port is closed (and with
  * usb_reset its USB device reset) so the next command opens it afresh.
+ * A streamed command reads the next frame of the stream: a frame that
+ * fails the protocol's check (VE.Direct's checksum) is counted in
+ * bad_frames, logged and dropped, and the next one is read, until the
+ * timeout.  The first frame after start may be cut (the stream was joined
+ * in the middle of a block): when it fails the check it is dropped
+ * without being counted.
  */
 int	device_run(struct device *d, const char *cmd, struct result *r);
+
+/*
+ * Whether cmd (empty = the default command) is streamed by the device
+ * (nothing is written; each exchange reads the next frame).  Pure.
+ */
+int	device_streamed(const struct device *d, const char *cmd);
 
 /*
  * device_helpers.c: the reference's helper commands get_status,

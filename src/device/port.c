@@ -210,8 +210,8 @@ port_transact(struct port *p, const char *cmd, const uint8_t *req,
 	out->err[0] = '\0';
 	out->timed_out = 0;
 	rc = p->ops->transact(p, cmd, req, reqlen, timeout_ms, out);
-	if (!out->timed_out && !(rc == 0 && out->len > 0 &&
-	    port_frame_len(p, out->reply, out->len) < 0))
+	if (reqlen == 0 || p->talks || (!out->timed_out && !(rc == 0 &&
+	    out->len > 0 && port_frame_len(p, out->reply, out->len) < 0)))
 		return rc;
 	discarded = port_listen(p, cmd, timeout_ms, out->timed_out, out,
 	    &taken);
@@ -229,10 +229,13 @@ port_transact(struct port *p, const char *cmd, const uint8_t *req,
 size_t
 port_resync(struct port *p, int timeout_ms)
 {
-	struct port_reply *scratch = xcalloc(1, sizeof(*scratch));
+	struct port_reply *scratch;
 	size_t discarded;
 	int taken;
 
+	if (p->talks)
+		return 0;
+	scratch = xcalloc(1, sizeof(*scratch));
 	discarded = port_listen(p, "a reply that did not fit", timeout_ms, 0,
 	    scratch, &taken);
 	free(scratch);
@@ -264,6 +267,7 @@ port_base_init(struct port *p, const struct port_ops *ops,
 	p->type = type;
 	p->proto = opts != NULL ? opts->proto : NULL;
 	p->frame_len = opts != NULL ? opts->frame_len : NULL;
+	p->talks = opts != NULL ? opts->talks : 0;
 	p->failures = 0;
 	p->down = 0;
 	p->retry_at = 0;

@@ -86,6 +86,8 @@ struct port_opts {
 	int			 stopbits;	/* rfc2217: 1 or 2, 0 = 1 */
 	const struct pi_proto	*proto;		/* test port: where canned replies come from */
 	port_frame_fn		 frame_len;	/* NULL: complete at the first CR */
+	int			 talks;		/* sends unasked (a stream): the
+						   line is never resynchronised */
 };
 
 /*
@@ -116,7 +118,8 @@ struct port *port_new(enum port_type type, const struct port_opts *opts);
  *
  * After an exchange that ended without a whole frame (the deadline passed,
  * or the bytes can never be a frame) the line is resynchronised before
- * this returns, so that a late reply can never pose as the reply to the
+ * this returns (not after a streamed read, reqlen 0, nor on a port whose
+ * device talks unasked, port_opts.talks), so that a late reply can never pose as the reply to the
  * next request: the port listens on until the line has been quiet for
  * port_guard_ms(timeout_ms), at most timeout_ms + that guard, discarding
  * what arrives.  A whole frame completed during the guard after a timeout
@@ -206,6 +209,7 @@ struct port {
 	enum port_type		 type;
 	const struct pi_proto	*proto;		/* passed to frame_len */
 	port_frame_fn		 frame_len;	/* NULL: first CR */
+	int			 talks;		/* port_opts.talks */
 	unsigned		 failures;	/* consecutive link failures */
 	int			 down;		/* the last failure was an open */
 	int64_t			 retry_at;	/* no reopen before (mono_ms) */

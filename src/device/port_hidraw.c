@@ -187,6 +187,30 @@ hidraw_drain(struct hidraw_port *hp, struct port_reply *out)
 }
 
 /*
+ * After op ("read" or "write") failed with errno: 1 to try again (EINTR,
+ * or the device became ready for want before the deadline), 0 when the
+ * deadline passed, -1 when the device failed (closed, out->err set).
+ */
+static int
+hidraw_await(struct hidraw_port *hp, short want, const char *op,
+    int64_t deadline, struct port_reply *out)
+{
+	int	ev;
+
+	if (errno == EINTR)
+		return 1;
+	if (errno != EAGAIN)
+		return hidraw_fail_errno(hp, out, op, errno);
+	ev = port_wait_fd(hp->fd, want, deadline);
+	if (ev == -1)
+		return hidraw_fail_errno(hp, out, "poll", errno);
+	if (ev != 0 && !(ev & want))
+		return hidraw_fail_errno(hp, out, op,
+		    (ev & POLLERR) ? EIO : ENODEV);
+	return ev != 0;
+}
+
+/*
  * Writes one report of len bytes with one write(2), waiting with poll on
  * EAGAIN.  Returns 0, or -1 with out->err set (the device is closed unless
  * only the deadline passed).
@@ -209,11 +233,9 @@ hidraw_write_report(struct hidraw_port *hp, const uint8_t *rep, size_t len,
 			return hidraw_fail(hp, out, "write", why,
 			    "USB device error: Input/output error");
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return hidraw_fail_errno(hp, out, "write", errno);
-		ev = port_wait_fd(hp->fd, POLLOUT, deadline);
+		ev = hidraw_await(hp, POLLOUT, "write", deadline, out);
+		if (ev == -1)
+			return -1;
 		if (ev == 0) {
 			log_debug("hidraw port %s: device took no report "
 			    "before the deadline", hp->path);
@@ -223,11 +245,6 @@ hidraw_write_report(struct hidraw_port *hp, const uint8_t *rep, size_t len,
 			    "writing request", timeout_ms / 1000.0);
 			return -1;
 		}
-		if (ev == -1)
-			return hidraw_fail_errno(hp, out, "poll", errno);
-		if (!(ev & POLLOUT))
-			return hidraw_fail_errno(hp, out, "write",
-			    (ev & POLLERR) ? EIO : ENODEV);
 	}
 }
 
@@ -292,20 +309,11 @@ hidraw_receive(struct hidraw_port *hp, int64_t deadline,
 		if (n == 0)
 			return hidraw_fail(hp, out, "read", "end of file",
 			    "USB device error: No such device");
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return hidraw_fail_errno(hp, out, "read", errno);
-		ev = port_wait_fd(hp->fd, POLLIN, deadline);
-		if (ev == 0) {
+		ev = hidraw_await(hp, POLLIN, "read", deadline, out);
+		if (ev == 0)
 			out->timed_out = 1;
-			return 0;
-		}
-		if (ev == -1)
-			return hidraw_fail_errno(hp, out, "poll", errno);
-		if (!(ev & POLLIN))
-			return hidraw_fail_errno(hp, out, "read",
-			    (ev & POLLERR) ? EIO : ENODEV);
+		if (ev <= 0)
+			return ev;	/* 0: the deadline passed */
 	}
 }
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "port.h"
 #include "telnet.h"
@@ -55,5 +56,13 @@ struct port *net_port_new(const struct port_opts *opts, enum port_type type,
  */
 int	net_send(struct net_port *np, const uint8_t *buf, size_t len,
 	    int64_t deadline, char *why, size_t whylen);
+
+/*
+ * Receives what is waiting into buf[0..cap): the byte count (> 0), 0 when
+ * nothing is waiting, or -1 with why when the bridge closed the connection
+ * or recv failed (the caller fails the link).
+ */
+ssize_t	net_recv(struct net_port *np, uint8_t *buf, size_t cap, char *why,
+	    size_t whylen);
 
 #endif

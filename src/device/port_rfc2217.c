@@ -9,11 +9,9 @@
  *
  * Every function here runs on the device worker thread that owns the port.
  */
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "clock.h"
 #include "log.h"
@@ -107,7 +105,8 @@ rfc2217_start(struct net_port *np, int64_t deadline, char *why,
 			    "tcp://");
 			return -1;
 		}
-		n = recv(np->fd, buf, sizeof(buf), 0);
+		if ((n = net_recv(np, buf, sizeof(buf), why, whylen)) == -1)
+			return -1;
 		if (n > 0) {
 			jl = 0;
 			telnet_recv(&np->tn, buf, (size_t)n, junk, &jl,
@@ -115,18 +114,6 @@ rfc2217_start(struct net_port *np, int64_t deadline, char *why,
 			if (rfc2217_answer(np, deadline, why, whylen) == -1)
 				return -1;
 			continue;
-		}
-		if (n == 0) {
-			snprintf(why, whylen, "the bridge closed the "
-			    "connection");
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			snprintf(why, whylen, "%s", strerror_r(errno,
-			    (char *)junk, sizeof(junk)));
-			return -1;
 		}
 		ev = port_wait_fd(np->fd, POLLIN, deadline);
 		if (ev == 0) {

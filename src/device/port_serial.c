@@ -8,6 +8,10 @@
  * exchange reopens it, after a delay that grows while the failures go on
  * (the port base's reopen state, port.h).
  *
+ * A streamed protocol (VE.Direct text: nothing is written, reqlen 0) is
+ * read as a stream instead: no drain, and the bytes after a complete frame
+ * are kept for the next exchange, so no frame is lost between two reads.
+ *
  * Every function here runs on the device worker thread that owns the port.
  */
 #include <errno.h>
@@ -39,6 +43,9 @@ struct serial_port {
 	int		 baud;
 	speed_t		 speed;
 	int		 fd;		/* -1 while closed */
+	/* streamed reads: bytes after the last frame, for the next one */
+	uint8_t		 carry[PORT_REPLY_MAX];
+	size_t		 ncarry;
 };
 
 static const struct {
@@ -58,6 +65,7 @@ serial_close_fd(struct serial_port *sp)
 		close(sp->fd);
 		sp->fd = -1;
 	}
+	sp->ncarry = 0;
 }
 
 /*
@@ -215,22 +223,29 @@ serial_write(struct serial_port *sp, const uint8_t *req, size_t reqlen,
  * the deadline passes (out keeps whatever arrived, possibly nothing).
  */
 static int
-serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
+serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out,
+    int stream)
 {
 	ssize_t	 n;
 	int	 ev, f;
 
 	out->len = 0;
+	if (stream && sp->ncarry > 0) {
+		memcpy(out->reply, sp->carry, sp->ncarry);
+		out->len = sp->ncarry;
+		sp->ncarry = 0;
+		f = port_frame_len(&sp->base, out->reply, out->len);
+		if (f != 0)
+			goto done;
+	}
 	while (out->len < sizeof(out->reply)) {
 		n = read(sp->fd, out->reply + out->len,
 		    sizeof(out->reply) - out->len);
 		if (n > 0) {
 			out->len += (size_t)n;
 			f = port_frame_len(&sp->base, out->reply, out->len);
-			if (f > 0 && (size_t)f <= out->len)
-				out->len = (size_t)f;
 			if (f != 0)
-				return 0;
+				goto done;
 			continue;
 		}
 		if (n == 0)
@@ -245,6 +260,11 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 			    "the deadline, %zu bytes received", sp->path,
 			    out->len);
 			out->timed_out = 1;
+			if (stream) {	/* a partial frame: the rest comes */
+				memcpy(sp->carry, out->reply, out->len);
+				sp->ncarry = out->len;
+				out->len = 0;
+			}
 			return 0;
 		}
 		if (ev == -1)
@@ -254,6 +274,15 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out)
 	}
 	log_debug("serial port %s: %zu bytes without a frame end, reply cut",
 	    sp->path, out->len);
+	return 0;
+done:
+	if (f > 0 && (size_t)f <= out->len) {
+		/* kept for a streamed read that may follow (a VE.Direct HEX
+		 * reply behind a text block); a request drains it first */
+		sp->ncarry = out->len - (size_t)f;
+		memcpy(sp->carry, out->reply + f, sp->ncarry);
+		out->len = (size_t)f;
+	}
 	return 0;
 }
 
@@ -272,9 +301,16 @@ serial_transact(struct port *p, const char *cmd, const uint8_t *req,
 	deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	if (sp->fd == -1 && serial_open(sp, out) == -1)
 		return -1;
+	if (reqlen == 0) {	/* a streamed protocol: read on */
+		if (serial_read(sp, deadline, out, 1) == -1)
+			return -1;
+		port_link_ok(&sp->base);
+		return 0;
+	}
+	sp->ncarry = 0;
 	if (serial_drain(sp, out) == -1 ||
 	    serial_write(sp, req, reqlen, deadline, out) == -1 ||
-	    serial_read(sp, deadline, out) == -1)
+	    serial_read(sp, deadline, out, 0) == -1)
 		return -1;
 	port_link_ok(&sp->base);
 	return 0;

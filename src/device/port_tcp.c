@@ -202,24 +202,17 @@ net_send(struct net_port *np, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-/*
- * Reads what has arrived and passes it through the layer into
- * out->reply (from out->len).  Returns bytes read (> 0), 0 when nothing
- * is waiting, -1 with why on end of file or an error.
- */
-static ssize_t
-net_take(struct net_port *np, int64_t deadline, struct port_reply *out,
-    char *why, size_t whylen)
+ssize_t
+net_recv(struct net_port *np, uint8_t *buf, size_t cap, char *why,
+    size_t whylen)
 {
-	uint8_t	buf[512];
 	ssize_t	n;
-	size_t	room;
 	char	eb[128];
 
 	for (;;) {
-		n = recv(np->fd, buf, sizeof(buf), 0);
+		n = recv(np->fd, buf, cap, 0);
 		if (n > 0)
-			break;
+			return n;
 		if (n == 0) {
 			snprintf(why, whylen, "the bridge closed the "
 			    "connection");
@@ -232,6 +225,23 @@ net_take(struct net_port *np, int64_t deadline, struct port_reply *out,
 		snprintf(why, whylen, "%s", errtext(errno, eb, sizeof(eb)));
 		return -1;
 	}
+}
+
+/*
+ * Reads what has arrived and passes it through the layer into
+ * out->reply (from out->len).  Returns bytes read (> 0), 0 when nothing
+ * is waiting, -1 with why on end of file or an error.
+ */
+static ssize_t
+net_take(struct net_port *np, int64_t deadline, struct port_reply *out,
+    char *why, size_t whylen)
+{
+	uint8_t	buf[512];
+	ssize_t	n;
+	size_t	room;
+
+	if ((n = net_recv(np, buf, sizeof(buf), why, whylen)) <= 0)
+		return n;
 	if (np->layer != NULL)
 		return np->layer->recv(np, buf, (size_t)n, out->reply,
 		    &out->len, sizeof(out->reply), deadline, why, whylen) == -1 ?

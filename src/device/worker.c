@@ -37,6 +37,8 @@ struct worker {
 	int			 stopping;
 	int			 pos;		/* next poll command */
 	int64_t			 next_ms;	/* when the next cycle is due */
+	int			 streamed;	/* every poll command is streamed */
+	int			 last;		/* status of the last poll */
 };
 
 struct worker_group {
@@ -119,7 +121,8 @@ run_job(struct worker *w, struct job *j)
 	free(j->cmd);
 }
 
-static void
+/* One poll command; returns device_run's status. */
+static int
 run_poll(struct worker *w, int index)
 {
 	struct result r;
@@ -133,6 +136,7 @@ run_poll(struct worker *w, int index)
 		w->cfg.poll(w->cfg.poll_arg, w->dev, w->cfg.commands[index],
 		    index, &r, status);
 	result_free(&r);
+	return status;
 }
 
 static void
@@ -199,12 +203,19 @@ group_main(void *arg)
 		index = w->pos;
 		g->running = w;
 		pthread_mutex_unlock(&g->lock);
-		run_poll(w, index);
+		index = run_poll(w, index);
 		pthread_mutex_lock(&g->lock);
 		g->running = NULL;
+		w->last = index;
 		if (++w->pos >= w->cfg.ncommands) {
+			/* A streamed device is read on without a pause while
+			 * it answers: each exchange waits for its next frame,
+			 * and none is lost.  After silence or a port failure
+			 * it pauses as any device (the tty buffers what comes
+			 * meanwhile). */
 			w->pos = 0;
-			w->next_ms = mono_ms() + w->cfg.pause_ms;
+			w->next_ms = mono_ms() + (w->streamed && w->last > 0 ? 0 :
+			    w->cfg.pause_ms);
 		}
 		pthread_cond_broadcast(&g->cond);
 	}
@@ -249,6 +260,10 @@ worker_add(struct worker_group *g, struct device *d,
 		w->cfg.queue_len = 16;
 	w->ring = xcalloc((size_t)w->cfg.queue_len, sizeof(*w->ring));
 	w->next_ms = mono_ms() + (w->cfg.start_ms > 0 ? w->cfg.start_ms : 0);
+	w->streamed = w->cfg.ncommands > 0;
+	for (int i = 0; i < w->cfg.ncommands; i++)
+		if (!device_streamed(d, w->cfg.commands[i]))
+			w->streamed = 0;
 	pthread_mutex_lock(&g->lock);
 	if (g->port == NULL)
 		g->port = d->port;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -20,18 +21,6 @@
 #include "sbuf.h"
 
 #define DEF_DEVICE	"unnamed"	/* hassd device name in CLI mode */
-
-struct pub {
-	out_publish_fn	 fn;
-	void		*arg;
-};
-
-static void
-emit(const struct pub *p, const struct sbuf *topic, const struct sbuf *pl,
-    int retain)
-{
-	p->fn(p->arg, sbuf_str(topic), sbuf_str(pl), pl->len, 0, retain);
-}
 
 /* Python ==: value equals the int n (0 == 0.0) or the string s. */
 static int
@@ -96,7 +85,6 @@ void
 hass_out_hass(const struct result *r, const struct out_opts *o,
     out_publish_fn fn, void *arg)
 {
-	struct pub pp = { fn, arg }, *p = &pp;
 	const char *tag = output_tag(r, o);
 	struct sbuf t = SBUF_INIT, pl = SBUF_INIT, st = SBUF_INIT;
 	const struct entry *e;
@@ -130,11 +118,11 @@ hass_out_hass(const struct result *r, const struct out_opts *o,
 			sbuf_printf(&pl, "\"unique_id\": \"mpp_%s_%s\", ",
 			    tag, k);
 		sbuf_adds(&pl, "\"force_update\": \"true\" }");
-		emit(p, &t, &pl, 0);
+		output_emit(fn, arg, &t, &pl, 0);
 
 		sbuf_reset(&pl);
 		hass_state(&pl, &e->v, bin);
-		emit(p, &st, &pl, 0);
+		output_emit(fn, arg, &st, &pl, 0);
 		free(k);
 	}
 	sbuf_free(&t);
@@ -173,6 +161,15 @@ static void
 jobj_str(struct jobj *j, const char *key, const char *s)
 {
 	py_json_str(jobj_slot(j, key), s);
+}
+
+static int
+jobj_has(const struct jobj *j, const char *key)
+{
+	for (int i = 0; i < j->n; i++)
+		if (strcmp(j->k[i], key) == 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -219,6 +216,44 @@ py_now(struct sbuf *out)
 		sbuf_printf(out, ".%06ld", (long)tv.tv_usec);
 }
 
+/*
+ * mppd extension for battery monitors (docs/protocols.md): the state of
+ * charge is a battery sensor, cell, sensor and MOS temperatures and cycle
+ * counters get their class, so a BMS shows in Home Assistant with proper
+ * sensors.  Keys are
+ * the decoded names ("SOC", "Percent_Remain", "State-of-charge").
+ */
+static void
+hassd_battery_classes(struct jobj *j, const char *key, const char *unit)
+{
+	static const char *const soc[] = { "soc", "state of charge",
+		"state-of-charge", "percent_remain", "remaining battery" };
+	/* battery temperatures only: the inverter payloads stay the
+	 * reference's */
+	static const char *const temp[] = { "cell", "ntc", "battery_t",
+		"mos_temp", "mos temp", "battery t" };
+
+	if (strcmp(unit, "%") == 0)
+		for (size_t i = 0; i < sizeof(soc) / sizeof(soc[0]); i++)
+			if (strcasecmp(key, soc[i]) == 0) {
+				jobj_str(j, "device_class", "battery");
+				jobj_str(j, "state_class", "measurement");
+			}
+	if (strcmp(unit, "\302\260C") == 0 && jobj_has(j, "device_class") == 0)
+		for (size_t i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
+			if (strcasestr(key, temp[i]) != NULL) {
+				jobj_str(j, "device_class", "temperature");
+				break;
+			}
+	if (strcmp(unit, "cycles") == 0) {
+		jobj_str(j, "icon", "mdi:battery-sync");
+		jobj_str(j, "state_class", "total_increasing");
+	}
+	if (strcasestr(key, "balanc") != NULL && strcasestr(key, "current") ==
+	    NULL && strcasestr(key, "voltage") == NULL)
+		jobj_str(j, "icon", "mdi:scale-balance");
+}
+
 /* The hassd config object of one entry, in the reference's key order. */
 static void
 hassd_config(struct sbuf *pl, const struct entry *e, const char *unit,
@@ -253,6 +288,7 @@ hassd_config(struct sbuf *pl, const struct entry *e, const char *unit,
 		jobj_str(&j, "icon", s);
 	if (strcmp(unit, "Hz") == 0)
 		jobj_str(&j, "device_class", "frequency");
+	hassd_battery_classes(&j, e->key, unit);
 	if (output_unit_in(unit, "A", "mA"))
 		jobj_str(&j, "device_class", "current");
 	if (output_unit_in(unit, "V", "mV"))

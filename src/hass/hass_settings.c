@@ -214,6 +214,44 @@ help_name(const struct pi_proto *p, const char *prefix, int i, char *out,
 	return 0;
 }
 
+/*
+ * An option (label, cmd; state: the decoded value it stands for, or NULL)
+ * the protocol accepts: the device supports select d (*supported), and the
+ * option joins *e (made on the first) when the allowlist admits cmd.
+ */
+static void
+select_offer(struct hc_set *s, const struct hc_params *p,
+    const struct sel_def *d, const char *label, const char *state,
+    const char *cmd, struct hc_entity **e, int *supported)
+{
+	*supported = 1;
+	if (!admits(p, d->prefix, cmd))
+		return;
+	if (*e == NULL)
+		*e = add_entity(s, HC_SELECT, d->object, d->name);
+	add_option(*e, label, cmd, state);
+}
+
+/*
+ * After the offers: nothing when the device supports no option; a refused
+ * entity when the allowlist admits none; then the select's common fields.
+ */
+static void
+select_finish(struct hc_set *s, const struct sel_def *d, struct hc_entity *e,
+    int supported)
+{
+	if (!supported)
+		return;
+	if (e == NULL) {
+		e = add_entity(s, HC_SELECT, d->object, d->name);
+		e->status = HC_REFUSED;
+	}
+	e->field = d->field;
+	e->source = HC_SRC_QPIRI;
+	e->icon = d->icon;
+	e->prefix = d->prefix;
+}
+
 /* Option i of the settings row is fmt(prefix, i): "POP02" on PI30. */
 static void
 build_row_select(struct hc_set *s, const struct hc_params *p,
@@ -243,23 +281,9 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 			state = label;
 			label = named;
 		}
-		supported = 1;
-		if (!admits(p, d->prefix, cmd))
-			continue;
-		if (e == NULL)
-			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, label, cmd, state);
+		select_offer(s, p, d, label, state, cmd, &e, &supported);
 	}
-	if (!supported)
-		return;
-	if (e == NULL) {
-		e = add_entity(s, HC_SELECT, d->object, d->name);
-		e->status = HC_REFUSED;
-	}
-	e->field = d->field;
-	e->source = HC_SRC_QPIRI;
-	e->icon = d->icon;
-	e->prefix = d->prefix;
+	select_finish(s, d, e, supported);
 }
 
 /* The options of a keyed row ("00": "Battery-Load-Grid"): fmt(prefix, key). */
@@ -280,23 +304,10 @@ build_keyed_select(struct hc_set *s, const struct hc_params *p,
 		if (is_placeholder(row->map[i].val) ||
 		    !proto_admits(p->proto, d->prefix, cmd))
 			continue;
-		supported = 1;
-		if (!admits(p, d->prefix, cmd))
-			continue;
-		if (e == NULL)
-			e = add_entity(s, HC_SELECT, d->object, d->name);
-		add_option(e, row->map[i].val, cmd, NULL);
+		select_offer(s, p, d, row->map[i].val, NULL, cmd, &e,
+		    &supported);
 	}
-	if (!supported)
-		return;
-	if (e == NULL) {
-		e = add_entity(s, HC_SELECT, d->object, d->name);
-		e->status = HC_REFUSED;
-	}
-	e->field = d->field;
-	e->source = HC_SRC_QPIRI;
-	e->icon = d->icon;
-	e->prefix = d->prefix;
+	select_finish(s, d, e, supported);
 }
 
 /* Switches of the profile's own list, state from the settings query. */

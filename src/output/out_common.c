@@ -97,3 +97,11 @@ output_value_str(struct sbuf *out, const struct entry *e)
 {
 	py_str_value(out, &e->v);
 }
+
+int
+output_is_meta(const struct entry *e)
+{
+	return strcmp(e->key, "raw_response") == 0 ||
+	    strcmp(e->key, "_command") == 0 ||
+	    strcmp(e->key, "_command_description") == 0;
+}

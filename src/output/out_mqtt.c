@@ -26,11 +26,18 @@ struct pub {
 	void		*arg;
 };
 
+void
+output_emit(out_publish_fn fn, void *arg, const struct sbuf *topic,
+    const struct sbuf *payload, int retain)
+{
+	fn(arg, sbuf_str(topic), sbuf_str(payload), payload->len, 0, retain);
+}
+
 static void
 emit(const struct pub *p, const struct sbuf *topic, const struct sbuf *pl,
     int retain)
 {
-	p->fn(p->arg, sbuf_str(topic), sbuf_str(pl), pl->len, 0, retain);
+	output_emit(p->fn, p->arg, topic, pl, retain);
 }
 
 /* The reference's get_kwargs() treats "" as missing ("x or default"). */

@@ -8,26 +8,7 @@
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
-
-/* Code points in a UTF-8 string (Python len()). */
-static size_t
-u8len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-static int
-skip_meta(const struct entry *e)
-{
-	return strcmp(e->key, "raw_response") == 0 ||
-	    strcmp(e->key, "_command") == 0 ||
-	    strcmp(e->key, "_command_description") == 0;
-}
+#include "utf8.h"
 
 void
 output_screen(const struct result *r, const struct out_opts *o, struct sbuf *out)
@@ -44,12 +25,12 @@ output_screen(const struct result *r, const struct out_opts *o, struct sbuf *out
 	    "----------------------------------------\n");
 	for (int i = 0; i < r->n; i++) {
 		char *k;
-		if (skip_meta(&r->e[i]))
+		if (output_is_meta(&r->e[i]))
 			continue;
 		if (output_key(r->e[i].key, o, &k)) {
 			keys[i] = k;
-			if (u8len(k) > w)
-				w = u8len(k);
+			if (utf8_len(k) > w)
+				w = utf8_len(k);
 		} else
 			free(k);
 	}
@@ -129,7 +110,7 @@ output_simple(const struct result *r, const struct out_opts *o, struct sbuf *out
 {
 	for (int i = 0; i < r->n; i++) {
 		char *k;
-		if (skip_meta(&r->e[i]))
+		if (output_is_meta(&r->e[i]))
 			continue;
 		if (output_key(r->e[i].key, o, &k)) {
 			sbuf_printf(out, "%s=", k);

@@ -11,26 +11,7 @@
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
-
-/* Code points in a UTF-8 string (Python len()). */
-static size_t
-cplen(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-static int
-is_meta(const struct entry *e)
-{
-	return strcmp(e->key, "raw_response") == 0 ||
-	    strcmp(e->key, "_command") == 0 ||
-	    strcmp(e->key, "_command_description") == 0;
-}
+#include "utf8.h"
 
 /* Appends n copies of the UTF-8 character c (none when n <= 0). */
 static void
@@ -81,7 +62,7 @@ output_simpleunits(const struct result *r, const struct out_opts *o,
 		const struct entry *e = &r->e[i];
 		char *k;
 
-		if (is_meta(e))
+		if (output_is_meta(e))
 			continue;
 		if (output_key(e->key, o, &k)) {
 			sbuf_printf(out, "%s=", k);
@@ -101,7 +82,7 @@ output_value(const struct result *r, const struct out_opts *o,
 	for (int i = 0; i < r->n; i++) {
 		char *k;
 
-		if (is_meta(&r->e[i]))
+		if (output_is_meta(&r->e[i]))
 			continue;
 		if (output_key(r->e[i].key, o, &k)) {
 			output_value_str(out, &r->e[i]);
@@ -137,18 +118,18 @@ output_boxdraw(const struct result *r, const struct out_opts *o,
 		const struct entry *e = &r->e[i];
 		long n;
 
-		if (is_meta(e))
+		if (output_is_meta(e))
 			continue;
 		sbuf_reset(&v);
 		output_value_str(&v, e);
-		if ((n = (long)cplen(sbuf_str(&v))) > wv)
+		if ((n = (long)utf8_len(sbuf_str(&v))) > wv)
 			wv = n;
-		n = (long)cplen(e->kind == ENT_LIST && e->unit != NULL ?
+		n = (long)utf8_len(e->kind == ENT_LIST && e->unit != NULL ?
 		    e->unit : sbuf_str(&v));
 		if (n > wu)
 			wu = n;
 		if (output_key(e->key, o, &keys[i])) {
-			if ((n = (long)cplen(keys[i])) > wp)
+			if ((n = (long)utf8_len(keys[i])) > wp)
 				wp = n;
 		} else {
 			free(keys[i]);
@@ -161,7 +142,7 @@ output_boxdraw(const struct result *r, const struct out_opts *o,
 	line = wp + wv + wu + 7;
 	sbuf_printf(&cmd, " Command: %s - %s", c ? c->v.s : "Unknown command",
 	    d ? d->v.s : "No description found");
-	cl = (long)cplen(sbuf_str(&cmd));
+	cl = (long)utf8_len(sbuf_str(&cmd));
 	if (line < cl + 7)
 		line = cl + 7;
 	/* The reference widens the unit column from its own width. */
@@ -254,7 +235,7 @@ output_prom_text(const struct result *r, const struct out_opts *o,
 		const struct entry *e = &r->e[i];
 		char *k;
 
-		if (is_meta(e))
+		if (output_is_meta(e))
 			continue;
 		if (prom_key(e->key, o, &k)) {
 			sbuf_printf(out, "mpp_solar_%s{inverter=\"%s\",device="
@@ -294,7 +275,7 @@ output_json_values(const struct result *r, const struct out_opts *o,
 	for (int i = 0; i < r->n; i++) {
 		char *k;
 
-		if (is_meta(&r->e[i]))
+		if (output_is_meta(&r->e[i]))
 			continue;
 		if (output_key(r->e[i].key, o, &k)) {
 			if (!first)
@@ -327,7 +308,7 @@ output_domoticz_autodiscover(const struct result *r, const struct out_opts *o,
 		const char *unit = e->unit != NULL ? e->unit : "";
 		char *k;
 
-		if (is_meta(e))
+		if (output_is_meta(e))
 			continue;
 		if (!output_key(e->key, o, &k)) {
 			free(k);

@@ -178,8 +178,14 @@ void	output_domoticz_autodiscover(const struct result *r,
 	    const struct out_opts *o, out_publish_fn fn, void *arg);
 
 /* ... and the pieces every MQTT processor shares (hass/ uses them too). */
+/* fn(arg, ...) for the message topic / payload at QoS 0. */
+void	output_emit(out_publish_fn fn, void *arg, const struct sbuf *topic,
+	    const struct sbuf *payload, int retain);
 /* s, or NULL when s is NULL or "" (mpp-solar's "x or default"). */
 const char *output_nonempty(const char *s);
+/* 1 for the entries the text outputs leave out: raw_response, _command,
+ * _command_description. */
+int	output_is_meta(const struct entry *e);
 /* The result's _command, or NULL. */
 const char *output_command(const struct result *r);
 /* The tag, else the _command, else "None" (mpp-solar's f-string of None). */

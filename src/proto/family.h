@@ -75,6 +75,8 @@ struct proto_reply {
 	size_t			 blen;
 	struct proto_tok	*tok;
 	int			 ntok;
+	char			*bad_own;	/* heap text bad points at, or NULL */
+	uint8_t			*own;	/* heap copy body points into, or NULL */
 };
 
 /* What a setter's reply says. */
@@ -183,6 +185,15 @@ struct proto_family {
 	/* Describes the reply defn expects (defn never NULL). */
 	void	(*shape)(const struct pi_proto *p, const struct pi_cmd *defn,
 		    struct proto_shape *out);
+
+	/*
+	 * A streamed frame's own check (VE.Direct: all bytes of a text block
+	 * sum to 0 modulo 256): 1 good, 0 bad.  Optional: NULL means every
+	 * frame is good.  The reference checks nothing when it decodes, so
+	 * split does not either; the stream reader drops a bad frame.
+	 */
+	int	(*stream_ok)(const struct pi_proto *p, const uint8_t *buf,
+		    size_t len);
 };
 
 /*
@@ -195,6 +206,9 @@ extern const struct pi_proto *const pi30_protocols[];	/* pi30_tables.c */
 extern const struct pi_proto *const pi16_protocols[];	/* pi16_tables.c */
 extern const struct pi_proto *const pi17_protocols[];	/* pi17_tables.c */
 extern const struct pi_proto *const pi18_protocols[];	/* pi18_tables.c */
+extern const struct pi_proto *const daly_protocols[];	/* bms_tables.c */
+extern const struct pi_proto *const jk_protocols[];	/* bms_tables.c */
+extern const struct pi_proto *const ved_protocols[];	/* bms_tables.c */
 
 /* Shared helpers for families (proto.c, decode.c). */
 
@@ -206,7 +220,8 @@ enum proto_form {
 };
 enum proto_form proto_tok_form(const struct proto_tok *t);
 
-/* Releases the tokens of a reply (the reply itself is caller memory). */
+/* Releases the tokens and owned copies of a reply (the reply itself is
+ * caller memory). */
 void	proto_reply_free(struct proto_reply *rep);
 
 /* Cuts b[0..n) at every byte sep into rep->tok (n == 0 gives one empty token). */
@@ -214,11 +229,11 @@ void	proto_tokenize(struct proto_reply *rep, const uint8_t *b, size_t n,
 	    uint8_t sep);
 
 /*
- * The shape of a query's reply from its table: the field counts of the
- * rows and of the sample replies the table carries, with room for a few
- * fields fewer or more, and the number forms every sample agrees on
- * (PROTO_SHAPE_ANY without rows).  Families whose replies are delimited
- * fields use it for queries (proto.c says how the bounds are chosen).
+ * The table shape of the text families (their shape hook): a setter
+ * expects an acknowledgement; a query's field count comes from its rows
+ * and the sample replies the table carries, with room for a few fields
+ * fewer or more, and the number forms every sample agrees on (proto.c
+ * says how the bounds are chosen).  A command without rows: any reply.
  */
 void	proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	    struct proto_shape *out);

@@ -156,6 +156,10 @@ proto_reply_free(struct proto_reply *rep)
 	free(rep->tok);
 	rep->tok = NULL;
 	rep->ntok = 0;
+	free(rep->bad_own);
+	rep->bad_own = NULL;
+	free(rep->own);
+	rep->own = NULL;
 }
 
 void
@@ -239,6 +243,14 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 		result_error(r, sbuf_str(&m));
 		sbuf_free(&m);
 	}
+}
+
+int
+proto_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	if (p->family->stream_ok == NULL)
+		return 1;
+	return p->family->stream_ok(p, buf, len);
 }
 
 int
@@ -352,18 +364,16 @@ proto_fits(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 		    (int)(rep.tok[first].n > 16 ? 16 : rep.tok[first].n),
 		    (const char *)rep.tok[first].p);
 		fits = 0;
-	} else if (s.kind == PROTO_SHAPE_BINARY && s.bytes > 0 &&
-	    rep.blen != s.bytes) {
-		snprintf(why, whylen, "%zu payload bytes were expected, the "
-		    "reply has %zu", s.bytes, rep.blen);
-		fits = 0;
 	}
+	/* BINARY: the layout's size is no bound (the BMS samples are
+	 * shorter and longer than their rows); only the kind is checked. */
 	proto_reply_free(&rep);
 	return fits;
 }
 
 /*
- * A query answers one delimited field per row that reads the reply (info
+ * A setter expects an acknowledgement.  A query answers one delimited
+ * field per row that reads the reply (info
  * rows take their value from the command's argument instead), but real
  * devices differ from the table: the sample replies it carries (from real
  * inverters) show 21 fields for PI30MAX's 24-row QPIGS, 25 to 28 for
@@ -382,6 +392,12 @@ proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	uint64_t seen = 0, notdot = 0, notplain = 0;
 	int lo = 0, hi = 0;
 
+	out->frames = 1;
+	out->code = -1;
+	if (defn->setter) {
+		out->kind = PROTO_SHAPE_ACK;
+		return;
+	}
 	if (defn->nrows == 0) {
 		out->kind = PROTO_SHAPE_ANY;
 		return;

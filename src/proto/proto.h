@@ -179,6 +179,13 @@ int	proto_frame_len(const struct pi_proto *p, const uint8_t *buf, size_t len);
 void	proto_decode(const struct pi_proto *p, const char *cmd,
 	    const uint8_t *reply, size_t len, struct result *r);
 
+/*
+ * Whether a frame of a streamed protocol is intact (VE.Direct's block
+ * checksum): 1 good, 0 bad (family.h stream_ok; 1 without a check).
+ */
+int	proto_stream_ok(const struct pi_proto *p, const uint8_t *buf,
+	    size_t len);
+
 /* What a setter's reply bytes say (enum proto_ack of family.h). */
 int	proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len);
 

@@ -117,17 +117,3 @@ caret_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 		return PROTO_ACK_NO;
 	return PROTO_ACK_NONE;
 }
-
-void
-caret_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	(void)p;
-	out->frames = 1;
-	out->code = -1;
-	if (defn->setter) {
-		out->kind = PROTO_SHAPE_ACK;
-		return;
-	}
-	proto_table_shape(p, defn, out);
-}

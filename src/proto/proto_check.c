@@ -4,10 +4,12 @@
  */
 #include <stddef.h>
 
+#include "bms.h"
 #include "config.h"
 #include "config_diag.h"
 #include "proto.h"
 #include "proto_check.h"
+#include "port.h"
 #include "sbuf.h"
 
 int
@@ -29,6 +31,14 @@ proto_check_config(struct config_diag *dg, const struct device_cfg *d)
 		    "one of %s, found \"%s\"", sbuf_str(&names),
 		    config_diag_quote(d->protocol, q, sizeof(q)));
 		sbuf_free(&names);
+		return -1;
+	}
+	if (bms_bluetooth_only(p) && port_detect(d->port != NULL ? d->port :
+	    "/dev/ttyUSB0", d->porttype) != PORT_TEST) {
+		config_diag_error(dg, d->name, "protocol", "protocol: %s talks "
+		    "over Bluetooth LE, which mppd does not support yet; its "
+		    "replies can be decoded with --decode or the test port",
+		    p->id);
 		return -1;
 	}
 	for (int i = 0; ok && i < d->ncommands; i++)

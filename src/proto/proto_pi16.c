@@ -58,16 +58,6 @@ pi16_split(const struct pi_proto *p, const uint8_t *reply, size_t len,
 	return 0;
 }
 
-/* As PI30 queries: the table's rows and samples (proto_table_shape()). */
-static void
-pi16_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	out->frames = 1;
-	out->code = -1;
-	proto_table_shape(p, defn, out);
-}
-
 const struct proto_family pi16_family = {
 	.name = "PI16",
 	.build = pi16_build,
@@ -76,5 +66,5 @@ const struct proto_family pi16_family = {
 	.decode = proto_table_decode,
 	.judge = proto_table_judge,
 	.ack = NULL,		/* no setters */
-	.shape = pi16_shape,
+	.shape = proto_table_shape,
 };

@@ -69,5 +69,5 @@ const struct proto_family pi18_family = {
 	.decode = proto_table_decode,
 	.judge = proto_table_judge,
 	.ack = caret_ack,
-	.shape = caret_shape,
+	.shape = proto_table_shape,
 };

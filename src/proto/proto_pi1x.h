@@ -64,8 +64,5 @@ void	caret_fields(const uint8_t *s, size_t n, int spaces_too,
 /* ^1 / ^0 (exact frames, as the reference compares them). */
 enum proto_ack caret_ack(const struct pi_proto *p, const uint8_t *reply,
 	    size_t len);
-/* Setters expect an acknowledgement, queries their table's fields. */
-void	caret_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-	    struct proto_shape *out);
 
 #endif

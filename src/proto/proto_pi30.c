@@ -128,19 +128,6 @@ pi30_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	return a;
 }
 
-/* Setters answer ACK or NAK; queries as their table and samples say. */
-static void
-pi30_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	out->frames = 1;
-	out->code = -1;
-	if (defn->setter)
-		out->kind = PROTO_SHAPE_ACK;
-	else
-		proto_table_shape(p, defn, out);
-}
-
 const struct proto_family pi30_family = {
 	.name = "PI30",
 	.build = pi30_build,
@@ -149,5 +136,5 @@ const struct proto_family pi30_family = {
 	.decode = proto_table_decode,
 	.judge = proto_table_judge,
 	.ack = pi30_ack,
-	.shape = pi30_shape,
+	.shape = proto_table_shape,
 };

@@ -214,37 +214,33 @@ out:
 	return rc;
 }
 
+/* r/<n> of Python: a number becomes a float; text fails as Python does. */
+static int
+div_by(struct value *v, int n, char *err, size_t errlen)
+{
+	double d;
+
+	if (v->type == V_FLOAT)
+		d = v->f;
+	else if (v->type == V_INT)
+		d = strtod(v->s, NULL);
+	else
+		return fail(err, errlen, "unsupported operand type(s) "
+		    "for /: 'str' and 'int'");
+	val_free(v);
+	*v = val_float(d / n);
+	return 0;
+}
+
 int
 pyx_template(enum pi_expr x, struct value *v, const struct proto_tok *raw,
     char *err, size_t errlen)
 {
 	switch (x) {
-	case PX_DIV10: {
-		double d;
-		if (v->type == V_FLOAT)
-			d = v->f;
-		else if (v->type == V_INT)
-			d = strtod(v->s, NULL);
-		else
-			return fail(err, errlen, "unsupported operand type(s) "
-			    "for /: 'str' and 'int'");
-		val_free(v);
-		*v = val_float(d / 10);
-		return 0;
-	}
-	case PX_DIV100: {
-		double d;
-		if (v->type == V_FLOAT)
-			d = v->f;
-		else if (v->type == V_INT)
-			d = strtod(v->s, NULL);
-		else
-			return fail(err, errlen, "unsupported operand type(s) "
-			    "for /: 'str' and 'int'");
-		val_free(v);
-		*v = val_float(d / 100);
-		return 0;
-	}
+	case PX_DIV10:
+		return div_by(v, 10, err, errlen);
+	case PX_DIV100:
+		return div_by(v, 100, err, errlen);
 	case PX_MUL30:
 		if (v->type == V_FLOAT)
 			v->f *= 30;

@@ -15,5 +15,8 @@ const struct pi_proto *const *const proto_registry[] = {
 	pi16_protocols,		/* PI16: proto_pi16.c */
 	pi17_protocols,		/* PI17, PI17INFINI, PI17M058: proto_pi17.c */
 	pi18_protocols,		/* PI18, PI18SV, PI18LVX: proto_pi18.c */
+	daly_protocols,		/* DALY, DALY40: proto_daly.c */
+	jk_protocols,		/* JK232, JK485, JKSERIAL, JK02...: proto_jk.c */
+	ved_protocols,		/* VED: proto_ved.c */
 	NULL
 };

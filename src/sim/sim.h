@@ -14,7 +14,9 @@
 #include <time.h>
 
 enum sim_proto { SIM_PI30 = 0, SIM_PI30MAX, SIM_PI16, SIM_PI17, SIM_PI18,
-	SIM_PI18SV, SIM_PI18LVX };
+	SIM_PI18SV, SIM_PI18LVX,
+	/* battery monitors (sim_bms.c) */
+	SIM_DALY, SIM_DALY40, SIM_JKSERIAL, SIM_JK232, SIM_VED };
 
 /* Longest reply payload (between '(' and the CRC) the model produces. */
 #define SIM_REPLY_MAX	512
@@ -73,11 +75,32 @@ struct sim_fam {
 	int	 changed;		/* a setter ran since the last GS */
 };
 
+/*
+ * A battery behind a BMS or a battery monitor (sim_bms.c): the state of
+ * charge drifts with the current, which swings between charge and
+ * discharge; cell voltages follow the state of charge.
+ */
+#define SIM_BMS_CELLS	16
+struct sim_bms {
+	enum sim_proto	 proto;
+	double		 soc;		/* percent */
+	double		 cap_ah;
+	double		 current;	/* A, > 0 charging */
+	double		 t_last;	/* uptime of the last update, s */
+	int		 cycles;
+	int		 cell_mv[SIM_BMS_CELLS];
+	double		 t1, t2, mos;	/* degrees C */
+	uint32_t	 rng;
+	uint8_t		 rx[64];	/* request being assembled */
+	size_t		 rxlen;
+};
+
 struct sim_inverter {
 	enum sim_proto		proto;
 	struct sim_settings	set;
 	struct sim_fam		fam;
 	uint32_t		rng;	/* jitter for the live values */
+	struct sim_bms		bms;	/* battery monitor protocols */
 	int			parallel;	/* units answering QPGSn (0, 1: this one) */
 };
 
@@ -105,7 +128,8 @@ enum sim_action {
 	SIM_ACT_ECHO,		/* the request, verbatim */
 	SIM_ACT_GARBAGE,	/* printable junk then CR */
 	SIM_ACT_NAK,		/* "(NAK" instead of the reply */
-	SIM_ACT_BADCRC		/* the real reply with wrong CRC bytes */
+	SIM_ACT_BADCRC,		/* the real reply with wrong CRC bytes */
+	SIM_ACT_TRUNCATE	/* the first half of the real reply */
 };
 
 /* "every N" fault periods; 0 = off. */
@@ -117,6 +141,7 @@ struct sim_faults {
 	unsigned long	echo_every;
 	unsigned long	vanish_after;
 	unsigned long	delay_ms;
+	unsigned long	truncate_every;
 };
 
 /* sim_model.c */
@@ -142,6 +167,27 @@ size_t	fam_reply(struct sim_inverter *inv, const char *cmd, double uptime,
 	    time_t wall, uint8_t *out, size_t outsz);
 /* The protocol's refusal: "^0" + CRC + CR, or "(NAK" for PI16. */
 size_t	fam_nak(enum sim_proto p, uint8_t *out, size_t outsz);
+
+/* sim_bms.c: DALY, DALY40, JKSERIAL, JK232, VED */
+int	bms_is(enum sim_proto p);
+int	bms_proto_parse(const char *name, enum sim_proto *out);
+const char *bms_proto_name(enum sim_proto p);
+void	bms_init(struct sim_bms *b, enum sim_proto p, uint32_t seed);
+/* Moves the battery on to uptime t (seconds since start). */
+void	bms_advance(struct sim_bms *b, double t);
+/*
+ * Request assembler: one byte in; 1 when req[0..*reqlen) now holds a whole
+ * request of the protocol (its framing and checksum right), else 0.
+ */
+int	bms_feed(struct sim_bms *b, uint8_t byte, uint8_t *req,
+	    size_t *reqlen);
+/* The reply frames to a request; their length, 0 when not understood. */
+size_t	bms_reply(struct sim_bms *b, const uint8_t *req, size_t n,
+	    uint8_t *out, size_t cap);
+/* One VE.Direct text block (through its checksum byte); its length. */
+size_t	bms_ved_block(struct sim_bms *b, uint8_t *out, size_t cap);
+/* Spoils the checksum of a reply or block. */
+void	bms_corrupt(enum sim_proto p, uint8_t *frame, size_t len);
 
 /* sim_frame.c */
 void	frame_rx_init(struct sim_rx *rx);
@@ -176,6 +222,8 @@ struct sim_opts {
 	struct sim_faults	 faults;
 	const char		*log_path;
 	int			 verbose;
+	unsigned long		 stream_ms;	/* VED: text block period */
+	unsigned long		 stream_after_ms;	/* VED: first block */
 	int			 parallel;	/* --parallel N units, 0 = one */
 };
 int	serve_run(const struct sim_opts *opts,

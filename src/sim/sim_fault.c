@@ -3,7 +3,8 @@
  *
  * Commands are counted from 1 as they are received; "every N" hits commands
  * N, 2N, 3N...  When several periods hit the same command the most
- * disruptive wins: silence, echo, garbage, NAK, then bad CRC.
+ * disruptive wins: silence, echo, garbage, NAK, a truncated reply, then
+ * bad CRC.
  */
 #include "sim.h"
 
@@ -26,6 +27,8 @@ fault_action(const struct sim_faults *f, unsigned long n)
 		return SIM_ACT_GARBAGE;
 	if (hits(f->nak_every, n))
 		return SIM_ACT_NAK;
+	if (hits(f->truncate_every, n))
+		return SIM_ACT_TRUNCATE;
 	if (hits(f->badcrc_every, n))
 		return SIM_ACT_BADCRC;
 	return SIM_ACT_REPLY;

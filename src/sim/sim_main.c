@@ -39,7 +39,11 @@ usage(FILE *f)
 	    "\n"
 	    "  --link PATH          symlink to create (a stale symlink is replaced)\n"
 	    "  --protocol P         PI30 (default), PI30MAX, PI16, PI17 (PI17INFINI,\n"
-	    "                       PI17M058), PI18, PI18SV or PI18LVX\n"
+	    "                       PI17M058), PI18, PI18SV or PI18LVX; battery\n"
+	    "                       monitors DALY, DALY40, JKSERIAL, JK232, VED\n"
+	    "                       (VED streams text blocks unasked)\n"
+	    "  --stream-ms N        VED: one text block every N ms (default 1000)\n"
+	    "  --stream-after-ms N  VED: the first block N ms after start (default 0)\n"
 	    "  --baud N             line speed for reply pacing (default 2400)\n"
 	    "  --parallel N         N units in a parallel stack answer QPGS0..N-1,\n"
 	    "                       each with its own serial number (unit 0 is\n"
@@ -51,12 +55,14 @@ usage(FILE *f)
 	    "Faults (N counts commands received, from 1; \"every N\" hits N, 2N...):\n"
 	    "  --delay-ms N         wait N ms more before every reply\n"
 	    "  --silent-every N     do not answer\n"
-	    "  --bad-crc-every N    answer with wrong CRC bytes\n"
+	    "  --bad-crc-every N    answer with wrong CRC bytes (a battery: a wrong\n"
+	    "                       checksum; VED counts text blocks, not commands)\n"
+	    "  --truncate-every N   answer with the first half of the reply only\n"
 	    "  --nak-every N        answer (NAK instead\n"
 	    "  --garbage-every N    answer with random printable bytes and CR\n"
 	    "  --echo-every N       send the request back verbatim\n"
-	    "  --vanish-after N     after N commands close the pty, remove PATH\n"
-	    "                       and exit 0 (a USB unplug)\n");
+	    "  --vanish-after N     after N commands (VED: text blocks) close the pty,\n"
+	    "                       remove PATH and exit 0 (a USB unplug)\n");
 }
 
 /* Strict unsigned decimal in [min, max]; 0 or -1 after printing why. */
@@ -82,6 +88,7 @@ parse_num(const char *opt, const char *s, unsigned long min,
 enum {
 	OPT_LINK = 256, OPT_PROTOCOL, OPT_BAUD, OPT_LOG, OPT_DELAY,
 	OPT_SILENT, OPT_BADCRC, OPT_NAK, OPT_GARBAGE, OPT_ECHO, OPT_VANISH,
+	OPT_TRUNCATE, OPT_STREAM, OPT_STREAM_AFTER,
 	OPT_PARALLEL
 };
 
@@ -97,6 +104,9 @@ static const struct option sim_longopts[] = {
 	{ "garbage-every", required_argument, NULL, OPT_GARBAGE },
 	{ "echo-every", required_argument, NULL, OPT_ECHO },
 	{ "vanish-after", required_argument, NULL, OPT_VANISH },
+	{ "truncate-every", required_argument, NULL, OPT_TRUNCATE },
+	{ "stream-ms", required_argument, NULL, OPT_STREAM },
+	{ "stream-after-ms", required_argument, NULL, OPT_STREAM_AFTER },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -113,6 +123,7 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->proto = SIM_PI30;
 	o->baud = 2400;
+	o->stream_ms = 1000;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":vh", sim_longopts, &idx)) != -1) {
 		const char *name = NULL;
@@ -130,10 +141,12 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 			o->link = optarg;
 			break;
 		case OPT_PROTOCOL:
-			if (model_proto_parse(optarg, &o->proto) == -1) {
+			if (model_proto_parse(optarg, &o->proto) == -1 &&
+			    bms_proto_parse(optarg, &o->proto) == -1) {
 				fprintf(stderr, "mppd-sim: --protocol \"%s\": "
 				    "expected PI30, PI30MAX, PI16, PI17, PI17INFINI, PI17M058, "
-				    "PI18, PI18SV or PI18LVX\n", optarg);
+				    "PI18, PI18SV, PI18LVX, DALY, DALY40, JKSERIAL, "
+				    "JK232 or VED\n", optarg);
 				return -1;
 			}
 			break;
@@ -173,6 +186,19 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 			break;
 		case OPT_VANISH:
 			slot = &f->vanish_after;
+			break;
+		case OPT_TRUNCATE:
+			slot = &f->truncate_every;
+			break;
+		case OPT_STREAM:
+			slot = &o->stream_ms;
+			min = 10;
+			max = 60000;
+			break;
+		case OPT_STREAM_AFTER:
+			slot = &o->stream_after_ms;
+			min = 0;
+			max = 600000;
 			break;
 		case 'v':
 			o->verbose = 1;

@@ -1,7 +1,8 @@
 /*
  * sim_serve.c - the simulator's loop: read requests from the pty master,
  * decide the reply (model + fault schedule), and send it paced at the baud
- * rate.
+ * rate.  A VE.Direct monitor also streams a text block every stream_ms
+ * without being asked.
  *
  * Timing: a byte takes 10 bit times (8N1).  The request's own wire time is
  * added before the reply starts (the client wrote it in one go, a real
@@ -23,6 +24,7 @@
 #include "sim.h"
 
 #define SERVE_FRAME_MAX		(SIM_REPLY_MAX + 8)
+#define SERVE_BMS_MAX		1024	/* a battery reply: 16 Daly frames... */
 #define SERVE_POLL_MS		500
 #define SERVE_WRITE_WAIT_MS	1000
 
@@ -37,6 +39,8 @@ struct serve {
 	long long		 t0_ns;
 	long long		 byte_ns;
 	uint32_t		 rng;
+	unsigned long		 nframes;	/* VED text blocks due so far */
+	long long		 next_frame_ns;
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -168,6 +172,7 @@ static const char *const action_names[] = {
 	[SIM_ACT_REPLY] = "reply", [SIM_ACT_SILENT] = "silent",
 	[SIM_ACT_ECHO] = "echo", [SIM_ACT_GARBAGE] = "garbage",
 	[SIM_ACT_NAK] = "nak", [SIM_ACT_BADCRC] = "bad-crc",
+	[SIM_ACT_TRUNCATE] = "truncated",
 };
 
 /*
@@ -202,9 +207,12 @@ handle_request(struct serve *s, const struct sim_req *req, long long rx_ns)
 		break;
 	case SIM_ACT_REPLY:
 	case SIM_ACT_BADCRC:
+	case SIM_ACT_TRUNCATE:
 		len = build_reply(s, req, frame);
 		if (act == SIM_ACT_BADCRC)
 			frame_corrupt_crc(frame, len);
+		if (act == SIM_ACT_TRUNCATE)
+			len /= 2;
 		break;
 	}
 	frame_printable(req->text, req->text_len, shown, sizeof(shown));
@@ -218,6 +226,85 @@ handle_request(struct serve *s, const struct sim_req *req, long long rx_ns)
 			return -1;
 	}
 	return fault_vanish_now(&s->o->faults, s->ncmd) ? 1 : 0;
+}
+
+/* Appends a line to the --log file (battery requests, VED blocks). */
+static void
+log_line(struct serve *s, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (s->logfd != -1 && (write(s->logfd, line, n) != (ssize_t)n ||
+	    write(s->logfd, "\n", 1) != 1))
+		log_warn("--log: write failed: %s", strerror(errno));
+}
+
+/* One battery monitor request: the reply after the fault schedule. */
+static int
+handle_bms(struct serve *s, const uint8_t *req, size_t n, long long rx_ns)
+{
+	uint8_t frame[SERVE_BMS_MAX];
+	enum sim_action act;
+	size_t len = 0;
+	char line[64];
+
+	s->ncmd++;
+	bms_advance(&s->inv.bms, (double)(now_ns() - s->t0_ns) / 1e9);
+	act = fault_action(&s->o->faults, s->ncmd);
+	snprintf(line, sizeof(line), "request %02x%02x%02x", req[0],
+	    n > 1 ? req[1] : 0, n > 2 ? req[2] : 0);
+	log_line(s, line);
+	if (act != SIM_ACT_SILENT)
+		len = bms_reply(&s->inv.bms, req, n, frame, sizeof(frame));
+	if (act == SIM_ACT_BADCRC)
+		bms_corrupt(s->inv.proto, frame, len);
+	if (act == SIM_ACT_TRUNCATE)
+		len /= 2;
+	log_info("#%lu: %s, %zu bytes", s->ncmd, act == SIM_ACT_REPLY ?
+	    "reply" : act == SIM_ACT_SILENT ? "silent" :
+	    act == SIM_ACT_TRUNCATE ? "truncated" : "fault", len);
+	if (len > 0 && send_paced(s, frame, len, rx_ns + (long long)n *
+	    s->byte_ns + (long long)s->o->faults.delay_ms * 1000000LL) == -1 &&
+	    *s->stop)
+		return -1;
+	return fault_vanish_now(&s->o->faults, s->ncmd) ? 1 : 0;
+}
+
+/*
+ * VE.Direct: the next text block when it is due (faults count blocks:
+ * silent skips one, bad-crc spoils its checksum, truncate cuts it).
+ */
+static int
+ved_tick(struct serve *s)
+{
+	uint8_t block[512];
+	enum sim_action act;
+	size_t len;
+	char line[64];
+	long long now = now_ns();
+
+	if (now < s->next_frame_ns)
+		return 0;
+	s->next_frame_ns += (long long)s->o->stream_ms * 1000000LL;
+	if (s->next_frame_ns < now)
+		s->next_frame_ns = now + (long long)s->o->stream_ms * 1000000LL;
+	s->nframes++;
+	bms_advance(&s->inv.bms, (double)(now - s->t0_ns) / 1e9);
+	len = bms_ved_block(&s->inv.bms, block, sizeof(block));
+	act = fault_action(&s->o->faults, s->nframes);
+	if (act == SIM_ACT_SILENT)
+		len = 0;
+	if (act == SIM_ACT_BADCRC)
+		bms_corrupt(SIM_VED, block, len);
+	if (act == SIM_ACT_TRUNCATE)
+		len /= 2;
+	snprintf(line, sizeof(line), "frame %lu %s", s->nframes,
+	    act == SIM_ACT_REPLY ? "ok" : act == SIM_ACT_SILENT ? "silent" :
+	    act == SIM_ACT_BADCRC ? "bad-checksum" : "fault");
+	log_line(s, line);
+	if (len > 0 && send_paced(s, block, len, now) == -1 && *s->stop)
+		return -1;
+	return fault_vanish_now(&s->o->faults, s->nframes) ? 1 : 0;
 }
 
 /*
@@ -243,7 +330,14 @@ serve_input(struct serve *s)
 		poll(NULL, 0, 100);
 		return 0;
 	}
-	for (ssize_t i = 0; i < n; i++) {
+	for (ssize_t i = 0; bms_is(s->inv.proto) && i < n; i++) {
+		uint8_t breq[64];
+		size_t blen;
+		if (bms_feed(&s->inv.bms, buf[i], breq, &blen) == 1 &&
+		    (r = handle_bms(s, breq, blen, now_ns())) != 0)
+			return r;
+	}
+	for (ssize_t i = 0; !bms_is(s->inv.proto) && i < n; i++) {
 		r = frame_rx_feed(&s->rx, buf[i], &req);
 		if (r == -1)
 			log_info("junk line ignored");
@@ -281,6 +375,8 @@ serve_run(const struct sim_opts *o, volatile sig_atomic_t *stop)
 	s.byte_ns = 10000000000LL / (long long)o->baud;
 	s.rng = (uint32_t)s.t0_ns | 1u;
 	model_init(&s.inv, o->proto, (uint32_t)getpid());
+	bms_init(&s.inv.bms, o->proto, (uint32_t)getpid());
+	s.next_frame_ns = s.t0_ns + (long long)o->stream_after_ms * 1000000LL;
 	s.inv.parallel = o->parallel;
 	frame_rx_init(&s.rx);
 	if (o->log_path != NULL && (s.logfd = open(o->log_path,
@@ -309,6 +405,8 @@ serve_run(const struct sim_opts *o, volatile sig_atomic_t *stop)
 		r = 0;
 		if (pfd.revents & POLLIN)
 			r = serve_input(&s);
+		if (r == 0 && o->proto == SIM_VED)
+			r = ved_tick(&s);
 		else if (pfd.revents & (POLLHUP | POLLERR))
 			poll(NULL, 0, 100);
 		if (r != 0)

@@ -140,3 +140,14 @@ utf8_next(const char *sv, uint32_t *cp)
 	*cp = s[0];	/* not reached for valid input */
 	return 1;
 }
+
+size_t
+utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}

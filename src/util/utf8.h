@@ -26,4 +26,7 @@ void	utf8_error(const void *s, size_t n, char *buf, size_t len);
 /* Decodes one sequence of a valid NUL-terminated string; returns its length. */
 size_t	utf8_next(const char *s, uint32_t *cp);
 
+/* Code points in a valid NUL-terminated string (Python len()). */
+size_t	utf8_len(const char *s);
+
 #endif

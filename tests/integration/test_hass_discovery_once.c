@@ -6,7 +6,7 @@
  * after every (re)connect and when homeassistant/status says "online",
  * never on an ordinary poll cycle; states every cycle.
  */
-#include "hass_schema.h"
+#include "hass_check.h"
 #include "scenario_env.h"
 
 #define DEV_HA								\
@@ -105,11 +105,10 @@ test_discovery_once_per_start_and_again_when_ha_comes_online(void **state)
 	/* sensors (QPIGS, QPIRI) and settings, each once */
 	assert_each_config(&S, S.rlog, 1, 40);
 	{
-		/* and every one passes Home Assistant's discovery schema */
-		char err[512];
-		int n = hass_schema_check_log(S.rlog, err, sizeof(err));
-		if (n < 0)
-			fail_msg("discovery schema: %s", err);
+		/* and every one passes Home Assistant's discovery rules
+		 * (tests/hass/hass_schema_check.py) */
+		int n = hc_assert_bar_log_valid("discovery", S.rlog, NULL,
+		    S.dir);
 		assert_true(n >= 40);
 	}
 

@@ -13,7 +13,7 @@
  */
 #include <math.h>
 
-#include "hass_schema.h"
+#include "hass_check.h"
 #include "scenario_env.h"
 
 #define TOTALS_TOPIC	SC_HOST "/inv/stack|"
@@ -52,21 +52,18 @@ last_payload(const char *path, const char *topic_bar)
 	return out;
 }
 
-/* Every retained discovery config passes Home Assistant's schema. */
+/* Every retained discovery config passes Home Assistant's discovery rules
+ * (tests/hass/hass_schema_check.py); at least min of them. */
 static void
 assert_retained_configs_valid(struct scen *s, int min)
 {
-	char *text = sc_retained(s, "homeassistant/#", 1500), err[512];
-	char *path = h_path(s->dir, "retained.txt");
+	char *text = sc_retained(s, "homeassistant/#", 1500);
 	int n;
 
-	assert_int_equal(h_write_file(path, text), 0);
-	n = hass_schema_check_log(path, err, sizeof(err));
-	if (n < 0)
-		fail_msg("discovery schema: %s", err);
+	n = hc_assert_bar_log_valid("retained discovery configs", NULL, text,
+	    s->dir);
 	fprintf(stderr, "%d retained discovery configs pass the schema\n", n);
 	assert_true(n >= min);
-	free(path);
 	free(text);
 }
 

@@ -9,9 +9,12 @@
  * its protocol once, with hassd_mqtt, hass_controls = true and an
  * allowlist that admits everything (so every setting entity is offered);
  * PI30 and PI18 also with hass_mqtt, whose configs are not retained.  A
- * mosquitto_sub on homeassistant/# records everything from before the
- * daemon starts; the checker runs on that record and on the retained
- * configs the broker holds afterwards.
+ * seventh section is a parallel stack of two (mppd-sim --parallel 2 on a
+ * pseudo-terminal, polling QPIGS#QPIRI#QPGS0#QPGS1) with hass_energy =
+ * true: each unit its own HA device, the stack totals and the Energy
+ * dashboard's sensors.  A mosquitto_sub on homeassistant/# records
+ * everything from before the daemon starts; the checker runs on that
+ * record and on the retained configs the broker holds afterwards.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,13 +22,14 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hass_check.h"
 #include "testmain.h"
 
 #define SUB		"/usr/bin/mosquitto_sub"
 #define PUB		"/usr/bin/mosquitto_pub"
 #define PY		"/usr/bin/python3"
 #define CHECK		MPPD_SOURCE_DIR "/tests/hass/hass_schema_check.py"
-#define WAIT_MS		20000	/* six devices, ~150 commands: generous */
+#define WAIT_MS		20000	/* seven devices, ~150 commands: generous */
 #define MARKER		"homeassistant/zz_test/marker"
 
 /* Every query command of each protocol (those taking an argument with one),
@@ -48,14 +52,18 @@ static const struct dev {
 	const char	*protocol;
 	const char	*commands;
 	const char	*outputs;
-	const char	*last;		/* the last command: its configs come last */
+	const char	*last;		/* in its last config topics */
+	int		 sim;		/* mppd-sim --parallel 2, hass_energy */
 } devs[] = {
-	{ "pi30", "PI30", PI30_CMDS, "hassd_mqtt,hass_mqtt", "QBMS" },
-	{ "pi30max", "PI30MAX", PI30MAX_CMDS, "hassd_mqtt", "QLED" },
-	{ "pi30m045", "PI30M045", PI30MAX_CMDS, "hassd_mqtt", "QLED" },
-	{ "pi30m044", "PI30M044", PI30MAX_CMDS, "hassd_mqtt", "QLED" },
-	{ "pi18", "PI18", PI18_CMDS, "hassd_mqtt,hass_mqtt", "MUCHGCR" },
-	{ "pi17", "PI17", PI17_CMDS, "hassd_mqtt", "BMS" },
+	{ "pi30", "PI30", PI30_CMDS, "hassd_mqtt,hass_mqtt", "QBMS", 0 },
+	{ "pi30max", "PI30MAX", PI30MAX_CMDS, "hassd_mqtt", "QLED", 0 },
+	{ "pi30m045", "PI30M045", PI30MAX_CMDS, "hassd_mqtt", "QLED", 0 },
+	{ "pi30m044", "PI30M044", PI30MAX_CMDS, "hassd_mqtt", "QLED", 0 },
+	{ "pi18", "PI18", PI18_CMDS, "hassd_mqtt,hass_mqtt", "MUCHGCR", 0 },
+	{ "pi17", "PI17", PI17_CMDS, "hassd_mqtt", "BMS", 0 },
+	/* the stack totals come after the cycle's last QPGSn */
+	{ "bank", "PI30", "QPIGS#QPIRI#QPGS0#QPGS1", "hassd_mqtt",
+	  "stack_battery_discharge", 1 },
 };
 #define NDEVS	(sizeof(devs) / sizeof(devs[0]))
 
@@ -66,9 +74,10 @@ struct env {
 	char	*broker_log;
 	char	*live;		/* mosquitto_sub -v homeassistant/# from the start */
 	char	*retained;	/* the retained configs afterwards */
+	char	*link;		/* the simulator's pseudo-terminal */
 	int	 port;
 	char	 portstr[16];
-	pid_t	 broker, sub, mppd;
+	pid_t	 broker, sub, mppd, sim;
 };
 
 static int
@@ -83,6 +92,7 @@ setup(void **state)
 	e->broker_log = h_path(e->dir, "broker.log");
 	e->live = h_path(e->dir, "live.txt");
 	e->retained = h_path(e->dir, "retained.txt");
+	e->link = h_path(e->dir, "sim.link");
 	e->port = h_free_port();
 	snprintf(e->portstr, sizeof(e->portstr), "%d", e->port);
 	if ((e->broker = h_start_broker(e->dir, e->port, NULL)) <= 0)
@@ -100,6 +110,8 @@ teardown(void **state)
 		h_stop(e->mppd, SIGTERM, 5000);
 	if (e->sub > 0)
 		h_stop(e->sub, SIGTERM, 5000);
+	if (e->sim > 0)
+		h_stop(e->sim, SIGTERM, 5000);
 	if (e->broker > 0)
 		h_stop(e->broker, SIGTERM, 5000);
 	h_cleanup_all();
@@ -110,6 +122,7 @@ teardown(void **state)
 	free(e->broker_log);
 	free(e->live);
 	free(e->retained);
+	free(e->link);
 	free(e->dir);
 	free(e);
 	return 0;
@@ -158,18 +171,28 @@ static void
 start_mppd(struct env *e, size_t n)
 {
 	const char *argv[] = { MPPD_BIN, "-C", e->conf, "-I", "--daemon", NULL };
-	char text[8192];
+	const char *sim[] = { "--baud", "115200", "--parallel", "2", NULL };
+	char text[8192], port[512];
 	int len;
 
 	len = snprintf(text, sizeof(text),
 	    "[SETUP]\nmqtt_broker = 127.0.0.1\nmqtt_port = %d\n"
-	    "mqtt_hostname = th\npause = 3600\n", e->port);
-	for (size_t i = 0; i < n; i++)
+	    "mqtt_hostname = th\npause = 3600\nstate_dir = %s\n", e->port,
+	    e->dir);
+	for (size_t i = 0; i < n; i++) {
+		if (devs[i].sim) {
+			e->sim = h_start_sim(e->dir, e->link, sim);
+			assert_true(e->sim > 0);
+			snprintf(port, sizeof(port), "%s\nporttype = serial\n"
+			    "baud = 115200\nhass_energy = true", e->link);
+		} else
+			snprintf(port, sizeof(port), "test0-%s", devs[i].name);
 		len += snprintf(text + len, sizeof(text) - (size_t)len,
-		    "\n[%s]\nprotocol = %s\nport = test0-%s\ncommand = %s\n"
+		    "\n[%s]\nprotocol = %s\nport = %s\ncommand = %s\n"
 		    "outputs = %s\nmqtt_allowed_cmds = .*\nhass_controls = true\n",
-		    devs[i].name, devs[i].protocol, devs[i].name,
-		    devs[i].commands, devs[i].outputs);
+		    devs[i].name, devs[i].protocol, port, devs[i].commands,
+		    devs[i].outputs);
+	}
 	assert_true(len > 0 && (size_t)len < sizeof(text));
 	assert_int_equal(h_write_file(e->conf, text), 0);
 	e->mppd = h_spawn(argv, e->mppd_log);
@@ -183,7 +206,7 @@ wait_discovery(struct env *e, size_t n)
 	char needle[128];
 
 	for (size_t i = 0; i < n; i++) {
-		snprintf(needle, sizeof(needle), "_%s_%s_", devs[i].name,
+		snprintf(needle, sizeof(needle), "_%s_%s", devs[i].name,
 		    devs[i].last);
 		if (h_wait_for_text(e->live, needle, WAIT_MS) != 0) {
 			dump("mppd", e->mppd_log);
@@ -234,48 +257,6 @@ snapshot_retained(struct env *e)
 	return out;
 }
 
-/* Runs the checker on path; its exit status, its output in *out. */
-static int
-check(const char *path, char **out)
-{
-	const char *argv[] = { PY, CHECK, path, NULL };
-	char *err = NULL;
-	int rc = h_run(argv, out, &err, 60000);
-
-	if (err != NULL && err[0] != '\0')
-		fprintf(stderr, "%s", err);
-	free(err);
-	return rc;
-}
-
-/*
- * The checker passes path, and its only warnings are about the energy
- * sensors' "last_reset": a key the reference's hassd_mqtt sends and HA drops
- * (docs/hass.md).  Any other warning (a state class HA calls impossible for
- * the device class, a key HA does not know) fails too.
- */
-static void
-expect_pass(const char *what, const char *path)
-{
-	char *out = NULL;
-	int rc = check(path, &out);
-
-	fprintf(stderr, "%s: %s", what, out ? out : "");
-	if (rc != 0)
-		fail_msg("%s: hass_schema_check.py exited with %d", what, rc);
-	for (const char *l = out; l != NULL && *l != '\0'; ) {
-		const char *nl = strchr(l, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
-
-		if (strncmp(l, "WARN ", 5) == 0 && memmem(l, n,
-		    ": keys last_reset are not part of the sensor schema", 51) ==
-		    NULL)
-			fail_msg("%s: unexpected warning: %.*s", what, (int)n, l);
-		l = nl != NULL ? nl + 1 : NULL;
-	}
-	free(out);
-}
-
 static void
 test_every_discovery_config_of_six_families_passes_the_schema(void **state)
 {
@@ -295,6 +276,19 @@ test_every_discovery_config_of_six_families_passes_the_schema(void **state)
 		if (strstr(retained, needle) == NULL)
 			fail_msg("no retained config of %s", devs[i].name);
 	}
+	/* the stack: each unit its own device, the totals, the Energy
+	 * dashboard's sensors (checked below with everything else) */
+	for (const char *p = "\"name\":\"bank unit 0\"\0"
+	    "\"name\":\"bank unit 1\"\0"
+	    "homeassistant/sensor/mpp_bank_stack_output_power/config {\0"
+	    "homeassistant/sensor/mpp_bank_energy_pv/config {\0"
+	    "homeassistant/sensor/mpp_bank_energy_load/config {\0"
+	    "homeassistant/sensor/mpp_bank_energy_grid_in/config {\0"
+	    "homeassistant/sensor/mpp_bank_energy_battery_charge/config {\0"
+	    "homeassistant/sensor/mpp_bank_energy_battery_discharge/config {\0";
+	    *p != '\0'; p += strlen(p) + 1)
+		if (strstr(retained, p) == NULL)
+			fail_msg("no retained config with %s", p);
 	/* hass_mqtt's configs are not retained: only the record has them */
 	assert_null(strstr(retained, "homeassistant/sensor/mpp_QPIGS_"));
 	live = h_read_file(e->live, NULL);
@@ -302,10 +296,10 @@ test_every_discovery_config_of_six_families_passes_the_schema(void **state)
 	assert_non_null(strstr(live, "homeassistant/sensor/mpp_QPIGS_"));
 	free(live);
 
-	expect_pass("everything published", e->live);
-	expect_pass("retained", e->retained);
+	hc_assert_valid("everything published", e->live);
+	hc_assert_valid("retained", e->retained);
 	/* the check saw every platform mppd publishes */
-	assert_int_equal(check(e->retained, &out), 0);
+	assert_int_equal(hc_run(e->retained, &out), 0);
 	for (const char *p = "binary_sensor \0number \0select \0sensor \0"
 	    "switch \0"; *p != '\0'; p += strlen(p) + 1)
 		if (strstr(out, p) == NULL)
@@ -338,7 +332,7 @@ test_a_config_home_assistant_refuses_fails_the_check(void **state)
 	retained = snapshot_retained(e);
 	assert_non_null(strstr(retained, bad));
 
-	assert_int_equal(check(e->retained, &out), 1);
+	assert_int_equal(hc_run(e->retained, &out), 1);
 	assert_non_null(strstr(out, "FAIL homeassistant/sensor/mpp_pi30_broken"
 	    "/config: unit of measurement 'A' is not valid with device class "
 	    "'voltage'"));
