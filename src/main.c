@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "result.h"
 #include "sbuf.h"
+#include "hex.h"
 
 #define DEFAULT_CONFIG	"/etc/mpp-solar/mpp-solar.conf"
 
@@ -299,17 +300,6 @@ list_outputs(void)
 		printf("  %-14s %s\n", output_help[i][0], output_help[i][1]);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Hex text to bytes: spaces, colons and a 0x prefix are allowed. */
 static int
 parse_hex(const char *s, struct sbuf *out)
@@ -322,7 +312,7 @@ parse_hex(const char *s, struct sbuf *out)
 		int v;
 		if (isspace((unsigned char)*s) || *s == ':')
 			continue;
-		if ((v = hexval((unsigned char)*s)) < 0)
+		if ((v = hex_digit((unsigned char)*s)) < 0)
 			return -1;
 		if (hi < 0)
 			hi = v;

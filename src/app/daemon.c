@@ -81,6 +81,7 @@ struct daemon {
 	int			 ndevs;
 	struct hstore		*web;		/* web: NULL without http_listen */
 	struct http_server	*http;
+	char			 state_dir[4096];	/* config_state_dir() */
 };
 
 static void
@@ -261,7 +262,7 @@ hass_add(struct daemon *dm, struct dev_ctx *x)
 	hc.conn = x->conn;
 	hc.allow = x->policy.allow;
 	hc.opts = &o;
-	hc.state_dir = dm->cfg->state_dir;
+	hc.state_dir = dm->state_dir;
 	hc.pause_ms = dm->cfg->pause * 1000;
 	x->hass = hass_add_device(dm->hass, &hc);
 }
@@ -300,6 +301,10 @@ setup_devices(struct daemon *dm)
 			/* what mppd publishes is never a command */
 			router_ignore(dm->router, x->avail_topic);
 			sbuf_printf(&t, "%s/mppd/status",
+			    ident_hostname(&dc->mqtt));
+			router_ignore(dm->router, sbuf_str(&t));
+			sbuf_reset(&t);
+			sbuf_printf(&t, "%s/mppd/error",
 			    ident_hostname(&dc->mqtt));
 			router_ignore(dm->router, sbuf_str(&t));
 			sbuf_reset(&t);
@@ -379,6 +384,8 @@ app_daemon(struct config *c, const struct daemon_opts *o)
 
 	dm.reg = conn_registry_new(0);
 	dm.router = router_new();
+	router_set_state_dir(dm.router,
+	    config_state_dir(c, dm.state_dir, sizeof(dm.state_dir)));
 	dm.hass = hass_new();
 	router_set_after_hook(dm.router, on_command_done, &dm);
 	if (setup_devices(&dm) < 0) {

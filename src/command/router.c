@@ -16,8 +16,10 @@
 #include <mosquitto.h>
 
 #include "clock.h"
+#include "cmd_cache.h"
 #include "cmd_check.h"
 #include "cmd_policy.h"
+#include "cmd_ran.h"
 #include "config.h"
 #include "device.h"
 #include "ident.h"
@@ -33,9 +35,6 @@
 #define RESP_SUFFIX	"_response"
 #define TOPIC_MAX	TOPIC_CHECK_MAX	/* longest command or MQTT 5 response topic handled */
 #define CORR_MAX	256	/* longest MQTT 5 correlation data echoed */
-#define CLEARS_MIN	64	/* pending-clear slots allocated at first */
-#define CLEARS_MAX	4096	/* topics with a clear awaiting its echo, per connection */
-#define CLEAR_TTL_MS	300000	/* an echo later than this is not expected any more */
 #define LOGTXT_MAX	96	/* escaped command text in log lines */
 
 struct binding {
@@ -49,26 +48,17 @@ struct binding {
 	const struct cmd_policy	*pol;		/* the device's, shared */
 };
 
-/* A clearing message we published and expect to receive back, by the
- * hash of its topic (24 bytes a slot, however long the topic). */
-struct pending_clear {
-	uint64_t hash;
-	int	 count;		/* 0: free slot */
-	int64_t	 expires_ms;
-};
-
 /* The devices bound to one connection.  The list is fixed before the
- * connection starts; clears (grown on demand up to CLEARS_MAX) and the
- * warning state are used by its network thread only. */
+ * connection starts; fresh_session is used by its network thread only. */
 struct conn_binds {
 	struct conn_binds	*next;
 	void			*c;		/* the transport's connection */
 	const struct cmd_link	*link;
 	struct binding		*head, *tail;
-	struct pending_clear	*clears;
-	int			 nclears;
-	int64_t			 unclear_warn_ms;
-	long			 unclear;	/* not cleared since the last warning */
+	/* The session (cmd_msg.session) in which a QoS 1/2 command that was
+	 * not a redelivery arrived: the broker's redeliveries, which come
+	 * first after a reconnect, are over for that session. */
+	unsigned long		 fresh_session;
 };
 
 struct router {
@@ -82,6 +72,8 @@ struct router {
 	void			*after_arg;
 	char			**ignore;	/* mppd's own topic filters */
 	int			 nignore;
+	struct cmd_cache	*cache;		/* answers for repeats */
+	struct cmd_ran		*ran;		/* retained commands that ran */
 };
 
 /* Where and how to answer one message (copied into each queued job). */
@@ -92,6 +84,7 @@ struct reply {
 	char			 v5_topic[TOPIC_MAX + 1];
 	unsigned char		 corr[CORR_MAX];
 	size_t			 corrlen;
+	uint64_t		 serial;	/* cmd_cache entry, 0: none */
 };
 
 struct job {
@@ -121,85 +114,6 @@ topic_matches(const struct binding *b, const char *topic)
 
 	return mosquitto_topic_matches_sub(b->filter, topic, &hit) ==
 	    MOSQ_ERR_SUCCESS && hit;
-}
-
-/*
- * Expected clears.  Our own empty retained message comes back to us on
- * the command topic; exactly those echoes are skipped, while an empty
- * payload anyone else sends is answered "empty command".
- *
- * A flood of commands on many distinct topics (a '#' filter) can have
- * thousands of clears awaiting their echo.  An entry is never evicted
- * while its echo is due - the echo would then be answered "empty command"
- * and overwrite the command's retained answer - so when all CLEARS_MAX
- * slots are busy clear_expect() refuses and that command is not cleared.
- */
-
-/* 64-bit FNV-1a: a slot keeps a topic's hash, not the topic (a collision
- * among at most CLEARS_MAX live entries is not a practical concern). */
-static uint64_t
-topic_hash(const char *topic)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	return h;
-}
-
-/* Records a clear about to be published on topic: 0, or -1 when every
- * slot holds a clear still awaiting its echo. */
-static int
-clear_expect(struct conn_binds *cb, const char *topic)
-{
-	struct pending_clear *slot = NULL;
-	uint64_t h = topic_hash(topic);
-	int64_t now = mono_ms();
-
-	for (int i = 0; i < cb->nclears; i++) {
-		struct pending_clear *p = &cb->clears[i];
-		if (p->count > 0 && p->expires_ms <= now)
-			p->count = 0;	/* its echo is not coming any more */
-		if (p->count > 0 && p->hash == h) {
-			p->count++;
-			p->expires_ms = now + CLEAR_TTL_MS;
-			return 0;
-		}
-		if (slot == NULL && p->count == 0)
-			slot = p;
-	}
-	if (slot == NULL) {
-		int n = cb->nclears == 0 ? CLEARS_MIN : cb->nclears * 2;
-		if (cb->nclears >= CLEARS_MAX)
-			return -1;
-		if (n > CLEARS_MAX)
-			n = CLEARS_MAX;
-		cb->clears = xrealloc(cb->clears, (size_t)n * sizeof(*cb->clears));
-		memset(cb->clears + cb->nclears, 0,
-		    (size_t)(n - cb->nclears) * sizeof(*cb->clears));
-		slot = &cb->clears[cb->nclears];
-		cb->nclears = n;
-	}
-	slot->hash = h;
-	slot->count = 1;
-	slot->expires_ms = now + CLEAR_TTL_MS;
-	return 0;
-}
-
-static int
-clear_consume(struct conn_binds *cb, const char *topic)
-{
-	uint64_t h = topic_hash(topic);
-	int64_t now = mono_ms();
-
-	for (int i = 0; i < cb->nclears; i++) {
-		struct pending_clear *p = &cb->clears[i];
-		if (p->count == 0 || p->expires_ms <= now || p->hash != h)
-			continue;
-		p->count--;
-		return 1;
-	}
-	return 0;
 }
 
 static void
@@ -246,31 +160,92 @@ build_response(struct sbuf *b, const struct binding *bd,
 }
 
 /*
- * Step 4: publishes one answer.  Every answer the router gives leaves
- * through here (refusals on the network thread, results on the worker),
- * so what must happen to each answer (kept for a redelivery, checked
- * against what the broker accepts) happens here once.
+ * Publishes one answer's text on the answer topic and, with MQTT 5, on
+ * the message's Response Topic.  An answer the broker cannot take (larger
+ * than its maximum packet size: the link refuses it, CMD_LINK_TOO_BIG,
+ * before anything is queued) is replaced by a short error answer giving
+ * its size and the limit: the user learns why, and the session is never
+ * poisoned by a message the broker drops the connection for.  The text
+ * actually published is left in b.  Returns 1 when it was replaced.
  */
-static void
-respond(const struct reply *rp, const struct binding *bd,
-    const struct cmd_request *req, const struct result *res,
-    const char *error)
+static int
+publish_answer(const struct reply *rp, const struct binding *bd,
+    const struct cmd_request *req, struct sbuf *b)
 {
-	struct sbuf b = SBUF_INIT;
+	const struct cmd_link *l = rp->cb->link;
+	int rc, replaced = 0;
 
-	build_response(&b, bd, req, res, error);
-	if (rp->cb->link->publish(rp->cb->c, rp->topic, b.buf, b.len, 1, 1,
-	    NULL, 0) < 0)
+	rc = l->publish(rp->cb->c, rp->topic, b->buf, b->len, 1, 1, NULL, 0);
+	if (rc == CMD_LINK_TOO_BIG) {
+		char err[160];
+		size_t len = b->len, max = l->max_packet != NULL ?
+		    l->max_packet(rp->cb->c) : 0;
+
+		snprintf(err, sizeof(err), "answer too large for the broker: "
+		    "%zu bytes, its maximum packet size is %zu bytes", len,
+		    max);
+		log_warn("%s: %s (on %s): replaced by an error answer",
+		    bd->name, err, rp->topic);
+		sbuf_reset(b);
+		build_response(b, bd, req, NULL, err);
+		replaced = 1;
+		rc = l->publish(rp->cb->c, rp->topic, b->buf, b->len, 1, 1,
+		    NULL, 0);
+	}
+	if (rc < 0)
 		log_warn("%s: could not publish the response on %s", bd->name,
 		    rp->topic);
-	if (rp->has_v5 && rp->cb->link->publish(rp->cb->c, rp->v5_topic, b.buf,
-	    b.len, 1, 0, rp->corrlen > 0 ? rp->corr : NULL, rp->corrlen) < 0) {
+	if (rp->has_v5 && l->publish(rp->cb->c, rp->v5_topic, b->buf,
+	    b->len, 1, 0, rp->corrlen > 0 ? rp->corr : NULL, rp->corrlen) < 0) {
 		char t[LOGTXT_MAX];
 		cmd_escape(rp->v5_topic, strlen(rp->v5_topic), t, sizeof(t));
 		log_warn("%s: could not publish the response on the MQTT 5 "
 		    "response topic \"%s\"", bd->name, t);
 	}
+	return replaced;
+}
+
+struct waiter_ctx {
+	const struct binding		*bd;
+	const struct cmd_request	*req;
+};
+
+/* A repeat that arrived while its command ran (its struct reply kept by
+ * the cache) gets the same answer now. */
+static void
+answer_waiter(void *arg, const void *waiter, const char *answer, size_t len)
+{
+	const struct waiter_ctx *ctx = arg;
+	struct sbuf b = SBUF_INIT;
+
+	sbuf_add(&b, answer, len);
+	(void)publish_answer(waiter, ctx->bd, ctx->req, &b);
 	sbuf_free(&b);
+}
+
+/*
+ * Step 4: publishes one answer.  Every answer the router gives leaves
+ * through here (refusals on the network thread, results on the worker):
+ * it is checked against what the broker accepts (publish_answer) and kept
+ * in the cache for a repeat of the command (cmd_cache.h).  Returns 1 when
+ * the answer was replaced by an error (too large).
+ */
+static int
+respond(struct router *r, const struct reply *rp, const struct binding *bd,
+    const struct cmd_request *req, const struct result *res,
+    const char *error)
+{
+	struct sbuf b = SBUF_INIT;
+	struct waiter_ctx ctx;
+	int replaced;
+
+	build_response(&b, bd, req, res, error);
+	replaced = publish_answer(rp, bd, req, &b);
+	ctx.bd = bd;
+	ctx.req = req;
+	cc_answer(r->cache, rp->serial, b.buf, b.len, answer_waiter, &ctx);
+	sbuf_free(&b);
+	return replaced;
 }
 
 static const char *
@@ -294,13 +269,17 @@ job_done(void *arg, const char *cmd, struct result *res, int status,
 	struct job *j = arg;
 	struct router *r = j->r;
 	char t[LOGTXT_MAX];
+	int replaced;
 
 	if (res == NULL && error == NULL)
 		error = "command was not run";
-	respond(&j->rp, j->b, &j->req, res, res != NULL ? NULL : error);
+	replaced = respond(r, &j->rp, j->b, &j->req, res,
+	    res != NULL ? NULL : error);
 	cmd_escape(j->req.command, strlen(j->req.command), t, sizeof(t));
-	log_info("%s: command \"%s\" answered: %s", j->b->name, t,
-	    res != NULL ? status_text(status) : error);
+	log_info("%s: command \"%s\" answered: %s%s", j->b->name, t,
+	    res != NULL ? status_text(status) : error, replaced ?
+	    " (the answer was too large for the broker: an error went out "
+	    "instead)" : "");
 	if (res != NULL && r->after != NULL)
 		r->after(r->after_arg, j->b->dev, j->b->w, j->req.command, res);
 	free(j);
@@ -342,13 +321,29 @@ dispatch(struct router *r, struct binding *b, const struct reply *rp,
 	}
 	log_info("%s: command \"%s\" on %s: refused: %s", b->name, logcmd,
 	    logtopic, error);
-	respond(rp, b, req, NULL, error);
+	respond(r, rp, b, req, NULL, error);
 }
 
-/* MQTT 5 Response Topic and Correlation Data into rp; -1 with err when
- * they are unusable. */
+/* 1 when topic is a command topic of any device on any connection. */
 static int
-read_v5(const struct cmd_msg *m, struct reply *rp, char *err, size_t errlen)
+is_command_topic(const struct router *r, const char *topic)
+{
+	for (const struct conn_binds *cb = r->conns; cb != NULL; cb = cb->next)
+		for (const struct binding *b = cb->head; b != NULL; b = b->next)
+			if (topic_matches(b, topic))
+				return 1;
+	return 0;
+}
+
+/*
+ * MQTT 5 Response Topic and Correlation Data into rp; -1 with err when
+ * they are unusable.  A Response Topic that is a command topic (this
+ * device's or another's) is refused: the answer published there would
+ * itself be taken for a command.
+ */
+static int
+read_v5(const struct router *r, const struct cmd_msg *m, struct reply *rp,
+    char *err, size_t errlen)
 {
 	size_t tl;
 
@@ -370,6 +365,14 @@ read_v5(const struct cmd_msg *m, struct reply *rp, char *err, size_t errlen)
 	if (mosquitto_pub_topic_check(m->resp_topic) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen,
 		    "MQTT 5 response topic is not a valid topic name");
+		return -1;
+	}
+	if (is_command_topic(r, m->resp_topic)) {
+		char t[LOGTXT_MAX];
+		cmd_escape(m->resp_topic, tl, t, sizeof(t));
+		snprintf(err, errlen, "MQTT 5 response topic \"%s\" is a "
+		    "command topic: an answer there would be taken for a "
+		    "command", t);
 		return -1;
 	}
 	memcpy(rp->v5_topic, m->resp_topic, tl + 1);
@@ -404,16 +407,67 @@ route(const struct router *r, const struct conn_binds *cb, const char *topic)
 }
 
 /*
- * Step 2b, dedupe: 1 when the message is not a new command and gets no
- * answer.  Today that is the echo of our own clear (an empty retained
- * message on the command topic).  Every "has this command been seen
- * before" rule belongs here and nowhere else (a redelivered command, a
- * repeated request id), its stored answer coming from respond().
+ * Step 2b, dedupe, per device: 1 when the message is not a new command for
+ * b and has been dealt with here.  Every "has this command been seen
+ * before" rule is here and nowhere else (docs/commands.md, "Exactly
+ * once"):
+ *  - a QoS 1/2 message whose payload and topic equal those of one
+ *    received on an earlier connection, arriving before any new command
+ *    on this connection (a broker redelivers the messages whose
+ *    acknowledgement it did not get first, after the reconnect);
+ *  - the same envelope "id" with the same command on the same topic
+ *    within CC_TTL_MS.
+ * Such a repeat is not run again: the first answer is published again from
+ * the cache (cmd_cache.h), or, while the first still runs, when it comes
+ * (so every message still gets its answer).  A new command is remembered; its entry is rp->serial.
+ * *redelivery is set to 1 when the message was found as a redelivery.
  */
 static int
-dedupe(struct conn_binds *cb, const struct cmd_msg *m)
+dedupe(struct router *r, struct conn_binds *cb, struct binding *b,
+    const struct cmd_msg *m, const struct cmd_request *req, int parsed,
+    struct reply *rp, const char *logcmd, const char *logtopic,
+    int *redelivery)
 {
-	return m->len == 0 && clear_consume(cb, m->topic);
+	struct cc_key k = { 0 };
+	struct sbuf ans = SBUF_INIT;
+	enum cc_state st;
+	int redeliv = 0;
+
+	if (m->len > CC_PAYLOAD_MAX)
+		return 0;	/* refused for its size, whatever it repeats */
+	k.scope = b;
+	k.topic = m->topic;
+	k.payload = m->payload;
+	k.len = m->len;
+	k.session = m->session;
+	k.redeliverable = m->qos > 0;
+	k.may_be_redelivery = m->qos > 0 && m->session != cb->fresh_session;
+	if (parsed && req->has_id) {
+		k.id_json = req->id_json;
+		k.command = req->command;
+	}
+	st = cc_lookup(r->cache, &k, mono_ms(), rp, sizeof(*rp), &ans,
+	    &rp->serial, &redeliv);
+	if (redeliv)
+		*redelivery = 1;
+	if (st == CC_NEW) {
+		sbuf_free(&ans);
+		return 0;
+	}
+	if (st == CC_RUNNING)
+		log_info("%s: command \"%s\" on %s: %s of a command still "
+		    "running: not run again, answered when it is done",
+		    b->name, logcmd, logtopic, redeliv ? "a redelivery" :
+		    "a repeated id");
+	else {
+		log_info("%s: command \"%s\" on %s: %s of a command already "
+		    "answered: not run again, answered from the cache",
+		    b->name, logcmd, logtopic, redeliv ? "a redelivery" :
+		    "a repeated id");
+		(void)publish_answer(rp, b, req, &ans);
+	}
+	sbuf_free(&ans);
+	return 1;
 }
 
 /*
@@ -423,31 +477,15 @@ dedupe(struct conn_binds *cb, const struct cmd_msg *m)
  * deliver a retained message to a subscriber that is already connected
  * with RETAIN 0, so the flag alone would miss the common case (a retained
  * command sent while mppd runs), which would then run again at every
- * reconnect.
+ * reconnect.  The clear comes back to us (an empty payload on the command
+ * topic); an empty payload is never a command (router_on_message), so
+ * nothing needs to remember it was ours.
  */
 static void
-clear_command(struct conn_binds *cb, const struct cmd_msg *m,
-    const char *logtopic)
+clear_command(struct conn_binds *cb, const char *topic, const char *logtopic)
 {
-	if (m->len == 0)
-		return;
-	if (clear_expect(cb, m->topic) == 0) {
-		if (cb->link->publish(cb->c, m->topic, "", 0, 1, 1, NULL, 0) < 0)
-			log_warn("could not clear the command on %s", logtopic);
-	} else {
-		int64_t now = mono_ms();
-		/* Only a retained command is affected: it may run again when
-		 * the subscription is restored. */
-		cb->unclear++;
-		if (cb->unclear_warn_ms == 0 ||
-		    now - cb->unclear_warn_ms >= 60000) {
-			log_warn("%d commands on distinct topics await the echo "
-			    "of their clear: %ld command(s) not cleared, the "
-			    "latest on %s", CLEARS_MAX, cb->unclear, logtopic);
-			cb->unclear_warn_ms = now;
-			cb->unclear = 0;
-		}
-	}
+	if (cb->link->publish(cb->c, topic, "", 0, 1, 1, NULL, 0) < 0)
+		log_warn("could not clear the command on %s", logtopic);
 }
 
 void
@@ -455,11 +493,13 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 {
 	struct conn_binds *cb;
 	struct binding *b;
-	struct reply rp;
+	struct reply rp, rpd;
 	struct cmd_request req;
 	char perr[256], verr[256], logcmd[LOGTXT_MAX], logtopic[LOGTXT_MAX];
 	const char *error = NULL;
 	size_t tlen;
+	int redelivery = 0;
+	const char *scope;
 
 	if (r == NULL || m == NULL || m->topic == NULL)
 		return;
@@ -467,6 +507,16 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 		;
 	if (cb == NULL || (b = route(r, cb, m->topic)) == NULL)
 		return;
+	scope = cb->link->ident != NULL ? cb->link->ident(cb->c) : NULL;
+	/*
+	 * An empty payload is how MQTT clears a retained message (ours, after
+	 * every command, or anyone's): never a command, never answered.  The
+	 * topic holds no retained command any more.
+	 */
+	if (m->len == 0) {
+		ran_forget(r->ran, scope, m->topic);
+		return;
+	}
 
 	tlen = strlen(m->topic);
 	cmd_escape(m->topic, tlen, logtopic, sizeof(logtopic));
@@ -475,9 +525,18 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 		    "(at most %d)", tlen, logtopic, TOPIC_MAX);
 		return;
 	}
-	if (dedupe(cb, m))
+	if (m->retain && ran_seen(r->ran, scope, m->topic, m->payload,
+	    m->len)) {
+		cmd_escape(m->payload, m->len, logcmd, sizeof(logcmd));
+		log_warn("retained command \"%s\" on %s ran already: not run "
+		    "again; the broker still holds it, so it refused mppd's "
+		    "clear (mppd needs write access to its command topics, "
+		    "see docs/commands.md)", logcmd, logtopic);
+		clear_command(cb, m->topic, logtopic);
 		return;
-	clear_command(cb, m, logtopic);
+	}
+	ran_record(r->ran, scope, m->topic, m->payload, m->len);
+	clear_command(cb, m->topic, logtopic);
 
 	/* Step 2d: the verdicts that do not depend on the device. */
 	memset(&rp, 0, sizeof(rp));
@@ -491,15 +550,24 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 	} else
 		cmd_escape(req.command, strlen(req.command), logcmd,
 		    sizeof(logcmd));
-	if (read_v5(m, &rp, verr, sizeof(verr)) < 0 && error == NULL)
+	if (read_v5(r, m, &rp, verr, sizeof(verr)) < 0 && error == NULL)
 		error = verr;
 
-	/* Steps 2d-2e per device: its policy, then its worker. */
+	/* Steps 2b, 2d, 2e per device: repeats, its policy, its worker. */
 	pthread_rwlock_rdlock(&r->lock);
-	for (; b != NULL; b = b->next)
-		if (topic_matches(b, m->topic))
-			dispatch(r, b, &rp, &req, error, logcmd, logtopic);
+	for (; b != NULL; b = b->next) {
+		if (!topic_matches(b, m->topic))
+			continue;
+		rpd = rp;
+		if (dedupe(r, cb, b, m, &req, error == NULL, &rpd, logcmd,
+		    logtopic, &redelivery))
+			continue;
+		dispatch(r, b, &rpd, &req, error, logcmd, logtopic);
+	}
 	pthread_rwlock_unlock(&r->lock);
+	/* A new command: the broker's redeliveries are over for now. */
+	if (m->qos > 0 && !redelivery)
+		cb->fresh_session = m->session;
 }
 
 static struct conn_binds *
@@ -606,7 +674,16 @@ router_new(void)
 	pthread_rwlock_init(&r->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	atomic_init(&r->inflight, 0);
+	r->cache = cc_new();
+	r->ran = ran_open(NULL);
 	return r;
+}
+
+void
+router_set_state_dir(struct router *r, const char *dir)
+{
+	ran_free(r->ran);
+	r->ran = ran_open(dir);
 }
 
 void
@@ -665,12 +742,13 @@ router_free(struct router *r)
 			free(b->name_json);
 			free(b);
 		}
-		free(cb->clears);
 		free(cb);
 	}
 	for (int i = 0; i < r->nignore; i++)
 		free(r->ignore[i]);
 	free(r->ignore);
+	cc_free(r->cache);
+	ran_free(r->ran);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }

@@ -13,10 +13,16 @@
  *         publishes itself (router_ignore) are never commands; the devices
  *         bound to the connection whose command filter matches the topic
  *         are the candidates, none: the message is not ours;
- *      b. dedupe: a message that is not a new command is dropped here
- *         (today: the echo of mppd's own retained clear);
+ *      b. an empty payload (how MQTT clears a retained message, e.g.
+ *         the echo of mppd's own clear) is never a command; dedupe: a
+ *         message that is not a new command (a redelivery after a
+ *         reconnect, a repeated request id) is answered from the cache
+ *         of answers (cmd_cache.h), never run again;
  *      c. the command is cleared on the broker (empty retained message) so
- *         a retained command never runs again;
+ *         a retained command never runs again, and remembered in the
+ *         state directory until the clear comes back (cmd_ran.h): a
+ *         retained command whose clear the broker refused is not run
+ *         again after a restart;
  *      d. verdicts: the payload (cmd_check.h cmd_parse_payload), the MQTT 5
  *         Response Topic, then per device its policy (cmd_policy.h: the
  *         allowlist compiled once, the protocol's table);
@@ -59,7 +65,15 @@ struct cmd_msg {
 	const char	*topic;
 	const void	*payload;	/* len bytes, not NUL-terminated */
 	size_t		 len;
+	int		 qos;
 	int		 retain;
+	/*
+	 * Which connection of the transport's it came on: 1 for the first,
+	 * one more at every reconnect.  A QoS 1/2 message the broker sends
+	 * again after a reconnect (its acknowledgement was lost) comes with a
+	 * greater session than the first copy.
+	 */
+	unsigned long	 session;
 	/* MQTT 5 Response Topic and Correlation Data; NULL when absent. */
 	const char	*resp_topic;
 	const void	*corr;
@@ -70,8 +84,15 @@ struct cmd_msg {
  * The transport's side of the router: how answers go out on a connection
  * (conn) and how the router's filters are subscribed there.
  */
+/* cmd_link.publish: the message is larger than the broker accepts. */
+#define CMD_LINK_TOO_BIG	(-2)
+
 struct cmd_link {
-	/* Publishes (payload and corr copied), never blocks; 0 or -1. */
+	/*
+	 * Publishes (payload and corr copied), never blocks; 0, -1, or
+	 * CMD_LINK_TOO_BIG when the message does not fit the broker's
+	 * maximum packet size (nothing was queued).
+	 */
 	int	(*publish)(void *conn, const char *topic, const void *payload,
 		    size_t len, int qos, int retain, const void *corr,
 		    size_t corrlen);
@@ -82,6 +103,13 @@ struct cmd_link {
 	 */
 	int	(*subscribe)(void *conn, const char *filter, int qos,
 		    struct router *r);
+	/* The broker's maximum packet size in bytes, 0 for none known; may
+	 * be NULL (no limit). */
+	size_t	(*max_packet)(void *conn);
+	/* A name of conn that stays the same across restarts (its MQTT
+	 * client id), for what is remembered in the state directory; may
+	 * be NULL. */
+	const char *(*ident)(void *conn);
 };
 
 /* Called on a worker thread after a command ran and its answer was
@@ -108,6 +136,14 @@ int	router_add(struct router *r, const struct cmd_link *link, void *conn,
 /* A message on conn (network thread); never blocks on a device. */
 void	router_on_message(struct router *r, void *conn,
 	    const struct cmd_msg *m);
+
+/*
+ * Remembers the retained commands that ran in dir (cmd_ran.h: a retained
+ * command runs at most once across restarts, even when the broker refuses
+ * mppd's clear).  Without this call they are remembered in memory only.
+ * Main thread, before the connections start.
+ */
+void	router_set_state_dir(struct router *r, const char *dir);
 
 /* Sets the after hook (main thread, before the connections start). */
 void	router_set_after_hook(struct router *r, router_after_fn fn, void *arg);

@@ -926,6 +926,26 @@ config_add_device(struct config *c, const char *name)
 }
 
 /* Frees everything c owns and zeroes it. */
+/*
+ * state_dir: the key, else systemd's $STATE_DIRECTORY (its first entry
+ * when it lists several, separated by ':'), else /var/lib/mppd.  The
+ * result is written to buf (n bytes) and returned.
+ */
+const char *
+config_state_dir(const struct config *c, char *buf, size_t n)
+{
+	const char *s = c != NULL ? c->state_dir : NULL;
+	size_t len;
+
+	if (s == NULL || *s == '\0')
+		s = getenv("STATE_DIRECTORY");
+	if (s == NULL || *s == '\0')
+		s = "/var/lib/mppd";
+	len = strcspn(s, ":");
+	snprintf(buf, n, "%.*s", (int)len, s);
+	return buf;
+}
+
 void
 config_free(struct config *c)
 {

@@ -45,6 +45,7 @@ struct mqtt_settings {
 	double		 reconnect_min;	/* mqtt_reconnect_min seconds, default 1 */
 	double		 reconnect_max;	/* mqtt_reconnect_max seconds, default 60 */
 	int		 queue_max;	/* mqtt_queue_max: pending QoS>0 messages kept while offline, default 1000 */
+	int		 max_packet;	/* mqtt_max_packet: the broker's maximum packet size, 0 = none (default) */
 };
 
 struct device_cfg {
@@ -88,7 +89,7 @@ struct config {
 	char		*http_listen;	/* [SETUP] http_listen ADDR:PORT, NULL = no web server */
 	int		 hass_controls;	/* [SETUP] hass_controls: default of every device */
 	int		 hass_energy;	/* [SETUP] hass_energy: default of every device */
-	char		*state_dir;	/* [SETUP] state_dir, NULL = unset */
+	char		*state_dir;	/* [SETUP] state_dir, NULL = unset (config_state_dir) */
 	struct mqtt_settings mqtt;	/* [SETUP] values (or CLI values) */
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
 	char		*push_url;	/* CLI --pushurl: every device's default */
@@ -155,5 +156,12 @@ void	config_defaults(struct config *c, const struct cli_mqtt *cli);
 struct device_cfg *config_add_device(struct config *c, const char *name);
 
 void	config_free(struct config *c);
+
+/*
+ * Where state kept across restarts lives: state_dir, else systemd's
+ * $STATE_DIRECTORY (its first entry), else /var/lib/mppd.  Written to buf
+ * (n bytes, PATH_MAX is enough) and returned.  Any thread.
+ */
+const char *config_state_dir(const struct config *c, char *buf, size_t n);
 
 #endif

@@ -22,8 +22,8 @@ const struct config_key config_keys[] = {
 	KEY("log_file", KS_SETUP, K_LOG_FILE, KT_OPT, NULL,
 	    "file the daemon logs to; unset = stderr"),
 	KEY("state_dir", KS_SETUP, K_STATE_DIR, KT_OPT, NULL,
-	    "directory for state kept across restarts (energy totals); "
-	    "unset = $STATE_DIRECTORY, else /var/lib/mppd"),
+	    "directory for state kept across restarts (energy totals, retained "
+	    "commands that ran); unset = $STATE_DIRECTORY, else /var/lib/mppd"),
 	KEY("http_listen", KS_SETUP, K_HTTP_LISTEN, KT_OPT, NULL,
 	    "ADDR:PORT of the read-only web page, /metrics and /api; "
 	    "unset = off"),
@@ -128,6 +128,10 @@ const struct config_key config_keys[] = {
 	MKEY("mqtt_queue_max", MK_QUEUE_MAX, KT_INT, queue_max, 1, 1000000, 1,
 	    "a whole number from 1 to 1000000", "1000",
 	    "QoS>0 messages kept while the broker is away"),
+	MKEY("mqtt_max_packet", MK_MAX_PACKET, KT_INT, max_packet, 0,
+	    268435460, 1, "a whole number of bytes from 0 (no limit) to "
+	    "268435460", "0", "the broker's maximum packet size (MQTT 3.1.1 "
+	    "cannot announce it); a larger answer is replaced by an error"),
 };
 
 const int config_nkeys = (int)(sizeof(config_keys) / sizeof(config_keys[0]));

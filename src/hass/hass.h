@@ -47,7 +47,7 @@ struct hass_dev_cfg {
 	struct mqtt_conn	*conn;		/* the device's broker, or NULL */
 	const struct allowlist	*allow;		/* the device's compiled allowlist, or NULL */
 	const struct out_opts	*opts;		/* its output options (daemon mode) */
-	const char		*state_dir;	/* [SETUP] state_dir, NULL: default */
+	const char		*state_dir;	/* resolved: config_state_dir() */
 	int			 pause_ms;	/* between poll cycles */
 };
 

@@ -21,7 +21,6 @@
 #include "sbuf.h"
 
 #define SAVE_EVERY_MS	60000
-#define DEFAULT_STATE_DIR "/var/lib/mppd"
 
 static const struct {
 	const char	*key, *name, *icon;
@@ -126,22 +125,6 @@ energy_file_read(const char *path, double kwh[EN_COUNT])
 	return 0;
 }
 
-const char *
-energy_state_dir(const char *state_dir)
-{
-	static char env[512];
-	const char *s;
-
-	if (state_dir != NULL && state_dir[0] != '\0')
-		return state_dir;
-	/* systemd's StateDirectory=: a colon-separated list */
-	if ((s = getenv("STATE_DIRECTORY")) != NULL && s[0] != '\0') {
-		snprintf(env, sizeof(env), "%.*s", (int)strcspn(s, ":"), s);
-		return env;
-	}
-	return DEFAULT_STATE_DIR;
-}
-
 struct energy {
 	char		*hostname, *device, *uid_base, *path;
 	int		 ncommands;
@@ -188,7 +171,7 @@ energy_new(const struct device_cfg *dc, const char *hostname,
 		sbuf_addc(&b, isalnum((unsigned char)*c) || *c == '-' ||
 		    *c == '_' ? *c : '_');
 	e->uid_base = sbuf_steal(&b);
-	sbuf_printf(&b, "%s/energy-%s.json", energy_state_dir(state_dir),
+	sbuf_printf(&b, "%s/energy-%s.json", state_dir,
 	    e->uid_base + 4);
 	e->path = sbuf_steal(&b);
 	e->ncommands = dc->ncommands;

@@ -70,16 +70,12 @@ int	energy_file_write(const char *path, const double kwh[EN_COUNT]);
  * as they are); 0, or -1 when the file is missing or not ours. */
 int	energy_file_read(const char *path, double kwh[EN_COUNT]);
 
-/* The state directory: state_dir, else $STATE_DIRECTORY's first entry,
- * else /var/lib/mppd (static or state_dir's storage). */
-const char *energy_state_dir(const char *state_dir);
-
 struct energy;
 
 /*
  * The energy sensors of dc, or NULL when dc->hass_energy is off.  device
  * is the hassd device name (the totals join its HA device), state_dir the
- * [SETUP] key (NULL: default).  The saved totals are read here.
+ * directory from config_state_dir().  The saved totals are read here.
  */
 struct energy *energy_new(const struct device_cfg *dc, const char *hostname,
 	    const char *device, const char *state_dir, int pause_ms);

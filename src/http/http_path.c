@@ -5,18 +5,7 @@
 
 #include "http_assets.h"
 #include "http_path.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hex.h"
 
 /* Every segment between '/'s must be non-empty and not "." or "..". */
 static int
@@ -50,8 +39,8 @@ hpath_decode(const char *target, char *buf, size_t n)
 	    p++) {
 		int c = (unsigned char)*p;
 		if (c == '%') {
-			int hi = hexval((unsigned char)p[1]), lo;
-			if (hi < 0 || (lo = hexval((unsigned char)p[2])) < 0)
+			int hi = hex_digit((unsigned char)p[1]), lo;
+			if (hi < 0 || (lo = hex_digit((unsigned char)p[2])) < 0)
 				return -1;
 			c = hi * 16 + lo;
 			p += 2;

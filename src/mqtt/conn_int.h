@@ -27,6 +27,7 @@ struct conn_sub {
 	char	*filter;
 	int	 qos;
 	int	 no_local;	/* MQTT 5: not our own publications */
+	int	 mid;	/* of its last SUBSCRIBE, for the SUBACK */
 };
 
 /* Messages on filter go to fn (conn_route). */
@@ -59,6 +60,7 @@ struct mqtt_conn {
 	char			*client_id;
 	char			*name;		/* "host:port" */
 	char			*status_topic;
+	char			*error_topic;	/* refusals by the broker */
 	conn_msg_fn		 on_msg;
 	conn_up_fn		 on_up;
 	void			*arg;
@@ -73,6 +75,7 @@ struct mqtt_conn {
 	uint32_t		 seed;
 	double			 flap;		/* backoff_session_end() state */
 	int			 drops;
+	unsigned long		 session;	/* CONNACKs seen */
 
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;
@@ -87,6 +90,7 @@ struct mqtt_conn {
 	struct conn_route	*routes;
 	int			 nroutes;
 	struct outbox		*ob;		/* what the broker is still owed */
+	size_t			 cfg_max_packet; /* mqtt_max_packet, 0: none */
 	/*
 	 * 1 while the network thread is inside mosquitto_(re)connect_async:
 	 * QoS 1/2 messages are deferred in the outbox meanwhile, see

@@ -32,7 +32,9 @@ link_on_message(void *arg, struct mqtt_conn *c,
 		m.payload = msg->payload;
 		m.len = (size_t)msg->payloadlen;
 	}
+	m.qos = msg->qos;
 	m.retain = msg->retain;
+	m.session = conn_session(c);
 	if (props != NULL) {
 		mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC,
 		    &resp, false);
@@ -52,8 +54,22 @@ static int
 link_publish(void *conn, const char *topic, const void *payload, size_t len,
     int qos, int retain, const void *corr, size_t corrlen)
 {
-	return conn_publish_corr(conn, topic, payload, len, qos, retain, corr,
-	    corrlen);
+	int rc = conn_publish_corr(conn, topic, payload, len, qos, retain,
+	    corr, corrlen);
+
+	return rc == CONN_TOO_BIG ? CMD_LINK_TOO_BIG : rc;
+}
+
+static size_t
+link_max_packet(void *conn)
+{
+	return conn_max_packet(conn);
+}
+
+static const char *
+link_ident(void *conn)
+{
+	return conn_client_id(conn);
 }
 
 static int
@@ -67,4 +83,6 @@ link_subscribe(void *conn, const char *filter, int qos, struct router *r)
 const struct cmd_link conn_cmd_link = {
 	.publish = link_publish,
 	.subscribe = link_subscribe,
+	.max_packet = link_max_packet,
+	.ident = link_ident,
 };

@@ -143,6 +143,8 @@ conn_pub_locked(struct mqtt_conn *c, const char *topic, const void *payload,
 	if (rc != MOSQ_ERR_SUCCESS)
 		return rc;
 	ob_sent(c->ob, mid, qos);
+	if (qos > 0 && c->protocol == 5)
+		ob_sent_topic(c->ob, mid, topic);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -229,14 +231,43 @@ conn_win_flush(struct mqtt_conn *c)
  */
 static int
 conn_sub_send(struct mqtt_conn *c, struct mosquitto *mosq,
-    const struct conn_sub *sub)
+    struct conn_sub *sub)
 {
+	/* sub->mid: the SUBACK is matched to it. */
 	if (c->protocol == 5 && sub->no_local)
-		return mosquitto_subscribe_v5(mosq, NULL, sub->filter,
+		return mosquitto_subscribe_v5(mosq, &sub->mid, sub->filter,
 		    sub->qos, MQTT_SUB_OPT_NO_LOCAL, NULL);
-	return mosquitto_subscribe(mosq, NULL, sub->filter, sub->qos);
+	return mosquitto_subscribe(mosq, &sub->mid, sub->filter, sub->qos);
 }
 /* Network-thread callbacks. */
+
+/*
+ * The packet size limit for this connection: mqtt_max_packet, or the
+ * MQTT 5 CONNACK's Maximum Packet Size when that is smaller.  mtx held.
+ */
+static void
+conn_set_max_packet(struct mqtt_conn *c, const mosquitto_property *props)
+{
+	uint32_t v = 0;
+	size_t max = c->cfg_max_packet;
+
+	if (props != NULL && mosquitto_property_read_int32(props,
+	    MQTT_PROP_MAXIMUM_PACKET_SIZE, &v, false) != NULL && v > 0 &&
+	    (max == 0 || v < max))
+		max = v;
+	if (max != ob_max_packet(c->ob))
+		log_info("mqtt %s: the broker's maximum packet size: %zu "
+		    "bytes%s", c->name, max, max == c->cfg_max_packet ?
+		    " (mqtt_max_packet)" : " (CONNACK)");
+	ob_set_max_packet(c->ob, max);
+}
+
+/* MQTT reason codes from 0x80 on are failures. */
+static const char *
+conn_reason(int rc)
+{
+	return mosquitto_reason_string(rc);
+}
 
 static void
 conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
@@ -251,8 +282,10 @@ conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	}
 	c->att.connack = 1;
 	c->att.up_ms = mono_ms();
+	c->session++;
 
 	pthread_mutex_lock(&c->mtx);
+	conn_set_max_packet(c, props);
 	if (!c->oneshot) {
 		rc = conn_pub_locked(c, c->status_topic, "online", 6, 1, 1,
 		    NULL, 0);
@@ -292,14 +325,72 @@ conn_on_disconnect(struct mosquitto *mosq, void *obj, int rc,
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/*
+ * A message was delivered (QoS 0 written, QoS 1/2 acknowledged).  With
+ * MQTT 5 the acknowledgement carries a reason code: from 0x80 on the
+ * broker did not take the message (0x87 not authorized: an ACL denies
+ * the topic; 0x97 quota exceeded, 0x95 packet too large...), which is
+ * logged as an error with the topic, so an answer or a clear the broker
+ * threw away is never silent.
+ */
 static void
-conn_on_publish(struct mosquitto *mosq, void *obj, int mid)
+conn_on_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
+    const mosquitto_property *props)
 {
 	struct mqtt_conn *c = obj;
+	char *topic = NULL;
 
 	pthread_mutex_lock(&c->mtx);
-	(void)ob_delivered(c->ob, mid);
+	(void)ob_delivered(c->ob, mid, reason >= 0x80 ? &topic : NULL);
 	pthread_mutex_unlock(&c->mtx);
+	if (reason >= 0x80) {
+		char *why = NULL;
+
+		if (props != NULL)
+			mosquitto_property_read_string(props,
+			    MQTT_PROP_REASON_STRING, &why, false);
+		log_error("mqtt %s: the broker refused the message on %s: "
+		    "reason 0x%02x (%s)%s%s", c->name, topic != NULL ? topic :
+		    "?", reason, conn_reason(reason), why != NULL ? ": " : "",
+		    why != NULL ? why : "");
+		free(why);
+	}
+	free(topic);
+}
+
+/*
+ * SUBACK: a granted QoS from 0x80 on is a refused subscription (an ACL,
+ * a filter the broker does not support): the commands on it never
+ * arrive, so that is an error in the log and on {hostname}/mppd/error.
+ */
+static void
+conn_on_subscribe(struct mosquitto *mosq, void *obj, int mid, int count,
+    const int *granted, const mosquitto_property *props)
+{
+	struct mqtt_conn *c = obj;
+	char *filter = NULL, *msg = NULL;
+	struct sbuf s = SBUF_INIT;
+
+	for (int i = 0; i < count; i++) {
+		if (granted[i] < 0x80)
+			continue;
+		pthread_mutex_lock(&c->mtx);
+		for (int k = 0; k < c->nsubs && filter == NULL; k++)
+			if (c->subs[k].mid == mid)
+				filter = xstrdup(c->subs[k].filter);
+		pthread_mutex_unlock(&c->mtx);
+		sbuf_printf(&s, "the broker refused the subscription to %s: "
+		    "reason 0x%02x (%s); nothing published there reaches mppd",
+		    filter != NULL ? filter : "?", granted[i],
+		    conn_reason(granted[i]));
+		msg = sbuf_steal(&s);
+		log_error("mqtt %s: %s", c->name, msg);
+		if (c->error_topic != NULL)
+			conn_publish(c, c->error_topic, msg, strlen(msg), 1, 0);
+		free(msg);
+		free(filter);
+		return;
+	}
 }
 
 /*
@@ -400,7 +491,8 @@ conn_setup_mosq(struct mqtt_conn *c, const struct mqtt_settings *m)
 	    c->protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
 	mosquitto_connect_v5_callback_set(c->mosq, conn_on_connect);
 	mosquitto_disconnect_v5_callback_set(c->mosq, conn_on_disconnect);
-	mosquitto_publish_callback_set(c->mosq, conn_on_publish);
+	mosquitto_publish_v5_callback_set(c->mosq, conn_on_publish);
+	mosquitto_subscribe_v5_callback_set(c->mosq, conn_on_subscribe);
 	mosquitto_message_v5_callback_set(c->mosq, conn_on_message);
 	mosquitto_log_callback_set(c->mosq, conn_on_log);
 
@@ -494,10 +586,16 @@ conn_new(const struct mqtt_settings *m, const char *hostname, int oneshot)
 	c->rmin = m->reconnect_min > 0 ? m->reconnect_min : 1;
 	c->rmax = m->reconnect_max >= c->rmin ? m->reconnect_max : c->rmin;
 	c->ob = ob_new(m->queue_max);
+	c->cfg_max_packet = m->max_packet > 0 ? (size_t)m->max_packet : 0;
+	ob_set_max_packet(c->ob, c->cfg_max_packet);
 	sbuf_printf(&s, "%s:%d", c->host, c->port);
 	c->name = sbuf_steal(&s);
 	sbuf_printf(&s, "%s/mppd/status", hostname);
 	c->status_topic = sbuf_steal(&s);
+	if (!oneshot) {
+		sbuf_printf(&s, "%s/mppd/error", hostname);
+		c->error_topic = sbuf_steal(&s);
+	}
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_mutex_init(&c->errmtx, NULL);
 	pthread_condattr_init(&ca);
@@ -674,6 +772,7 @@ int
 conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
     size_t len, int qos, int retain, const void *corr, size_t corrlen)
 {
+	enum ob_verdict verdict;
 	int64_t now;
 	int rc;
 
@@ -687,7 +786,9 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 	if (c->protocol != 5)
 		corrlen = 0;
 	pthread_mutex_lock(&c->mtx);
-	if (qos == 0 && !c->connected) {
+	if (qos == 0 && !c->connected && ob_admit(c->ob, 0, retain,
+	    ob_packet_size(c->protocol, strlen(topic), len, 0, 0)) ==
+	    OB_ADMIT) {
 		rc = conn_prebuf_push(c, topic, payload, len, retain, corr,
 		    corrlen);
 		pthread_mutex_unlock(&c->mtx);
@@ -696,7 +797,19 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 			    "not fit the offline buffer", c->name, topic, len);
 		return rc;
 	}
-	if (ob_admit(c->ob, qos, retain) == OB_FULL) {
+	verdict = ob_admit(c->ob, qos, retain, ob_packet_size(c->protocol,
+	    strlen(topic), len, qos, corr != NULL && corrlen > 0 ?
+	    3 + corrlen : 0));
+	if (verdict == OB_TOO_BIG) {
+		size_t max = ob_max_packet(c->ob);
+
+		pthread_mutex_unlock(&c->mtx);
+		log_warn("mqtt %s: message to %s refused: %zu bytes do not fit "
+		    "the broker's maximum packet size (%zu bytes)", c->name,
+		    topic, len, max);
+		return CONN_TOO_BIG;
+	}
+	if (verdict == OB_FULL) {
 		c->q1_refused++;
 		now = mono_ms();
 		if (c->q1_warn_ms == 0 || now - c->q1_warn_ms >=
@@ -731,6 +844,23 @@ conn_publish_corr(struct mqtt_conn *c, const char *topic, const void *payload,
 	return 0;
 }
 
+size_t
+conn_max_packet(struct mqtt_conn *c)
+{
+	size_t max;
+
+	pthread_mutex_lock(&c->mtx);
+	max = ob_max_packet(c->ob);
+	pthread_mutex_unlock(&c->mtx);
+	return max;
+}
+
+unsigned long
+conn_session(const struct mqtt_conn *c)
+{
+	return c->session;
+}
+
 /* Messages not yet delivered.  mtx held. */
 int
 conn_pending_count(const struct mqtt_conn *c)
@@ -759,6 +889,7 @@ conn_free(struct mqtt_conn *c)
 	free(c->client_id);
 	free(c->name);
 	free(c->status_topic);
+	free(c->error_topic);
 	pthread_mutex_destroy(&c->mtx);
 	pthread_mutex_destroy(&c->errmtx);
 	pthread_cond_destroy(&c->cv);

@@ -99,11 +99,24 @@ int	conn_start(struct mqtt_conn *c);
  * acknowledgement, a new non-retained QoS 1/2 message is refused with a
  * (rate-limited) warning; retained ones (command responses, discovery)
  * are always queued.  libmosquitto cannot drop a message it has queued.
- * Returns 0, or -1 when the message was refused (invalid topic, too big,
- * queue full).
+ * A message larger than the broker's maximum packet size is never queued
+ * (a broker drops the connection for it, and libmosquitto would send it
+ * again after every reconnect).  Returns 0, CONN_TOO_BIG, or -1 when the
+ * message was refused (invalid topic, too big for MQTT, queue full).
  */
 int	conn_publish(struct mqtt_conn *c, const char *topic, const void *payload,
 	    size_t len, int qos, int retain);
+
+/* conn_publish*: the message does not fit the broker's maximum packet
+ * size (mqtt_max_packet, or the MQTT 5 CONNACK's); nothing was queued. */
+#define CONN_TOO_BIG	(-2)
+
+/* The broker's maximum packet size in force, 0 for none (any thread). */
+size_t	conn_max_packet(struct mqtt_conn *c);
+
+/* The number of CONNACKs seen: 1 on the first connection, one more at
+ * every reconnect.  Network thread (a message handler). */
+unsigned long conn_session(const struct mqtt_conn *c);
 
 /* Same, with MQTT 5 Correlation Data (ignored for MQTT 3.1.1). */
 int	conn_publish_corr(struct mqtt_conn *c, const char *topic,

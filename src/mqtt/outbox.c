@@ -12,6 +12,15 @@
 /* One bit per MQTT message id (1..65535). */
 #define OB_MID_BYTES	(65536 / 8)
 
+/* Topics of unacknowledged QoS 1/2 messages, by mid (ob_sent_topic). */
+#define OB_TOPIC_BUCKETS	256
+
+struct ob_topic {
+	struct ob_topic	*next;
+	int		 mid;
+	char		*topic;
+};
+
 struct ob_list {
 	struct ob_msg	*head, *tail;
 	int		 n;
@@ -19,6 +28,7 @@ struct ob_list {
 
 struct outbox {
 	int		 queue_max;
+	size_t		 max_packet;	/* 0: no limit known */
 	struct ob_list	 held;
 	size_t		 held_bytes;
 	struct ob_list	 deferred;
@@ -27,7 +37,38 @@ struct outbox {
 	uint8_t		 q1map[OB_MID_BYTES];
 	int		 n_q0;	/* QoS 0, unwritten */
 	int		 n_q1;	/* QoS 1/2, unacknowledged */
+	struct ob_topic	*topics[OB_TOPIC_BUCKETS];
 };
+
+/* Removes mid's topic and returns it (caller frees), or NULL. */
+static char *
+ob_topic_take(struct outbox *o, int mid)
+{
+	struct ob_topic **pp = &o->topics[mid & (OB_TOPIC_BUCKETS - 1)], *t;
+	char *topic;
+
+	for (; (t = *pp) != NULL; pp = &t->next)
+		if (t->mid == mid) {
+			*pp = t->next;
+			topic = t->topic;
+			free(t);
+			return topic;
+		}
+	return NULL;
+}
+
+void
+ob_sent_topic(struct outbox *o, int mid, const char *topic)
+{
+	struct ob_topic *t;
+
+	free(ob_topic_take(o, mid));	/* a reused id: the old one is done */
+	t = xcalloc(1, sizeof(*t));
+	t->mid = mid;
+	t->topic = xstrdup(topic);
+	t->next = o->topics[mid & (OB_TOPIC_BUCKETS - 1)];
+	o->topics[mid & (OB_TOPIC_BUCKETS - 1)] = t;
+}
 
 /* Sets bit mid; 0 when it was already set. */
 static int
@@ -114,6 +155,9 @@ ob_free(struct outbox *o)
 		return;
 	ob_list_free(&o->held);
 	ob_list_free(&o->deferred);
+	for (int i = 0; i < OB_TOPIC_BUCKETS; i++)
+		while (o->topics[i] != NULL)
+			free(ob_topic_take(o, o->topics[i]->mid));
 	free(o);
 }
 
@@ -150,9 +194,46 @@ ob_msg_free(struct ob_msg *m)
 	free(m);
 }
 
-enum ob_verdict
-ob_admit(const struct outbox *o, int qos, int retain)
+/* Bytes of MQTT's variable byte integer for n. */
+static size_t
+ob_varint_len(size_t n)
 {
+	size_t k = 1;
+
+	while (n >= 128) {
+		n /= 128;
+		k++;
+	}
+	return k;
+}
+
+size_t
+ob_packet_size(int protocol, size_t tl, size_t len, int qos, size_t propslen)
+{
+	size_t rem = 2 + tl + (qos > 0 ? 2 : 0) + len;
+
+	if (protocol == 5)
+		rem += ob_varint_len(propslen) + propslen;
+	return 1 + ob_varint_len(rem) + rem;
+}
+
+void
+ob_set_max_packet(struct outbox *o, size_t max)
+{
+	o->max_packet = max;
+}
+
+size_t
+ob_max_packet(const struct outbox *o)
+{
+	return o->max_packet;
+}
+
+enum ob_verdict
+ob_admit(const struct outbox *o, int qos, int retain, size_t packet_size)
+{
+	if (o->max_packet > 0 && packet_size > o->max_packet)
+		return OB_TOO_BIG;
 	if (qos > 0 && !retain && ob_awaiting(o) >= o->queue_max)
 		return OB_FULL;
 	return OB_ADMIT;
@@ -229,8 +310,14 @@ ob_sent(struct outbox *o, int mid, int qos)
 }
 
 int
-ob_delivered(struct outbox *o, int mid)
+ob_delivered(struct outbox *o, int mid, char **topic)
 {
+	char *t = ob_topic_take(o, mid);
+
+	if (topic != NULL)
+		*topic = t;
+	else
+		free(t);
 	if (ob_bit_clear(o->q1map, mid)) {
 		o->n_q1--;
 		return 1;

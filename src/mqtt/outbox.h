@@ -17,9 +17,11 @@
  *    drop one it has queued; QoS 0 ones die with the connection.
  *
  * Admission (ob_admit) is where a message is refused before anything is
- * queued: today the bound mqtt_queue_max on unacknowledged non-retained
- * QoS 1/2 messages; a limit on the packet size the broker accepts belongs
- * there too, so a message the broker cannot take is never queued.
+ * queued: the bound mqtt_queue_max on unacknowledged non-retained QoS 1/2
+ * messages, and the broker's maximum packet size (mqtt_max_packet, or
+ * the MQTT 5 CONNACK's Maximum Packet Size): a broker drops the
+ * connection for a larger packet, and libmosquitto would send it again
+ * after every reconnect, so such a message is never queued.
  *
  * Pure: no I/O, no clock, no lock.  The owner (one connection) serialises
  * every call under its own mutex.
@@ -48,7 +50,8 @@ struct ob_msg {
 /* ob_admit's verdict on a new message. */
 enum ob_verdict {
 	OB_ADMIT = 0,
-	OB_FULL		/* mqtt_queue_max non-retained QoS 1/2 messages wait */
+	OB_FULL,	/* mqtt_queue_max non-retained QoS 1/2 messages wait */
+	OB_TOO_BIG	/* larger than the broker's maximum packet size */
 };
 
 struct outbox;
@@ -67,12 +70,27 @@ struct ob_msg *ob_msg_new(const char *topic, const void *payload, size_t len,
 void	ob_msg_free(struct ob_msg *m);
 
 /*
- * May a message of this QoS and retain flag be queued now?  Retained QoS
- * 1/2 messages (command answers, discovery, cleared commands) are always
- * admitted: losing one would break "every command gets exactly one
- * answer".  QoS 0 is always admitted (held or sent).
+ * The size in bytes of the PUBLISH packet carrying a message: topic
+ * length tl, payload len, qos, and for MQTT 5 (protocol 5) properties of
+ * propslen bytes.
  */
-enum ob_verdict ob_admit(const struct outbox *o, int qos, int retain);
+size_t	ob_packet_size(int protocol, size_t tl, size_t len, int qos,
+	    size_t propslen);
+
+/* The broker's maximum packet size (0: none) for ob_admit. */
+void	ob_set_max_packet(struct outbox *o, size_t max);
+size_t	ob_max_packet(const struct outbox *o);
+
+/*
+ * May a message of this QoS and retain flag, sent as a packet of
+ * packet_size bytes (ob_packet_size), be queued now?  A packet larger
+ * than the broker's maximum is never admitted (OB_TOO_BIG).  Otherwise
+ * retained QoS 1/2 messages (command answers, discovery, cleared
+ * commands) are always admitted: losing one would break "every command
+ * gets exactly one answer".  QoS 0 is always admitted (held or sent).
+ */
+enum ob_verdict ob_admit(const struct outbox *o, int qos, int retain,
+	    size_t packet_size);
 
 /*
  * Holds a QoS 0 message (copied) until the next connect, dropping the
@@ -97,12 +115,16 @@ struct ob_msg *ob_deferred_take(struct outbox *o);
 
 /* libmosquitto took a message with this id and QoS. */
 void	ob_sent(struct outbox *o, int mid, int qos);
+/* Remembers the topic of QoS 1/2 message mid (copied) until it is
+ * delivered, so a refusal in its acknowledgement can name it. */
+void	ob_sent_topic(struct outbox *o, int mid, const char *topic);
 /*
  * libmosquitto reported message mid delivered (QoS 0 written, QoS 1/2
  * acknowledged).  Returns the QoS class it was recorded under (0 or 1), or
- * -1 for an id not recorded.
+ * -1 for an id not recorded.  With topic non-NULL, *topic is set to the
+ * topic remembered by ob_sent_topic (the caller frees it) or NULL.
  */
-int	ob_delivered(struct outbox *o, int mid);
+int	ob_delivered(struct outbox *o, int mid, char **topic);
 /*
  * The connection was lost: QoS 0 messages in the library will never be
  * written.  Forgets them and returns how many there were.

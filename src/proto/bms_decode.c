@@ -16,6 +16,7 @@
 #include "result.h"
 #include "sbuf.h"
 #include "utf8.h"
+#include "hex.h"
 
 uint8_t
 bms_sum8(const uint8_t *b, size_t n)
@@ -27,18 +28,6 @@ bms_sum8(const uint8_t *b, size_t n)
 	return (uint8_t)s;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 bms_unhex(const char *hex, uint8_t *out, size_t cap)
 {
@@ -47,7 +36,7 @@ bms_unhex(const char *hex, uint8_t *out, size_t cap)
 	if (n % 2 != 0 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n; i += 2) {
-		int h = hexval(hex[i]), l = hexval(hex[i + 1]);
+		int h = hex_digit(hex[i]), l = hex_digit(hex[i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		out[i / 2] = (uint8_t)(h << 4 | l);

@@ -19,6 +19,7 @@
 #include "bms.h"
 #include "pyfmt.h"
 #include "sbuf.h"
+#include "hex.h"
 
 static const char cklabel[] = "Checksum\t";
 #define CKLEN	(sizeof(cklabel) - 1)
@@ -115,17 +116,13 @@ fromhex0(const uint8_t *s, size_t n, uint8_t *out, char *err, size_t errlen)
 			i++;
 			continue;
 		}
-		if ((h = t[i] >= '0' && t[i] <= '9' ? t[i] - '0' :
-		    (t[i] | 0x20) >= 'a' && (t[i] | 0x20) <= 'f' ?
-		    (t[i] | 0x20) - 'a' + 10 : -1) < 0 || i + 1 >= m) {
+		if ((h = hex_digit(t[i])) < 0 || i + 1 >= m) {
 			snprintf(err, errlen, "non-hexadecimal number found in "
 			    "fromhex() arg at position %zu", i + (h >= 0));
 			rc = -1;
 			break;
 		}
-		l = t[i + 1] >= '0' && t[i + 1] <= '9' ? t[i + 1] - '0' :
-		    (t[i + 1] | 0x20) >= 'a' && (t[i + 1] | 0x20) <= 'f' ?
-		    (t[i + 1] | 0x20) - 'a' + 10 : -1;
+		l = hex_digit(t[i + 1]);
 		if (l < 0) {
 			snprintf(err, errlen, "non-hexadecimal number found in "
 			    "fromhex() arg at position %zu", i + 1);

@@ -1,9 +1,11 @@
 /*
  * sim.h - mppd-sim, a simulated PI30-family inverter on a pseudo-terminal.
  *
- * The program is single-threaded.  sim_model.c, sim_frame.c and sim_fault.c
- * are pure (no I/O, no clock: time is passed in) so unit tests can include
- * them; sim_pty.c and sim_serve.c own the descriptors and the timing.
+ * The program is single-threaded.  The model (sim_model.c, sim_pi30_query.c,
+ * sim_pi30_set.c, sharing sim_pi30.h; sim_pi1x.c; sim_bms.c), sim_frame.c and
+ * sim_fault.c are pure (no I/O, no clock: time is passed in) so unit tests
+ * can include them; sim_pty.c and sim_serve.c own the descriptors and the
+ * timing.
  */
 #ifndef MPPD_SIM_H
 #define MPPD_SIM_H

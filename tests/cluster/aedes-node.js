@@ -5,6 +5,10 @@
 // shared with the other nodes, which makes the nodes one cluster.
 //
 // Usage: node aedes-node.js --port N [--redis PORT] [--id NAME]
+//                            [--deny-subscribe FILTER]
+//
+// --deny-subscribe refuses every subscription to FILTER (SUBACK 0x80, as a
+// broker's ACL does), for the tests of how mppd reports it.
 //
 // Logs to stdout, one line per event, in the words mosquitto uses with
 // "log_type all", so that the tests read either broker's log the same way:
@@ -25,11 +29,12 @@ const net = require('net')
 
 function usage (msg) {
   process.stderr.write('aedes-node: ' + msg + '\n' +
-    'usage: node aedes-node.js --port N [--redis PORT] [--id NAME]\n')
+    'usage: node aedes-node.js --port N [--redis PORT] [--id NAME] ' +
+    '[--deny-subscribe FILTER]\n')
   process.exit(2)
 }
 
-const opt = { port: 0, redis: 0, id: '' }
+const opt = { port: 0, redis: 0, id: '', denySub: '' }
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i]
   const v = process.argv[i + 1]
@@ -37,6 +42,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
   if (k === '--port') opt.port = Number(v)
   else if (k === '--redis') opt.redis = Number(v)
   else if (k === '--id') opt.id = v
+  else if (k === '--deny-subscribe') opt.denySub = v
   else usage('unknown option ' + k)
 }
 if (!(opt.port > 0 && opt.port < 65536)) usage('--port must be a TCP port')
@@ -50,6 +56,16 @@ if (opt.redis > 0) {
     Object.assign({}, redis))
 }
 const aedes = require('aedes')(brokerOpts)
+
+if (opt.denySub !== '') {
+  aedes.authorizeSubscribe = function (client, sub, cb) {
+    if (sub.topic === opt.denySub) {
+      log('Denied SUBSCRIBE from ' + idOf(client) + ' to ' + sub.topic)
+      return cb(null, null) // SUBACK 0x80
+    }
+    cb(null, sub)
+  }
+}
 
 process.on('SIGUSR1', function () {
   // The acknowledged packet stays in the client's outgoing queue.

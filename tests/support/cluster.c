@@ -71,8 +71,15 @@ pid_t
 cl_start_aedes(const char *log_path, int port, int redis_port,
     const char *id)
 {
+	return cl_start_aedes_args(log_path, port, redis_port, id, NULL);
+}
+
+pid_t
+cl_start_aedes_args(const char *log_path, int port, int redis_port,
+    const char *id, const char *const extra[])
+{
 	char sport[16], sredis[16], ready[64];
-	const char *argv[12] = { CL_NODE, CL_SCRIPT, "--port", sport, "--id",
+	const char *argv[24] = { CL_NODE, CL_SCRIPT, "--port", sport, "--id",
 	    id };
 	int n = 6, before;
 	pid_t pid;
@@ -83,6 +90,8 @@ cl_start_aedes(const char *log_path, int port, int redis_port,
 		argv[n++] = "--redis";
 		argv[n++] = sredis;
 	}
+	for (int i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
+		argv[n++] = extra[i];
 	argv[n] = NULL;
 	snprintf(ready, sizeof(ready), ": ready on %d\n", port);
 	/* A node restarted on the same log: count, don't search. */

@@ -43,6 +43,9 @@ int		 cl_aedes_requested(void);
  */
 pid_t		 cl_start_aedes(const char *log_path, int port, int redis_port,
 		    const char *id);
+/* The same with more options of aedes-node.js (NULL-terminated). */
+pid_t		 cl_start_aedes_args(const char *log_path, int port,
+		    int redis_port, const char *id, const char *const extra[]);
 
 /*
  * Starts redis-server on 127.0.0.1:port, nothing saved to disk, working

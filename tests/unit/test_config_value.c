@@ -194,10 +194,33 @@ test_keys_defaults_are_the_models(void **state)
 	config_free(&c);
 }
 
+/* state_dir, else systemd's StateDirectory (its first entry), else
+ * /var/lib/mppd: the one place energy totals and ran commands are kept. */
+static void
+test_state_dir_defaults(void **state)
+{
+	struct config c;
+	char buf[256];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.state_dir = "/srv/mppd";
+	assert_string_equal(config_state_dir(&c, buf, sizeof(buf)), "/srv/mppd");
+	c.state_dir = NULL;
+	setenv("STATE_DIRECTORY", "/var/lib/mppd-a:/var/lib/other", 1);
+	assert_string_equal(config_state_dir(&c, buf, sizeof(buf)),
+	    "/var/lib/mppd-a");
+	unsetenv("STATE_DIRECTORY");
+	c.state_dir = "";
+	assert_string_equal(config_state_dir(&c, buf, sizeof(buf)),
+	    "/var/lib/mppd");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_value_long_accepts_python_int_syntax),
 	cmocka_unit_test(test_value_long_rejects_other_text_and_range),
 	cmocka_unit_test(test_value_secs_takes_decimals_above_zero),
+	cmocka_unit_test(test_state_dir_defaults),
 	cmocka_unit_test(test_value_bool_has_configparser_words),
 	cmocka_unit_test(test_value_split_trims_and_drops_empty_items),
 	cmocka_unit_test(test_value_level_problem_names_the_reason),

@@ -103,17 +103,6 @@ test_state_file_round_trip_leaves_no_temp_file(void **state)
 	rmdir(dir);
 }
 
-static void
-test_state_dir_defaults(void **state)
-{
-	(void)state;
-	assert_string_equal(energy_state_dir("/srv/mppd"), "/srv/mppd");
-	setenv("STATE_DIRECTORY", "/var/lib/mppd-a:/var/lib/other", 1);
-	assert_string_equal(energy_state_dir(NULL), "/var/lib/mppd-a");
-	unsetenv("STATE_DIRECTORY");
-	assert_string_equal(energy_state_dir(""), "/var/lib/mppd");
-}
-
 /* ---- the runtime object, with decoded replies ------------------------ */
 
 struct rec {
@@ -250,7 +239,6 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_a_gap_longer_than_three_periods_is_not_bridged),
 	cmocka_unit_test(test_a_device_counter_never_makes_the_total_decrease),
 	cmocka_unit_test(test_state_file_round_trip_leaves_no_temp_file),
-	cmocka_unit_test(test_state_dir_defaults),
 	cmocka_unit_test(test_energy_sensors_publish_and_survive_a_restart),
 };
 

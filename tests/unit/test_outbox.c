@@ -156,13 +156,13 @@ test_outbox_delivery_clears_each_message_id_once(void **state)
 	ob_sent(o, 3, 2);
 	assert_int_equal(ob_pending(o), 3);
 	assert_int_equal(ob_awaiting(o), 2);
-	assert_int_equal(ob_delivered(o, 1), 1);
-	assert_int_equal(ob_delivered(o, 2), 0);
+	assert_int_equal(ob_delivered(o, 1, NULL), 1);
+	assert_int_equal(ob_delivered(o, 2, NULL), 0);
 	/* A second report, or an id never sent, changes nothing. */
-	assert_int_equal(ob_delivered(o, 1), -1);
-	assert_int_equal(ob_delivered(o, 77), -1);
+	assert_int_equal(ob_delivered(o, 1, NULL), -1);
+	assert_int_equal(ob_delivered(o, 77, NULL), -1);
 	assert_int_equal(ob_pending(o), 1);
-	assert_int_equal(ob_delivered(o, 3), 1);
+	assert_int_equal(ob_delivered(o, 3, NULL), 1);
 	assert_int_equal(ob_pending(o), 0);
 	ob_free(o);
 }
@@ -175,7 +175,7 @@ test_outbox_same_message_id_recorded_twice_counts_once(void **state)
 	ob_sent(o, 65535, 1);
 	ob_sent(o, 65535, 1);
 	assert_int_equal(ob_awaiting(o), 1);
-	assert_int_equal(ob_delivered(o, 65535), 1);
+	assert_int_equal(ob_delivered(o, 65535, NULL), 1);
 	assert_int_equal(ob_awaiting(o), 0);
 	ob_free(o);
 }
@@ -191,8 +191,8 @@ test_outbox_lost_connection_forgets_qos0_keeps_qos1(void **state)
 	assert_int_equal(ob_conn_lost(o), 2);
 	/* libmosquitto resends QoS 1/2 after the reconnect: still owed. */
 	assert_int_equal(ob_pending(o), 1);
-	assert_int_equal(ob_delivered(o, 10), -1);
-	assert_int_equal(ob_delivered(o, 12), 1);
+	assert_int_equal(ob_delivered(o, 10, NULL), -1);
+	assert_int_equal(ob_delivered(o, 12, NULL), 1);
 	assert_int_equal(ob_conn_lost(o), 0);
 	ob_free(o);
 }
@@ -203,17 +203,17 @@ test_outbox_bound_refuses_non_retained_qos1_only(void **state)
 	struct outbox *o = ob_new(2);
 
 	ob_sent(o, 1, 1);
-	assert_int_equal(ob_admit(o, 1, 0), OB_ADMIT);
+	assert_int_equal(ob_admit(o, 1, 0, 100), OB_ADMIT);
 	ob_defer(o, "t", "x", 1, 1, 0, NULL, 0);
 	/* One acknowledged-pending plus one deferred reach the bound. */
-	assert_int_equal(ob_admit(o, 1, 0), OB_FULL);
-	assert_int_equal(ob_admit(o, 2, 0), OB_FULL);
+	assert_int_equal(ob_admit(o, 1, 0, 100), OB_FULL);
+	assert_int_equal(ob_admit(o, 2, 0, 100), OB_FULL);
 	/* Answers and discovery are retained: always queued. */
-	assert_int_equal(ob_admit(o, 1, 1), OB_ADMIT);
+	assert_int_equal(ob_admit(o, 1, 1, 100), OB_ADMIT);
 	/* QoS 0 is never refused by the bound. */
-	assert_int_equal(ob_admit(o, 0, 0), OB_ADMIT);
-	assert_int_equal(ob_delivered(o, 1), 1);
-	assert_int_equal(ob_admit(o, 1, 0), OB_ADMIT);
+	assert_int_equal(ob_admit(o, 0, 0, 100), OB_ADMIT);
+	assert_int_equal(ob_delivered(o, 1, NULL), 1);
+	assert_int_equal(ob_admit(o, 1, 0, 100), OB_ADMIT);
 	ob_free(o);
 }
 
@@ -224,13 +224,46 @@ test_outbox_default_bound_is_1000(void **state)
 
 	for (int mid = 1; mid < 1000; mid++)
 		ob_sent(o, mid, 1);
-	assert_int_equal(ob_admit(o, 1, 0), OB_ADMIT);
+	assert_int_equal(ob_admit(o, 1, 0, 100), OB_ADMIT);
 	ob_sent(o, 1000, 1);
-	assert_int_equal(ob_admit(o, 1, 0), OB_FULL);
+	assert_int_equal(ob_admit(o, 1, 0, 100), OB_FULL);
+	ob_free(o);
+}
+
+/*
+ * A packet larger than the broker's maximum is refused whatever its QoS
+ * or retain flag (an answer too: the broker would drop the connection
+ * and libmosquitto send it again after every reconnect); the size is the
+ * whole PUBLISH packet, counted as MQTT does.
+ */
+static void
+test_outbox_packet_larger_than_the_broker_maximum_is_refused(void **state)
+{
+	struct outbox *o = ob_new(0);
+	/* "a/b" (3 bytes), 100 bytes, QoS 1: 1 + 1 + (2 + 3 + 2 + 100). */
+	size_t sz = ob_packet_size(4, 3, 100, 1, 0);
+
+	assert_int_equal(sz, 109);
+	/* QoS 0 has no packet id; MQTT 5 adds the properties' length. */
+	assert_int_equal(ob_packet_size(4, 3, 100, 0, 0), 107);
+	assert_int_equal(ob_packet_size(5, 3, 100, 1, 0), 110);
+	assert_int_equal(ob_packet_size(5, 3, 100, 1, 10), 120);
+	/* The remaining length takes two bytes from 128 on. */
+	assert_int_equal(ob_packet_size(4, 3, 200, 1, 0), 210);
+
+	assert_int_equal(ob_admit(o, 1, 1, 1u << 20), OB_ADMIT);
+	ob_set_max_packet(o, 109);
+	assert_int_equal(ob_max_packet(o), 109);
+	assert_int_equal(ob_admit(o, 1, 1, 109), OB_ADMIT);
+	assert_int_equal(ob_admit(o, 1, 1, 110), OB_TOO_BIG);
+	assert_int_equal(ob_admit(o, 0, 0, 110), OB_TOO_BIG);
+	ob_set_max_packet(o, 0);
+	assert_int_equal(ob_admit(o, 1, 1, 110), OB_ADMIT);
 	ob_free(o);
 }
 
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_outbox_packet_larger_than_the_broker_maximum_is_refused),
 	cmocka_unit_test(test_outbox_starts_empty),
 	cmocka_unit_test(test_outbox_held_messages_come_back_oldest_first_with_their_contents),
 	cmocka_unit_test(test_outbox_held_count_bound_drops_the_oldest),

@@ -5,8 +5,9 @@
  * canned PI30 replies) and so is its worker thread.
  *
  * What a user sees is asserted: which topics get which payloads, how many
- * answers per command, that mppd's own topics and the echo of its own
- * clear are never answered.
+ * answers per command, that mppd's own topics and empty payloads (the
+ * echo of its own clear) are never answered, that a repeat is answered
+ * from the cache.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct rec {
 	int		 n;
 	char		*subs[MAXPUB];
 	int		 nsubs;
+	size_t		 max;	/* the "broker's" maximum packet size, 0: none */
 };
 
 static int
@@ -50,6 +52,8 @@ rec_publish(void *conn, const char *topic, const void *payload, size_t len,
 {
 	struct rec *r = conn;
 
+	if (r->max > 0 && len > r->max)
+		return CMD_LINK_TOO_BIG;
 	pthread_mutex_lock(&r->mtx);
 	if (r->n < MAXPUB) {
 		r->p[r->n].topic = strdup(topic);
@@ -74,7 +78,14 @@ rec_subscribe(void *conn, const char *filter, int qos, struct router *rt)
 	return 0;
 }
 
-static const struct cmd_link rec_link = { rec_publish, rec_subscribe };
+static size_t
+rec_max_packet(void *conn)
+{
+	return ((struct rec *)conn)->max;
+}
+
+static const struct cmd_link rec_link = { rec_publish, rec_subscribe,
+    rec_max_packet, NULL };
 
 /* Waits (bounded, so a broken router fails instead of hanging) until n
  * messages were published. */
@@ -93,6 +104,18 @@ rec_wait(struct rec *r, int n)
 	got = r->n;
 	pthread_mutex_unlock(&r->mtx);
 	return got;
+}
+
+/* Waits (bounded) until no accepted command is unanswered: its answer is
+ * published and kept for repeats. */
+static void
+wait_idle(struct router *rt)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 1000 && router_inflight(rt) > 0; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(router_inflight(rt), 0);
 }
 
 /* One device "dev" on port test0 (PI30), its worker and its policy. */
@@ -154,15 +177,26 @@ fix_free(struct fix *f)
 		free(f->rec.subs[i]);
 }
 
+/* A message as the transport hands it over: qos, on connection number
+ * session (1 the first, one more per reconnect). */
 static void
-send_msg(struct fix *f, const char *topic, const char *payload)
+send_msg_on(struct fix *f, const char *topic, const char *payload, int qos,
+    unsigned long session)
 {
 	struct cmd_msg m = { 0 };
 
 	m.topic = topic;
 	m.payload = payload;
 	m.len = strlen(payload);
+	m.qos = qos;
+	m.session = session;
 	router_on_message(f->r, &f->rec, &m);
+}
+
+static void
+send_msg(struct fix *f, const char *topic, const char *payload)
+{
+	send_msg_on(f, topic, payload, 0, 1);
 }
 
 /* The string member key of answer JSON text, or "" (json kept in *j). */
@@ -254,21 +288,181 @@ test_router_accepted_command_runs_on_the_worker_answered_once(void **state)
 	assert_int_equal(f.rec.n, 2);
 }
 
+/*
+ * An empty payload is how MQTT clears a retained message: the echo of
+ * mppd's own clear, or anyone's.  It is never a command, never answered.
+ */
 static void
-test_router_echo_of_own_clear_is_not_answered(void **state)
+test_router_empty_payload_is_never_answered(void **state)
 {
 	struct fix f;
-	cJSON *j;
 
 	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
 	send_msg(&f, "h/dev/cmd", "QMOD");
 	assert_int_equal(f.rec.n, 2);
 	send_msg(&f, "h/dev/cmd", "");		/* the echo of the clear */
+	send_msg_on(&f, "h/dev/cmd", "", 1, 1);	/* someone else's */
+	send_msg_on(&f, "h/dev/cmd", "", 1, 2);
 	assert_int_equal(f.rec.n, 2);
-	send_msg(&f, "h/dev/cmd", "");		/* someone else's empty message */
-	assert_int_equal(f.rec.n, 3);
-	assert_string_equal(field(&j, f.rec.p[2].payload, "error"),
-	    "empty command");
+	fix_free(&f);
+}
+
+/*
+ * A QoS 1 command delivered again by the broker after a reconnect (its
+ * acknowledgement was lost) is not run again: it gets the first answer,
+ * byte for byte (the timestamp says it is the same answer).  Only once: a
+ * third copy is a new command.
+ */
+static void
+test_router_redelivery_after_reconnect_gets_the_first_answer(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg_on(&f, "h/dev/cmd", "QPI", 1, 1);
+	assert_int_equal(rec_wait(&f.rec, 2), 2);
+	wait_idle(f.r);
+	send_msg_on(&f, "h/dev/cmd", "QPI", 1, 2);	/* the redelivery */
+	assert_int_equal(rec_wait(&f.rec, 4), 4);
+	assert_string_equal(f.rec.p[3].topic, "h/dev/cmd_response");
+	assert_string_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	send_msg_on(&f, "h/dev/cmd", "QPI", 1, 2);	/* sent again */
+	assert_int_equal(rec_wait(&f.rec, 6), 6);
+	assert_string_not_equal(f.rec.p[5].payload, f.rec.p[1].payload);
+	fix_free(&f);
+	assert_int_equal(f.rec.n, 6);
+}
+
+/*
+ * The broker redelivers first after a reconnect: once a new command came
+ * on the new connection, the same payload again is a new command.  On the
+ * same connection, or at QoS 0, a repeated payload is always new.
+ */
+static void
+test_router_same_payload_after_a_new_command_runs_again(void **state)
+{
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg_on(&f, "h/dev/cmd", "QPIGS", 1, 1);
+	send_msg_on(&f, "h/dev/cmd", "QPIGS", 1, 1);
+	assert_int_equal(f.rec.n, 4);
+	assert_string_not_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	send_msg_on(&f, "h/dev/cmd", "QMOD", 1, 2);	/* new */
+	send_msg_on(&f, "h/dev/cmd", "QPIGS", 1, 2);
+	assert_int_equal(f.rec.n, 8);
+	assert_string_not_equal(f.rec.p[7].payload, f.rec.p[3].payload);
+	assert_string_not_equal(f.rec.p[7].payload, f.rec.p[1].payload);
+	send_msg_on(&f, "h/dev/cmd", "QMOD", 0, 3);	/* QoS 0: no redelivery */
+	assert_int_equal(f.rec.n, 10);
+	assert_string_not_equal(f.rec.p[9].payload, f.rec.p[5].payload);
+	fix_free(&f);
+}
+
+/* A payload too long to be a command is refused again, never kept. */
+static void
+test_router_long_payload_is_not_remembered(void **state)
+{
+	struct fix f;
+	char *big = malloc(4000);
+	cJSON *j;
+
+	assert_non_null(big);
+	memset(big, 'A', 3999);
+	big[3999] = '\0';
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg_on(&f, "h/dev/cmd", big, 1, 1);
+	send_msg_on(&f, "h/dev/cmd", big, 1, 2);
+	assert_int_equal(f.rec.n, 4);
+	assert_string_not_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	assert_string_equal(field(&j, f.rec.p[3].payload, "error"),
+	    "command too long (3999 bytes, at most 128)");
+	cJSON_Delete(j);
+	free(big);
+	fix_free(&f);
+}
+
+/*
+ * A JSON envelope id is an idempotency key: the same id with the same
+ * command gets the first answer without running; the same id with
+ * another command is a new command.
+ */
+static void
+test_router_repeated_id_gets_the_first_answer(void **state)
+{
+	struct fix f;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	send_msg(&f, "h/dev/cmd", "{\"command\": \"QPI\", \"id\": 7}");
+	assert_int_equal(rec_wait(&f.rec, 2), 2);
+	wait_idle(f.r);
+	send_msg(&f, "h/dev/cmd", "{\"id\": 7, \"command\": \"QPI\"}");
+	assert_int_equal(rec_wait(&f.rec, 4), 4);
+	assert_string_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	send_msg(&f, "h/dev/cmd", "{\"command\": \"QPIGS\", \"id\": 7}");
+	assert_int_equal(rec_wait(&f.rec, 6), 6);
+	assert_string_equal(field(&j, f.rec.p[5].payload, "error"),
+	    "Command not allowed");
+	cJSON_Delete(j);
+	fix_free(&f);
+	assert_int_equal(f.rec.n, 6);
+}
+
+/*
+ * An answer larger than the broker's maximum packet size is never handed
+ * to the transport: a short error answer giving its size and the limit
+ * goes out instead, and the command does not run again.
+ */
+static void
+test_router_answer_too_large_for_the_broker_is_replaced(void **state)
+{
+	struct fix f;
+	const char *e;
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPIRI");
+	f.rec.max = 300;
+	send_msg_on(&f, "h/dev/cmd", "QPIRI", 1, 1);
+	assert_int_equal(rec_wait(&f.rec, 2), 2);
+	wait_idle(f.r);
+	assert_string_equal(f.rec.p[1].topic, "h/dev/cmd_response");
+	e = field(&j, f.rec.p[1].payload, "error");
+	assert_non_null(strstr(e, "answer too large for the broker: "));
+	assert_non_null(strstr(e, "its maximum packet size is 300 bytes"));
+	assert_string_equal(cJSON_GetObjectItem(j, "command")->valuestring,
+	    "QPIRI");
+	cJSON_Delete(j);
+	/* A redelivery gets the same error, without running again. */
+	send_msg_on(&f, "h/dev/cmd", "QPIRI", 1, 2);
+	assert_int_equal(rec_wait(&f.rec, 4), 4);
+	assert_string_equal(f.rec.p[3].payload, f.rec.p[1].payload);
+	fix_free(&f);
+	assert_int_equal(f.rec.n, 4);
+}
+
+/*
+ * An MQTT 5 Response Topic that is a command topic would turn the answer
+ * into a command: refused, with the error on cmd_response only.
+ */
+static void
+test_router_mqtt5_response_topic_on_a_command_topic_is_refused(void **state)
+{
+	struct fix f;
+	struct cmd_msg m = { 0 };
+	cJSON *j;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	m.topic = "h/dev/cmd";
+	m.payload = "QPI";
+	m.len = 3;
+	m.resp_topic = "h/dev/cmd";
+	router_on_message(f.r, &f.rec, &m);
+	assert_int_equal(f.rec.n, 2);
+	assert_string_equal(f.rec.p[1].topic, "h/dev/cmd_response");
+	assert_string_equal(field(&j, f.rec.p[1].payload, "error"),
+	    "MQTT 5 response topic \"h/dev/cmd\" is a command topic: an "
+	    "answer there would be taken for a command");
 	cJSON_Delete(j);
 	fix_free(&f);
 }
@@ -337,7 +531,13 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_router_device_without_allowlist_subscribes_nothing),
 	cmocka_unit_test(test_router_refused_command_is_cleared_and_answered_once),
 	cmocka_unit_test(test_router_accepted_command_runs_on_the_worker_answered_once),
-	cmocka_unit_test(test_router_echo_of_own_clear_is_not_answered),
+	cmocka_unit_test(test_router_empty_payload_is_never_answered),
+	cmocka_unit_test(test_router_redelivery_after_reconnect_gets_the_first_answer),
+	cmocka_unit_test(test_router_same_payload_after_a_new_command_runs_again),
+	cmocka_unit_test(test_router_repeated_id_gets_the_first_answer),
+	cmocka_unit_test(test_router_long_payload_is_not_remembered),
+	cmocka_unit_test(test_router_answer_too_large_for_the_broker_is_replaced),
+	cmocka_unit_test(test_router_mqtt5_response_topic_on_a_command_topic_is_refused),
 	cmocka_unit_test(test_router_answers_and_own_topics_are_never_commands),
 	cmocka_unit_test(test_router_mqtt5_response_topic_gets_the_answer_with_its_correlation),
 	cmocka_unit_test(test_router_after_close_answers_shutting_down),

@@ -12,6 +12,8 @@
 #include "proto.h"
 
 #include "sim/sim_model.c"
+#include "sim/sim_pi30_query.c"
+#include "sim/sim_pi30_set.c"
 #include "sim/sim_frame.c"
 #include "sim/sim_fault.c"
 #include "sim/sim_pi1x.c"
