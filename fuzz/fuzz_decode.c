@@ -90,6 +90,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proto_reply_free(&rep);
 	(void)proto_ack(p, data + 2, size - 2);
 	(void)proto_shape(p, cmd, &shape);
+	/* The shape check: any answer, a NUL-terminated reason when 0. */
+	err[0] = '\0';
+	if (!proto_fits(p, cmd, data + 2, size - 2, err, sizeof(err)) &&
+	    (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL))
+		abort();
 	result_init(&r);
 	proto_decode(p, cmd, data + 2, size - 2, &r);
 	memset(&o, 0, sizeof(o));

@@ -4,7 +4,9 @@
  * a topic, as the router does for every incoming message.  Input: template,
  * NUL, device, NUL, topic.  Contract checked: a topic that libmosquitto
  * accepts as a publish topic and that equals the expanded filter (without
- * wildcards) always matches it.
+ * wildcards) always matches it.  And topic_overlap(): symmetric for two
+ * valid filters (the expanded one and the topic read as a filter), and
+ * never "no overlap" for a filter and a topic that matches it.
  */
 #include <mosquitto.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "topic_overlap.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +47,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    MOSQ_ERR_SUCCESS && strcmp(filter, topic) == 0 && !match)
 				abort();
 		}
+		if (mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS &&
+		    mosquitto_sub_topic_check(topic) == MOSQ_ERR_SUCCESS &&
+		    topic_overlap(filter, topic) !=
+		    topic_overlap(topic, filter))
+			abort();
+		if (mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS &&
+		    mosquitto_pub_topic_check(topic) == MOSQ_ERR_SUCCESS &&
+		    mosquitto_topic_matches_sub(filter, topic, &match) ==
+		    MOSQ_ERR_SUCCESS && match && !topic_overlap(filter, topic))
+			abort();
 		free(filter);
 	}
 	free(buf);

@@ -28,11 +28,12 @@
 #include "result.h"
 #include "router.h"
 #include "sbuf.h"
+#include "topic_check.h"
 #include "worker.h"
 #include "utf8.h"
 
 #define RESP_SUFFIX	"_response"
-#define TOPIC_MAX	512	/* longest command or MQTT 5 response topic handled */
+#define TOPIC_MAX	TOPIC_CHECK_MAX	/* longest command or MQTT 5 response topic handled */
 #define CORR_MAX	256	/* longest MQTT 5 correlation data echoed */
 #define LOGTXT_MAX	96	/* escaped command text in log lines */
 
@@ -595,6 +596,7 @@ router_add(struct router *r, const struct cmd_link *link, void *c,
 	struct conn_binds *cb;
 	struct binding *b, *same = NULL;
 	const char *tmpl;
+	const char *why;
 	char *filter;
 
 	if (!cmd_policy_enabled(pol)) {
@@ -605,10 +607,10 @@ router_add(struct router *r, const struct cmd_link *link, void *c,
 	tmpl = dc->mqtt.cmd_topic != NULL && dc->mqtt.cmd_topic[0] != '\0' ?
 	    dc->mqtt.cmd_topic : "{hostname}/{device}/cmd";
 	filter = ident_expand(tmpl, hostname, dc->name);
-	if (strlen(filter) > TOPIC_MAX ||
-	    mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS) {
-		log_error("%s: mqtt_cmd_topic \"%s\" is not a valid topic filter",
-		    dc->name, filter);
+	/* The load-time check's test (--check-config says the same). */
+	if ((why = topic_filter_problem(filter)) != NULL) {
+		log_error("%s: mqtt_cmd_topic \"%s\" is not a valid topic "
+		    "filter: %s", dc->name, filter, why);
 		free(filter);
 		return -1;
 	}

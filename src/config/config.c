@@ -864,6 +864,8 @@ config_read(const char *path, const struct cli_mqtt *cli, struct config *c,
 		cwarn(&x, 0, "no device sections: nothing to poll");
 	check_shared(&x, c);
 	check_mode(&x);
+	if (x.hooks->all != NULL)
+		x.hooks->all(x.hooks->arg, x.dg, c);
 done:
 	cfgini_free(&x.ini);
 	free(x.dorig);

@@ -131,6 +131,8 @@ struct config_hooks {
 	/* Device d is read and its own checks are done. */
 	void	(*device)(void *arg, struct config_diag *dg,
 		    struct device_cfg *d);
+	/* Every device is read: checks across devices. */
+	void	(*all)(void *arg, struct config_diag *dg, struct config *c);
 };
 
 /*

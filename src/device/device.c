@@ -30,6 +30,8 @@ device_new(const struct device_cfg *cfg)
 	po.proto = d->proto;
 	/* The protocol's family says when a reply frame is complete. */
 	po.frame_len = d->proto != NULL ? proto_frame_len : NULL;
+	/* A device that streams (VE.Direct) is never quiet: no resync. */
+	po.talks = d->proto != NULL && d->proto->family->stream_ok != NULL;
 	d->port = port_new(d->port_type, &po);
 	d->port_path = xstrdup(cfg->port != NULL ? cfg->port : "");
 	d->reopen_after = cfg->reopen_after;
@@ -90,6 +92,28 @@ set_error(struct result *r, const char *fmt, const char *cmd)
 	sbuf_printf(&m, fmt, cmd);
 	result_error(r, sbuf_str(&m));
 	sbuf_free(&m);
+}
+
+/*
+ * A valid reply that cannot be cmd's (proto_fits said why): a reply of
+ * another command, late, or the start of a line that slipped.  It is an
+ * error result, never data; cmd's own reply may still be on its way, so
+ * the line is resynchronised before the next command.
+ */
+static void
+device_misfit(struct device *d, const char *cmd, const char *why,
+    struct result *r)
+{
+	struct sbuf m = SBUF_INIT;
+
+	sbuf_printf(&m, "The reply does not fit command %s (%s): it is not "
+	    "used; the line is resynchronised", cmd, why);
+	log_warn("%s: %s", d->name, sbuf_str(&m));
+	result_error(r, sbuf_str(&m));
+	sbuf_free(&m);
+	port_resync(d->port, d->timeout_ms);
+	d->failures++;
+	d->consecutive_failures = 0;
 }
 
 int
@@ -209,6 +233,12 @@ device_run(struct device *d, const char *cmd, struct result *r)
 			free(rep);
 			goto fail;
 		}
+	}
+	if (rep->len > 0 && !proto_fits(d->proto, cmd, rep->reply, rep->len,
+	    err, sizeof(err))) {
+		device_misfit(d, cmd, err, r);
+		free(rep);
+		return 0;
 	}
 	answered = rep->len > 0;
 	proto_decode(d->proto, cmd, rep->reply, rep->len, r);

@@ -51,9 +51,12 @@ void	device_share_port(struct device *d, struct device *owner);
 /*
  * Runs cmd (empty = the protocol's default command) and stores the result
  * in r (initialised, empty), exactly as the reference's run_command:
- * no-protocol / no-port errors, framing, the exchange, the echo check and
- * decoding.  Returns 1 for a valid reply, 0 when the inverter answered
- * but the reply was refused (NAK, bad CRC, echo), -1 when nothing came back
+ * no-protocol / no-port errors, framing, the exchange, the echo check,
+ * the shape check (a valid reply that does not fit cmd, proto_fits(), is
+ * an error result and the port is resynchronised) and decoding.  Returns
+ * 1 for a valid reply, 0 when the inverter answered but the reply was
+ * refused (NAK, bad CRC, echo, another command's reply), -1 when nothing
+ * came back
  * (port error, silence): only -1 counts towards consecutive_failures.
  * Every reopen_after such failures in a row the port is closed (and with
  * usb_reset its USB device reset) so the next command opens it afresh.

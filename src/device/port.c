@@ -13,6 +13,7 @@
 #include "log.h"
 #include "port.h"
 #include "port_util.h"
+#include "sbuf.h"
 
 static int
 contains_ci(const char *hay, const char *needle)
@@ -132,12 +133,116 @@ port_new(enum port_type type, const struct port_opts *opts)
 }
 
 int
+port_guard_ms(int timeout_ms)
+{
+	int g = timeout_ms / 2;
+
+	return g < 200 ? 200 : g > 2000 ? 2000 : g;
+}
+
+/*
+ * Listens until the line has been quiet for the guard time (bounded by
+ * timeout_ms + guard).  With late set (the exchange timed out and out
+ * holds what had arrived), the first whole frame completed meanwhile
+ * becomes out's reply (*taken set); every other byte is discarded.
+ * Returns the bytes received and not taken.
+ */
+static size_t
+port_listen(struct port *p, const char *what, int timeout_ms, int late,
+    struct port_reply *out, int *taken)
+{
+	uint8_t	 acc[PORT_REPLY_MAX];
+	size_t	 alen = 0, orig = 0, received = 0, used = 0;
+	int64_t	 start = mono_ms(), now = start, quiet_until, bound;
+	int	 guard = port_guard_ms(timeout_ms), f;
+	long	 n;
+
+	*taken = 0;
+	if (p->ops->input == NULL)
+		return 0;
+	if (late)
+		memcpy(acc, out->reply, alen = orig = out->len);
+	quiet_until = start + guard;
+	bound = start + (timeout_ms > 0 ? timeout_ms : 0) + guard;
+	while (now < quiet_until && now < bound) {
+		n = p->ops->input(p, acc + alen, sizeof(acc) - alen,
+		    quiet_until < bound ? quiet_until : bound);
+		now = mono_ms();
+		if (n < 0)
+			break;		/* closed: nothing more can come */
+		if (n == 0)
+			continue;
+		received += (size_t)n;
+		alen += (size_t)n;
+		quiet_until = now + guard;
+		f = late ? port_frame_len(p, acc, alen) : -1;
+		if (f > 0) {
+			memcpy(out->reply, acc, (size_t)f);
+			out->len = (size_t)f;
+			used = (size_t)f - orig;
+			*taken = 1;
+			log_warn("%s port: the reply to %s came %lld ms after "
+			    "the timeout of %d ms; it is used, but the "
+			    "timeout is too short for this device",
+			    port_type_name(p->type), what,
+			    (long long)(now - start), timeout_ms);
+		}
+		if (f != 0 || alen == sizeof(acc)) {
+			late = 0;	/* from here on, all is discarded */
+			alen = 0;
+		}
+	}
+	if (now >= bound && now < quiet_until)
+		log_warn("%s port: the line did not fall quiet within %lld ms "
+		    "after %s", port_type_name(p->type),
+		    (long long)(now - start), what);
+	return received - used;
+}
+
+int
 port_transact(struct port *p, const char *cmd, const uint8_t *req,
     size_t reqlen, int timeout_ms, struct port_reply *out)
 {
+	size_t	discarded;
+	int	rc, taken;
+
 	out->len = 0;
 	out->err[0] = '\0';
-	return p->ops->transact(p, cmd, req, reqlen, timeout_ms, out);
+	out->timed_out = 0;
+	rc = p->ops->transact(p, cmd, req, reqlen, timeout_ms, out);
+	if (reqlen == 0 || p->talks || (!out->timed_out && !(rc == 0 &&
+	    out->len > 0 && port_frame_len(p, out->reply, out->len) < 0)))
+		return rc;
+	discarded = port_listen(p, cmd, timeout_ms, out->timed_out, out,
+	    &taken);
+	if (taken) {
+		out->timed_out = 0;
+		out->err[0] = '\0';
+		rc = 0;
+	}
+	if (discarded > 0)
+		log_info("%s port: %zu bytes after the reply to %s discarded "
+		    "(resynchronised)", port_type_name(p->type), discarded, cmd);
+	return rc;
+}
+
+size_t
+port_resync(struct port *p, int timeout_ms)
+{
+	struct port_reply *scratch;
+	size_t discarded;
+	int taken;
+
+	if (p->talks)
+		return 0;
+	scratch = xcalloc(1, sizeof(*scratch));
+	discarded = port_listen(p, "a reply that did not fit", timeout_ms, 0,
+	    scratch, &taken);
+	free(scratch);
+	if (discarded > 0)
+		log_info("%s port: %zu bytes discarded (resynchronised)",
+		    port_type_name(p->type), discarded);
+	return discarded;
 }
 
 void
@@ -162,6 +267,7 @@ port_base_init(struct port *p, const struct port_ops *ops,
 	p->type = type;
 	p->proto = opts != NULL ? opts->proto : NULL;
 	p->frame_len = opts != NULL ? opts->frame_len : NULL;
+	p->talks = opts != NULL ? opts->talks : 0;
 	p->failures = 0;
 	p->down = 0;
 	p->retry_at = 0;

@@ -86,6 +86,8 @@ struct port_opts {
 	int			 stopbits;	/* rfc2217: 1 or 2, 0 = 1 */
 	const struct pi_proto	*proto;		/* test port: where canned replies come from */
 	port_frame_fn		 frame_len;	/* NULL: complete at the first CR */
+	int			 talks;		/* sends unasked (a stream): the
+						   line is never resynchronised */
 };
 
 /*
@@ -99,6 +101,7 @@ struct port_reply {
 	uint8_t	 reply[PORT_REPLY_MAX];
 	size_t	 len;
 	char	 err[256];
+	int	 timed_out;	/* the deadline passed before a whole frame */
 };
 
 struct port;
@@ -112,9 +115,34 @@ struct port *port_new(enum port_type type, const struct port_opts *opts);
  * the test port to pick a canned reply.  Opens the device on first use and
  * reopens it after an error (with a delay that grows on repeated failure).
  * Returns 0 or -1 as described at struct port_reply.
+ *
+ * After an exchange that ended without a whole frame (the deadline passed,
+ * or the bytes can never be a frame) the line is resynchronised before
+ * this returns (not after a streamed read, reqlen 0, nor on a port whose
+ * device talks unasked, port_opts.talks), so that a late reply can never pose as the reply to the
+ * next request: the port listens on until the line has been quiet for
+ * port_guard_ms(timeout_ms), at most timeout_ms + that guard, discarding
+ * what arrives.  A whole frame completed during the guard after a timeout
+ * is this request's own reply (nothing else was sent since): it is
+ * returned, late, and logged; everything after it is discarded.
  */
 int	port_transact(struct port *p, const char *cmd, const uint8_t *req,
 	    size_t reqlen, int timeout_ms, struct port_reply *out);
+
+/*
+ * How long the line must be quiet before a resynchronisation ends: half
+ * the exchange timeout, from 200 ms to 2 s.  Pure.
+ */
+int	port_guard_ms(int timeout_ms);
+
+/*
+ * Resynchronises the line now (the owner found the last reply was not the
+ * one it asked for: a reply of another command): listens until the line
+ * has been quiet for port_guard_ms(timeout_ms), at most timeout_ms + that
+ * guard, and discards what arrives.  Returns the bytes discarded.  Owner
+ * thread.
+ */
+size_t	port_resync(struct port *p, int timeout_ms);
 
 /* Closes the device (a later transact reopens it). */
 void	port_close(struct port *p);
@@ -157,6 +185,16 @@ struct port_ops {
 		    size_t, int, struct port_reply *);
 	void	(*close)(struct port *);
 	void	(*free)(struct port *);
+	/*
+	 * Waits until deadline (mono_ms) for bytes the device sends without
+	 * a request and puts them in buf[0..cap): the count (> 0), 0 when
+	 * nothing came before the deadline, -1 when the link is closed or
+	 * failed (then closed, with the reopen scheduled).  Used by the
+	 * resynchronisation.  Optional: NULL when nothing can arrive unasked
+	 * (the test port).
+	 */
+	long	(*input)(struct port *, uint8_t *buf, size_t cap,
+		    int64_t deadline);
 };
 
 /*
@@ -171,6 +209,7 @@ struct port {
 	enum port_type		 type;
 	const struct pi_proto	*proto;		/* passed to frame_len */
 	port_frame_fn		 frame_len;	/* NULL: first CR */
+	int			 talks;		/* port_opts.talks */
 	unsigned		 failures;	/* consecutive link failures */
 	int			 down;		/* the last failure was an open */
 	int64_t			 retry_at;	/* no reopen before (mono_ms) */

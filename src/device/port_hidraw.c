@@ -26,6 +26,7 @@
 #include "log.h"
 #include "port.h"
 #include "port_util.h"
+#include "sbuf.h"
 
 #define HID_REPORT		8	/* bytes per output report */
 #define HID_READ_MAX		256	/* the reference's read size */
@@ -309,9 +310,31 @@ hidraw_receive(struct hidraw_port *hp, int64_t deadline,
 			return hidraw_fail(hp, out, "read", "end of file",
 			    "USB device error: No such device");
 		ev = hidraw_await(hp, POLLIN, "read", deadline, out);
+		if (ev == 0)
+			out->timed_out = 1;
 		if (ev <= 0)
 			return ev;	/* 0: the deadline passed */
 	}
+}
+
+/* Reports the device sends unasked (struct port_ops.input; port.h). */
+static long
+hidraw_input(struct port *p, uint8_t *buf, size_t cap, int64_t deadline)
+{
+	struct hidraw_port	*hp = (struct hidraw_port *)p;
+	struct port_reply	*scratch;
+	long			 rc;
+
+	if (hp->fd == -1)
+		return -1;
+	scratch = xcalloc(1, sizeof(*scratch));
+	rc = hidraw_receive(hp, deadline, scratch);
+	if (rc == 0 && scratch->len > 0) {
+		rc = (long)(scratch->len < cap ? scratch->len : cap);
+		memcpy(buf, scratch->reply, (size_t)rc);
+	}
+	free(scratch);
+	return rc;
 }
 
 /*
@@ -369,6 +392,7 @@ static const struct port_ops hidraw_ops = {
 	.transact = hidraw_transact,
 	.close = hidraw_close,
 	.free = hidraw_free,
+	.input = hidraw_input,
 };
 
 /*

@@ -259,6 +259,7 @@ serial_read(struct serial_port *sp, int64_t deadline, struct port_reply *out,
 			log_debug("serial port %s: no complete frame before "
 			    "the deadline, %zu bytes received", sp->path,
 			    out->len);
+			out->timed_out = 1;
 			if (stream) {	/* a partial frame: the rest comes */
 				memcpy(sp->carry, out->reply, out->len);
 				sp->ncarry = out->len;
@@ -315,6 +316,38 @@ serial_transact(struct port *p, const char *cmd, const uint8_t *req,
 	return 0;
 }
 
+/* Bytes the device sends unasked (struct port_ops.input; port.h). */
+static long
+serial_input(struct port *p, uint8_t *buf, size_t cap, int64_t deadline)
+{
+	struct serial_port	*sp = (struct serial_port *)p;
+	struct port_reply	 scratch;
+	ssize_t			 n;
+	int			 ev;
+
+	for (;;) {
+		if (sp->fd == -1)
+			return -1;
+		n = read(sp->fd, buf, cap);
+		if (n > 0)
+			return (long)n;
+		if (n == 0)
+			return serial_fail(sp, &scratch, "read", "end of file");
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return serial_fail_errno(sp, &scratch, "read", errno);
+		ev = port_wait_fd(sp->fd, POLLIN, deadline);
+		if (ev == 0)
+			return 0;
+		if (ev == -1)
+			return serial_fail_errno(sp, &scratch, "poll", errno);
+		if (!(ev & POLLIN))
+			return serial_fail(sp, &scratch, "read",
+			    "line hung up");
+	}
+}
+
 static void
 serial_close(struct port *p)
 {
@@ -335,6 +368,7 @@ static const struct port_ops serial_ops = {
 	.transact = serial_transact,
 	.close = serial_close,
 	.free = serial_free,
+	.input = serial_input,
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "port_net.h"
 #include "port_util.h"
+#include "sbuf.h"
 
 #define NET_DRAIN_MAX		4096	/* a babbling bridge cannot stall us */
 #define REOPEN_DELAY_MAX_S	10	/* a returning bridge is found soon */
@@ -305,6 +306,7 @@ net_read(struct net_port *np, int64_t deadline, struct port_reply *out)
 			log_debug("%s port %s: no complete frame before the "
 			    "deadline, %zu bytes received",
 			    port_type_name(np->base.type), np->url, out->len);
+			out->timed_out = 1;
 			return 0;
 		}
 		if (ev == -1)
@@ -361,6 +363,46 @@ net_transact(struct port *p, const char *cmd, const uint8_t *req,
 	return 0;
 }
 
+/* Bytes the device sends unasked (struct port_ops.input; port.h). */
+static long
+net_input(struct port *p, uint8_t *buf, size_t cap, int64_t deadline)
+{
+	struct net_port		*np = (struct net_port *)p;
+	struct port_reply	*scratch;
+	char			 why[192];
+	ssize_t			 n;
+	long			 rc = 0;
+	int			 ev;
+
+	if (np->fd == -1)
+		return -1;
+	scratch = xcalloc(1, sizeof(*scratch));
+	for (;;) {
+		if ((n = net_take(np, deadline, scratch, why,
+		    sizeof(why))) == -1) {
+			rc = net_fail(np, scratch, 0, "connection lost", why);
+			break;
+		}
+		if (scratch->len > 0) {
+			rc = (long)(scratch->len < cap ? scratch->len : cap);
+			memcpy(buf, scratch->reply, (size_t)rc);
+			break;
+		}
+		if (n > 0)
+			continue;	/* telnet commands only */
+		ev = port_wait_fd(np->fd, POLLIN, deadline);
+		if (ev == 0)
+			break;
+		if (ev == -1) {
+			rc = net_fail(np, scratch, 0, "poll", strerror_r(errno,
+			    why, sizeof(why)));
+			break;
+		}
+	}
+	free(scratch);
+	return rc;
+}
+
 static void
 net_close(struct port *p)
 {
@@ -381,6 +423,7 @@ static const struct port_ops net_ops = {
 	.transact = net_transact,
 	.close = net_close,
 	.free = net_free,
+	.input = net_input,
 };
 
 struct port *

@@ -80,7 +80,8 @@ test_free(struct port *p)
 	free(t);
 }
 
-static const struct port_ops test_ops = { test_transact, test_close, test_free };
+static const struct port_ops test_ops = { test_transact, test_close, test_free,
+    NULL };
 
 struct port *
 port_test_new(const struct port_opts *opts)

@@ -103,7 +103,7 @@ hass_add_device(struct hass *h, const struct hass_dev_cfg *c)
 	d->nlast = c->dc->ncommands;
 	d->last = xcalloc((size_t)d->nlast + 1, sizeof(*d->last));
 	if (d->conn != NULL)
-		conn_subscribe(d->conn, "homeassistant/status", 1);
+		conn_subscribe_others(d->conn, "homeassistant/status", 1);
 	h->devs = xrealloc(h->devs, (size_t)(h->ndevs + 1) * sizeof(*h->devs));
 	h->devs[h->ndevs++] = d;
 	return d;

@@ -41,6 +41,27 @@ backoff_after_session(double prev, double up_s, double stable_s,
 	return backoff_next(prev, min, max);
 }
 
+double
+backoff_session_end(double *flap, int *drops, double up_s, int taken_over,
+    double min, double max)
+{
+	int in_row = *drops > 0;
+
+	backoff_clamp_range(&min, &max);
+	if (up_s >= BACKOFF_STABLE_S && !taken_over) {
+		*drops = 0;
+		*flap = 0;
+		return min;
+	}
+	(*drops)++;
+	if (!taken_over && up_s >= BACKOFF_QUICK_S && !in_row) {
+		*flap = min;	/* dropped after working */
+		return min;
+	}
+	*flap = backoff_next(*flap >= min ? *flap : min, min, max);
+	return *flap;
+}
+
 /*
  * Marsaglia's xorshift32: plenty for spreading retries, no shared state
  * (rand(3) has a hidden global and is not thread-safe).

@@ -26,6 +26,7 @@ struct outbox;
 struct conn_sub {
 	char	*filter;
 	int	 qos;
+	int	 no_local;	/* MQTT 5: not our own publications */
 	int	 mid;	/* of its last SUBSCRIBE, for the SUBACK */
 };
 
@@ -72,6 +73,8 @@ struct mqtt_conn {
 	/* Network thread only. */
 	struct conn_attempt	 att;
 	uint32_t		 seed;
+	double			 flap;		/* backoff_session_end() state */
+	int			 drops;
 	unsigned long		 session;	/* CONNACKs seen */
 
 	pthread_mutex_t		 mtx;

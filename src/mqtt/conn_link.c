@@ -77,7 +77,7 @@ link_subscribe(void *conn, const char *filter, int qos, struct router *r)
 {
 	if (conn_route(conn, filter, link_on_message, r) < 0)
 		return -1;
-	return conn_subscribe(conn, filter, qos);
+	return conn_subscribe_others(conn, filter, qos);
 }
 
 const struct cmd_link conn_cmd_link = {

@@ -3,7 +3,10 @@
  * retry policy: connect (never libmosquitto's own reconnect), run
  * mosquitto_loop(), and when the connection ends log why and wait the
  * next backoff delay (backoff.h): 1 s doubling to mqtt_reconnect_max with
- * jitter; a refused login, client id or TLS handshake waits the maximum.
+ * jitter while connects fail; a refused login, client id or TLS handshake
+ * waits the maximum; a session that ends is judged by how it ended
+ * (closed right after CONNACK or in a row: growing; dropped after
+ * working, a broker restart: 1 s).
  * A stop request ends the wait, flushes what the outbox still holds (up
  * to the deadline) and disconnects cleanly.
  *
@@ -220,8 +223,11 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 
 	if (a->connack) {
 		up_s = (double)(mono_ms() - a->up_ms) / 1000.0;
+		/* How the session ended decides, not the connects that
+		 * failed before it (backoff_session_end()). */
+		next = backoff_session_end(&c->flap, &c->drops, up_s,
+		    a->disc_rc == MQTT_RC_SESSION_TAKEN_OVER, c->rmin, c->rmax);
 		if (a->disc_rc == MQTT_RC_SESSION_TAKEN_OVER) {
-			next = backoff_next(delay, c->rmin, c->rmax);
 			*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax,
 			    &c->seed);
 			log_warn("mqtt %s: session taken over: another client "
@@ -239,17 +245,21 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 			    "within the keepalive (%d s)", c->keepalive);
 		else if (a->disc_rc > 0)
 			conn_describe(why, sizeof(why), a->disc_rc, err_no);
-		next = backoff_after_session(delay, up_s, BACKOFF_STABLE_S,
-		    c->rmin, c->rmax);
 		*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax,
 		    &c->seed);
-		if (up_s < BACKOFF_STABLE_S && a->disc_rc == MOSQ_ERR_CONN_LOST)
+		if (up_s < BACKOFF_QUICK_S && a->disc_rc == MOSQ_ERR_CONN_LOST)
 			/* MQTT 3.1.1 (and mosquitto < 2.0.12 even with MQTT 5)
 			 * just closes the socket of a client taken over. */
 			snprintf(why, sizeof(why), "closed by the broker "
-			    "%.1f s after connecting (broker restart, or "
-			    "another client using client id %s?)", up_s,
-			    c->client_id);
+			    "%.1f s after connecting (another client using "
+			    "client id %s?)", up_s, c->client_id);
+		else if (up_s < BACKOFF_STABLE_S &&
+		    a->disc_rc == MOSQ_ERR_CONN_LOST)
+			snprintf(why, sizeof(why), "closed by the broker "
+			    "%.1f s after connecting (%s%s)", up_s,
+			    c->drops > 1 ? "again: another client using "
+			    "client id " : "a broker restart?", c->drops > 1 ?
+			    c->client_id : "");
 		log_warn("mqtt %s: connection lost (client id %s): %s; "
 		    "reconnecting in %.1f s", c->name, c->client_id, why,
 		    *wait);
@@ -288,6 +298,8 @@ conn_attempt_end(struct mqtt_conn *c, int rc, int err_no, double delay,
 		    c->keepalive);
 	else if (a->disc_rc > 0 && a->disc_rc != rc)
 		conn_describe(why, sizeof(why), a->disc_rc, err_no);
+	/* The broker is away (restarting?): the next drop is no fight. */
+	c->drops = 0;
 	next = backoff_next(delay, c->rmin, c->rmax);
 	*wait = backoff_jitter(next, BACKOFF_JITTER, c->rmax, &c->seed);
 	log_warn("mqtt %s: cannot connect: %s; retrying in %.1f s", c->name,

@@ -223,6 +223,22 @@ conn_win_flush(struct mqtt_conn *c)
 	}
 }
 
+
+/*
+ * Sends one SUBSCRIBE.  For input from others (conn_subscribe_others())
+ * MQTT 5 asks the broker not to send mppd its own publications back (No
+ * Local), so none of its output can ever arrive as input.  mtx held.
+ */
+static int
+conn_sub_send(struct mqtt_conn *c, struct mosquitto *mosq,
+    struct conn_sub *sub)
+{
+	/* sub->mid: the SUBACK is matched to it. */
+	if (c->protocol == 5 && sub->no_local)
+		return mosquitto_subscribe_v5(mosq, &sub->mid, sub->filter,
+		    sub->qos, MQTT_SUB_OPT_NO_LOCAL, NULL);
+	return mosquitto_subscribe(mosq, &sub->mid, sub->filter, sub->qos);
+}
 /* Network-thread callbacks. */
 
 /*
@@ -278,8 +294,7 @@ conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 			    c->status_topic, mosquitto_strerror(rc));
 	}
 	for (int i = 0; i < c->nsubs; i++) {
-		rc = mosquitto_subscribe(mosq, &c->subs[i].mid,
-		    c->subs[i].filter, c->subs[i].qos);
+		rc = conn_sub_send(c, mosq, &c->subs[i]);
 		if (rc != MOSQ_ERR_SUCCESS)
 			log_warn("mqtt %s: cannot subscribe to %s: %s", c->name,
 			    c->subs[i].filter, mosquitto_strerror(rc));
@@ -668,8 +683,22 @@ conn_is_connected(struct mqtt_conn *c)
  * Remembers filter (a second call for the same filter updates its QoS)
  * and subscribes now when connected.
  */
+static int conn_sub_add(struct mqtt_conn *, const char *, int, int);
+
 int
 conn_subscribe(struct mqtt_conn *c, const char *filter, int qos)
+{
+	return conn_sub_add(c, filter, qos, 0);
+}
+
+int
+conn_subscribe_others(struct mqtt_conn *c, const char *filter, int qos)
+{
+	return conn_sub_add(c, filter, qos, 1);
+}
+
+static int
+conn_sub_add(struct mqtt_conn *c, const char *filter, int qos, int no_local)
 {
 	int i, rc;
 
@@ -692,8 +721,9 @@ conn_subscribe(struct mqtt_conn *c, const char *filter, int qos)
 		c->nsubs++;
 	}
 	c->subs[i].qos = qos;
+	c->subs[i].no_local = no_local;
 	if (c->connected) {
-		rc = mosquitto_subscribe(c->mosq, &c->subs[i].mid, filter, qos);
+		rc = conn_sub_send(c, c->mosq, &c->subs[i]);
 		if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN)
 			log_warn("mqtt %s: cannot subscribe to %s: %s", c->name,
 			    filter, mosquitto_strerror(rc));

@@ -79,6 +79,13 @@ int	conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn,
  * Call before or after conn_start().  0 or -1 (invalid filter). */
 int	conn_subscribe(struct mqtt_conn *c, const char *filter, int qos);
 
+/*
+ * As conn_subscribe(), for input that only others publish (commands, Home
+ * Assistant's status): with MQTT 5 the subscription has No Local, so the
+ * broker never sends mppd its own publications on it.
+ */
+int	conn_subscribe_others(struct mqtt_conn *c, const char *filter, int qos);
+
 /* Starts the network thread; returns at once (a broker that is down never
  * delays the caller).  0 or -1. */
 int	conn_start(struct mqtt_conn *c);

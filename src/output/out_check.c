@@ -106,6 +106,75 @@ out_check_filters(struct config_diag *dg, const struct device_cfg *d)
 	return rc;
 }
 
+/*
+ * Where each MQTT output publishes, as topic filters: {tag} is the
+ * device's tag or, unset, the command name ('+'); {tag0} the tag or
+ * "mpp-solar"; {results} the results topic; {influx} mqtt_topic or the
+ * results topic.  A new MQTT output needs its row (test_out_published.c
+ * checks every one has); without one "#" is assumed.
+ */
+static const struct {
+	const char	*name;
+	const char	*filters[2];
+} out_topics[] = {
+	{ "mqtt", { "{tag}/status/#", NULL } },
+	{ "json_mqtt", { "{tag}/{results}", NULL } },
+	{ "hass_mqtt", { "homeassistant/#", NULL } },
+	{ "hassd_mqtt", { "homeassistant/#", NULL } },
+	{ "tag_mqtt", { "{tag0}/#", NULL } },
+	{ "influx_mqtt", { "{influx}", NULL } },
+	{ "influx2_mqtt", { "{influx}", NULL } },
+	{ "domoticz_mqtt", { "domoticz/#", NULL } },
+	{ "domoticz_autodiscover", { "homeassistant/#", "domoticz/#" } },
+};
+
+void
+out_check_published(const struct config *c, const struct device_cfg *d,
+    void (*fn)(void *arg, const char *filter, const char *what), void *arg)
+{
+	/* Daemon mode: the device's tag, or the command name when unset. */
+	const char *tag = d->tag != NULL && d->tag[0] != '\0' ? d->tag : NULL;
+	const char *results = c->results_topic != NULL &&
+	    c->results_topic[0] != '\0' ? c->results_topic : "mpp-solar";
+	const char *influx = d->mqtt_topic != NULL && d->mqtt_topic[0] != '\0' ?
+	    d->mqtt_topic : results;
+	const char *const vars[][2] = { { "{tag}", tag != NULL ? tag : "+" },
+	    { "{tag0}", tag != NULL ? tag : "mpp-solar" },
+	    { "{results}", results }, { "{influx}", influx } };
+	static const char *const any[2] = { "#", NULL };
+	struct sbuf t = SBUF_INIT;
+
+	for (int i = 0; i < d->noutputs; i++) {
+		const char *name = output_canonical(d->outputs[i]);
+		const char *const *f = any;
+
+		if (name == NULL || output_kind(name) != OUT_MQTT)
+			continue;
+		for (size_t k = 0; k < sizeof(out_topics) /
+		    sizeof(out_topics[0]); k++)
+			if (strcmp(out_topics[k].name, name) == 0)
+				f = out_topics[k].filters;
+		for (int n = 0; n < 2 && f[n] != NULL; n++) {
+			const char *p = f[n];
+			sbuf_reset(&t);
+			while (*p != '\0') {
+				size_t v;
+				for (v = 0; v < 4; v++)
+					if (strncmp(p, vars[v][0],
+					    strlen(vars[v][0])) == 0)
+						break;
+				if (v < 4) {
+					sbuf_adds(&t, vars[v][1]);
+					p += strlen(vars[v][0]);
+				} else
+					sbuf_addc(&t, *p++);
+			}
+			fn(arg, sbuf_str(&t), name);
+		}
+	}
+	sbuf_free(&t);
+}
+
 void
 out_check_sinks(struct config_diag *dg, const struct device_cfg *d)
 {

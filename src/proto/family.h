@@ -96,17 +96,28 @@ enum proto_shape_kind {
 
 #define PROTO_FRAMES_ANY	0	/* as many frames as arrive */
 
+/* Fields whose form a shape describes (the first ones of a reply). */
+#define PROTO_SHAPE_FORMS	64
+
 /*
  * The expected shape of a command's reply, so that a reply of another
- * command (a late answer after a timeout) can be told apart.  Counts are
- * what the table defines; devices may send a few fields more than the
- * table knows (they decode as "Unknown value in response N"), so a check
- * should allow extra fields and refuse a different kind or far fewer.
+ * command (a late answer after a timeout) can be told apart: proto_fits()
+ * checks a reply against it.  Counts come from what the table defines and
+ * from the sample replies of real devices the table carries; devices may
+ * send a few fields more than the table knows (they decode as "Unknown
+ * value in response N") or omit trailing ones, so the bounds leave room
+ * for both.  The forms say, for the first PROTO_SHAPE_FORMS fields, which
+ * must be a number with a decimal point ("230.0") and which a number
+ * without one ("0500") in every sample: a reply of another command has
+ * its numbers elsewhere.
  */
 struct proto_shape {
 	enum proto_shape_kind	 kind;
 	int			 fields;	/* FIELDS: fields the table defines */
 	int			 min_fields;	/* FIELDS: fewer cannot be this reply */
+	int			 max_fields;	/* FIELDS: more cannot be; 0 no limit */
+	uint64_t		 dotted;	/* FIELDS: bit i: field i has a '.' */
+	uint64_t		 plain;		/* FIELDS: bit i: field i is digits only */
 	size_t			 bytes;		/* BINARY: payload bytes, 0 variable */
 	int			 code;		/* BINARY: command byte echoed, -1 none */
 	int			 frames;	/* frames in one reply (1 usually) */
@@ -201,6 +212,14 @@ extern const struct pi_proto *const ved_protocols[];	/* bms_tables.c */
 
 /* Shared helpers for families (proto.c, decode.c). */
 
+/* The form of a field (struct proto_shape): a number with or without '.'. */
+enum proto_form {
+	PROTO_FORM_OTHER = 0,	/* text, flags with letters, empty */
+	PROTO_FORM_DOTTED,	/* digits with one '.': "230.0" */
+	PROTO_FORM_PLAIN	/* digits only: "0500" */
+};
+enum proto_form proto_tok_form(const struct proto_tok *t);
+
 /* Releases the tokens and owned copies of a reply (the reply itself is
  * caller memory). */
 void	proto_reply_free(struct proto_reply *rep);
@@ -209,19 +228,19 @@ void	proto_reply_free(struct proto_reply *rep);
 void	proto_tokenize(struct proto_reply *rep, const uint8_t *b, size_t n,
 	    uint8_t sep);
 
-/* The table judge: exact key first, then patterns in table order. */
-const struct pi_cmd *proto_table_judge(const struct pi_proto *p,
-	    const char *cmd, char *cv, size_t cvlen);
-
 /*
- * The table shape of the text families: a setter expects an
- * acknowledgement; a query one field per row (info rows included: they
- * hold a place), and since devices add fields the table does not know and
- * some firmware omits trailing ones, fewer than half the table's fields is
- * what cannot be this command's reply.  A command without rows: any reply.
+ * The table shape of the text families (their shape hook): a setter
+ * expects an acknowledgement; a query's field count comes from its rows
+ * and the sample replies the table carries, with room for a few fields
+ * fewer or more, and the number forms every sample agrees on (proto.c
+ * says how the bounds are chosen).  A command without rows: any reply.
  */
 void	proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	    struct proto_shape *out);
+
+/* The table judge: exact key first, then patterns in table order. */
+const struct pi_cmd *proto_table_judge(const struct pi_proto *p,
+	    const char *cmd, char *cv, size_t cvlen);
 
 /*
  * The table decoder of the text families (decode.c): DEFAULT, SEQUENTIAL

@@ -261,26 +261,6 @@ proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	return (int)p->family->ack(p, reply, len);
 }
 
-void
-proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
-    struct proto_shape *out)
-{
-	(void)p;
-	out->frames = 1;
-	out->code = -1;
-	if (defn->setter) {
-		out->kind = PROTO_SHAPE_ACK;
-		return;
-	}
-	if (defn->nrows == 0) {
-		out->kind = PROTO_SHAPE_ANY;
-		return;
-	}
-	out->kind = PROTO_SHAPE_FIELDS;
-	out->fields = defn->nrows;
-	out->min_fields = (defn->nrows + 1) / 2;
-}
-
 int
 proto_shape(const struct pi_proto *p, const char *cmd, struct proto_shape *out)
 {
@@ -294,4 +274,169 @@ proto_shape(const struct pi_proto *p, const char *cmd, struct proto_shape *out)
 	if (p->family->shape != NULL)
 		p->family->shape(p, defn, out);
 	return 0;
+}
+
+enum proto_form
+proto_tok_form(const struct proto_tok *t)
+{
+	int dots = 0, digits = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->p[i] == '.')
+			dots++;
+		else if (t->p[i] >= '0' && t->p[i] <= '9')
+			digits++;
+		else
+			return PROTO_FORM_OTHER;
+	}
+	if (digits == 0 || dots > 1)
+		return PROTO_FORM_OTHER;
+	return dots == 1 ? PROTO_FORM_DOTTED : PROTO_FORM_PLAIN;
+}
+
+/*
+ * Fields whose form differs from the shape's.  One is forgiven (a device
+ * that writes one number its own way); a reply of another command differs
+ * in several.
+ */
+static int
+form_misses(const struct proto_shape *s, const struct proto_reply *rep,
+    int *first)
+{
+	int miss = 0;
+
+	*first = -1;
+	for (int i = 0; i < rep->ntok && i < PROTO_SHAPE_FORMS; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		enum proto_form f = proto_tok_form(&rep->tok[i]);
+		if (((s->dotted & bit) && f != PROTO_FORM_DOTTED) ||
+		    ((s->plain & bit) && f != PROTO_FORM_PLAIN)) {
+			if (miss++ == 0)
+				*first = i;
+		}
+	}
+	return miss;
+}
+
+int
+proto_fits(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_shape s;
+	struct proto_reply rep;
+	char err[128];
+	int fits = 1, ack, miss, first;
+
+	if (proto_shape(p, cmd, &s) != 0 || s.kind == PROTO_SHAPE_ANY ||
+	    s.streamed)
+		return 1;
+	memset(&rep, 0, sizeof(rep));
+	if (p->family->split(p, reply, len, &rep, err, sizeof(err)) != 0) {
+		proto_reply_free(&rep);
+		return 1;
+	}
+	ack = proto_ack(p, reply, len);
+	if (ack == PROTO_ACK_NO)
+		;	/* a refusal ("^0") is an answer to any command */
+	else if (s.kind == PROTO_SHAPE_ACK && ack == PROTO_ACK_NONE) {
+		snprintf(why, whylen, "an acknowledgement was expected, the "
+		    "reply has %d field%s", rep.ntok, rep.ntok == 1 ? "" : "s");
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS && ack == PROTO_ACK_YES) {
+		snprintf(why, whylen, "data was expected, the reply is an "
+		    "acknowledgement");
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS && (rep.ntok < s.min_fields ||
+	    (s.max_fields > 0 && rep.ntok > s.max_fields))) {
+		if (s.max_fields > 0)
+			snprintf(why, whylen, "%d to %d fields were expected, "
+			    "the reply has %d", s.min_fields, s.max_fields,
+			    rep.ntok);
+		else
+			snprintf(why, whylen, "at least %d fields were "
+			    "expected, the reply has %d", s.min_fields,
+			    rep.ntok);
+		fits = 0;
+	} else if (s.kind == PROTO_SHAPE_FIELDS &&
+	    (miss = form_misses(&s, &rep, &first)) > 1) {
+		snprintf(why, whylen, "%d fields are not numbers of the form "
+		    "expected (the first is field %d, '%.*s')", miss, first + 1,
+		    (int)(rep.tok[first].n > 16 ? 16 : rep.tok[first].n),
+		    (const char *)rep.tok[first].p);
+		fits = 0;
+	}
+	/* BINARY: the layout's size is no bound (the BMS samples are
+	 * shorter and longer than their rows); only the kind is checked. */
+	proto_reply_free(&rep);
+	return fits;
+}
+
+/*
+ * A setter expects an acknowledgement.  A query answers one delimited
+ * field per row that reads the reply (info
+ * rows take their value from the command's argument instead), but real
+ * devices differ from the table: the sample replies it carries (from real
+ * inverters) show 21 fields for PI30MAX's 24-row QPIGS, 25 to 28 for
+ * QPIRI, 12 for the one-row QMCHGCR.  So the counts known are the table's
+ * and every sample's; a reply may have a few fewer than the least of them
+ * (firmware that omits trailing fields: two from six fields on, one from
+ * three) and four more than the most (fields the table does not know).  A
+ * field is held to a form (decimal point or not) when every sample that
+ * has it agrees: QPIGS and QPIRI have similar counts, but their numbers
+ * differ in form from the fifth field on.
+ */
+void
+proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
+    struct proto_shape *out)
+{
+	uint64_t seen = 0, notdot = 0, notplain = 0;
+	int lo = 0, hi = 0;
+
+	out->frames = 1;
+	out->code = -1;
+	if (defn->setter) {
+		out->kind = PROTO_SHAPE_ACK;
+		return;
+	}
+	if (defn->nrows == 0) {
+		out->kind = PROTO_SHAPE_ANY;
+		return;
+	}
+	out->kind = PROTO_SHAPE_FIELDS;
+	out->fields = defn->nrows;
+	for (int i = 0; i < defn->nrows; i++)
+		if (defn->rows[i].kind != PK_INFO)
+			lo = ++hi;
+	if (lo == 0)
+		lo = hi = 1;
+	for (int k = 0; k < defn->ncanned; k++) {
+		struct proto_reply rep;
+		char err[64];
+
+		memset(&rep, 0, sizeof(rep));
+		if (p->family->split(p, (const uint8_t *)defn->canned[k].data,
+		    defn->canned[k].len, &rep, err, sizeof(err)) != 0 ||
+		    proto_ack(p, (const uint8_t *)defn->canned[k].data,
+		    defn->canned[k].len) != PROTO_ACK_NONE) {
+			proto_reply_free(&rep);
+			continue;
+		}
+		if (rep.ntok < lo)
+			lo = rep.ntok;
+		if (rep.ntok > hi)
+			hi = rep.ntok;
+		for (int i = 0; i < rep.ntok && i < PROTO_SHAPE_FORMS; i++) {
+			enum proto_form f = proto_tok_form(&rep.tok[i]);
+			seen |= (uint64_t)1 << i;
+			if (f != PROTO_FORM_DOTTED)
+				notdot |= (uint64_t)1 << i;
+			if (f != PROTO_FORM_PLAIN)
+				notplain |= (uint64_t)1 << i;
+		}
+		proto_reply_free(&rep);
+	}
+	out->min_fields = lo >= 6 ? lo - 2 : lo >= 3 ? lo - 1 : lo;
+	out->max_fields = hi + 4;
+	out->dotted = seen & ~notdot;
+	out->plain = seen & ~notplain;
 }

@@ -196,4 +196,16 @@ int	proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len);
 int	proto_shape(const struct pi_proto *p, const char *cmd,
 	    struct proto_shape *out);
 
+/*
+ * Whether reply bytes can be the answer to cmd, by the shape cmd expects:
+ * 1 when they fit, and also when they are no valid frame at all (the
+ * decoder reports that: NAK, bad CRC, too short) or nothing is known of
+ * cmd's reply, or they are a refusal ("^0": an answer to any command);
+ * 0 when they are a valid reply of another kind (data to a setter, an
+ * acknowledgement to a query) or of another size or form (another
+ * command's reply), with why saying what was expected and found.
+ */
+int	proto_fits(const struct pi_proto *p, const char *cmd,
+	    const uint8_t *reply, size_t len, char *why, size_t whylen);
+
 #endif

@@ -67,13 +67,16 @@ int
 log_reopen(void)
 {
 	FILE *f;
-	int rc = 0;
+	char *path = NULL, eb[128];
+	int rc = 0, err = 0;
 
 	pthread_mutex_lock(&log_lock);
 	if (log_path != NULL) {
-		if ((f = fopen(log_path, "a")) == NULL)
+		if ((f = fopen(log_path, "a")) == NULL) {
+			err = errno;
+			path = strdup(log_path);
 			rc = -1;
-		else {
+		} else {
 			setvbuf(f, NULL, _IOLBF, 0);
 			if (log_file != NULL)
 				fclose(log_file);
@@ -81,6 +84,14 @@ log_reopen(void)
 		}
 	}
 	pthread_mutex_unlock(&log_lock);
+	if (rc < 0) {
+		/* Said in the old file (still open) and on stderr. */
+		log_msg(LOG_LVL_ERROR, "cannot reopen the log file %s: %s; "
+		    "still writing to the file it was", path != NULL ? path :
+		    "?", strerror_r(err, eb, sizeof(eb)));
+		free(path);
+		errno = err;
+	}
 	return rc;
 }
 

@@ -16,7 +16,11 @@ void	log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Adds a file sink (WARNING and above unless the level is lower); 0 or -1. */
 int	log_open_file(const char *path);
-/* Reopens the file sink after rotation (SIGHUP); safe to call at any time. */
+/*
+ * Reopens the file sink after rotation (SIGHUP); safe to call at any time.
+ * When the file cannot be opened the old one is kept and an error saying
+ * so is logged (to it and to stderr); -1 then, else 0.
+ */
 int	log_reopen(void);
 void	log_close(void);
 

@@ -124,7 +124,71 @@ test_backoff_jitter_zero_seed_and_frac(void **state)
 	}
 }
 
+/*
+ * The broker restarted (an update restarts it twice): each session worked
+ * a while, then connects failed while it was away.  Every drop waits
+ * min again; the failed connects double on their own, from min.
+ */
+static void
+test_backoff_broker_restarts_never_reach_the_maximum(void **state)
+{
+	double flap = 0, d;
+	int drops = 0;
+
+	(void)state;
+	for (int restart = 0; restart < 5; restart++) {
+		d = backoff_session_end(&flap, &drops, 8.0, 0, 1, 60);
+		assert_true(d == 1.0);
+		/* Two connects fail while it is away. */
+		drops = 0;
+		d = backoff_next(d, 1, 60);
+		assert_true(d == 2.0);
+		d = backoff_next(d, 1, 60);
+		assert_true(d == 4.0);
+	}
+	/* A stable session resets everything. */
+	d = backoff_session_end(&flap, &drops, 3600, 0, 1, 60);
+	assert_true(d == 1.0 && drops == 0 && flap == 0);
+}
+
+/*
+ * Closed right after CONNACK (another client with our id), taken over, or
+ * dropped again and again with the broker there all along: the delay
+ * grows to the maximum.
+ */
+static void
+test_backoff_sessions_closed_right_after_connack_grow(void **state)
+{
+	double flap = 0, d = 0;
+	int drops = 0;
+
+	(void)state;
+	d = backoff_session_end(&flap, &drops, 0.2, 0, 1, 60);
+	assert_true(d == 2.0);
+	d = backoff_session_end(&flap, &drops, 0.2, 0, 1, 60);
+	assert_true(d == 4.0);
+	for (int i = 0; i < 10; i++)
+		d = backoff_session_end(&flap, &drops, 0.5, 0, 1, 60);
+	assert_true(d == 60.0);
+
+	/* Dropped after working, but in a row: the first waits min, the
+	 * next ones grow (two clients kicking each other out slowly). */
+	flap = 0;
+	drops = 0;
+	assert_true(backoff_session_end(&flap, &drops, 10, 0, 1, 60) == 1.0);
+	assert_true(backoff_session_end(&flap, &drops, 10, 0, 1, 60) == 2.0);
+	assert_true(backoff_session_end(&flap, &drops, 10, 0, 1, 60) == 4.0);
+
+	/* MQTT 5 says "session taken over": grows even after a long one. */
+	flap = 0;
+	drops = 0;
+	assert_true(backoff_session_end(&flap, &drops, 3600, 1, 1, 60) == 2.0);
+	assert_true(backoff_session_end(&flap, &drops, 3600, 1, 1, 60) == 4.0);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_backoff_broker_restarts_never_reach_the_maximum),
+	cmocka_unit_test(test_backoff_sessions_closed_right_after_connack_grow),
 	cmocka_unit_test(test_backoff_first_retry_waits_min),
 	cmocka_unit_test(test_backoff_doubles_up_to_max),
 	cmocka_unit_test(test_backoff_cap_is_exact),

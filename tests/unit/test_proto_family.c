@@ -6,6 +6,7 @@
  * the table generator writes.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "crc.h"
@@ -232,7 +233,13 @@ test_shape_describes_the_expected_reply(void **state)
 	assert_int_equal(proto_shape(p, "QPIGS", &s), 0);
 	assert_int_equal(s.kind, PROTO_SHAPE_FIELDS);
 	assert_int_equal(s.fields, q->nrows);
-	assert_int_equal(s.min_fields, (q->nrows + 1) / 2);
+	/* The table's 21 rows and its sample reply's 21 fields: two fewer
+	 * and four more are still QPIGS. */
+	assert_int_equal(s.min_fields, 19);
+	assert_int_equal(s.max_fields, 25);
+	/* "230.0 50.0 ..." and "0500 0400 ...": the forms of the sample. */
+	assert_true(s.dotted & 1);
+	assert_true(s.plain & (1 << 4));
 	assert_int_equal(s.frames, 1);
 	assert_false(s.streamed);
 	assert_int_equal(proto_shape(p, "POP02", &s), 0);
@@ -242,6 +249,113 @@ test_shape_describes_the_expected_reply(void **state)
 	assert_int_equal(s.fields, 1);
 	assert_int_equal(proto_shape(p, "POP09", &s), -1);
 	assert_int_equal(s.kind, PROTO_SHAPE_ANY);
+}
+
+/* "(" + payload + CRC + CR, in buf; returns the length. */
+static size_t
+frame_reply(const char *payload, uint8_t *buf, size_t cap)
+{
+	size_t n = strlen(payload);
+
+	assert_true(n + 4 <= cap);
+	buf[0] = '(';
+	memcpy(buf + 1, payload, n);
+	crc_pi(buf, n + 1, buf + n + 1);
+	buf[n + 3] = '\r';
+	return n + 4;
+}
+
+/* Every sample reply of every table fits its own command. */
+static void
+test_every_sample_reply_fits_its_command(void **state)
+{
+	char why[256];
+	int checked = 0;
+
+	(void)state;
+	for (int i = 0; i < pi_nprotocols; i++) {
+		const struct pi_proto *p = pi_protocols[i];
+		for (int c = 0; c < p->ncmds; c++) {
+			const struct pi_cmd *d = p->cmds[c];
+			if (d->regex != NULL)
+				continue;
+			for (int k = 0; k < d->ncanned; k++) {
+				if (!proto_fits(p, d->key,
+				    (const uint8_t *)d->canned[k].data,
+				    d->canned[k].len, why, sizeof(why)))
+					fail_msg("%s %s sample %d: %s", p->id,
+					    d->key, k, why);
+				checked++;
+			}
+		}
+	}
+	assert_true(checked > 100);
+}
+
+/*
+ * A reply of another command does not fit: QPIGS's and QPIRI's samples
+ * each way in every protocol that has both, data to a setter, an
+ * acknowledgement to a query.  A frame that is no valid reply at all is
+ * left to the decoder (it says NAK, CRC, too short).
+ */
+static void
+test_reply_of_another_command_does_not_fit(void **state)
+{
+	static const char *const pair[][2] = { { "QPIGS", "QPIRI" },
+	    { "QPIRI", "QPIGS" }, { "QPIGS", "QDI" }, { "QDI", "QPIRI" },
+	    { "QPIGS", "QMOD" }, { "QPIRI", "QPI" } };
+	const struct pi_proto *p30 = proto_find("PI30");
+	uint8_t buf[256];
+	char why[256];
+	size_t n;
+	int checked = 0;
+
+	(void)state;
+	for (int i = 0; i < pi_nprotocols; i++) {
+		const struct pi_proto *p = pi_protocols[i];
+		for (size_t j = 0; j < sizeof(pair) / sizeof(pair[0]); j++) {
+			const struct pi_cmd *from = proto_lookup(p, pair[j][0],
+			    NULL, 0);
+			if (from == NULL || proto_lookup(p, pair[j][1], NULL,
+			    0) == NULL)
+				continue;
+			for (int k = 0; k < from->ncanned; k++) {
+				struct proto_reply rep;
+				int bad = p->family->split(p, (const uint8_t *)
+				    from->canned[k].data, from->canned[k].len,
+				    &rep, why, sizeof(why));
+				proto_reply_free(&rep);
+				if (bad)
+					continue;	/* "(NAK" */
+				if (proto_fits(p, pair[j][1],
+				    (const uint8_t *)from->canned[k].data,
+				    from->canned[k].len, why, sizeof(why)))
+					fail_msg("%s: %s's sample %d fits %s",
+					    p->id, pair[j][0], k, pair[j][1]);
+				checked++;
+			}
+		}
+	}
+	assert_true(checked >= 20);
+	n = frame_reply("230.0 21.7 230.0 50.0 21.7 5000 4000 48.0", buf,
+	    sizeof(buf));
+	assert_false(proto_fits(p30, "POP02", buf, n, why, sizeof(why)));
+	assert_string_equal(why, "an acknowledgement was expected, the reply "
+	    "has 8 fields");
+	n = frame_reply("ACK", buf, sizeof(buf));
+	assert_true(proto_fits(p30, "POP02", buf, n, why, sizeof(why)));
+	assert_false(proto_fits(p30, "QMOD", buf, n, why, sizeof(why)));
+	assert_string_equal(why, "data was expected, the reply is an "
+	    "acknowledgement");
+	n = frame_reply("B", buf, sizeof(buf));
+	assert_true(proto_fits(p30, "QMOD", buf, n, why, sizeof(why)));
+	/* Not a valid frame: the decoder's business. */
+	assert_true(proto_fits(p30, "QPIGS", (const uint8_t *)"(NAKss\r", 7,
+	    why, sizeof(why)));
+	assert_true(proto_fits(p30, "QPIGS", (const uint8_t *)"", 0, why,
+	    sizeof(why)));
+	/* Unknown to the table: anything fits. */
+	assert_true(proto_fits(p30, "QXYZ", buf, n, why, sizeof(why)));
 }
 
 /* The generator's kinds agree with the source text of every row. */
@@ -295,6 +409,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ack_reads_setter_answers),
 	cmocka_unit_test(test_judge_refuses_arguments_outside_the_pattern),
 	cmocka_unit_test(test_shape_describes_the_expected_reply),
+	cmocka_unit_test(test_every_sample_reply_fits_its_command),
+	cmocka_unit_test(test_reply_of_another_command_does_not_fit),
 	cmocka_unit_test(test_tables_carry_typed_decode_kinds),
 };
 
