@@ -28,19 +28,6 @@ backoff_next(double cur, double min, double max)
 	return cur * 2;
 }
 
-/*
- * min after a stable session, else one more doubling of prev.
- */
-double
-backoff_after_session(double prev, double up_s, double stable_s,
-    double min, double max)
-{
-	backoff_clamp_range(&min, &max);
-	if (up_s >= stable_s)
-		return min;
-	return backoff_next(prev, min, max);
-}
-
 double
 backoff_session_end(double *flap, int *drops, double up_s, int taken_over,
     double min, double max)

@@ -40,14 +40,6 @@
 double	 backoff_next(double cur, double min, double max);
 
 /*
- * The delay to use after a session that had reached CONNACK and lasted
- * up_s seconds, prev being the delay before that connect: min when the
- * session was stable (up_s >= stable_s), else backoff_next(prev).
- */
-double	 backoff_after_session(double prev, double up_s, double stable_s,
-	    double min, double max);
-
-/*
  * The delay after a session that reached CONNACK and ended up_s seconds
  * later.  *drops counts the sessions that ended one after the other with
  * no failed connect between them (the caller sets it to 0 after a connect

@@ -53,27 +53,33 @@ test_backoff_bad_range_is_sane(void **state)
 static void
 test_backoff_resets_after_stable_session(void **state)
 {
-	assert_true(backoff_after_session(32, BACKOFF_STABLE_S,
-	    BACKOFF_STABLE_S, 1, 60) == 1.0);
-	assert_true(backoff_after_session(60, 3600, BACKOFF_STABLE_S,
+	double flap = 32;
+	int drops = 3;
+
+	assert_true(backoff_session_end(&flap, &drops, BACKOFF_STABLE_S, 0,
 	    1, 60) == 1.0);
+	flap = 60;
+	drops = 5;
+	assert_true(backoff_session_end(&flap, &drops, 3600, 0, 1, 60) == 1.0);
+	assert_int_equal(drops, 0);
 }
 
 static void
 test_backoff_short_session_keeps_doubling(void **state)
 {
-	/* Kicked off 1 s after each connect (client id taken over): 1, 2,
-	 * 4 ... not 1 Hz forever. */
-	double d = 0;
+	/* Kicked off 1 s after each connect (client id taken over): 2, 4,
+	 * 8 ... up to the maximum, not 1 Hz forever. */
+	double d, flap = 0;
+	int drops = 0;
 
-	d = backoff_after_session(d, 1, BACKOFF_STABLE_S, 1, 60);
-	assert_true(d == 1.0);
-	d = backoff_after_session(d, 1, BACKOFF_STABLE_S, 1, 60);
+	d = backoff_session_end(&flap, &drops, 1, 1, 1, 60);
 	assert_true(d == 2.0);
-	d = backoff_after_session(d, 2, BACKOFF_STABLE_S, 1, 60);
+	d = backoff_session_end(&flap, &drops, 1, 1, 1, 60);
 	assert_true(d == 4.0);
+	d = backoff_session_end(&flap, &drops, 2, 1, 1, 60);
+	assert_true(d == 8.0);
 	for (int i = 0; i < 10; i++)
-		d = backoff_after_session(d, 5, BACKOFF_STABLE_S, 1, 60);
+		d = backoff_session_end(&flap, &drops, 5, 1, 1, 60);
 	assert_true(d == 60.0);
 }
 
