@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "sim_env.h"
 #include "testmain.h"
 
 #define SUB		"/usr/bin/mosquitto_sub"
@@ -20,92 +21,14 @@
 #define VED_FRAMES	60	/* one a second: the 60 s stream */
 #define VED_BAD_EVERY	10
 
-struct env {
-	char	*dir;
-	char	*link, *link2;
-	char	*sim_log, *sim2_log;
-	char	*mppd_log;
-	char	*conf;
-	int	 port;
-	char	 portstr[16];
-	pid_t	 broker, sim, sim2, mppd;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (e == NULL || (e->dir = h_tmpdir()) == NULL)
-		return -1;
-	e->link = h_path(e->dir, "ttyBMS");
-	e->link2 = h_path(e->dir, "ttyINV");
-	e->sim_log = h_path(e->dir, "sim.log");
-	e->sim2_log = h_path(e->dir, "sim2.log");
-	e->mppd_log = h_path(e->dir, "mppd.log");
-	e->conf = h_path(e->dir, "mppd.conf");
-	e->port = h_free_port();
-	snprintf(e->portstr, sizeof(e->portstr), "%d", e->port);
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	if (e->mppd > 0)
-		h_stop(e->mppd, SIGTERM, 5000);
-	if (e->sim > 0)
-		h_stop(e->sim, SIGTERM, 5000);
-	if (e->sim2 > 0)
-		h_stop(e->sim2, SIGTERM, 5000);
-	if (e->broker > 0)
-		h_stop(e->broker, SIGTERM, 5000);
-	h_cleanup_all();
-	if (getenv("MPPD_KEEP_TMP") == NULL)
-		h_rmrf(e->dir);
-	free(e->link);
-	free(e->link2);
-	free(e->sim_log);
-	free(e->sim2_log);
-	free(e->mppd_log);
-	free(e->conf);
-	free(e->dir);
-	free(e);
-	return 0;
+	return se_setup(state, "ttyBMS", "ttyINV", 0);
 }
 
 static void
-dump(const char *what, const char *path)
-{
-	char *text = h_read_file(path, NULL);
-
-	fprintf(stderr, "---- %s ----\n%s\n", what, text ? text : "(missing)");
-	free(text);
-}
-
-static pid_t
-start_sim(const char *dir, const char *link, const char *log,
-    const char *const *more)
-{
-	const char *opts[24];
-	int n = 0;
-	pid_t pid;
-
-	opts[n++] = "--log";
-	opts[n++] = log;
-	for (; more != NULL && *more != NULL && n < 22; more++)
-		opts[n++] = *more;
-	opts[n] = NULL;
-	pid = h_start_sim(dir, link, opts);
-	assert_true(pid > 0);
-	return pid;
-}
-
-static void
-start_broker(struct env *e)
+start_broker(struct sim_env *e)
 {
 	e->broker = h_start_broker(e->dir, e->port, NULL);
 	assert_true(e->broker > 0);
@@ -113,7 +36,7 @@ start_broker(struct env *e)
 
 /* The daemon on the config text (SETUP with the broker is prepended). */
 static void
-start_mppd(struct env *e, const char *sections)
+start_mppd(struct sim_env *e, const char *sections)
 {
 	char text[4096];
 	const char *argv[] = { MPPD_BIN, "-C", e->conf, "-I", "--daemon", NULL };
@@ -128,7 +51,7 @@ start_mppd(struct env *e, const char *sections)
 
 /* "mosquitto_sub -F %t|%p" on filter into dir/file, once subscribed. */
 static char *
-watch(struct env *e, const char *file, const char *filter)
+watch(struct sim_env *e, const char *file, const char *filter)
 {
 	char *out = h_path(e->dir, file), *blog = h_path(e->dir, "broker.log");
 	char needle[300];
@@ -138,7 +61,7 @@ watch(struct env *e, const char *file, const char *filter)
 	assert_true(h_spawn(argv, out) > 0);
 	snprintf(needle, sizeof(needle), " %s\n", filter);
 	if (h_wait_for_text(blog, needle, WAIT_MS) != 0) {
-		dump("broker", blog);
+		se_dump("broker", blog);
 		fail_msg("no subscription to %s", filter);
 	}
 	free(blog);
@@ -146,19 +69,19 @@ watch(struct env *e, const char *file, const char *filter)
 }
 
 static void
-expect_text(struct env *e, const char *file, const char *needle)
+expect_text(struct sim_env *e, const char *file, const char *needle)
 {
 	if (h_wait_for_text(file, needle, WAIT_MS) != 0) {
-		dump("watched", file);
-		dump("mppd", e->mppd_log);
-		dump("sim log", e->sim_log);
+		se_dump("watched", file);
+		se_dump("mppd", e->mppd_log);
+		se_dump("sim log", e->sim_log);
 		fail_msg("never saw %s", needle);
 	}
 }
 
 /* One line of a file that holds both needles, or fails. */
 static void
-expect_line(struct env *e, const char *file, const char *a, const char *b)
+expect_line(struct sim_env *e, const char *file, const char *a, const char *b)
 {
 	expect_text(e, file, a);
 	for (long end = h_now_ms() + WAIT_MS; ; h_sleep_ms(50)) {
@@ -172,7 +95,7 @@ expect_line(struct env *e, const char *file, const char *a, const char *b)
 		if (hit)
 			return;
 		if (h_now_ms() > end) {
-			dump("watched", file);
+			se_dump("watched", file);
 			fail_msg("no line with both %s and %s", a, b);
 		}
 	}
@@ -183,12 +106,12 @@ expect_line(struct env *e, const char *file, const char *a, const char *b)
 static void
 test_daly_daemon_gives_home_assistant_soc_sensor(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *sim[] = { "--protocol", "DALY", "--baud", "9600", NULL };
 	char sect[512], *w;
 
 	start_broker(e);
-	e->sim = start_sim(e->dir, e->link, e->sim_log, sim);
+	se_start_sim(e, 0, sim);
 	w = watch(e, "ha.txt", "homeassistant/#");
 	snprintf(sect, sizeof(sect), "[battery]\nprotocol = DALY\nport = %s\n"
 	    "porttype = serial\nbaud = 9600\ncommand = SOC#cellVoltages\n"
@@ -212,13 +135,13 @@ test_daly_daemon_gives_home_assistant_soc_sensor(void **state)
 static void
 test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *sim[] = { "--protocol", "DALY", "--baud", "9600",
 	    "--truncate-every", "2", NULL };
 	char sect[512], *w;
 
 	start_broker(e);
-	e->sim = start_sim(e->dir, e->link, e->sim_log, sim);
+	se_start_sim(e, 0, sim);
 	w = watch(e, "results.txt", "battery/#");
 	snprintf(sect, sizeof(sect), "[battery]\nprotocol = DALY\nport = %s\n"
 	    "porttype = serial\nbaud = 9600\ncommand = SOC\ntimeout = 1\n"
@@ -228,7 +151,7 @@ test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers(void **state)
 	expect_text(e, w, "\"soc\": 80");
 	expect_text(e, w, "DALY checksum did not match");
 	if (h_wait_for_count(w, "\"soc\": 80", 2, WAIT_MS) != 0) {
-		dump("watched", w);
+		se_dump("watched", w);
 		fail_msg("no good reply after the truncated one");
 	}
 	free(w);
@@ -239,7 +162,7 @@ test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers(void **state)
 static void
 test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char every[16], after[16], count[16], sect[512], *w;
 	const char *sim[] = { "--protocol", "VED", "--baud", "19200",
 	    "--stream-ms", "1000", "--stream-after-ms", after,
@@ -252,7 +175,7 @@ test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 	snprintf(after, sizeof(after), "%d", 4000);
 	start_broker(e);
 	w = watch(e, "ved.txt", "shunt/#");
-	e->sim = start_sim(e->dir, e->link, e->sim_log, sim);
+	se_start_sim(e, 0, sim);
 	snprintf(sect, sizeof(sect), "[shunt]\nprotocol = VED\nport = %s\n"
 	    "porttype = serial\nbaud = 19200\ncommand = vedtext\n"
 	    "outputs = json_mqtt\ntag = shunt\n", e->link);
@@ -268,8 +191,8 @@ test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 	if (h_wait_for_count(w, "\"state-of-charge\"", sent_ok, WAIT_MS) != 0 ||
 	    h_wait_for_count(e->mppd_log, "frame with a bad checksum dropped",
 	    sent_bad, WAIT_MS) != 0) {
-		dump("mppd", e->mppd_log);
-		dump("sim log", e->sim_log);
+		se_dump("mppd", e->mppd_log);
+		se_dump("sim log", e->sim_log);
 	}
 	published = h_count_text(w, "\"state-of-charge\"");
 	dropped = h_count_text(e->mppd_log, "frame with a bad checksum dropped");
@@ -284,7 +207,7 @@ test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 static void
 test_ved_hex_command_answered_while_the_device_streams(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *sim[] = { "--protocol", "VED", "--baud", "19200",
 	    "--stream-ms", "50", NULL };
 	const char *argv[] = { MPPD_BIN, "-p", e->link, "--porttype", "serial",
@@ -292,7 +215,7 @@ test_ved_hex_command_answered_while_the_device_streams(void **state)
 	    "json", NULL };
 	char *out = NULL;
 
-	e->sim = start_sim(e->dir, e->link, e->sim_log, sim);
+	se_start_sim(e, 0, sim);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(h_run(argv, &out, NULL, 10000), 0);
 		assert_non_null(out);
@@ -307,7 +230,7 @@ test_ved_hex_command_answered_while_the_device_streams(void **state)
 /* ---- JK over serial, and a mixed installation --------------------------- */
 
 static void
-cli_json(struct env *e, const char *proto, const char *cmd, const char *want)
+cli_json(struct sim_env *e, const char *proto, const char *cmd, const char *want)
 {
 	const char *argv[] = { MPPD_BIN, "-p", e->link, "--porttype", "serial",
 	    "--baud", "115200", "-P", proto, "-c", cmd, "-o", "json", NULL };
@@ -323,15 +246,15 @@ cli_json(struct env *e, const char *proto, const char *cmd, const char *want)
 static void
 test_jk_serial_and_rs232_monitors_answer_over_serial(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *jks[] = { "--protocol", "JKSERIAL", "--baud", "115200", NULL };
 	const char *jk232[] = { "--protocol", "JK232", "--baud", "115200", NULL };
 
-	e->sim = start_sim(e->dir, e->link, e->sim_log, jks);
+	se_start_sim(e, 0, jks);
 	cli_json(e, "JKSERIAL", "getBalancerData", "\"percent_remain\": 80,");
 	cli_json(e, "JKSERIAL", "getBalancerData", "\"cells_connected\": 16.0,");
 	h_stop(e->sim, SIGTERM, 5000);
-	e->sim = start_sim(e->dir, e->link, e->sim_log, jk232);
+	se_start_sim(e, 0, jk232);
 	cli_json(e, "JK232", "getBalancerData", "\"remaining_battery\": 80,");
 	cli_json(e, "JK232", "getBalancerData", "\"number_of_battery_strings\": 16,");
 }
@@ -339,14 +262,14 @@ test_jk_serial_and_rs232_monitors_answer_over_serial(void **state)
 static void
 test_inverter_and_battery_monitor_in_one_setup(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *bms[] = { "--protocol", "DALY", "--baud", "9600", NULL };
 	const char *inv[] = { "--protocol", "PI30", "--baud", "2400", NULL };
 	char sect[1024], *w;
 
 	start_broker(e);
-	e->sim = start_sim(e->dir, e->link, e->sim_log, bms);
-	e->sim2 = start_sim(e->dir, e->link2, e->sim2_log, inv);
+	se_start_sim(e, 0, bms);
+	se_start_sim(e, 1, inv);
 	w = watch(e, "both.txt", "#");
 	snprintf(sect, sizeof(sect),
 	    "[inverter]\nprotocol = PI30\nport = %s\nporttype = serial\n"
@@ -365,7 +288,7 @@ test_inverter_and_battery_monitor_in_one_setup(void **state)
 static void
 test_bluetooth_protocols_refused_on_a_port_but_decoded(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *cli[] = { MPPD_BIN, "-p", "/dev/ttyUSB9", "-P", "JKV11",
 	    "-c", "getCellData", NULL };
 	const char *chk[] = { MPPD_BIN, "-C", e->conf, "--check-config", NULL };
@@ -402,7 +325,7 @@ test_bluetooth_protocols_refused_on_a_port_but_decoded(void **state)
 static void
 test_battery_discovery_passes_home_assistant_schema(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	/* canned reply 0, but JKSERIAL's first is cut short: its second */
 	static const struct { const char *proto, *cmds, *last; int n; } devs[] = {
 		{ "DALY", "SOC#cellMinMaxVoltages#cellMinMaxTemps#mosStatus#"
@@ -457,14 +380,14 @@ test_battery_discovery_passes_home_assistant_schema(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_battery_discovery_passes_home_assistant_schema, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_bluetooth_protocols_refused_on_a_port_but_decoded, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_daly_daemon_gives_home_assistant_soc_sensor, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_ved_hex_command_answered_while_the_device_streams, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_jk_serial_and_rs232_monitors_answer_over_serial, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_inverter_and_battery_monitor_in_one_setup, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_ved_stream_decoded_without_losing_a_frame_for_60_s, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_battery_discovery_passes_home_assistant_schema, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_bluetooth_protocols_refused_on_a_port_but_decoded, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_daly_daemon_gives_home_assistant_soc_sensor, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_ved_hex_command_answered_while_the_device_streams, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_jk_serial_and_rs232_monitors_answer_over_serial, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_inverter_and_battery_monitor_in_one_setup, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_ved_stream_decoded_without_losing_a_frame_for_60_s, setup, se_teardown),
 };
 
 MPPD_TEST_MAIN(tests)

@@ -10,90 +10,31 @@
 #include <string.h>
 
 #include "harness.h"
+#include "sim_env.h"
 #include "testmain.h"
 
 #define SUB		"/usr/bin/mosquitto_sub"
 #define PUB		"/usr/bin/mosquitto_pub"
 #define WAIT_MS		10000
 
-struct env {
-	char	*dir;
-	char	*link;
-	char	*sim_log;
-	char	*mppd_log;
-	char	*broker_log;
-	char	*conf;
-	int	 port;
-	char	 portstr[16];
-	pid_t	 broker, sim, mppd;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (e == NULL || (e->dir = h_tmpdir()) == NULL)
-		return -1;
-	e->link = h_path(e->dir, "ttyINV");
-	e->sim_log = h_path(e->dir, "sim.log");
-	e->mppd_log = h_path(e->dir, "mppd.log");
-	e->broker_log = h_path(e->dir, "broker.log");
-	e->conf = h_path(e->dir, "mppd.conf");
-	e->port = h_free_port();
-	snprintf(e->portstr, sizeof(e->portstr), "%d", e->port);
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	if (e->mppd > 0)
-		h_stop(e->mppd, SIGTERM, 5000);
-	if (e->sim > 0)
-		h_stop(e->sim, SIGTERM, 5000);
-	if (e->broker > 0)
-		h_stop(e->broker, SIGTERM, 5000);
-	h_cleanup_all();
-	if (getenv("MPPD_KEEP_TMP") == NULL)
-		h_rmrf(e->dir);
-	free(e->link);
-	free(e->sim_log);
-	free(e->mppd_log);
-	free(e->broker_log);
-	free(e->conf);
-	free(e->dir);
-	free(e);
-	return 0;
+	return se_setup(state, "ttyINV", NULL, 0);
 }
 
 static void
-dump(const char *what, const char *path)
+start_sim(struct sim_env *e, const char *proto)
 {
-	char *text = h_read_file(path, NULL);
-
-	fprintf(stderr, "---- %s ----\n%s\n", what, text ? text : "(missing)");
-	free(text);
-}
-
-static void
-start_sim(struct env *e, const char *proto)
-{
-	const char *opts[] = { "--protocol", proto, "--baud", "115200", "--log",
-	    e->sim_log, NULL };
-
-	e->sim = h_start_sim(e->dir, e->link, opts);
-	assert_true(e->sim > 0);
+	se_start_sim(e, 0, (const char *[]){ "--protocol", proto, "--baud",
+	    "115200", NULL });
 }
 
 /* Broker, simulator and the daemon with one device section. */
 static const char *extra_conf;	/* more device keys, or NULL */
 
 static void
-start_all(struct env *e, const char *proto, const char *commands,
+start_all(struct sim_env *e, const char *proto, const char *commands,
     const char *outputs, int pause, const char *allow)
 {
 	char text[2048];
@@ -118,20 +59,20 @@ start_all(struct env *e, const char *proto, const char *commands,
 
 /* Waits until the broker has an active subscription to filter. */
 static void
-wait_subscribed(struct env *e, const char *filter)
+wait_subscribed(struct sim_env *e, const char *filter)
 {
 	char needle[300];
 
 	snprintf(needle, sizeof(needle), " %s\n", filter);
 	if (h_wait_for_text(e->broker_log, needle, WAIT_MS) != 0) {
-		dump("mppd", e->mppd_log);
+		se_dump("mppd", e->mppd_log);
 		fail_msg("no subscription to %s", filter);
 	}
 }
 
 /* "mosquitto_sub -F %t|%p" on filter into dir/file; returns the path. */
 static char *
-watch(struct env *e, const char *file, const char *filter)
+watch(struct sim_env *e, const char *file, const char *filter)
 {
 	char *out = h_path(e->dir, file);
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr,
@@ -143,7 +84,7 @@ watch(struct env *e, const char *file, const char *filter)
 }
 
 static void
-publish(struct env *e, const char *topic, const char *msg)
+publish(struct sim_env *e, const char *topic, const char *msg)
 {
 	const char *argv[] = { PUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-q", "1", "-t", topic, "-m", msg, NULL };
@@ -152,19 +93,19 @@ publish(struct env *e, const char *topic, const char *msg)
 }
 
 static void
-expect_text(struct env *e, const char *file, const char *needle)
+expect_text(struct sim_env *e, const char *file, const char *needle)
 {
 	if (h_wait_for_text(file, needle, WAIT_MS) != 0) {
-		dump("watched", file);
-		dump("mppd", e->mppd_log);
-		dump("sim log", e->sim_log);
+		se_dump("watched", file);
+		se_dump("mppd", e->mppd_log);
+		se_dump("sim log", e->sim_log);
 		fail_msg("never saw %s", needle);
 	}
 }
 
 /* One line of a watch file that contains both needles, or fails. */
 static void
-expect_line(struct env *e, const char *file, const char *a, const char *b)
+expect_line(struct sim_env *e, const char *file, const char *a, const char *b)
 {
 	expect_text(e, file, a);
 	for (long end = h_now_ms() + WAIT_MS; ; h_sleep_ms(50)) {
@@ -178,7 +119,7 @@ expect_line(struct env *e, const char *file, const char *a, const char *b)
 		if (hit)
 			return;
 		if (h_now_ms() > end) {
-			dump("watched", file);
+			se_dump("watched", file);
 			fail_msg("no line with both %s and %s", a, b);
 		}
 	}
@@ -189,7 +130,7 @@ expect_line(struct env *e, const char *file, const char *a, const char *b)
 static void
 test_pi18_daemon_publishes_hassd_with_units_and_device_classes(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *w;
 
 	start_all(e, "PI18", "GS#PIRI", "hassd_mqtt", 1, NULL);
@@ -208,7 +149,7 @@ test_pi18_daemon_publishes_hassd_with_units_and_device_classes(void **state)
 static void
 test_pi17_daemon_publishes_hassd_with_units(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *w;
 
 	start_all(e, "PI17", "GS#BATS", "hassd_mqtt", 1, NULL);
@@ -226,7 +167,7 @@ test_pi17_daemon_publishes_hassd_with_units(void **state)
 static void
 test_pi18_setter_over_mqtt_acknowledged_and_read_back(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *w;
 
 	/* The allowlist admits POP9: the protocol's own pattern refuses it. */
@@ -249,7 +190,7 @@ test_pi18_setter_over_mqtt_acknowledged_and_read_back(void **state)
 static void
 test_pi17_setter_over_mqtt_acknowledged_and_read_back(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *w;
 
 	start_all(e, "PI17", "GS", "json", 3600, "MCHGV.*,BATS,SEP.*,HECS");
@@ -275,7 +216,7 @@ test_pi17_setter_over_mqtt_acknowledged_and_read_back(void **state)
 /* ---- mppd --detect ----------------------------------------------------- */
 
 static void
-detect_one(struct env *e, const char *sim_proto, const char *want)
+detect_one(struct sim_env *e, const char *sim_proto, const char *want)
 {
 	const char *argv[] = { MPPD_BIN, "--detect", e->link, "--porttype",
 	    "serial", NULL };
@@ -304,7 +245,7 @@ detect_one(struct env *e, const char *sim_proto, const char *want)
 static void
 test_detect_names_each_simulated_family(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 
 	detect_one(e, "PI30", "PI30");
 	detect_one(e, "PI16", "PI16");
@@ -316,7 +257,7 @@ test_detect_names_each_simulated_family(void **state)
 static void
 test_detect_lists_what_it_tried_when_nothing_answers(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *path = h_path(e->dir, "nothing");
 	const char *argv[] = { MPPD_BIN, "--detect", path, "--porttype", "serial",
 	    "-b", "9600", NULL };
@@ -338,7 +279,7 @@ test_detect_lists_what_it_tried_when_nothing_answers(void **state)
 static void
 test_pi18_home_assistant_select_applies_and_reads_back(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *cfg, *st;
 
 	extra_conf = "hass_controls = true\n";
@@ -367,7 +308,7 @@ test_pi18_home_assistant_select_applies_and_reads_back(void **state)
 static void
 test_pi17_home_assistant_switch_and_select_apply_and_read_back(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *cfg, *st;
 
 	extra_conf = "hass_controls = true\n";
@@ -396,7 +337,7 @@ test_pi17_home_assistant_switch_and_select_apply_and_read_back(void **state)
 static void
 test_reply_whose_crc_holds_a_cr_is_read_whole(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *argv[] = { MPPD_BIN, "-p", e->link, "--porttype", "serial",
 	    "-P", "PI18SV", "-c", "T", "-o", "json", NULL };
 	char *out = NULL;
@@ -409,15 +350,15 @@ test_reply_whose_crc_holds_a_cr_is_read_whole(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_reply_whose_crc_holds_a_cr_is_read_whole, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi17_home_assistant_switch_and_select_apply_and_read_back, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi18_home_assistant_select_applies_and_reads_back, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi18_daemon_publishes_hassd_with_units_and_device_classes, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi17_daemon_publishes_hassd_with_units, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi18_setter_over_mqtt_acknowledged_and_read_back, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_pi17_setter_over_mqtt_acknowledged_and_read_back, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_detect_names_each_simulated_family, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_detect_lists_what_it_tried_when_nothing_answers, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_reply_whose_crc_holds_a_cr_is_read_whole, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi17_home_assistant_switch_and_select_apply_and_read_back, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi18_home_assistant_select_applies_and_reads_back, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi18_daemon_publishes_hassd_with_units_and_device_classes, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi17_daemon_publishes_hassd_with_units, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi18_setter_over_mqtt_acknowledged_and_read_back, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_pi17_setter_over_mqtt_acknowledged_and_read_back, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_detect_names_each_simulated_family, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_detect_lists_what_it_tried_when_nothing_answers, setup, se_teardown),
 };
 
 MPPD_TEST_MAIN(tests)

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "harness.h"
+#include "sim_env.h"
 #include "testmain.h"
 
 #define SUB		"/usr/bin/mosquitto_sub"
@@ -23,84 +24,20 @@
 #define WAIT_MS		8000	/* start-up, discovery: generous */
 #define READBACK_MS	2000	/* the acceptance bar: state within 2 s */
 
-struct env {
-	char	*dir;
-	char	*link;
-	char	*sim_log;
-	char	*mppd_log;
-	char	*broker_log;
-	char	*conf;
-	int	 port;
-	char	 portstr[16];
-	pid_t	 broker, sim, mppd;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-	const char *opts[8];
-
-	if (e == NULL || (e->dir = h_tmpdir()) == NULL)
+	if (se_setup(state, "ttyINV", NULL, 1) != 0)
 		return -1;
-	e->link = h_path(e->dir, "ttyINV");
-	e->sim_log = h_path(e->dir, "sim.log");
-	e->mppd_log = h_path(e->dir, "mppd.log");
-	e->broker_log = h_path(e->dir, "broker.log");
-	e->conf = h_path(e->dir, "mppd.conf");
-	e->port = h_free_port();
-	snprintf(e->portstr, sizeof(e->portstr), "%d", e->port);
-	if ((e->broker = h_start_broker(e->dir, e->port, NULL)) <= 0)
-		return -1;
-	opts[0] = "--baud";
-	opts[1] = "115200";
-	opts[2] = "--log";
-	opts[3] = e->sim_log;
-	opts[4] = NULL;
-	if ((e->sim = h_start_sim(e->dir, e->link, opts)) <= 0)
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	if (e->mppd > 0)
-		h_stop(e->mppd, SIGTERM, 5000);
-	if (e->sim > 0)
-		h_stop(e->sim, SIGTERM, 5000);
-	if (e->broker > 0)
-		h_stop(e->broker, SIGTERM, 5000);
-	h_cleanup_all();
-	if (getenv("MPPD_KEEP_TMP") == NULL)
-		h_rmrf(e->dir);
-	free(e->link);
-	free(e->sim_log);
-	free(e->mppd_log);
-	free(e->broker_log);
-	free(e->conf);
-	free(e->dir);
-	free(e);
-	return 0;
+	return se_spawn_sim(*state, 0, (const char *[]){ "--baud", "115200",
+	    NULL }) > 0 ? 0 : -1;
 }
 
 static void
-dump(const char *what, const char *path)
+dump_all(struct sim_env *e)
 {
-	char *text = h_read_file(path, NULL);
-
-	fprintf(stderr, "---- %s ----\n%s\n", what, text ? text : "(missing)");
-	free(text);
-}
-
-static void
-dump_all(struct env *e)
-{
-	dump("mppd", e->mppd_log);
-	dump("sim log", e->sim_log);
+	se_dump("mppd", e->mppd_log);
+	se_dump("sim log", e->sim_log);
 }
 
 /*
@@ -108,7 +45,7 @@ dump_all(struct env *e)
  * from the start-up queries or the read-back after an ACK, never a poll.
  */
 static void
-write_conf(struct env *e, const char *allow)
+write_conf(struct sim_env *e, const char *allow)
 {
 	char text[2048];
 
@@ -123,7 +60,7 @@ write_conf(struct env *e, const char *allow)
 }
 
 static void
-start_mppd(struct env *e)
+start_mppd(struct sim_env *e)
 {
 	const char *argv[] = { MPPD_BIN, "-C", e->conf, "-I", "--daemon", NULL };
 
@@ -132,7 +69,7 @@ start_mppd(struct env *e)
 }
 
 static void
-stop_mppd(struct env *e)
+stop_mppd(struct sim_env *e)
 {
 	int rc = h_stop(e->mppd, SIGTERM, 10000);
 
@@ -145,7 +82,7 @@ stop_mppd(struct env *e)
 
 /* Waits until the broker has an active subscription to filter. */
 static void
-wait_subscribed(struct env *e, const char *filter)
+wait_subscribed(struct sim_env *e, const char *filter)
 {
 	char needle[300];
 
@@ -164,7 +101,7 @@ wait_subscribed(struct env *e, const char *filter)
 
 /* "mosquitto_sub -F %t|%p" on filter into dir/file; returns the path. */
 static char *
-watch(struct env *e, const char *file, const char *filter)
+watch(struct sim_env *e, const char *file, const char *filter)
 {
 	char *out = h_path(e->dir, file);
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr,
@@ -180,7 +117,7 @@ watch(struct env *e, const char *file, const char *filter)
  * it to appear; fails the test when none comes.
  */
 static char *
-retained(struct env *e, const char *topic)
+retained(struct sim_env *e, const char *topic)
 {
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-C", "1", "-W", "1", "--retained-only", "-t", topic, NULL };
@@ -203,7 +140,7 @@ retained(struct env *e, const char *topic)
 
 /* Every retained message under filter: "topic|payload" lines. */
 static char *
-retained_all(struct env *e, const char *filter)
+retained_all(struct sim_env *e, const char *filter)
 {
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-W", "1", "--retained-only", "-F", "%t|%p", "-t", filter, NULL };
@@ -215,7 +152,7 @@ retained_all(struct env *e, const char *filter)
 }
 
 static void
-publish(struct env *e, const char *topic, const char *msg)
+publish(struct sim_env *e, const char *topic, const char *msg)
 {
 	const char *argv[] = { PUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-q", "1", "-t", topic, "-m", msg, NULL };
@@ -309,14 +246,14 @@ render_number(const char *tmpl, double value)
 /* Waits for "topic|payload" in a watch file within ms; returns the time
  * it took, or fails. */
 static long
-wait_state(struct env *e, const char *file, const char *topic,
+wait_state(struct sim_env *e, const char *file, const char *topic,
     const char *payload, int ms, long t0)
 {
 	char needle[300];
 
 	snprintf(needle, sizeof(needle), "%s|%s\n", topic, payload);
 	if (h_wait_for_text(file, needle, ms) != 0) {
-		dump("state topic", file);
+		se_dump("state topic", file);
 		dump_all(e);
 		fail_msg("%s did not show \"%s\" within %d ms", topic, payload, ms);
 	}
@@ -328,7 +265,7 @@ wait_state(struct env *e, const char *file, const char *topic,
 static void
 test_choosing_sbu_first_in_home_assistant_applies_and_reads_back(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *cfg_topic =
 	    "homeassistant/select/mpp_inv_output_source_priority/config";
 	char *cfg, *states, *resp, *log;
@@ -414,7 +351,7 @@ assert_common_keys(const cJSON *j)
 static void
 test_discovery_only_for_allowed_commands_with_required_keys(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *sel, *num, *sw, *all, *states;
 	const char *cmd;
 	cJSON *j;
@@ -494,8 +431,8 @@ test_discovery_only_for_allowed_commands_with_required_keys(void **state)
 
 static const struct CMUnitTest tests[] = {
 	/* one line each: tests/CMakeLists.txt reads the names from here */
-	cmocka_unit_test_setup_teardown(test_choosing_sbu_first_in_home_assistant_applies_and_reads_back, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_discovery_only_for_allowed_commands_with_required_keys, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_choosing_sbu_first_in_home_assistant_applies_and_reads_back, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_discovery_only_for_allowed_commands_with_required_keys, setup, se_teardown),
 };
 
 #include "testmain.h"

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "sim_env.h"
 #include "hass_check.h"
 #include "testmain.h"
 
@@ -67,74 +68,10 @@ static const struct dev {
 };
 #define NDEVS	(sizeof(devs) / sizeof(devs[0]))
 
-struct env {
-	char	*dir;
-	char	*conf;
-	char	*mppd_log;
-	char	*broker_log;
-	char	*live;		/* mosquitto_sub -v homeassistant/# from the start */
-	char	*retained;	/* the retained configs afterwards */
-	char	*link;		/* the simulator's pseudo-terminal */
-	int	 port;
-	char	 portstr[16];
-	pid_t	 broker, sub, mppd, sim;
-};
-
 static int
 setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (e == NULL || (e->dir = h_tmpdir()) == NULL)
-		return -1;
-	e->conf = h_path(e->dir, "mppd.conf");
-	e->mppd_log = h_path(e->dir, "mppd.log");
-	e->broker_log = h_path(e->dir, "broker.log");
-	e->live = h_path(e->dir, "live.txt");
-	e->retained = h_path(e->dir, "retained.txt");
-	e->link = h_path(e->dir, "sim.link");
-	e->port = h_free_port();
-	snprintf(e->portstr, sizeof(e->portstr), "%d", e->port);
-	if ((e->broker = h_start_broker(e->dir, e->port, NULL)) <= 0)
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	if (e->mppd > 0)
-		h_stop(e->mppd, SIGTERM, 5000);
-	if (e->sub > 0)
-		h_stop(e->sub, SIGTERM, 5000);
-	if (e->sim > 0)
-		h_stop(e->sim, SIGTERM, 5000);
-	if (e->broker > 0)
-		h_stop(e->broker, SIGTERM, 5000);
-	h_cleanup_all();
-	if (getenv("MPPD_KEEP_TMP") == NULL)
-		h_rmrf(e->dir);
-	free(e->conf);
-	free(e->mppd_log);
-	free(e->broker_log);
-	free(e->live);
-	free(e->retained);
-	free(e->link);
-	free(e->dir);
-	free(e);
-	return 0;
-}
-
-static void
-dump(const char *what, const char *path)
-{
-	char *text = h_read_file(path, NULL);
-
-	fprintf(stderr, "---- %s ----\n%s\n", what, text ? text : "(missing)");
-	free(text);
+	return se_setup(state, "sim.link", NULL, 1);
 }
 
 /* The checker is there and can run (python3-voluptuous installed). */
@@ -153,7 +90,7 @@ require_checker(void)
 
 /* Records homeassistant/# ("topic payload" lines) into e->live. */
 static void
-start_recording(struct env *e)
+start_recording(struct sim_env *e)
 {
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-v", "-t", "homeassistant/#", NULL };
@@ -168,7 +105,7 @@ start_recording(struct env *e)
 
 /* Sections n of devs (all when n is NDEVS); pause 3600: one poll cycle. */
 static void
-start_mppd(struct env *e, size_t n)
+start_mppd(struct sim_env *e, size_t n)
 {
 	const char *argv[] = { MPPD_BIN, "-C", e->conf, "-I", "--daemon", NULL };
 	const char *sim[] = { "--baud", "115200", "--parallel", "2", NULL };
@@ -181,8 +118,7 @@ start_mppd(struct env *e, size_t n)
 	    e->dir);
 	for (size_t i = 0; i < n; i++) {
 		if (devs[i].sim) {
-			e->sim = h_start_sim(e->dir, e->link, sim);
-			assert_true(e->sim > 0);
+			se_start_sim(e, 0, sim);
 			snprintf(port, sizeof(port), "%s\nporttype = serial\n"
 			    "baud = 115200\nhass_energy = true", e->link);
 		} else
@@ -201,7 +137,7 @@ start_mppd(struct env *e, size_t n)
 
 /* Waits for the configs of each device's last command and its settings. */
 static void
-wait_discovery(struct env *e, size_t n)
+wait_discovery(struct sim_env *e, size_t n)
 {
 	char needle[128];
 
@@ -209,14 +145,14 @@ wait_discovery(struct env *e, size_t n)
 		snprintf(needle, sizeof(needle), "_%s_%s", devs[i].name,
 		    devs[i].last);
 		if (h_wait_for_text(e->live, needle, WAIT_MS) != 0) {
-			dump("mppd", e->mppd_log);
+			se_dump("mppd", e->mppd_log);
 			fail_msg("no discovery for %s's %s", devs[i].name,
 			    devs[i].last);
 		}
 		snprintf(needle, sizeof(needle),
 		    "homeassistant/select/mpp_%s_", devs[i].name);
 		if (h_wait_for_text(e->live, needle, WAIT_MS) != 0) {
-			dump("mppd", e->mppd_log);
+			se_dump("mppd", e->mppd_log);
 			fail_msg("no setting entities for %s", devs[i].name);
 		}
 	}
@@ -227,7 +163,7 @@ wait_discovery(struct env *e, size_t n)
  * have it: everything the daemon published is in e->live by then.
  */
 static void
-stop_and_settle(struct env *e)
+stop_and_settle(struct sim_env *e)
 {
 	const char *pub[] = { PUB, "-h", "127.0.0.1", "-p", e->portstr,
 	    "-t", MARKER, "-m", "end", NULL };
@@ -235,7 +171,7 @@ stop_and_settle(struct env *e)
 
 	e->mppd = 0;
 	if (rc != 0) {
-		dump("mppd", e->mppd_log);
+		se_dump("mppd", e->mppd_log);
 		fail_msg("mppd exited with %d", rc);
 	}
 	assert_int_equal(h_run(pub, NULL, NULL, 5000), 0);
@@ -245,7 +181,7 @@ stop_and_settle(struct env *e)
 
 /* The retained messages under homeassistant/# into e->retained. */
 static char *
-snapshot_retained(struct env *e)
+snapshot_retained(struct sim_env *e)
 {
 	const char *argv[] = { SUB, "-h", "127.0.0.1", "-p", e->portstr, "-v",
 	    "--retained-only", "-W", "2", "-t", "homeassistant/#", NULL };
@@ -260,7 +196,7 @@ snapshot_retained(struct env *e)
 static void
 test_every_discovery_config_of_six_families_passes_the_schema(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	char *retained, *live, *out = NULL, needle[64];
 
 	require_checker();
@@ -315,7 +251,7 @@ test_every_discovery_config_of_six_families_passes_the_schema(void **state)
 static void
 test_a_config_home_assistant_refuses_fails_the_check(void **state)
 {
-	struct env *e = *state;
+	struct sim_env *e = *state;
 	const char *bad = "homeassistant/sensor/mpp_pi30_broken/config";
 	const char *pub[] = { PUB, "-h", "127.0.0.1", "-p", e->portstr, "-r",
 	    "-t", bad, "-m", "{\"name\": \"broken\", \"state_topic\": \"s\", "
@@ -344,8 +280,8 @@ test_a_config_home_assistant_refuses_fails_the_check(void **state)
 
 static const struct CMUnitTest tests[] = {
 	/* one line each: tests/CMakeLists.txt reads the names from here */
-	cmocka_unit_test_setup_teardown(test_every_discovery_config_of_six_families_passes_the_schema, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_a_config_home_assistant_refuses_fails_the_check, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_every_discovery_config_of_six_families_passes_the_schema, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_a_config_home_assistant_refuses_fails_the_check, setup, se_teardown),
 };
 
 #include "testmain.h"
