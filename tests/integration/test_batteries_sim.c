@@ -68,39 +68,6 @@ watch(struct sim_env *e, const char *file, const char *filter)
 	return out;
 }
 
-static void
-expect_text(struct sim_env *e, const char *file, const char *needle)
-{
-	if (h_wait_for_text(file, needle, WAIT_MS) != 0) {
-		se_dump("watched", file);
-		se_dump("mppd", e->mppd_log);
-		se_dump("sim log", e->sim_log);
-		fail_msg("never saw %s", needle);
-	}
-}
-
-/* One line of a file that holds both needles, or fails. */
-static void
-expect_line(struct sim_env *e, const char *file, const char *a, const char *b)
-{
-	expect_text(e, file, a);
-	for (long end = h_now_ms() + WAIT_MS; ; h_sleep_ms(50)) {
-		char *text = h_read_file(file, NULL), *line, *save = NULL;
-		int hit = 0;
-
-		for (line = text ? strtok_r(text, "\n", &save) : NULL;
-		    line != NULL && !hit; line = strtok_r(NULL, "\n", &save))
-			hit = strstr(line, a) != NULL && strstr(line, b) != NULL;
-		free(text);
-		if (hit)
-			return;
-		if (h_now_ms() > end) {
-			se_dump("watched", file);
-			fail_msg("no line with both %s and %s", a, b);
-		}
-	}
-}
-
 /* ---- Daly -------------------------------------------------------------- */
 
 static void
@@ -119,15 +86,15 @@ test_daly_daemon_gives_home_assistant_soc_sensor(void **state)
 	start_mppd(e, sect);
 	/* the battery is its own device (its section), its SOC a battery
 	 * sensor */
-	expect_line(e, w, "mpp_SOC_soc/config|", "\"device_class\": \"battery\"");
-	expect_line(e, w, "mpp_SOC_soc/config|",
+	se_expect_line(e, w, "mpp_SOC_soc/config|", "\"device_class\": \"battery\"");
+	se_expect_line(e, w, "mpp_SOC_soc/config|",
 	    "\"unit_of_measurement\": \"%\"");
-	expect_line(e, w, "mpp_SOC_soc/config|",
+	se_expect_line(e, w, "mpp_SOC_soc/config|",
 	    "\"identifiers\": [\"battery\"]");
-	expect_text(e, w, "mpp_SOC_soc/state|80.0");
-	expect_line(e, w, "_cell_16_voltage/config|",
+	se_expect_text(e, w, "mpp_SOC_soc/state|80.0");
+	se_expect_line(e, w, "_cell_16_voltage/config|",
 	    "\"device_class\": \"voltage\"");
-	expect_line(e, w, "mpp_SOC_current/config|",
+	se_expect_line(e, w, "mpp_SOC_current/config|",
 	    "\"device_class\": \"current\"");
 	free(w);
 }
@@ -148,8 +115,8 @@ test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers(void **state)
 	    "outputs = json_mqtt\ntag = battery\n", e->link);
 	start_mppd(e, sect);
 	/* poll 1 whole, poll 2 cut in half, poll 3 whole again */
-	expect_text(e, w, "\"soc\": 80");
-	expect_text(e, w, "DALY checksum did not match");
+	se_expect_text(e, w, "\"soc\": 80");
+	se_expect_text(e, w, "DALY checksum did not match");
 	if (h_wait_for_count(w, "\"soc\": 80", 2, WAIT_MS) != 0) {
 		se_dump("watched", w);
 		fail_msg("no good reply after the truncated one");
@@ -278,8 +245,8 @@ test_inverter_and_battery_monitor_in_one_setup(void **state)
 	    "baud = 9600\ncommand = SOC\noutputs = json_mqtt\ntag = bms\n",
 	    e->link2, e->link);
 	start_mppd(e, sect);
-	expect_line(e, w, "inv/", "\"ac_output_voltage\"");
-	expect_line(e, w, "bms/", "\"soc\": 80");
+	se_expect_line(e, w, "inv/", "\"ac_output_voltage\"");
+	se_expect_line(e, w, "bms/", "\"soc\": 80");
 	free(w);
 }
 
@@ -356,7 +323,7 @@ test_battery_discovery_passes_home_assistant_schema(void **state)
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		snprintf(needle, sizeof(needle), "_%s_%s_", devs[i].proto,
 		    devs[i].last);
-		expect_text(e, live, needle);
+		se_expect_text(e, live, needle);
 	}
 	h_sleep_ms(500);	/* the last configs' states */
 	rc = h_run(chk, &out, &err, 60000);

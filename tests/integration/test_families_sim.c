@@ -92,39 +92,6 @@ publish(struct sim_env *e, const char *topic, const char *msg)
 	assert_int_equal(h_run(argv, NULL, NULL, 5000), 0);
 }
 
-static void
-expect_text(struct sim_env *e, const char *file, const char *needle)
-{
-	if (h_wait_for_text(file, needle, WAIT_MS) != 0) {
-		se_dump("watched", file);
-		se_dump("mppd", e->mppd_log);
-		se_dump("sim log", e->sim_log);
-		fail_msg("never saw %s", needle);
-	}
-}
-
-/* One line of a watch file that contains both needles, or fails. */
-static void
-expect_line(struct sim_env *e, const char *file, const char *a, const char *b)
-{
-	expect_text(e, file, a);
-	for (long end = h_now_ms() + WAIT_MS; ; h_sleep_ms(50)) {
-		char *text = h_read_file(file, NULL), *line, *save = NULL;
-		int hit = 0;
-
-		for (line = text ? strtok_r(text, "\n", &save) : NULL;
-		    line != NULL && !hit; line = strtok_r(NULL, "\n", &save))
-			hit = strstr(line, a) != NULL && strstr(line, b) != NULL;
-		free(text);
-		if (hit)
-			return;
-		if (h_now_ms() > end) {
-			se_dump("watched", file);
-			fail_msg("no line with both %s and %s", a, b);
-		}
-	}
-}
-
 /* ---- daemon telemetry through hassd_mqtt ------------------------------- */
 
 static void
@@ -135,14 +102,14 @@ test_pi18_daemon_publishes_hassd_with_units_and_device_classes(void **state)
 
 	start_all(e, "PI18", "GS#PIRI", "hassd_mqtt", 1, NULL);
 	w = watch(e, "ha.txt", "homeassistant/#");
-	expect_line(e, w, "grid_voltage/config|", "\"unit_of_measurement\": \"V\"");
-	expect_line(e, w, "grid_voltage/config|", "\"device_class\": \"voltage\"");
-	expect_line(e, w, "ac_output_active_power/config|",
+	se_expect_line(e, w, "grid_voltage/config|", "\"unit_of_measurement\": \"V\"");
+	se_expect_line(e, w, "grid_voltage/config|", "\"device_class\": \"voltage\"");
+	se_expect_line(e, w, "ac_output_active_power/config|",
 	    "\"device_class\": \"power\"");
-	expect_line(e, w, "inverter_heat_sink_temperature/config|",
+	se_expect_line(e, w, "inverter_heat_sink_temperature/config|",
 	    "\"device_class\": \"temperature\"");
-	expect_text(e, w, "grid_voltage/state|2");
-	expect_text(e, w, "output_source_priority/state|Solar-Utility-Battery");
+	se_expect_text(e, w, "grid_voltage/state|2");
+	se_expect_text(e, w, "output_source_priority/state|Solar-Utility-Battery");
 	free(w);
 }
 
@@ -154,11 +121,11 @@ test_pi17_daemon_publishes_hassd_with_units(void **state)
 
 	start_all(e, "PI17", "GS#BATS", "hassd_mqtt", 1, NULL);
 	w = watch(e, "ha.txt", "homeassistant/#");
-	expect_line(e, w, "battery_voltage/config|", "\"unit_of_measurement\": \"V\"");
-	expect_line(e, w, "ac_output_frequency/config|",
+	se_expect_line(e, w, "battery_voltage/config|", "\"unit_of_measurement\": \"V\"");
+	se_expect_line(e, w, "ac_output_frequency/config|",
 	    "\"unit_of_measurement\": \"Hz\"");
-	expect_text(e, w, "battery_voltage/state|5");
-	expect_text(e, w, "battery_constant_charge_voltage(c.v.)/state|56.4");
+	se_expect_text(e, w, "battery_voltage/state|5");
+	se_expect_text(e, w, "battery_constant_charge_voltage(c.v.)/state|56.4");
 	free(w);
 }
 
@@ -175,11 +142,11 @@ test_pi18_setter_over_mqtt_acknowledged_and_read_back(void **state)
 	wait_subscribed(e, "th/inv/cmd");
 	w = watch(e, "resp.txt", "th/inv/cmd_response");
 	publish(e, "th/inv/cmd", "POP1");
-	expect_text(e, w, "\"POP\": [\"ACK\", \"\"]");
+	se_expect_text(e, w, "\"POP\": [\"ACK\", \"\"]");
 	publish(e, "th/inv/cmd", "PIRI");
-	expect_text(e, w, "\"Output source priority\": [\"Solar-Battery-Utility\"");
+	se_expect_text(e, w, "\"Output source priority\": [\"Solar-Battery-Utility\"");
 	publish(e, "th/inv/cmd", "POP9");
-	expect_line(e, w, "\"command\": \"POP9\"",
+	se_expect_line(e, w, "\"command\": \"POP9\"",
 	    "is not a command of protocol PI18");
 	/* The simulator saw POP1 and PIRI, never POP9. */
 	assert_int_equal(h_count_text(e->sim_log, "POP1\n"), 1);
@@ -197,16 +164,16 @@ test_pi17_setter_over_mqtt_acknowledged_and_read_back(void **state)
 	wait_subscribed(e, "th/inv/cmd");
 	w = watch(e, "resp.txt", "th/inv/cmd_response");
 	publish(e, "th/inv/cmd", "MCHGV0552,0540");
-	expect_text(e, w, "\"MCHGV\": [\"ACK\", \"\"]");
+	se_expect_text(e, w, "\"MCHGV\": [\"ACK\", \"\"]");
 	publish(e, "th/inv/cmd", "BATS");
-	expect_text(e, w, "\"Battery constant charge voltage(C.V.)\": [55.2, \"V\"]");
+	se_expect_text(e, w, "\"Battery constant charge voltage(C.V.)\": [55.2, \"V\"]");
 	publish(e, "th/inv/cmd", "SEP02");
-	expect_text(e, w, "\"SEP\": [\"ACK\", \"\"]");
+	se_expect_text(e, w, "\"SEP\": [\"ACK\", \"\"]");
 	publish(e, "th/inv/cmd", "HECS");
-	expect_text(e, w, "\"Load-Grid-Battery\"");
+	se_expect_text(e, w, "\"Load-Grid-Battery\"");
 	/* 99.9 V is outside the pattern 0[45]\d\d: refused, never sent. */
 	publish(e, "th/inv/cmd", "MCHGV0999,0540");
-	expect_line(e, w, "\"command\": \"MCHGV0999,0540\"",
+	se_expect_line(e, w, "\"command\": \"MCHGV0999,0540\"",
 	    "is not a command of protocol PI17");
 	assert_int_equal(h_count_text(e->sim_log, "MCHGV0999"), 0);
 	assert_int_equal(h_count_text(e->sim_log, "MCHGV0552,0540\n"), 1);
@@ -285,22 +252,22 @@ test_pi18_home_assistant_select_applies_and_reads_back(void **state)
 	extra_conf = "hass_controls = true\n";
 	start_all(e, "PI18", "GS", "json", 3600, "POP[01],PCP.*,PSDV\\d+");
 	cfg = watch(e, "cfg.txt", "homeassistant/#");
-	expect_line(e, cfg, "homeassistant/select/mpp_inv_output_source_priority"
+	se_expect_line(e, cfg, "homeassistant/select/mpp_inv_output_source_priority"
 	    "/config|", "\\\"Solar-Battery-Utility\\\": \\\"POP1\\\"");
-	expect_line(e, cfg, "output_source_priority/config|",
+	se_expect_line(e, cfg, "output_source_priority/config|",
 	    "\"options\":[\"Solar-Utility-Battery\",\"Solar-Battery-Utility\"]");
-	expect_line(e, cfg, "homeassistant/number/mpp_inv_battery_cut_off_voltage"
+	se_expect_line(e, cfg, "homeassistant/number/mpp_inv_battery_cut_off_voltage"
 	    "/config|", "PSDV{{ '%03d' % ((value * 10) | round | int) }}");
 	st = watch(e, "state.txt", "th/inv/settings/#");
-	expect_text(e, st, "th/inv/settings/output_source_priority|"
+	se_expect_text(e, st, "th/inv/settings/output_source_priority|"
 	    "Solar-Utility-Battery\n");
-	expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|42.0\n");
+	se_expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|42.0\n");
 	/* What Home Assistant sends for "Solar-Battery-Utility" and 45.0 V */
 	publish(e, "th/inv/cmd", "POP1");
-	expect_text(e, st, "th/inv/settings/output_source_priority|"
+	se_expect_text(e, st, "th/inv/settings/output_source_priority|"
 	    "Solar-Battery-Utility\n");
 	publish(e, "th/inv/cmd", "PSDV450");
-	expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|45.0\n");
+	se_expect_text(e, st, "th/inv/settings/battery_cut_off_voltage|45.0\n");
 	free(cfg);
 	free(st);
 }
@@ -314,19 +281,19 @@ test_pi17_home_assistant_switch_and_select_apply_and_read_back(void **state)
 	extra_conf = "hass_controls = true\n";
 	start_all(e, "PI17", "GS", "json", 3600, "SEP0[0-2],EDA[01]");
 	cfg = watch(e, "cfg.txt", "homeassistant/#");
-	expect_line(e, cfg, "homeassistant/switch/mpp_inv_solar_charge_battery"
+	se_expect_line(e, cfg, "homeassistant/switch/mpp_inv_solar_charge_battery"
 	    "/config|", "\"payload_off\":\"EDA0\"");
-	expect_line(e, cfg, "homeassistant/select/"
+	se_expect_line(e, cfg, "homeassistant/select/"
 	    "mpp_inv_solar_energy_distribution_priority/config|",
 	    "\"Load-Grid-Battery\"");
 	st = watch(e, "state.txt", "th/inv/settings/#");
-	expect_text(e, st, "th/inv/settings/solar_charge_battery|enabled\n");
-	expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
+	se_expect_text(e, st, "th/inv/settings/solar_charge_battery|enabled\n");
+	se_expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
 	    "Load-Battery-Grid\n");
 	publish(e, "th/inv/cmd", "EDA0");
-	expect_text(e, st, "th/inv/settings/solar_charge_battery|disabled\n");
+	se_expect_text(e, st, "th/inv/settings/solar_charge_battery|disabled\n");
 	publish(e, "th/inv/cmd", "SEP02");
-	expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
+	se_expect_text(e, st, "th/inv/settings/solar_energy_distribution_priority|"
 	    "Load-Grid-Battery\n");
 	free(cfg);
 	free(st);

@@ -143,4 +143,41 @@ se_start_sim(struct sim_env *e, int which, const char *const more[])
 	return pid;
 }
 
+/* Bound of the waits below. */
+#define SE_WAIT_MS	10000
+
+/* Waits for needle in file, or fails showing the logs. */
+static inline void
+se_expect_text(struct sim_env *e, const char *file, const char *needle)
+{
+	if (h_wait_for_text(file, needle, SE_WAIT_MS) != 0) {
+		se_dump("watched", file);
+		se_dump("mppd", e->mppd_log);
+		se_dump("sim log", e->sim_log);
+		fail_msg("never saw %s", needle);
+	}
+}
+
+/* One line of a file that holds both needles, or fails. */
+static inline void
+se_expect_line(struct sim_env *e, const char *file, const char *a, const char *b)
+{
+	se_expect_text(e, file, a);
+	for (long end = h_now_ms() + SE_WAIT_MS; ; h_sleep_ms(50)) {
+		char *text = h_read_file(file, NULL), *line, *save = NULL;
+		int hit = 0;
+
+		for (line = text ? strtok_r(text, "\n", &save) : NULL;
+		    line != NULL && !hit; line = strtok_r(NULL, "\n", &save))
+			hit = strstr(line, a) != NULL && strstr(line, b) != NULL;
+		free(text);
+		if (hit)
+			return;
+		if (h_now_ms() > end) {
+			se_dump("watched", file);
+			fail_msg("no line with both %s and %s", a, b);
+		}
+	}
+}
+
 #endif
