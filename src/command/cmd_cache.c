@@ -1,14 +1,19 @@
 /*
  * cmd_cache.c - answers kept for repeated commands (see cmd_cache.h).
  *
- * A plain list, newest first: at most CC_MAX entries, so a linear search
- * costs a few microseconds per command, far below one MQTT round trip.
+ * The entries are a list, newest first, for the bounds (oldest first
+ * out), and are filed in three hash indexes (hindex.h) for the look-ups
+ * every command makes: a message (device, topic, payload) for
+ * redeliveries, an id (device, topic, id, command), and the entry's
+ * serial for its answer.  A linear search of up to CC_MAX entries cost
+ * about 5,300 instructions per command under load (BENCHMARKS.md).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd_cache.h"
+#include "hindex.h"
 #include "sbuf.h"
 
 struct cc_waiter {
@@ -19,6 +24,10 @@ struct cc_waiter {
 
 struct cc_entry {
 	struct cc_entry	*next, *prev;
+	struct hnode	 by_msg;	/* filed while redeliverable */
+	struct hnode	 by_id;		/* filed when id_json is set */
+	struct hnode	 by_serial;
+	int		 in_msgs;
 	struct cc_waiter *waiters;
 	int		 nwaiters;
 	uint64_t	 serial;
@@ -38,6 +47,7 @@ struct cc_entry {
 struct cmd_cache {
 	pthread_mutex_t	 mtx;
 	struct cc_entry	*head, *tail;	/* newest first */
+	struct hindex	 msgs, ids, serials;
 	int		 n;
 	size_t		 bytes;		/* of stored answers */
 	uint64_t	 next_serial;
@@ -51,6 +61,45 @@ cc_new(void)
 	pthread_mutex_init(&cc->mtx, NULL);
 	cc->next_serial = 1;
 	return cc;
+}
+
+/* The keys of the indexes.  The scope is compared by address, so its
+ * address is what is hashed. */
+static uint64_t
+hash_msg(const void *scope, const char *topic, const void *payload,
+    size_t len)
+{
+	uint64_t h = hidx_hash(HIDX_SEED, &scope, sizeof(scope));
+
+	h = hidx_hash(h, topic, strlen(topic) + 1);
+	return hidx_hash(h, payload, len);
+}
+
+static uint64_t
+hash_id(const void *scope, const char *topic, const char *id_json,
+    const char *command)
+{
+	uint64_t h = hidx_hash(HIDX_SEED, &scope, sizeof(scope));
+
+	h = hidx_hash(h, topic, strlen(topic) + 1);
+	h = hidx_hash(h, id_json, strlen(id_json) + 1);
+	return hidx_hash(h, command, strlen(command));
+}
+
+static uint64_t
+hash_serial(uint64_t serial)
+{
+	return hidx_hash(HIDX_SEED, &serial, sizeof(serial));
+}
+
+/* The redelivery of e is spent, or e goes: no longer found as one. */
+static void
+cc_unfile_msg(struct cmd_cache *cc, struct cc_entry *e)
+{
+	if (e->in_msgs) {
+		hidx_del(&cc->msgs, &e->by_msg);
+		e->in_msgs = 0;
+	}
 }
 
 static void
@@ -77,6 +126,10 @@ cc_unlink(struct cmd_cache *cc, struct cc_entry *e)
 		cc->tail = e->prev;
 	cc->n--;
 	cc->bytes -= e->answer_len;
+	cc_unfile_msg(cc, e);
+	if (e->id_json != NULL)
+		hidx_del(&cc->ids, &e->by_id);
+	hidx_del(&cc->serials, &e->by_serial);
 	cc_waiters_free(e->waiters);
 	free(e->topic);
 	free(e->payload);
@@ -93,6 +146,9 @@ cc_free(struct cmd_cache *cc)
 		return;
 	while (cc->head != NULL)
 		cc_unlink(cc, cc->head);
+	hidx_free(&cc->msgs);
+	hidx_free(&cc->ids);
+	hidx_free(&cc->serials);
 	pthread_mutex_destroy(&cc->mtx);
 	free(cc);
 }
@@ -123,6 +179,47 @@ cc_same_id(const struct cc_entry *e, const struct cc_key *k)
 	    strcmp(e->topic, k->topic) == 0;
 }
 
+/*
+ * The entry a message repeats, NULL for none: of the entries of k's scope
+ * that k repeats (as a redelivery or by its id), the newest, as a search
+ * of the list from its newest end would find it; an entry that is both is
+ * a redelivery.  mtx held.
+ */
+static struct cc_entry *
+cc_find(struct cmd_cache *cc, const struct cc_key *k, int *redelivery)
+{
+	struct cc_entry *re = NULL, *ie = NULL, *e;
+	struct hnode *n;
+	uint64_t h;
+
+	if (k->may_be_redelivery) {
+		h = hash_msg(k->scope, k->topic, k->payload, k->len);
+		for (n = hidx_first(&cc->msgs, h); n != NULL; n = hidx_next(n)) {
+			e = hidx_entry(n, struct cc_entry, by_msg);
+			if (e->scope == k->scope && cc_same_redelivery(e, k) &&
+			    (re == NULL || e->serial > re->serial))
+				re = e;
+		}
+	}
+	if (k->id_json != NULL) {
+		h = hash_id(k->scope, k->topic, k->id_json, k->command != NULL ?
+		    k->command : "");
+		for (n = hidx_first(&cc->ids, h); n != NULL; n = hidx_next(n)) {
+			e = hidx_entry(n, struct cc_entry, by_id);
+			if (e->scope == k->scope && cc_same_id(e, k) &&
+			    (ie == NULL || e->serial > ie->serial))
+				ie = e;
+		}
+	}
+	if (re != NULL && (ie == NULL || re->serial >= ie->serial)) {
+		re->redeliverable = 0;	/* one redelivery per message */
+		cc_unfile_msg(cc, re);
+		*redelivery = 1;
+		return re;
+	}
+	return ie;
+}
+
 enum cc_state
 cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
     const void *waiter, size_t wlen, struct sbuf *answer, uint64_t *serial,
@@ -135,17 +232,7 @@ cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
 	*serial = 0;
 	pthread_mutex_lock(&cc->mtx);
 	cc_trim(cc, now_ms, 0);
-	for (e = cc->head; e != NULL; e = e->next) {
-		if (e->scope != k->scope)
-			continue;
-		if (cc_same_redelivery(e, k)) {
-			e->redeliverable = 0;	/* one redelivery per message */
-			*redelivery = 1;
-			break;
-		}
-		if (cc_same_id(e, k))
-			break;
-	}
+	e = cc_find(cc, k, redelivery);
 	if (e != NULL) {
 		if (e->answer != NULL) {
 			sbuf_add(answer, e->answer, e->answer_len);
@@ -187,6 +274,15 @@ cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
 		cc->tail = e;
 	cc->head = e;
 	cc->n++;
+	if (e->redeliverable) {
+		hidx_add(&cc->msgs, &e->by_msg, hash_msg(e->scope, e->topic,
+		    e->payload, e->len));
+		e->in_msgs = 1;
+	}
+	if (e->id_json != NULL)
+		hidx_add(&cc->ids, &e->by_id, hash_id(e->scope, e->topic,
+		    e->id_json, e->command));
+	hidx_add(&cc->serials, &e->by_serial, hash_serial(e->serial));
 	*serial = e->serial;
 	pthread_mutex_unlock(&cc->mtx);
 	return CC_NEW;
@@ -197,13 +293,17 @@ cc_answer(struct cmd_cache *cc, uint64_t serial, const char *answer,
     size_t len, cc_waiter_fn fn, void *arg)
 {
 	struct cc_entry *e;
+	struct hnode *n;
 	struct cc_waiter *waiters = NULL, *w;
 
 	if (serial == 0)
 		return;
 	pthread_mutex_lock(&cc->mtx);
-	for (e = cc->head; e != NULL && e->serial != serial; e = e->next)
+	for (n = hidx_first(&cc->serials, hash_serial(serial)); n != NULL &&
+	    hidx_entry(n, struct cc_entry, by_serial)->serial != serial;
+	    n = hidx_next(n))
 		;
+	e = n != NULL ? hidx_entry(n, struct cc_entry, by_serial) : NULL;
 	if (e != NULL) {
 		waiters = e->waiters;
 		e->waiters = NULL;
