@@ -22,6 +22,7 @@
 #include "cmd_ran.h"
 #include "config.h"
 #include "device.h"
+#include "hindex.h"
 #include "ident.h"
 #include "log.h"
 #include "pyfmt.h"
@@ -29,6 +30,7 @@
 #include "router.h"
 #include "sbuf.h"
 #include "topic_check.h"
+#include "topic_overlap.h"
 #include "worker.h"
 #include "utf8.h"
 
@@ -38,23 +40,46 @@
 #define LOGTXT_MAX	96	/* escaped command text in log lines */
 
 struct binding {
-	struct binding		*next;
+	struct binding		*next;		/* of the connection, in order */
+	unsigned		 seq;		/* its place in that order */
 	char			*name;		/* device name, for logs */
 	char			*name_json;	/* device name as a JSON string */
 	char			*filter;
+	int			 wild;		/* filter has '+' or '#' */
+	struct binding		*wnext;		/* next wild one, in order */
+	struct binding		*same;		/* next with the same exact
+						 * filter, in order */
+	/* mppd's own topic filters (router_ignore) that match a topic this
+	 * filter matches, borrowed from the router. */
+	const char		**ign;
+	int			 nign;
 	int			 qos;
 	struct device		*dev;
 	struct worker		*w;
 	const struct cmd_policy	*pol;		/* the device's, shared */
 };
 
-/* The devices bound to one connection.  The list is fixed before the
- * connection starts; fresh_session is used by its network thread only. */
+/* The bindings of one exact command topic (no wildcard), filed by it. */
+struct exact {
+	struct hnode		 node;
+	const char		*topic;		/* its first binding's filter */
+	struct binding		*head, *tail;	/* by binding->same */
+};
+
+/*
+ * The devices bound to one connection.  The list is fixed before the
+ * connection starts; fresh_session is used by its network thread only.
+ * A message finds its devices with one hash look-up of its topic among
+ * the exact filters, and a match against each wildcard filter only.
+ */
 struct conn_binds {
 	struct conn_binds	*next;
 	void			*c;		/* the transport's connection */
 	const struct cmd_link	*link;
 	struct binding		*head, *tail;
+	unsigned		 nbind;
+	struct hindex		 exact;		/* struct exact by topic */
+	struct binding		*whead, *wtail;	/* the wild ones */
 	/* The session (cmd_msg.session) in which a QoS 1/2 command that was
 	 * not a redelivery arrived: the broker's redeliveries, which come
 	 * first after a reconnect, are over for that session. */
@@ -108,12 +133,65 @@ is_response_topic(const char *topic)
 }
 
 static int
-topic_matches(const struct binding *b, const char *topic)
+filter_matches(const char *filter, const char *topic)
 {
 	bool hit = false;
 
-	return mosquitto_topic_matches_sub(b->filter, topic, &hit) ==
+	return mosquitto_topic_matches_sub(filter, topic, &hit) ==
 	    MOSQ_ERR_SUCCESS && hit;
+}
+
+static struct exact *
+exact_find(const struct conn_binds *cb, const char *topic, uint64_t h)
+{
+	struct hnode *n;
+
+	for (n = hidx_first(&cb->exact, h); n != NULL; n = hidx_next(n)) {
+		struct exact *x = hidx_entry(n, struct exact, node);
+		if (strcmp(x->topic, topic) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* The devices of one connection whose filter matches a topic, in the
+ * order they were bound (cands_init, then cands_next until NULL). */
+struct cands {
+	const char	*topic;
+	struct binding	*x;	/* next of the exact ones */
+	struct binding	*w;	/* next matching wild one */
+};
+
+static struct binding *
+next_wild(struct binding *w, const char *topic)
+{
+	while (w != NULL && !filter_matches(w->filter, topic))
+		w = w->wnext;
+	return w;
+}
+
+static void
+cands_init(struct cands *it, const struct conn_binds *cb, const char *topic)
+{
+	const struct exact *x;
+
+	x = exact_find(cb, topic, hidx_hash(HIDX_SEED, topic, strlen(topic)));
+	it->topic = topic;
+	it->x = x != NULL ? x->head : NULL;
+	it->w = next_wild(cb->whead, topic);
+}
+
+static struct binding *
+cands_next(struct cands *it)
+{
+	struct binding *b;
+
+	if (it->x != NULL && (it->w == NULL || it->x->seq < it->w->seq)) {
+		b = it->x;
+		it->x = b->same;
+	} else if ((b = it->w) != NULL)
+		it->w = next_wild(b->wnext, it->topic);
+	return b;
 }
 
 static void
@@ -328,10 +406,14 @@ dispatch(struct router *r, struct binding *b, const struct reply *rp,
 static int
 is_command_topic(const struct router *r, const char *topic)
 {
-	for (const struct conn_binds *cb = r->conns; cb != NULL; cb = cb->next)
-		for (const struct binding *b = cb->head; b != NULL; b = b->next)
-			if (topic_matches(b, topic))
-				return 1;
+	struct cands it;
+
+	for (const struct conn_binds *cb = r->conns; cb != NULL;
+	    cb = cb->next) {
+		cands_init(&it, cb, topic);
+		if (cands_next(&it) != NULL)
+			return 1;
+	}
 	return 0;
 }
 
@@ -385,24 +467,25 @@ read_v5(const struct router *r, const struct cmd_msg *m, struct reply *rp,
 
 /*
  * Step 2a, routing: the first device bound to cb whose filter matches a
- * topic that may be a command, or NULL when the message is not for the
- * router (an answer, a topic mppd publishes itself, another subscriber's).
+ * topic that may be a command (the others follow from it), or NULL when
+ * the message is not for the router (an answer, a topic mppd publishes
+ * itself, another subscriber's).  An own topic filter that matches the
+ * topic matches a topic of every candidate's filter too, so the first
+ * candidate's list of them (b->ign) holds every one that can.
  */
 static struct binding *
-route(const struct router *r, const struct conn_binds *cb, const char *topic)
+route(const struct conn_binds *cb, const char *topic, struct cands *it)
 {
 	struct binding *b;
 
 	if (is_response_topic(topic))
 		return NULL;
-	for (int i = 0; i < r->nignore; i++) {
-		bool own = false;
-		if (mosquitto_topic_matches_sub(r->ignore[i], topic, &own) ==
-		    MOSQ_ERR_SUCCESS && own)
+	cands_init(it, cb, topic);
+	if ((b = cands_next(it)) == NULL)
+		return NULL;
+	for (int i = 0; i < b->nign; i++)
+		if (filter_matches(b->ign[i], topic))
 			return NULL;	/* what mppd publishes itself */
-	}
-	for (b = cb->head; b != NULL && !topic_matches(b, topic); b = b->next)
-		;
 	return b;
 }
 
@@ -493,6 +576,7 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 {
 	struct conn_binds *cb;
 	struct binding *b;
+	struct cands it;
 	struct reply rp, rpd;
 	struct cmd_request req;
 	char perr[256], verr[256], logcmd[LOGTXT_MAX], logtopic[LOGTXT_MAX];
@@ -505,7 +589,7 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 		return;
 	for (cb = r->conns; cb != NULL && cb->c != conn; cb = cb->next)
 		;
-	if (cb == NULL || (b = route(r, cb, m->topic)) == NULL)
+	if (cb == NULL || (b = route(cb, m->topic, &it)) == NULL)
 		return;
 	scope = cb->link->ident != NULL ? cb->link->ident(cb->c) : NULL;
 	/*
@@ -555,9 +639,7 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 
 	/* Steps 2b, 2d, 2e per device: repeats, its policy, its worker. */
 	pthread_rwlock_rdlock(&r->lock);
-	for (; b != NULL; b = b->next) {
-		if (!topic_matches(b, m->topic))
-			continue;
+	for (; b != NULL; b = cands_next(&it)) {
 		rpd = rp;
 		if (dedupe(r, cb, b, m, &req, error == NULL, &rpd, logcmd,
 		    logtopic, &redelivery))
@@ -568,6 +650,53 @@ router_on_message(struct router *r, void *conn, const struct cmd_msg *m)
 	/* A new command: the broker's redeliveries are over for now. */
 	if (m->qos > 0 && !redelivery)
 		cb->fresh_session = m->session;
+}
+
+/*
+ * Notes own-topic filter ign (router_ignore) on b when it matches a topic
+ * that b's filter matches too: for an exact filter, that topic itself;
+ * for a wildcard filter, when the two filters overlap (topic_overlap.h).
+ * Main thread, before the connections start.
+ */
+static void
+ignore_note(struct binding *b, const char *ign)
+{
+	if (!(b->wild ? topic_overlap(ign, b->filter) :
+	    filter_matches(ign, b->filter)))
+		return;
+	b->ign = xrealloc(b->ign, (size_t)(b->nign + 1) * sizeof(*b->ign));
+	b->ign[b->nign++] = ign;
+}
+
+/* Files b (its filter set) for routing on cb. */
+static void
+binds_index(struct router *r, struct conn_binds *cb, struct binding *b)
+{
+	b->seq = cb->nbind++;
+	b->wild = strpbrk(b->filter, "+#") != NULL;
+	if (b->wild) {
+		if (cb->wtail != NULL)
+			cb->wtail->wnext = b;
+		else
+			cb->whead = b;
+		cb->wtail = b;
+	} else {
+		uint64_t h = hidx_hash(HIDX_SEED, b->filter, strlen(b->filter));
+		struct exact *x = exact_find(cb, b->filter, h);
+
+		if (x == NULL) {
+			x = xcalloc(1, sizeof(*x));
+			x->topic = b->filter;
+			hidx_add(&cb->exact, &x->node, h);
+		}
+		if (x->tail != NULL)
+			x->tail->same = b;
+		else
+			x->head = b;
+		x->tail = b;
+	}
+	for (int i = 0; i < r->nignore; i++)
+		ignore_note(b, r->ignore[i]);
 }
 
 static struct conn_binds *
@@ -653,6 +782,7 @@ router_add(struct router *r, const struct cmd_link *link, void *c,
 	else
 		cb->head = b;
 	cb->tail = b;
+	binds_index(r, cb, b);
 	log_info("%s: commands on %s (QoS %d, %s match, %d pattern(s)%s)",
 	    dc->name, filter, dc->mqtt.cmd_qos,
 	    pol->mode == MATCH_PREFIX ? "prefix" : "full",
@@ -722,6 +852,9 @@ router_ignore(struct router *r, const char *filter)
 	r->ignore = xrealloc(r->ignore, (size_t)(r->nignore + 1) *
 	    sizeof(*r->ignore));
 	r->ignore[r->nignore++] = xstrdup(filter);
+	for (struct conn_binds *cb = r->conns; cb != NULL; cb = cb->next)
+		for (struct binding *b = cb->head; b != NULL; b = b->next)
+			ignore_note(b, r->ignore[r->nignore - 1]);
 	return 0;
 }
 
@@ -735,8 +868,22 @@ router_free(struct router *r)
 		return;
 	for (cb = r->conns; cb != NULL; cb = cnext) {
 		cnext = cb->next;
+		for (b = cb->head; b != NULL; b = b->next) {
+			struct exact *x;
+
+			if (b->wild)
+				continue;
+			x = exact_find(cb, b->filter, hidx_hash(HIDX_SEED,
+			    b->filter, strlen(b->filter)));
+			if (x != NULL && x->head == b) {
+				hidx_del(&cb->exact, &x->node);
+				free(x);
+			}
+		}
+		hidx_free(&cb->exact);
 		for (b = cb->head; b != NULL; b = bnext) {
 			bnext = b->next;
+			free(b->ign);
 			free(b->filter);
 			free(b->name);
 			free(b->name_json);

@@ -3,16 +3,19 @@
  * broker connection to a device's worker and of its answer back
  * (docs/architecture.md follows it down to the port and back).
  *
- *   1. The connection's network thread receives a message on a filter the
- *      router subscribed (mqtt_conn.c conn_on_message, then the route the
- *      transport's link registered: mqtt/conn_link.c) and calls
- *      router_on_message() with it, transport-neutral (struct cmd_msg).
+ *   1. The connection's network thread receives a message (mqtt_conn.c
+ *      conn_on_message; every message no other route of the connection
+ *      takes goes to the router, through the route the transport's link
+ *      registered: mqtt/conn_link.c) and calls router_on_message() with
+ *      it, transport-neutral (struct cmd_msg).
  *   2. The router (this file, still on the network thread, never blocking
  *      on a device):
  *      a. routing: topics of answers ("..._response") and topics mppd
  *         publishes itself (router_ignore) are never commands; the devices
  *         bound to the connection whose command filter matches the topic
- *         are the candidates, none: the message is not ours;
+ *         are the candidates (an exact filter is found by a hash look-up
+ *         of the topic, a wildcard filter by matching it), none: the
+ *         message is not ours;
  *      b. an empty payload (how MQTT clears a retained message, e.g.
  *         the echo of mppd's own clear) is never a command; dedupe: a
  *         message that is not a new command (a redelivery after a
@@ -98,8 +101,9 @@ struct cmd_link {
 		    size_t corrlen);
 	/*
 	 * Subscribes filter with qos on conn and delivers its messages to
-	 * router_on_message(r, conn, ...).  Main thread, before the
-	 * connection starts.  0 or -1.
+	 * router_on_message(r, conn, ...) (it may deliver others too: the
+	 * router tells its own).  Main thread, before the connection
+	 * starts.  0 or -1.
 	 */
 	int	(*subscribe)(void *conn, const char *filter, int qos,
 		    struct router *r);

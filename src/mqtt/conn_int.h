@@ -89,6 +89,7 @@ struct mqtt_conn {
 	int			 nsubs;
 	struct conn_route	*routes;
 	int			 nroutes;
+	struct conn_route	 rest;		/* conn_route_rest, fn NULL: none */
 	struct outbox		*ob;		/* what the broker is still owed */
 	size_t			 cfg_max_packet; /* mqtt_max_packet, 0: none */
 	/*

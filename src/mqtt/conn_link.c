@@ -14,8 +14,9 @@
 #include "router.h"
 
 /*
- * A message on a command filter (the connection's network thread): handed
- * to the router as it came, with the MQTT 5 properties it needs.
+ * A message no other route took (the connection's network thread): handed
+ * to the router as it came, with the MQTT 5 properties it needs; the
+ * router decides whether it is a command (router_on_message).
  */
 static void
 link_on_message(void *arg, struct mqtt_conn *c,
@@ -75,7 +76,7 @@ link_ident(void *conn)
 static int
 link_subscribe(void *conn, const char *filter, int qos, struct router *r)
 {
-	if (conn_route(conn, filter, link_on_message, r) < 0)
+	if (conn_route_rest(conn, link_on_message, r) < 0)
 		return -1;
 	return conn_subscribe_others(conn, filter, qos);
 }

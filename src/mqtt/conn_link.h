@@ -2,9 +2,10 @@
  * conn_link.h - the command router's link to a broker connection
  * (struct cmd_link in router.h, implemented over mqtt_conn.h): answers are
  * published with conn_publish_corr, and a command filter is subscribed
- * with conn_subscribe and routed with conn_route straight to
- * router_on_message, its MQTT 5 Response Topic and Correlation Data read
- * from the message's properties.
+ * with conn_subscribe_others; every message that no other route of the
+ * connection takes goes straight to router_on_message (conn_route_rest),
+ * which looks its topic up among its filters once, its MQTT 5 Response
+ * Topic and Correlation Data read from the message's properties.
  *
  * Use: router_add(router, &conn_cmd_link, conn, ...) with a struct
  * mqtt_conn * as conn.

@@ -395,8 +395,9 @@ conn_on_subscribe(struct mosquitto *mosq, void *obj, int mid, int count,
 
 /*
  * A message arrived: the first route whose filter matches its topic takes
- * it, else the on_msg handler.  The routes are fixed before the thread
- * starts, so they are read without c->mtx.
+ * it, else the rest route (the command router, which finds its filters
+ * itself), else the on_msg handler.  The routes are fixed before the
+ * thread starts, so they are read without c->mtx.
  */
 static void
 conn_on_message(struct mosquitto *mosq, void *obj,
@@ -415,7 +416,9 @@ conn_on_message(struct mosquitto *mosq, void *obj,
 			return;
 		}
 	}
-	if (c->on_msg != NULL)
+	if (c->rest.fn != NULL)
+		c->rest.fn(c->rest.arg, c, msg, props);
+	else if (c->on_msg != NULL)
 		c->on_msg(c->arg, c, msg, props);
 }
 
@@ -751,6 +754,21 @@ conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn, void *arg)
 	c->routes[c->nroutes].fn = fn;
 	c->routes[c->nroutes].arg = arg;
 	c->nroutes++;
+	return 0;
+}
+
+int
+conn_route_rest(struct mqtt_conn *c, conn_msg_fn fn, void *arg)
+{
+	if (fn == NULL || c->started || (c->rest.fn != NULL &&
+	    (c->rest.fn != fn || c->rest.arg != arg))) {
+		log_error("mqtt %s: cannot route the remaining messages: %s",
+		    c->name, c->started ? "already started" : fn == NULL ?
+		    "no handler" : "another consumer takes them");
+		return -1;
+	}
+	c->rest.fn = fn;
+	c->rest.arg = arg;
 	return 0;
 }
 

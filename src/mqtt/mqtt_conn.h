@@ -6,7 +6,7 @@
  * policy (backoff.h), what it still owes the broker (outbox.h), the
  * registry of connections (conn_registry.h) and who mppd is on MQTT
  * (ident.h).  What a message means is decided elsewhere: commands by the
- * command router (src/command/router.h), reached through conn_route().
+ * command router (src/command/router.h), reached through conn_route_rest().
  *
  * Each connection runs its own network thread (mosquitto_loop with
  * mosquitto_threaded_set) and its own reconnection: 1 s doubling to 60 s
@@ -58,7 +58,7 @@ const char *conn_name(const struct mqtt_conn *c);
 
 /*
  * Handlers; call before conn_start().  Either may be NULL.  on_msg gets
- * the messages no route (conn_route) takes.
+ * the messages no route (conn_route, conn_route_rest) takes.
  */
 void	conn_set_handlers(struct mqtt_conn *c, conn_msg_fn on_msg,
 	    conn_up_fn on_up, void *arg);
@@ -74,6 +74,17 @@ void	conn_set_handlers(struct mqtt_conn *c, conn_msg_fn on_msg,
  */
 int	conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn,
 	    void *arg);
+
+/*
+ * Routes every message that no conn_route() route takes to fn(arg, ...)
+ * on the network thread, unmatched: a consumer with many filters of its
+ * own (the command router, one per device) looks its topics up itself,
+ * once, instead of the connection matching each filter first.  The
+ * consumer decides what is its own; on_msg then gets nothing.  One such
+ * consumer per connection (the same fn and arg again is not an error).
+ * Main thread, before conn_start().  0 or -1.
+ */
+int	conn_route_rest(struct mqtt_conn *c, conn_msg_fn fn, void *arg);
 
 /* Remembers a subscription; made now if connected and on every connect.
  * Call before or after conn_start().  0 or -1 (invalid filter). */

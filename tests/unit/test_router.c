@@ -481,6 +481,87 @@ test_router_answers_and_own_topics_are_never_commands(void **state)
 	fix_free(&f);
 }
 
+/* Binds one more device named name, on filter, to f's connection: the
+ * same port, worker and policy as f's device (the answer's "device" tells
+ * which binding answered).  dc must live as long as f. */
+static void
+bind_more(struct fix *f, struct device_cfg *dc, const char *name,
+    const char *filter)
+{
+	*dc = f->dc;
+	dc->name = (char *)name;
+	dc->mqtt.cmd_topic = (char *)filter;
+	assert_int_equal(router_add(f->r, &rec_link, &f->rec, dc, &f->pol,
+	    f->dev, f->w, HOST), 0);
+}
+
+/* The "device" of the answer published as message i. */
+static void
+assert_answered_by(struct fix *f, int i, const char *topic, const char *dev)
+{
+	cJSON *j;
+
+	assert_true(i < f->rec.n);
+	assert_string_equal(f->rec.p[i].topic, topic);
+	assert_non_null(j = cJSON_Parse(f->rec.p[i].payload));
+	assert_string_equal(cJSON_GetObjectItem(j, "device")->valuestring,
+	    dev);
+	cJSON_Delete(j);
+}
+
+static void
+test_router_exact_and_wildcard_filters_route_to_their_device(void **state)
+{
+	struct device_cfg wild;
+	struct fix f;
+
+	fix_init(&f, "{hostname}/{device}/cmd", "QPI");
+	/* An own topic registered before the wildcard device is bound. */
+	assert_int_equal(router_ignore(f.r, "h/wild/status"), 0);
+	bind_more(&f, &wild, "wild", "h/wild/#");
+	send_msg(&f, "h/wild/status", "QPIGS");	/* mppd's own */
+	send_msg(&f, "h/nobody/cmd", "QPIGS");	/* no device's */
+	send_msg(&f, "h/dev/cmd/more", "QPIGS");	/* not dev's exact topic */
+	assert_int_equal(f.rec.n, 0);
+	send_msg(&f, "h/wild/x", "QPIGS");
+	assert_int_equal(f.rec.n, 2);
+	assert_answered_by(&f, 1, "h/wild/x_response", "wild");
+	send_msg(&f, "h/dev/cmd", "QPIGS");
+	assert_int_equal(f.rec.n, 4);
+	assert_answered_by(&f, 3, "h/dev/cmd_response", "dev");
+	fix_free(&f);
+}
+
+static void
+test_router_devices_sharing_a_topic_answer_in_the_order_they_were_bound(
+    void **state)
+{
+	struct device_cfg b, c;
+	struct fix f;
+
+	fix_init(&f, "h/x/cmd", "QPI");
+	bind_more(&f, &b, "b", "h/+/cmd");
+	bind_more(&f, &c, "c", "h/x/cmd");
+	/* Bound after the devices: still never a command. */
+	assert_int_equal(router_ignore(f.r, "h/+/cmd"), 0);
+	send_msg(&f, "h/x/cmd", "QPIGS");
+	assert_int_equal(f.rec.n, 0);
+	fix_free(&f);
+
+	fix_init(&f, "h/x/cmd", "QPI");
+	bind_more(&f, &b, "b", "h/+/cmd");
+	bind_more(&f, &c, "c", "h/x/cmd");
+	send_msg(&f, "h/x/cmd", "QPIGS");	/* refused by all three */
+	assert_int_equal(f.rec.n, 4);
+	assert_answered_by(&f, 1, "h/x/cmd_response", "dev");
+	assert_answered_by(&f, 2, "h/x/cmd_response", "b");
+	assert_answered_by(&f, 3, "h/x/cmd_response", "c");
+	send_msg(&f, "h/y/cmd", "QPIGS");	/* the wildcard's only */
+	assert_int_equal(f.rec.n, 6);
+	assert_answered_by(&f, 5, "h/y/cmd_response", "b");
+	fix_free(&f);
+}
+
 static void
 test_router_mqtt5_response_topic_gets_the_answer_with_its_correlation(
     void **state)
@@ -541,6 +622,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_router_answers_and_own_topics_are_never_commands),
 	cmocka_unit_test(test_router_mqtt5_response_topic_gets_the_answer_with_its_correlation),
 	cmocka_unit_test(test_router_after_close_answers_shutting_down),
+	cmocka_unit_test(test_router_exact_and_wildcard_filters_route_to_their_device),
+	cmocka_unit_test(test_router_devices_sharing_a_topic_answer_in_the_order_they_were_bound),
 };
 
 MPPD_TEST_MAIN(tests)
