@@ -1,6 +1,7 @@
 /*
  * test_pyfmt.c - Python's number and string printing rules.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -37,6 +38,57 @@ test_float_repr_matches_python(void **state)
 	expect_float(2.5e-7, "2.5e-07");
 	expect_float(NAN, "nan");
 	expect_float(-INFINITY, "-inf");
+}
+
+/*
+ * Python's repr is the shortest text that reads back as the same double:
+ * checked on timestamps (every answer carries one) and on doubles of
+ * every magnitude.
+ */
+static void
+test_float_repr_is_the_shortest_that_reads_back(void **state)
+{
+	char buf[40], shorter[40], dig[40];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	expect_float(1764636000.123456, "1764636000.123456");
+	expect_float(1764636000.5, "1764636000.5");
+	for (int i = 0; i < 20000; i++) {
+		double d;
+		int nd = 0;
+		const char *p;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i % 2 == 0)
+			d = 1.7e9 + (double)(x % 1000000000000ULL) * 1e-9;
+		else {
+			memcpy(&d, &x, sizeof(d));
+			if (isnan(d) || isinf(d))
+				continue;
+		}
+		py_float_repr(d, buf, sizeof(buf));
+		assert_true(strtod(buf, NULL) == d);
+		/* Significant digits: the mantissa's, less leading and
+		 * trailing zeros. */
+		for (p = buf; *p != '\0' && *p != 'e'; p++)
+			if (isdigit((unsigned char)*p))
+				dig[nd++] = *p;
+		dig[nd] = '\0';
+		while (nd > 1 && dig[nd - 1] == '0')
+			nd--;
+		for (p = dig; nd > 1 && *p == '0'; p++)
+			nd--;
+		while (nd > 1) {
+			/* One digit fewer no longer reads back. */
+			snprintf(shorter, sizeof(shorter), "%.*e", nd - 2, d);
+			if (strtod(shorter, NULL) == d) {
+				fail_msg("%s: %s reads back too", buf, shorter);
+			}
+			break;
+		}
+	}
 }
 
 static void
@@ -171,6 +223,7 @@ test_result_keeps_position_on_overwrite(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_float_repr_matches_python),
+	cmocka_unit_test(test_float_repr_is_the_shortest_that_reads_back),
 	cmocka_unit_test(test_parse_int_python_rules),
 	cmocka_unit_test(test_parse_float_python_rules),
 	cmocka_unit_test(test_json_strings_escape_like_python),
