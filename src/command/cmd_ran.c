@@ -17,19 +17,28 @@
 #include <unistd.h>
 
 #include "cmd_ran.h"
+#include "hindex.h"
 #include "log.h"
 #include "sbuf.h"
 
 struct ran_rec {
+	struct ran_rec	*next, *prev;	/* oldest first */
+	struct hnode	 node;		/* by scope and topic */
 	uint64_t	 scope;
 	uint64_t	 hash;
 	char		*topic;
 };
 
+/*
+ * The records: a list, oldest first (the file's order and the order they
+ * go in), and a hash index by scope and topic (hindex.h), the look-up of
+ * every command and of every clear coming back.
+ */
 struct cmd_ran {
 	pthread_mutex_t	 mtx;
 	char		*path;		/* NULL: memory only */
-	struct ran_rec	 v[RAN_MAX];	/* oldest first */
+	struct ran_rec	*head, *tail;
+	struct hindex	 idx;
 	int		 n;
 	int		 warned;
 };
@@ -37,11 +46,7 @@ struct cmd_ran {
 static uint64_t
 ran_hash(const void *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const unsigned char *s = p; len-- > 0; s++)
-		h = (h ^ *s) * 0x100000001b3ULL;
-	return h;
+	return hidx_hash(HIDX_SEED, p, len);
 }
 
 static uint64_t
@@ -51,12 +56,27 @@ ran_scope(const char *scope)
 	    scope != NULL ? strlen(scope) : 0);
 }
 
-static void
-ran_drop(struct cmd_ran *rn, int i)
+static uint64_t
+ran_key(uint64_t scope, const char *topic)
 {
-	free(rn->v[i].topic);
-	memmove(&rn->v[i], &rn->v[i + 1], (size_t)(rn->n - i - 1) *
-	    sizeof(rn->v[0]));
+	return hidx_hash(hidx_hash(HIDX_SEED, &scope, sizeof(scope)), topic,
+	    strlen(topic));
+}
+
+static void
+ran_drop(struct cmd_ran *rn, struct ran_rec *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		rn->head = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	else
+		rn->tail = r->prev;
+	hidx_del(&rn->idx, &r->node);
+	free(r->topic);
+	free(r);
 	rn->n--;
 }
 
@@ -64,22 +84,35 @@ static void
 ran_append(struct cmd_ran *rn, uint64_t scope, uint64_t hash,
     const char *topic)
 {
+	struct ran_rec *r = xcalloc(1, sizeof(*r));
+
 	if (rn->n == RAN_MAX)
-		ran_drop(rn, 0);
-	rn->v[rn->n].scope = scope;
-	rn->v[rn->n].hash = hash;
-	rn->v[rn->n].topic = xstrdup(topic);
+		ran_drop(rn, rn->head);
+	r->scope = scope;
+	r->hash = hash;
+	r->topic = xstrdup(topic);
+	r->prev = rn->tail;
+	if (rn->tail != NULL)
+		rn->tail->next = r;
+	else
+		rn->head = r;
+	rn->tail = r;
+	hidx_add(&rn->idx, &r->node, ran_key(scope, topic));
 	rn->n++;
 }
 
-static int
+static struct ran_rec *
 ran_find(const struct cmd_ran *rn, uint64_t scope, const char *topic)
 {
-	for (int i = 0; i < rn->n; i++)
-		if (rn->v[i].scope == scope &&
-		    strcmp(rn->v[i].topic, topic) == 0)
-			return i;
-	return -1;
+	struct hnode *n;
+
+	for (n = hidx_first(&rn->idx, ran_key(scope, topic)); n != NULL;
+	    n = hidx_next(n)) {
+		struct ran_rec *r = hidx_entry(n, struct ran_rec, node);
+		if (r->scope == scope && strcmp(r->topic, topic) == 0)
+			return r;
+	}
+	return NULL;
 }
 
 /*
@@ -102,9 +135,10 @@ ran_save(struct cmd_ran *rn)
 	if ((f = fopen(sbuf_str(&tmp), "w")) == NULL)
 		ok = 0;
 	else {
-		for (int i = 0; i < rn->n; i++)
+		for (const struct ran_rec *r = rn->head; r != NULL;
+		    r = r->next)
 			fprintf(f, "%016" PRIx64 " %016" PRIx64 " %s\n",
-			    rn->v[i].scope, rn->v[i].hash, rn->v[i].topic);
+			    r->scope, r->hash, r->topic);
 		ok = fflush(f) == 0 && !ferror(f);
 		ok = fclose(f) == 0 && ok;
 		ok = ok && rename(sbuf_str(&tmp), rn->path) == 0;
@@ -161,8 +195,9 @@ ran_free(struct cmd_ran *rn)
 {
 	if (rn == NULL)
 		return;
-	for (int i = 0; i < rn->n; i++)
-		free(rn->v[i].topic);
+	while (rn->head != NULL)
+		ran_drop(rn, rn->head);
+	hidx_free(&rn->idx);
 	free(rn->path);
 	pthread_mutex_destroy(&rn->mtx);
 	free(rn);
@@ -172,11 +207,12 @@ int
 ran_seen(struct cmd_ran *rn, const char *scope, const char *topic,
     const void *payload, size_t len)
 {
-	int i, seen;
+	const struct ran_rec *r;
+	int seen;
 
 	pthread_mutex_lock(&rn->mtx);
-	i = ran_find(rn, ran_scope(scope), topic);
-	seen = i >= 0 && rn->v[i].hash == ran_hash(payload, len);
+	r = ran_find(rn, ran_scope(scope), topic);
+	seen = r != NULL && r->hash == ran_hash(payload, len);
 	pthread_mutex_unlock(&rn->mtx);
 	return seen;
 }
@@ -186,13 +222,13 @@ ran_record(struct cmd_ran *rn, const char *scope, const char *topic,
     const void *payload, size_t len)
 {
 	uint64_t s = ran_scope(scope);
-	int i;
+	struct ran_rec *r;
 
 	if (strchr(topic, '\n') != NULL)
 		return;		/* cannot be a line of the file */
 	pthread_mutex_lock(&rn->mtx);
-	if ((i = ran_find(rn, s, topic)) >= 0)
-		ran_drop(rn, i);
+	if ((r = ran_find(rn, s, topic)) != NULL)
+		ran_drop(rn, r);
 	ran_append(rn, s, ran_hash(payload, len), topic);
 	ran_save(rn);
 	pthread_mutex_unlock(&rn->mtx);
@@ -201,11 +237,11 @@ ran_record(struct cmd_ran *rn, const char *scope, const char *topic,
 void
 ran_forget(struct cmd_ran *rn, const char *scope, const char *topic)
 {
-	int i;
+	struct ran_rec *r;
 
 	pthread_mutex_lock(&rn->mtx);
-	if ((i = ran_find(rn, ran_scope(scope), topic)) >= 0) {
-		ran_drop(rn, i);
+	if ((r = ran_find(rn, ran_scope(scope), topic)) != NULL) {
+		ran_drop(rn, r);
 		ran_save(rn);
 	}
 	pthread_mutex_unlock(&rn->mtx);
