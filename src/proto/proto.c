@@ -7,6 +7,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +26,20 @@
 const struct pi_proto *pi_protocols[PROTO_MAX];
 int pi_nprotocols;
 
-/* Compiled argument patterns, [protocol][command], built by proto_init(). */
-static pcre2_code **proto_re[PROTO_MAX];
+/*
+ * Compiled argument patterns, [protocol][command].  A protocol's patterns
+ * are compiled the first time one of its commands is judged
+ * (proto_compile), so start-up and the heap pay only for the protocols
+ * devices use.  Published with release/acquire: workers of different
+ * devices may judge commands of the same protocol at once.
+ */
+static _Atomic(pcre2_code **) proto_re[PROTO_MAX];
+static int proto_re_failed[PROTO_MAX];	/* under proto_re_lock */
+static pthread_mutex_t proto_re_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int
 proto_init(void)
 {
-	int errcode;
-	PCRE2_SIZE erroff;
-
 	if (pi_nprotocols > 0)
 		return 0;
 	for (int f = 0; proto_registry[f] != NULL; f++)
@@ -43,22 +50,6 @@ proto_init(void)
 			}
 			pi_protocols[pi_nprotocols++] = proto_registry[f][i];
 		}
-	for (int p = 0; p < pi_nprotocols; p++) {
-		const struct pi_proto *pr = pi_protocols[p];
-		proto_re[p] = xcalloc((size_t)pr->ncmds + 1, sizeof(pcre2_code *));
-		for (int c = 0; c < pr->ncmds; c++) {
-			const char *re = pr->cmds[c]->regex;
-			if (re == NULL)
-				continue;
-			proto_re[p][c] = pcre2_compile((PCRE2_SPTR)re,
-			    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
-			if (proto_re[p][c] == NULL) {
-				log_error("%s %s: bad pattern %s", pr->id,
-				    pr->cmds[c]->key, re);
-				return -1;
-			}
-		}
-	}
 	return 0;
 }
 
@@ -69,6 +60,65 @@ proto_index(const struct pi_proto *p)
 		if (pi_protocols[i] == p)
 			return i;
 	return -1;
+}
+
+/* Compiles every pattern of protocol index pi; the caller holds the lock. */
+static pcre2_code **
+compile_patterns(int pi)
+{
+	const struct pi_proto *pr = pi_protocols[pi];
+	pcre2_code **re = xcalloc((size_t)pr->ncmds + 1, sizeof(*re));
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	for (int c = 0; c < pr->ncmds; c++) {
+		const char *src = pr->cmds[c]->regex;
+		if (src == NULL)
+			continue;
+		re[c] = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
+		    &errcode, &erroff, NULL);
+		if (re[c] == NULL) {
+			log_error("%s %s: bad pattern %s", pr->id,
+			    pr->cmds[c]->key, src);
+			for (int k = 0; k < c; k++)
+				pcre2_code_free(re[k]);
+			free(re);
+			return NULL;
+		}
+	}
+	return re;
+}
+
+/* The compiled patterns of protocol index pi, compiled on first use; NULL
+ * when a pattern does not compile (said once in the log). */
+static pcre2_code **
+patterns(int pi)
+{
+	pcre2_code **re = atomic_load_explicit(&proto_re[pi],
+	    memory_order_acquire);
+
+	if (re != NULL)
+		return re;
+	pthread_mutex_lock(&proto_re_lock);
+	re = atomic_load_explicit(&proto_re[pi], memory_order_relaxed);
+	if (re == NULL && !proto_re_failed[pi]) {
+		re = compile_patterns(pi);
+		if (re == NULL)
+			proto_re_failed[pi] = 1;
+		else
+			atomic_store_explicit(&proto_re[pi], re,
+			    memory_order_release);
+	}
+	pthread_mutex_unlock(&proto_re_lock);
+	return re;
+}
+
+int
+proto_compile(const struct pi_proto *p)
+{
+	int pi = proto_index(p);
+
+	return pi >= 0 && patterns(pi) != NULL ? 0 : -1;
 }
 
 const struct pi_proto *
@@ -87,6 +137,7 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
     size_t cvlen)
 {
 	int pi = proto_index(p);
+	pcre2_code **re;
 	pcre2_match_data *md;
 	const struct pi_cmd *found = NULL;
 
@@ -95,18 +146,18 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
 	for (int c = 0; c < p->ncmds; c++)
 		if (p->cmds[c]->regex == NULL && strcmp(p->cmds[c]->key, cmd) == 0)
 			return p->cmds[c];
-	if (pi < 0 || proto_re[pi] == NULL)
+	if (pi < 0 || (re = patterns(pi)) == NULL)
 		return NULL;
 	md = pcre2_match_data_create(16, NULL);
 	if (md == NULL)
 		return NULL;
 	for (int c = 0; c < p->ncmds && found == NULL; c++) {
 		PCRE2_SIZE *ov;
-		if (proto_re[pi][c] == NULL)
+		if (re[c] == NULL)
 			continue;
 		/* Python re.match: anchored at the start only.  0 is still a
 		 * match: more groups than the ovector holds (PI17 ACCT). */
-		if (pcre2_match(proto_re[pi][c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
+		if (pcre2_match(re[c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
 		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
 		found = p->cmds[c];

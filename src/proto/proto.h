@@ -133,10 +133,18 @@ extern const struct pi_proto *pi_protocols[];
 extern int pi_nprotocols;
 
 /*
- * Collects the registered protocols and compiles their argument patterns;
- * call once at start-up, before any thread starts.  0 or -1.
+ * Collects the registered protocols; call once at start-up, before any
+ * thread starts.  0 or -1.  Argument patterns are compiled per protocol
+ * when first needed (proto_compile).
  */
 int	proto_init(void);
+
+/*
+ * Compiles p's argument patterns unless already done: 0, or -1 when one
+ * does not compile (logged; p then matches no command with an argument).
+ * proto_lookup() calls it; any thread may, concurrently.
+ */
+int	proto_compile(const struct pi_proto *p);
 
 /* Protocol by id, case-insensitive ("pi30max"); NULL when unknown. */
 const struct pi_proto *proto_find(const char *id);

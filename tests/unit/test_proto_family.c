@@ -5,6 +5,7 @@
  * acknowledgement, judging arguments, reply shapes, and the decode kinds
  * the table generator writes.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,68 @@ test_judge_refuses_arguments_outside_the_pattern(void **state)
 }
 
 static void
+test_every_protocol_pattern_compiles(void **state)
+{
+	(void)state;
+	for (int i = 0; i < pi_nprotocols; i++)
+		assert_int_equal(proto_compile(pi_protocols[i]), 0);
+}
+
+/* Workers of different devices judging commands of one protocol at once,
+ * the first use compiling its patterns: every one gets the definition. */
+struct judge_arg {
+	const struct pi_proto	*p;
+	const char		*cmd, *key, *cv;
+	int			 ok;
+};
+
+static void *
+judge_thread(void *arg)
+{
+	struct judge_arg *a = arg;
+	char cv[32];
+
+	a->ok = 1;
+	for (int i = 0; i < 50; i++) {
+		const struct pi_cmd *d = proto_lookup(a->p, a->cmd, cv,
+		    sizeof(cv));
+		if (d == NULL || strcmp(d->key, a->key) != 0 ||
+		    strcmp(cv, a->cv) != 0)
+			a->ok = 0;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_first_lookups_agree(void **state)
+{
+	/* PI18's and PI17's patterns are compiled by no earlier case. */
+	static const struct { const char *proto, *cmd, *key, *cv; } w[] = {
+		{ "PI18", "MCHGC0,040", "MCHGC", "0,040" },
+		{ "PI18", "MCHGC0,040", "MCHGC", "0,040" },
+		{ "PI17", "MCHGC1200", "MCHGC", "1200" },
+		{ "PI17", "MCHGC1200", "MCHGC", "1200" },
+	};
+	pthread_t t[4];
+	struct judge_arg a[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		a[i].p = proto_find(w[i].proto);
+		assert_non_null(a[i].p);
+		a[i].cmd = w[i].cmd;
+		a[i].key = w[i].key;
+		a[i].cv = w[i].cv;
+		assert_int_equal(pthread_create(&t[i], NULL, judge_thread,
+		    &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(a[i].ok);
+	}
+}
+
+static void
 test_shape_describes_the_expected_reply(void **state)
 {
 	const struct pi_proto *p = proto_find("PI30");
@@ -408,6 +471,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_revo_split_raises_where_the_reference_raises),
 	cmocka_unit_test(test_ack_reads_setter_answers),
 	cmocka_unit_test(test_judge_refuses_arguments_outside_the_pattern),
+	cmocka_unit_test(test_concurrent_first_lookups_agree),
+	cmocka_unit_test(test_every_protocol_pattern_compiles),
 	cmocka_unit_test(test_shape_describes_the_expected_reply),
 	cmocka_unit_test(test_every_sample_reply_fits_its_command),
 	cmocka_unit_test(test_reply_of_another_command_does_not_fit),
