@@ -72,14 +72,14 @@ compile_patterns(int pi)
 	PCRE2_SIZE erroff;
 
 	for (int c = 0; c < pr->ncmds; c++) {
-		const char *src = pr->cmds[c]->regex;
+		const char *src = pi_str(proto_cmd(pr, c)->regex);
 		if (src == NULL)
 			continue;
 		re[c] = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
 		    &errcode, &erroff, NULL);
 		if (re[c] == NULL) {
 			log_error("%s %s: bad pattern %s", pr->id,
-			    pr->cmds[c]->key, src);
+			    pi_str(proto_cmd(pr, c)->key), src);
 			for (int k = 0; k < c; k++)
 				pcre2_code_free(re[k]);
 			free(re);
@@ -113,6 +113,34 @@ patterns(int pi)
 	return re;
 }
 
+/* The pairs of each table set as pointers (proto_extra), made on first use. */
+static _Atomic(struct result_kv *) proto_kvs[PROTO_NSETS];
+
+const struct result_kv *
+proto_extra(pi_ref r)
+{
+	unsigned set = PI_REF_SET(r);
+	struct result_kv *kv = atomic_load_explicit(&proto_kvs[set],
+	    memory_order_acquire);
+
+	if (kv == NULL) {
+		const struct proto_tables *t = proto_tables[set];
+		pthread_mutex_lock(&proto_re_lock);
+		kv = atomic_load_explicit(&proto_kvs[set], memory_order_relaxed);
+		if (kv == NULL) {
+			kv = xcalloc(t->nkvs, sizeof(*kv));
+			for (size_t i = 0; i < t->nkvs; i++) {
+				kv[i].key = pi_str(t->kvs[i].key);
+				kv[i].val = pi_str(t->kvs[i].val);
+			}
+			atomic_store_explicit(&proto_kvs[set], kv,
+			    memory_order_release);
+		}
+		pthread_mutex_unlock(&proto_re_lock);
+	}
+	return kv + PI_REF_IDX(r);
+}
+
 int
 proto_compile(const struct pi_proto *p)
 {
@@ -144,8 +172,9 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
 	if (cv != NULL && cvlen > 0)
 		cv[0] = '\0';
 	for (int c = 0; c < p->ncmds; c++)
-		if (p->cmds[c]->regex == NULL && strcmp(p->cmds[c]->key, cmd) == 0)
-			return p->cmds[c];
+		if (proto_cmd(p, c)->regex == 0 &&
+		    strcmp(pi_str(proto_cmd(p, c)->key), cmd) == 0)
+			return proto_cmd(p, c);
 	if (pi < 0 || (re = patterns(pi)) == NULL)
 		return NULL;
 	md = pcre2_match_data_create(16, NULL);
@@ -160,7 +189,7 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
 		if (pcre2_match(re[c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
 		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
-		found = p->cmds[c];
+		found = proto_cmd(p, c);
 		ov = pcre2_get_ovector_pointer(md);
 		if (cv != NULL && cvlen > 0 && pcre2_get_ovector_count(md) > 1 &&
 		    ov[2] != PCRE2_UNSET) {
@@ -260,7 +289,7 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 	defn = proto_lookup(p, cmd, cv, sizeof(cv));
 	result_set_plain(r, "_command", cmd);
 	if (defn != NULL)
-		result_set_plain(r, "_command_description", defn->desc);
+		result_set_plain(r, "_command_description", pi_str(defn->desc));
 
 	rc = f->split(p, reply, len, &rep, err, sizeof(err));
 	if (rc > 0) {
@@ -456,7 +485,7 @@ proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	out->kind = PROTO_SHAPE_FIELDS;
 	out->fields = defn->nrows;
 	for (int i = 0; i < defn->nrows; i++)
-		if (defn->rows[i].kind != PK_INFO)
+		if (pi_cmd_row(defn, i)->kind != PK_INFO)
 			lo = ++hi;
 	if (lo == 0)
 		lo = hi = 1;
@@ -465,10 +494,10 @@ proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 		char err[64];
 
 		memset(&rep, 0, sizeof(rep));
-		if (p->family->split(p, (const uint8_t *)defn->canned[k].data,
-		    defn->canned[k].len, &rep, err, sizeof(err)) != 0 ||
-		    proto_ack(p, (const uint8_t *)defn->canned[k].data,
-		    defn->canned[k].len) != PROTO_ACK_NONE) {
+		if (p->family->split(p, (const uint8_t *)pi_str(pi_cmd_canned(defn, k)->data),
+		    pi_cmd_canned(defn, k)->len, &rep, err, sizeof(err)) != 0 ||
+		    proto_ack(p, (const uint8_t *)pi_str(pi_cmd_canned(defn, k)->data),
+		    pi_cmd_canned(defn, k)->len) != PROTO_ACK_NONE) {
 			proto_reply_free(&rep);
 			continue;
 		}

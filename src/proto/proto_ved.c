@@ -40,14 +40,14 @@ ved_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		return -1;
 	}
 	c = BMS_CMD(defn);
-	if (c->type != NULL && strcmp(c->type, "VEDTEXT") == 0)
+	if (c->type != 0 && strcmp(pi_str(c->type), "VEDTEXT") == 0)
 		return 0;	/* streamed: nothing to write */
-	snprintf(hex, sizeof(hex), "07%s00", c->code != NULL ? c->code : "");
-	if (c->code == NULL || (n = bms_unhex(hex, b, sizeof(b))) < 0) {
+	snprintf(hex, sizeof(hex), "07%s00", c->code != 0 ? pi_str(c->code) : "");
+	if (c->code == 0 || (n = bms_unhex(hex, b, sizeof(b))) < 0) {
 		snprintf(err, errlen, "unable to generate the command %s", cmd);
 		return -1;
 	}
-	n = snprintf((char *)buf, cap, ":7%s00%02X\n", c->code,
+	n = snprintf((char *)buf, cap, ":7%s00%02X\n", pi_str(c->code),
 	    (unsigned)(uint8_t)(0x55 - bms_sum8(b, (size_t)n)));
 	if (n < 0 || (size_t)n >= cap) {
 		snprintf(err, errlen, "buffer too small");

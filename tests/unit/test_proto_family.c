@@ -214,11 +214,12 @@ test_judge_refuses_arguments_outside_the_pattern(void **state)
 
 	(void)state;
 	assert_non_null(p->family->judge);
-	assert_string_equal(p->family->judge(p, "POP02", cv, sizeof(cv))->key, "POP");
+	assert_string_equal(pi_str(p->family->judge(p, "POP02", cv,
+	    sizeof(cv))->key), "POP");
 	assert_string_equal(cv, "02");
 	assert_null(p->family->judge(p, "POP09", cv, sizeof(cv)));
 	assert_null(proto_lookup(p, "POP", NULL, 0));
-	assert_string_equal(proto_lookup(p, "MCHGC040", cv, sizeof(cv))->key,
+	assert_string_equal(pi_str(proto_lookup(p, "MCHGC040", cv, sizeof(cv))->key),
 	    "MCHGC");
 	assert_null(proto_lookup(p, "NOSUCH", NULL, 0));
 }
@@ -249,7 +250,7 @@ judge_thread(void *arg)
 	for (int i = 0; i < 50; i++) {
 		const struct pi_cmd *d = proto_lookup(a->p, a->cmd, cv,
 		    sizeof(cv));
-		if (d == NULL || strcmp(d->key, a->key) != 0 ||
+		if (d == NULL || strcmp(pi_str(d->key), a->key) != 0 ||
 		    strcmp(cv, a->cv) != 0)
 			a->ok = 0;
 	}
@@ -339,15 +340,15 @@ test_every_sample_reply_fits_its_command(void **state)
 	for (int i = 0; i < pi_nprotocols; i++) {
 		const struct pi_proto *p = pi_protocols[i];
 		for (int c = 0; c < p->ncmds; c++) {
-			const struct pi_cmd *d = p->cmds[c];
-			if (d->regex != NULL)
+			const struct pi_cmd *d = proto_cmd(p, c);
+			if (d->regex != 0)
 				continue;
 			for (int k = 0; k < d->ncanned; k++) {
-				if (!proto_fits(p, d->key,
-				    (const uint8_t *)d->canned[k].data,
-				    d->canned[k].len, why, sizeof(why)))
+				if (!proto_fits(p, pi_str(d->key),
+				    (const uint8_t *)pi_str(pi_cmd_canned(d, k)->data),
+				    pi_cmd_canned(d, k)->len, why, sizeof(why)))
 					fail_msg("%s %s sample %d: %s", p->id,
-					    d->key, k, why);
+					    pi_str(d->key), k, why);
 				checked++;
 			}
 		}
@@ -385,14 +386,14 @@ test_reply_of_another_command_does_not_fit(void **state)
 			for (int k = 0; k < from->ncanned; k++) {
 				struct proto_reply rep;
 				int bad = p->family->split(p, (const uint8_t *)
-				    from->canned[k].data, from->canned[k].len,
+				    pi_str(pi_cmd_canned(from, k)->data), pi_cmd_canned(from, k)->len,
 				    &rep, why, sizeof(why));
 				proto_reply_free(&rep);
 				if (bad)
 					continue;	/* "(NAK" */
 				if (proto_fits(p, pair[j][1],
-				    (const uint8_t *)from->canned[k].data,
-				    from->canned[k].len, why, sizeof(why)))
+				    (const uint8_t *)pi_str(pi_cmd_canned(from, k)->data),
+				    pi_cmd_canned(from, k)->len, why, sizeof(why)))
 					fail_msg("%s: %s's sample %d fits %s",
 					    p->id, pair[j][0], k, pair[j][1]);
 				checked++;
@@ -436,15 +437,17 @@ check_row(const struct pi_row *row)
 		{ "bytes.decode:r[2:int(r[0:2])+2]", PK_BYTES_DECODE, PX_LENPREFIX },
 	};
 
-	assert_true((row->kind == PK_INFO) == (strncmp(row->type, "info:", 5) == 0));
-	assert_true((row->expr == PX_NONE) == (strchr(row->type, ':') == NULL));
+	const char *type = pi_str(row->type);
+
+	assert_true((row->kind == PK_INFO) == (strncmp(type, "info:", 5) == 0));
+	assert_true((row->expr == PX_NONE) == (strchr(type, ':') == NULL));
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(row->type, known[i].type) == 0) {
+		if (strcmp(type, known[i].type) == 0) {
 			assert_int_equal(row->kind, known[i].k);
 			assert_int_equal(row->expr, known[i].x);
 		}
 	for (int i = 0; i < row->nsub; i++)
-		check_row(&row->sub[i]);
+		check_row(pi_row_at(row->sub, i));
 }
 
 static void
@@ -455,9 +458,9 @@ test_tables_carry_typed_decode_kinds(void **state)
 	(void)state;
 	for (int i = 0; i < pi_nprotocols; i++)
 		for (int c = 0; c < pi_protocols[i]->ncmds; c++) {
-			const struct pi_cmd *d = pi_protocols[i]->cmds[c];
+			const struct pi_cmd *d = proto_cmd(pi_protocols[i], c);
 			for (int r = 0; r < d->nrows; r++, rows++)
-				check_row(&d->rows[r]);
+				check_row(pi_cmd_row(d, r));
 		}
 	assert_true(rows > 500);
 }
