@@ -334,6 +334,14 @@ proto_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
 }
 
 int
+proto_stream_frame(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	if (p->family->stream_frame == NULL)
+		return 0;
+	return p->family->stream_frame(p, buf, len);
+}
+
+int
 proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len)
 {
 	if (p->family->ack == NULL)

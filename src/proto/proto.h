@@ -300,6 +300,10 @@ void	proto_decode(const struct pi_proto *p, const char *cmd,
 int	proto_stream_ok(const struct pi_proto *p, const uint8_t *buf,
 	    size_t len);
 
+/* 1 when buf is a frame the device sent unasked (family.h stream_frame). */
+int	proto_stream_frame(const struct pi_proto *p, const uint8_t *buf,
+	    size_t len);
+
 /* What a setter's reply bytes say (enum proto_ack of family.h). */
 int	proto_ack(const struct pi_proto *p, const uint8_t *reply, size_t len);
 

@@ -6,6 +6,7 @@
  * the table generator writes.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +181,49 @@ test_revo_split_raises_where_the_reference_raises(void **state)
 	f[4] = '\r';
 	assert_int_equal(p->family->split(p, f, 5, &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "bytes must be in range(0, 256)");
+}
+
+/*
+ * A VE.Direct text block whose checksum byte happens to be ':' is still a
+ * text block (it is not a HEX reply): it is a stream frame, intact, and
+ * decodes.  V is chosen so that the checksum byte is ':'.
+ */
+static void
+test_ved_block_with_a_colon_checksum_is_text(void **state)
+{
+	const struct pi_proto *p = proto_find("VED");
+	uint8_t buf[256];
+	struct result r;
+	const struct entry *e;
+	unsigned sum;
+	int n = 0, v;
+
+	(void)state;
+	assert_non_null(p);
+	for (v = 26000; v < 27000; v++) {
+		n = snprintf((char *)buf, sizeof(buf), "\r\nPID\t0xA389\r\nV\t%d"
+		    "\r\nI\t-1500\r\nSOC\t800\r\nChecksum\t", v);
+		sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += buf[i];
+		buf[n] = (uint8_t)(0x100 - (sum & 0xff));
+		if (buf[n] == ':')
+			break;
+	}
+	assert_int_equal(buf[n], ':');
+	n++;
+	assert_int_equal(proto_frame_len(p, buf, (size_t)n), n);
+	assert_int_equal(proto_stream_frame(p, buf, (size_t)n), 1);
+	assert_int_equal(proto_stream_ok(p, buf, (size_t)n), 1);
+	result_init(&r);
+	proto_decode(p, "vedtext", buf, (size_t)n, &r);
+	assert_null(result_find(&r, "error"));
+	e = result_find(&r, "state-of-charge");
+	assert_non_null(e);
+	result_free(&r);
+	/* a HEX reply is no stream frame */
+	assert_int_equal(proto_stream_frame(p, (const uint8_t *)":11641FD\n",
+	    9), 0);
 }
 
 static void
@@ -467,6 +511,7 @@ test_tables_carry_typed_decode_kinds(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_every_protocol_has_a_registered_family),
+	cmocka_unit_test(test_ved_block_with_a_colon_checksum_is_text),
 	cmocka_unit_test(test_build_frames_text_crc_and_cr),
 	cmocka_unit_test(test_frame_len_completes_at_first_cr),
 	cmocka_unit_test(test_device_port_uses_the_protocol_frame_rule),
