@@ -246,9 +246,9 @@ REF_OK=0
 if ref_available; then REF_OK=1; fi
 
 if [ "$QUICK" = 1 ]; then
-	N_RTT=300; N_LOAD=4000; N_START=5; N_CYCLE=2000; N_SERIAL=3
+	N_RTT=300; N_LOAD=4000; N_START=5; N_CYCLE=2000; N_SERIAL=3; N_LOAD_IR=1000
 else
-	N_RTT=2000; N_LOAD=20000; N_START=20; N_CYCLE=20000; N_SERIAL=8
+	N_RTT=2000; N_LOAD=20000; N_START=20; N_CYCLE=20000; N_SERIAL=8; N_LOAD_IR=4000
 fi
 
 # ---------------------------------------------------------------- cycle
@@ -382,6 +382,34 @@ if want load; then
 	echo "RESULT load_cpu us_per_cmd=$(calc %.1f "($C1 - $C0) / ${N:-1} / 1000")" >> "$RESULTS"
 	mem load_64_after_commands "$DPID"
 	stop_pid "$DPID"
+	if command -v valgrind > /dev/null && command -v callgrind_control > /dev/null; then
+		# The same load with mppd under callgrind, counted from the
+		# first command to the last answer (all threads): instructions
+		# per command, which the machine's load does not change.
+		H=bench-loadir-$$
+		gen_conf "$WORK/loadir.conf" "$PORT" "$H" 64 60 "port = test1" "QPIGS#QPIRI"
+		valgrind --tool=callgrind --instr-atstart=no \
+			--callgrind-out-file="$WORK/callgrind-load.out" \
+			"$MPPD" -C "$WORK/loadir.conf" --daemon > "$WORK/mppd-loadir.log" 2>&1 &
+		DPID=$!
+		PIDS="$PIDS $DPID"
+		timeout 60 mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "$H/mppd/status" \
+			-C 1 -W 60 > /dev/null 2>&1 || say "bench: $H did not come online in 60 s"
+		sleep 5	# the first cycles, spread over a second, done
+		callgrind_control -i on "$DPID" > /dev/null 2>&1
+		run "$B/mqtt_load" -b "$PORT" --prefix "$H" -d 64 -n "$N_LOAD_IR" -w 8 \
+			-c POP02 --name load_ir
+		callgrind_control -i off "$DPID" > /dev/null 2>&1
+		stop_pid "$DPID"
+		IR=$(awk '/^totals:/ { print $2; exit }' "$WORK/callgrind-load.out" 2>/dev/null)
+		N=$(res load_ir commands)
+		if [ -n "$IR" ] && [ -n "$N" ] && [ "$N" -gt 0 ]; then
+			echo "RESULT load_ir ir_per_cmd=$(calc %.0f "$IR / $N")" >> "$RESULTS"
+			say "  callgrind: $(calc %.0f "$IR / $N") instructions per command (all threads, $N commands, $IR Ir)"
+		fi
+	else
+		say "  valgrind not installed: no instruction count per command"
+	fi
 	if [ "$REF_OK" = 1 ]; then
 		say "  mpp-solar (64 devices, plain commands, 1 in flight per device, 1280 commands):"
 		gen_conf "$WORK/ref-load.conf" "$PORT" "$REFHOST" 64 600 "port = test1" "QPI"
