@@ -67,10 +67,11 @@ void	conn_set_handlers(struct mqtt_conn *c, conn_msg_fn on_msg,
  * Routes the messages whose topic matches filter to fn(arg, ...) on the
  * network thread: the first route added whose filter matches takes a
  * message, so a more specific route goes first.  This is how a consumer
- * (the command router, Home Assistant's status hook) gets its messages
- * straight from the connection.  A route does not subscribe (see
- * conn_subscribe).  Main thread, before conn_start().  0 or -1 (invalid
- * filter, or the connection already started).
+ * (Home Assistant's status hook) gets its messages straight from the
+ * connection; the command router takes the rest (conn_route_rest).  A
+ * route does not subscribe (see conn_subscribe).  Main thread, before
+ * conn_start().  0 or -1 (invalid filter, or the connection already
+ * started).
  */
 int	conn_route(struct mqtt_conn *c, const char *filter, conn_msg_fn fn,
 	    void *arg);
