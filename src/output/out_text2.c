@@ -260,7 +260,8 @@ prom_family(struct sbuf *out, struct sbuf *seen, const char *name,
 		return;
 	sbuf_printf(seen, "%s\n", name);
 	sbuf_printf(out, "# HELP %s ", name);
-	promtext_help(out, key);
+	/* an empty HELP text is a lint finding (VED's unknown fields) */
+	promtext_help(out, key[0] != '\0' ? key : "(a field without a name)");
 	if (unit != NULL && unit[0] != '\0') {
 		sbuf_adds(out, " (");
 		promtext_help(out, unit);

@@ -2,7 +2,8 @@
  * test_prom_style.c - the two texts of the prom outputs (prom_style,
  * docs/compatibility.md): "promtool", which `promtool check metrics`
  * accepts (HELP and TYPE lines once per name, label my_str, names made
- * valid, label values escaped), and "mpp-solar", the reference's bytes.
+ * valid, label values escaped, a HELP text for a key without a name), and
+ * "mpp-solar", the reference's bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +48,7 @@ mk_awkward(struct result *r)
 	result_set(r, "Max Current", val_int(31), "A", EX_ABSENT, NULL, 0);
 	result_set(r, "Temp\xc2\xb0", val_int(7), "", EX_ABSENT, NULL, 0);
 	result_set(r, "2nd Path\\Value", val_int(2), "", EX_ABSENT, NULL, 0);
+	result_set(r, "", val_int(3), "", EX_ABSENT, NULL, 0);
 	result_set_str(r, "Note", "say \"hi\" to C:\\dir\nnext", "");
 }
 
@@ -155,6 +157,10 @@ test_promtool_style_valid_names_escaped_values_one_help(void **state)
 	    "# TYPE mpp_solar_2nd_path_value gauge\n"
 	    "mpp_solar_2nd_path_value{inverter=\"inv\\\"1\",device=\"a\\\\b\","
 	    "cmd=\"Q\\\"X\"} 2\n"
+	    "# HELP mpp_solar_ (a field without a name)\n"
+	    "# TYPE mpp_solar_ gauge\n"
+	    "mpp_solar_{inverter=\"inv\\\"1\",device=\"a\\\\b\","
+	    "cmd=\"Q\\\"X\"} 3\n"
 	    "# HELP mpp_solar_note Note\n"
 	    "# TYPE mpp_solar_note gauge\n"
 	    "mpp_solar_note{inverter=\"inv\\\"1\",device=\"a\\\\b\","
@@ -173,6 +179,7 @@ test_promtool_style_valid_names_escaped_values_one_help(void **state)
 	    "cmd=\"Q\"X\"} 7\n"
 	    "mpp_solar_2nd_path\\value{inverter=\"inv\"1\",device=\"a\\b\","
 	    "cmd=\"Q\"X\"} 2\n"
+	    "mpp_solar_{inverter=\"inv\"1\",device=\"a\\b\",cmd=\"Q\"X\"} 3\n"
 	    "mpp_solar_note{inverter=\"inv\"1\",device=\"a\\b\","
 	    "cmd=\"Q\"X\",myStr=\"say \"hi\" to C:\\dir\nnext\"} 1\n");
 }
