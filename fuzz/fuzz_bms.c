@@ -79,8 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size > 8192)	/* a few dozen frames say all there is */
 		size = 8192;
-	c = p->cmds[data[1] % p->ncmds];
-	snprintf(cmd, sizeof(cmd), "%s%s", c->key, c->regex ? "3.65" : "");
+	c = proto_cmd(p, data[1] % p->ncmds);
+	snprintf(cmd, sizeof(cmd), "%s%s", pi_str(c->key), c->regex ? "3.65" : "");
 	(void)proto_frame(p, cmd, req, sizeof(req), err, sizeof(err));
 	/* the stream arrives in chunks of up to 7 bytes */
 	while (off < size) {

@@ -66,14 +66,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	p = pi_protocols[data[0] % pi_nprotocols];
-	c = p->cmds[data[1] % p->ncmds];
+	c = proto_cmd(p, data[1] % p->ncmds);
 	/* A command text that resolves to c: its key, or key + a sample
 	 * argument taken from the input for patterned commands. */
-	if (c->regex == NULL)
-		snprintf(cmd, sizeof(cmd), "%s", c->key);
+	if (c->regex == 0)
+		snprintf(cmd, sizeof(cmd), "%s", pi_str(c->key));
 	else
-		snprintf(cmd, sizeof(cmd), "%s%s", c->key,
-		    strchr(c->regex, 'd') ? "20210726" : "02");
+		snprintf(cmd, sizeof(cmd), "%s%s", pi_str(c->key),
+		    strchr(pi_str(c->regex), 'd') ? "20210726" : "02");
 	/* The frame rule never claims more bytes than it was given. */
 	fl = proto_frame_len(p, data + 2, size - 2);
 	if (fl > (int)(size - 2))

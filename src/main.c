@@ -292,9 +292,10 @@ list_commands(const struct pi_proto *p)
 {
 	printf("Commands of protocol %s (%s)\n", p->id, p->banner);
 	for (int i = 0; i < p->ncmds; i++) {
-		const struct pi_cmd *c = p->cmds[i];
-		printf("  %-12s %s %s%s\n", c->key, c->setter ? "[setter]" : "[query] ",
-		    c->desc, c->help != NULL ? c->help : "");
+		const struct pi_cmd *c = proto_cmd(p, i);
+		printf("  %-12s %s %s%s\n", pi_str(c->key),
+		    c->setter ? "[setter]" : "[query] ", pi_str(c->desc),
+		    c->help != 0 ? pi_str(c->help) : "");
 	}
 }
 

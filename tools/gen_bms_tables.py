@@ -18,7 +18,8 @@ import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from gen_family_tables import DUMP as FAMILY_DUMP  # noqa: E402
-from gen_pi30_tables import cstr, dict_pairs  # noqa: E402
+from gen_pi30_tables import (Emitter, TYPES, ccomment, cstr,  # noqa: E402
+                             dict_pairs, tables_struct)
 
 # protocol -> (family, variant)
 PROTOCOLS = [
@@ -61,36 +62,19 @@ def load(ref, proto):
     return json.loads(out)
 
 
-class Out:
-    def __init__(self):
-        self.lines, self.n, self.seen = [], 0, {}
-
-    def name(self, kind):
-        self.n += 1
-        return "%s%d" % (kind, self.n)
-
-    def intern(self, kind, key, make):
-        if (kind, key) not in self.seen:
-            nm = self.name(kind)
-            self.lines.append(make(nm))
-            self.seen[(kind, key)] = nm
-        return self.seen[(kind, key)]
-
-
 def kv(o, d):
     pairs = dict_pairs(d)
-    body = "".join("\t{%s, %s},\n" % (cstr(str(k)), cstr(str(v))) for k, v in pairs)
-    return o.intern("m", json.dumps(pairs), lambda n: "static const struct pi_kv %s[] = {\n%s};" % (n, body)), len(pairs)
+    return o.run("kvs", json.dumps(pairs), [
+        "{%s, %s}" % (o.s(str(k)), o.s(str(v))) for k, v in pairs]), len(pairs)
 
 
 def strlist(o, lst):
-    body = "".join("\t%s,\n" % cstr(s) for s in lst)
-    return o.intern("l", json.dumps(lst), lambda n: "static const char *const %s[] = {\n%s};" % (n, body)), len(lst)
+    return o.run("lists", json.dumps(lst), [o.s(x) for x in lst]), len(lst)
 
 
 def row(o, rtype, r):
     key, lkfmt, lkkey, fmul, fadd, nfmt = None, None, None, 0, 0, 0
-    mp, nmp, ls, nls = "NULL", 0, "NULL", 0
+    mp, nmp, ls, nls = "0", 0, "0", 0
     if rtype == "KEYED":
         key, name, units, typ = r[0], r[1], r[2], r[3]
         size = 0
@@ -119,16 +103,18 @@ def row(o, rtype, r):
     if m:
         name = m.group(1) + "%02d" + m.group(4)
         fmul, fadd, nfmt = int(m.group(2) or 1), int(m.group(3) or 0), 1
-    return "{%s, %s, %s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s, %d, %s, %d}" % (
-        cstr(typ), FN[base], TX[tmpl or None], size, cstr(name), nfmt, fmul,
-        fadd, cstr(units or ""), cstr(key), cstr(lkfmt), cstr(lkkey),
-        ls, nls, mp, nmp)
+    return "{%s, %s, %s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s, %d, %s, %d} /* %s */" % (
+        o.s(typ), FN[base], TX[tmpl or None], size, o.s(name), nfmt, fmul,
+        fadd, o.s(units or ""), o.s(key), o.s(lkfmt), o.s(lkkey),
+        ls, nls, mp, nmp, ccomment(name))
 
 
 def main():
     ref = sys.argv[1]
-    o = Out()
+    o = Emitter()
     protos = {}
+    names_seen = {}
+    decls = []
     for pid, fam, variant in PROTOCOLS:
         data = load(ref, pid)
         cmds = []
@@ -138,35 +124,35 @@ def main():
             if rtype not in RT:
                 sys.exit("unknown response type %r" % rtype)
             rows = [row(o, rtype, r) for r in d.get("response", [])]
-            body = "".join("\t%s,\n" % r for r in rows)
-            rn = o.intern("r", body, lambda n: "static const struct bms_row %s[] = {\n%s};" % (n, body)) if rows else "NULL"
+            rn = o.run("xrows", json.dumps(rows), rows) if rows else "0"
             tr = d.get("test_responses", [])
-            tn = "NULL"
+            tn = "0"
             if tr:
                 bl = [bytes.fromhex(t["__bytes__"]) if isinstance(t, dict) else t.encode("latin-1") for t in tr]
-                tb = "".join("\t{%s, %d},\n" % (cstr(b), len(b)) for b in bl)
-                tn = o.intern("t", tb, lambda n: "static const struct pi_bytes %s[] = {\n%s};" % (n, tb))
+                tn = o.run("bytes", json.dumps([b.hex() for b in bl]),
+                           ["{%s, %d}" % (o.s(b), len(b)) for b in bl])
             setter = 1 if d.get("type") in ("SETTER", "BLE_SETTER") else 0
-            cn = o.name("c")
-            o.lines.append(
-                "static const struct bms_cmd %s = {{%s, %s, %s, %s, %d, RT_DEFAULT, %s, NULL, NULL, 0, %s, %d}, %s, %s, %s, %d, %s, %d};" % (
-                    cn, cstr(key), cstr(d.get("name", key)), cstr(d.get("description", "")),
-                    cstr(d.get("help")), setter, cstr(d.get("regex") or None), tn, len(tr),
-                    RT[rtype], cstr(d.get("type")), cstr(d.get("command_code")),
-                    int(d.get("response_length", 0)), rn, len(rows)))
-            cmds.append(cn)
-        cl = o.name("k")
-        o.lines.append("static const struct pi_cmd *const %s[] = {\n%s};" % (cl, "".join("\t&%s.base,\n" % c for c in cmds)))
+            cmds.append(o.cmd(
+                "{{%s, %s, %s, %s, %d, RT_DEFAULT, %s, 0, 0, 0, %s, %d}, %s, %s, %s, %d, %s, %d} /* %s */" % (
+                    o.s(key), o.s(d.get("name", key)), o.s(d.get("description", "")),
+                    o.s(d.get("help")), setter, o.s(d.get("regex") or None), tn, len(tr),
+                    RT[rtype], o.s(d.get("type")), o.s(d.get("command_code")),
+                    int(d.get("response_length", 0)), rn, len(rows), ccomment(key))))
+        low = pid.lower()
+        decls.append("static const pi_ref %s_cmds[] = {%s};" % (low, ", ".join(cmds)))
 
         def names(lst):
-            lst = [x for x in lst]
-            body = "".join("\t%s,\n" % cstr(x) for x in lst) + "\tNULL,\n"
-            return o.intern("s", json.dumps(lst), lambda n: "static const char *const %s[] = {\n%s};" % (n, body))
+            k = json.dumps(lst)
+            if k not in names_seen:
+                names_seen[k] = "s%d" % (len(names_seen) + 1)
+                decls.append("static const char *const %s[] = {%s};" % (
+                    names_seen[k], ", ".join([cstr(x) for x in lst] + ["NULL"])))
+            return names_seen[k]
         st, se = names(data["status"]), names(data["settings"])
-        pn = "proto_" + pid.lower()
-        o.lines.append("static const struct pi_proto %s = {%s, %s, &%s, %s, %s, %s, %s, %s, %d};" % (
+        pn = "proto_" + low
+        decls.append("static const struct pi_proto %s = {%s, %s, &%s, %s, %s, %s, %s, %s_cmds, %d};\n" % (
             pn, cstr(data["pid"]), cstr(data["banner"]), fam, variant,
-            cstr(data["default"]), st, se, cl, len(cmds)))
+            cstr(data["default"]), st, se, low, len(cmds)))
         protos.setdefault(fam, []).append(pn)
     print("""/*
  * bms_tables.c - command tables of the battery monitor families: Daly
@@ -178,12 +164,16 @@ def main():
  * the protocol's own).  Do not edit by hand: regenerate.
  * The family code is proto_daly.c, proto_jk.c, proto_ved.c, with the
  * shared decoder bms_decode.c (docs/protocols.md).
+ * Strings and runs are references, not pointers (proto.h, pi_ref).
  */
 #include "bms.h"
 """)
-    print("\n".join(o.lines))
+    o.emit("PROTO_SET_BMS", TYPES + [("xrows", "struct bms_row"), ("cmds", "struct bms_cmd")])
+    print(tables_struct(o, "bms_tables", "struct bms_cmd", "xrows"))
+    print()
+    print("\n".join(decls))
     for fam, lst in protos.items():
-        print("\nconst struct pi_proto *const %s[] = {\n%s\tNULL\n};" % (LISTS[fam], "".join("\t&%s,\n" % p for p in lst)))
+        print("const struct pi_proto *const %s[] = {\n%s\tNULL\n};\n" % (LISTS[fam], "".join("\t&%s,\n" % p for p in lst)))
 
 
 if __name__ == "__main__":

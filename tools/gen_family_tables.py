@@ -43,7 +43,8 @@ print(json.dumps(out))
 '''
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from gen_pi30_tables import Emitter, cstr, dict_pairs, row_c  # noqa: E402
+from gen_pi30_tables import (Emitter, TYPES, ccomment, cstr, dict_pairs,  # noqa: E402
+                             row_c, tables_struct)
 
 
 def load(ref, proto):
@@ -77,19 +78,18 @@ def main():
             d = dict(dict_pairs(d))
             rtype = d.get("response_type", "DEFAULT")
             rows = [row_c(em, rtype, r) for r in d.get("response", [])]
-            rname = em.rows(rows) if rows else "NULL"
+            rname = em.rows(rows) if rows else "0"
             canned = []
             for t in d.get("test_responses", []):
                 canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
-            cname = em.canned(canned) if canned else "NULL"
-            body = "{{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}, %s, %s}" % (
-                cstr(key), cstr(d["name"]), cstr(d.get("description", "")),
-                cstr(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
-                rtype, cstr(d.get("regex") or None), cstr(d.get("crctype")),
-                rname, len(rows), cname, len(canned), cstr(d.get("prefix")),
-                flags_of(d))
-            cmds.append(em.intern("c", body, lambda n, b=body:
-                                  "static const struct pi1x_cmd %s = %s;" % (n, b)))
+            cname = em.canned(canned) if canned else "0"
+            body = "{{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}, %s, %s} /* %s */" % (
+                em.s(key), em.s(d["name"]), em.s(d.get("description", "")),
+                em.s(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
+                rtype, em.s(d.get("regex") or None), em.s(d.get("crctype")),
+                rname, len(rows), cname, len(canned), em.s(d.get("prefix")),
+                flags_of(d), ccomment(key))
+            cmds.append(em.cmd(body))
         protos.append((pid, data, cmds))
 
     print("/*")
@@ -100,15 +100,15 @@ def main():
     print(" * the protocol's own).  Do not edit by hand: regenerate.")
     print(" * Row types are parsed into decode kinds by tools/gen_pi30_tables.py;")
     print(" * the family code is proto_%s.c, registered in registry.c." % fam)
+    print(" * Strings and runs are references, not pointers (proto.h, pi_ref).")
     print(" */")
     print('#include "proto_pi1x.h"\n')
-    for line in em.lines:
-        print(line)
+    em.emit("PROTO_SET_%s" % fam.upper(), TYPES + [("cmds", "struct pi1x_cmd")])
+    print(tables_struct(em, "%s_tables" % fam, "struct pi1x_cmd"))
     print()
     for pid, data, cmds in protos:
         low = pid.lower()
-        print("static const struct pi_cmd *const %s_cmds[] = {\n%s\n};" % (
-            low, "\n".join("\t&%s.c," % c for c in cmds)))
+        print("static const pi_ref %s_cmds[] = {%s};" % (low, ", ".join(cmds)))
         print("static const char *const %s_status[] = {%s};" % (
             low, ", ".join([cstr(c) for c in data["status"]] + ["NULL"])))
         print("static const char *const %s_settings[] = {%s};" % (

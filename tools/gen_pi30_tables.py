@@ -64,40 +64,83 @@ def cstr(s):
     return '"' + "".join(out) + '"'
 
 
-class Emitter:
-    def __init__(self):
-        self.lines = []
-        self.seen = {}
-        self.n = 0
+def ccomment(s):
+    """Text safe inside a C comment: ASCII, no comment end, no trigraph."""
+    out = "".join(c if 0x20 <= ord(c) < 0x7f else "." for c in s)
+    return out.replace("*/", "* /").replace("?", ".")
 
-    def intern(self, kind, key, body):
+
+class Emitter:
+    """Collects one table set (one generated file) without pointers.
+
+    Strings go into one pool, referred to by offset; runs of rows, pairs,
+    strings, byte strings and commands go into one flat array each,
+    referred to by index (struct pi_ref in src/proto/proto.h).  The file
+    defines S(offset) and T(index) as references of its set.  Identical
+    strings and runs are emitted once.
+    """
+
+    def __init__(self):
+        self.pool = bytearray(b"\0")
+        self.strs = {b"": 0}
+        self.arrays = {}
+        self.seen = {}
+
+    def s(self, v):
+        """A string reference: S(offset), or 0 for None."""
+        if v is None:
+            return "0"
+        b = v.encode("utf-8") if isinstance(v, str) else bytes(v)
+        if b not in self.strs:
+            self.strs[b] = len(self.pool)
+            self.pool += b + b"\0"
+        return "S(%d)" % self.strs[b]
+
+    def run(self, kind, key, items):
+        """A run of entries (C initializer texts) in array kind: T(index)."""
         k = (kind, key)
         if k not in self.seen:
-            self.n += 1
-            name = "%s%d" % (kind, self.n)
-            self.lines.append(body(name))
-            self.seen[k] = name
-        return self.seen[k]
+            arr = self.arrays.setdefault(kind, [])
+            self.seen[k] = len(arr)
+            arr.extend(items)
+        return "T(%d)" % self.seen[k]
 
     def strlist(self, items):
-        key = json.dumps(items)
-        return self.intern("l", key, lambda n: "static const char *const %s[] = {%s};" % (
-            n, ", ".join(cstr(i) for i in items)))
+        return self.run("lists", json.dumps(items), [self.s(i) for i in items])
 
     def kvlist(self, pairs):
-        key = json.dumps(pairs)
-        return self.intern("m", key, lambda n: "static const struct pi_kv %s[] = {\n%s\n};" % (
-            n, "\n".join("\t{%s, %s}," % (cstr(a), cstr(b)) for a, b in pairs)))
+        return self.run("kvs", json.dumps(pairs),
+                        ["{%s, %s}" % (self.s(a), self.s(b)) for a, b in pairs])
 
     def rows(self, rows):
-        key = json.dumps(rows)
-        return self.intern("r", key, lambda n: "static const struct pi_row %s[] = {\n%s\n};" % (
-            n, "\n".join("\t" + r + "," for r in rows)))
+        return self.run("rows", json.dumps(rows), rows)
 
     def canned(self, items):
-        key = json.dumps(items)
-        return self.intern("t", key, lambda n: "static const struct pi_bytes %s[] = {\n%s\n};" % (
-            n, "\n".join("\t{%s, %d}," % (cstr(bytes.fromhex(h)), len(h) // 2) for h in items)))
+        return self.run("bytes", json.dumps(items), [
+            "{%s, %d}" % (self.s(bytes.fromhex(h)), len(h) // 2) for h in items])
+
+    def cmd(self, body):
+        return self.run("cmds", body, [body])
+
+    def emit(self, setname, types):
+        """Prints the set: S and T, the pool, the arrays in types order
+        (kind, C element type), and returns the initializer of the set's
+        struct proto_tables members for those arrays (name or NULL)."""
+        print("#define S(o)\tPI_REF(%s, o)" % setname)
+        print("#define T(i)\tPI_REF(%s, i)\n" % setname)
+        print("static const char strs[] =")
+        for b, off in sorted(self.strs.items(), key=lambda x: x[1]):
+            print("\t/* %d */ %s" % (off, cstr(b + b"\0")))
+        print("\t;")
+        for kind, ctype in types:
+            arr = self.arrays.get(kind)
+            if not arr:
+                continue
+            print("\nstatic const %s %s[] = {" % (ctype, kind))
+            for i, e in enumerate(arr):
+                print("\t/* %d */ %s," % (i, e))
+            print("};")
+        print()
 
 
 KINDS = {
@@ -159,14 +202,15 @@ def row_c(em, rtype, row):
         if typ == "multi":
             name, u, extra = "", None, None
             sub = [row_c(em, "DEFAULT", s) for s in row[1]]
-            return '{%s, %s, %s, "", "", NULL, 0, NULL, 0, NULL, 0, %s, %d}' % (
-                cstr(typ), *parse_type(typ), em.rows(sub), len(sub))
+            return '{%s, %s, %s, %s, %s, 0, 0, 0, 0, 0, 0, %s, %d}' % (
+                em.s(typ), *parse_type(typ), em.s(""), em.s(""), em.rows(sub),
+                len(sub))
         name = row[1]
         u = row[2] if len(row) > 2 else ""
         extra = row[3] if len(row) > 3 else None
-    unit, lst, nl, mp, nm, ex, ne = '""', "NULL", 0, "NULL", 0, "NULL", 0
+    unit, lst, nl, mp, nm, ex, ne = em.s(""), "0", 0, "0", 0, "0", 0
     if isinstance(u, str):
-        unit = cstr(u)
+        unit = em.s(u)
     elif isinstance(u, list):
         lst, nl = em.strlist(u), len(u)
     elif dict_pairs(u) is not None:
@@ -178,8 +222,21 @@ def row_c(em, rtype, row):
     if dict_pairs(extra) is not None:
         pairs = dict_pairs(extra)
         ex, ne = em.kvlist(pairs), len(pairs)
-    return "{%s, %s, %s, %s, %s, %s, %d, %s, %d, %s, %d, NULL, 0}" % (
-        cstr(typ), *parse_type(typ), cstr(name), unit, lst, nl, mp, nm, ex, ne)
+    return "{%s, %s, %s, %s, %s, %s, %d, %s, %d, %s, %d, 0, 0} /* %s */" % (
+        em.s(typ), *parse_type(typ), em.s(name), unit, lst, nl, mp, nm, ex, ne,
+        ccomment(name))
+
+
+TYPES = [("rows", "struct pi_row"), ("kvs", "struct pi_kv"), ("lists", "pi_ref"),
+         ("bytes", "struct pi_bytes")]
+
+
+def tables_struct(em, name, cmdtype, xrows="NULL"):
+    """The file's struct proto_tables (its arrays, NULL for an empty one)."""
+    have = lambda k: k if em.arrays.get(k) else "NULL"
+    return "const struct proto_tables %s = {strs, %s, %s, %d, %s, %s, %s, sizeof(%s), %s};" % (
+        name, have("rows"), have("kvs"), len(em.arrays.get("kvs", [])),
+        have("lists"), have("bytes"), have("cmds"), cmdtype, xrows)
 
 
 def main():
@@ -193,18 +250,17 @@ def main():
             d = dict(dict_pairs(d))
             rtype = d.get("response_type", "DEFAULT")
             rows = [row_c(em, rtype, r) for r in d.get("response", [])]
-            rname = em.rows(rows) if rows else "NULL"
+            rname = em.rows(rows) if rows else "0"
             canned = []
             for t in d.get("test_responses", []):
                 canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
-            cname = em.canned(canned) if canned else "NULL"
-            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}" % (
-                cstr(key), cstr(d["name"]), cstr(d.get("description", "")),
-                cstr(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
-                rtype, cstr(d.get("regex") or None), cstr(d.get("crctype")),
-                rname, len(rows), cname, len(canned))
-            cmds.append(em.intern("c", body, lambda n, b=body:
-                                  "static const struct pi_cmd %s = %s;" % (n, b)))
+            cname = em.canned(canned) if canned else "0"
+            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d} /* %s */" % (
+                em.s(key), em.s(d["name"]), em.s(d.get("description", "")),
+                em.s(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
+                rtype, em.s(d.get("regex") or None), em.s(d.get("crctype")),
+                rname, len(rows), cname, len(canned), ccomment(key))
+            cmds.append(em.cmd(body))
         protos.append((pid, data, cmds))
 
     print("/*")
@@ -215,15 +271,15 @@ def main():
     print(" * the protocol's own).  Do not edit by hand: regenerate.")
     print(" * Row types are parsed into decode kinds (enum pi_kind, enum pi_expr);")
     print(" * the family code is proto_pi30.c, registered in registry.c.")
+    print(" * Strings and runs are references, not pointers (proto.h, pi_ref).")
     print(" */")
     print('#include "proto_pi30.h"\n')
-    for line in em.lines:
-        print(line)
+    em.emit("PROTO_SET_PI30", TYPES + [("cmds", "struct pi_cmd")])
+    print(tables_struct(em, "pi30_tables", "struct pi_cmd"))
     print()
     for pid, data, cmds in protos:
         low = pid.lower()
-        print("static const struct pi_cmd *const %s_cmds[] = {\n%s\n};" % (
-            low, "\n".join("\t&%s," % c for c in cmds)))
+        print("static const pi_ref %s_cmds[] = {%s};" % (low, ", ".join(cmds)))
         print("static const char *const %s_status[] = {%s, NULL};" % (
             low, ", ".join(cstr(c) for c in data["status"])))
         print("static const char *const %s_settings[] = {%s, NULL};" % (

@@ -208,7 +208,9 @@ device_run(struct device *d, const char *cmd, struct result *r)
 		free(rep);
 		goto fail;
 	}
-	if (rep->len == (size_t)n && memcmp(rep->reply, req, (size_t)n) == 0) {
+	/* (n 0: a streamed read; nothing came is silence, not an echo) */
+	if (n > 0 && rep->len == (size_t)n &&
+	    memcmp(rep->reply, req, (size_t)n) == 0) {
 		set_error(r, "Inverter returned the command string for %s - the "
 		    "inverter didn't recognise this command", cmd);
 		free(rep);
@@ -218,8 +220,8 @@ device_run(struct device *d, const char *cmd, struct result *r)
 	}
 	/* A streaming device (VE.Direct) goes on talking while it answers:
 	 * the frames of its stream before the reply are passed over. */
-	while (n > 0 && d->proto->family->stream_ok != NULL &&
-	    rep->len > 0 && memchr(rep->reply, ':', rep->len) == NULL &&
+	while (n > 0 && rep->len > 0 &&
+	    proto_stream_frame(d->proto, rep->reply, rep->len) &&
 	    d->port_type != PORT_TEST) {
 		int64_t left = t0 + d->timeout_ms - mono_ms();
 		log_debug("%s: stream frame before the reply to %s skipped",

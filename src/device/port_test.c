@@ -58,9 +58,9 @@ test_transact(struct port *p, const char *cmd, const uint8_t *req,
 			    cmd, defn->ncanned);
 		n = rand_r(&t->seed) % defn->ncanned;
 	}
-	b = &defn->canned[n];
+	b = pi_cmd_canned(defn, n);
 	out->len = b->len < PORT_REPLY_MAX ? b->len : PORT_REPLY_MAX;
-	memcpy(out->reply, b->data, out->len);
+	memcpy(out->reply, pi_str(b->data), out->len);
 	memcpy(t->last, out->reply, out->len);
 	t->lastlen = out->len;
 	return 0;

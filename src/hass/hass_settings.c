@@ -67,7 +67,7 @@ proto_admits(const struct pi_proto *p, const char *prefix, const char *cmd)
 {
 	const struct pi_cmd *d = proto_lookup(p, cmd, NULL, 0);
 
-	return d != NULL && strcmp(d->key, prefix) == 0;
+	return d != NULL && strcmp(pi_str(d->key), prefix) == 0;
 }
 
 /* The router's verdict (cmd_check with undefined commands refused) plus
@@ -86,8 +86,8 @@ static const struct pi_cmd *
 find_cmd(const struct pi_proto *p, const char *key)
 {
 	for (int i = 0; i < p->ncmds; i++)
-		if (strcmp(p->cmds[i]->key, key) == 0)
-			return p->cmds[i];
+		if (strcmp(pi_str(proto_cmd(p, i)->key), key) == 0)
+			return proto_cmd(p, i);
 	return NULL;
 }
 
@@ -98,8 +98,9 @@ find_row(const struct pi_proto *p, const char *key, const char *name)
 	const struct pi_cmd *d = find_cmd(p, key);
 
 	for (int i = 0; d != NULL && i < d->nrows; i++)
-		if (d->rows[i].name != NULL && strcmp(d->rows[i].name, name) == 0)
-			return &d->rows[i];
+		if (pi_cmd_row(d, i)->name != 0 &&
+		    strcmp(pi_str(pi_cmd_row(d, i)->name), name) == 0)
+			return pi_cmd_row(d, i);
 	return NULL;
 }
 
@@ -197,10 +198,10 @@ help_name(const struct pi_proto *p, const char *prefix, int i, char *out,
 	const char *h, *end;
 	size_t len;
 
-	if (d == NULL || d->help == NULL)
+	if (d == NULL || d->help == 0)
 		return -1;
 	snprintf(needle, sizeof(needle), "%02d for ", i);
-	if ((h = strstr(d->help, needle)) == NULL)
+	if ((h = strstr(pi_str(d->help), needle)) == NULL)
 		return -1;
 	h += strlen(needle);
 	end = h + strcspn(h, ",)");
@@ -264,10 +265,10 @@ build_row_select(struct hc_set *s, const struct hc_params *p,
 	char cmd[32], named[64];
 
 	if (row == NULL || row->kind != PK_OPTION || row->expr != PX_NONE ||
-	    row->list == NULL)
+	    row->list == 0)
 		return;
 	for (int i = 0; i < row->nlist && i < 100; i++) {
-		const char *label = row->list[i], *state = NULL;
+		const char *label = pi_list_at(row->list, i), *state = NULL;
 		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, i);
 		if (!proto_admits(p->proto, d->prefix, cmd))
 			continue;
@@ -297,14 +298,14 @@ build_keyed_select(struct hc_set *s, const struct hc_params *p,
 	int supported = 0;
 	char cmd[32];
 
-	if (row == NULL || row->map == NULL)
+	if (row == NULL || row->map == 0)
 		return;
 	for (int i = 0; i < row->nmap; i++) {
-		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, row->map[i].key);
-		if (is_placeholder(row->map[i].val) ||
+		snprintf(cmd, sizeof(cmd), d->fmt, d->prefix, pi_str(pi_kv_at(row->map, i)->key));
+		if (is_placeholder(pi_str(pi_kv_at(row->map, i)->val)) ||
 		    !proto_admits(p->proto, d->prefix, cmd))
 			continue;
-		select_offer(s, p, d, row->map[i].val, NULL, cmd, &e,
+		select_offer(s, p, d, pi_str(pi_kv_at(row->map, i)->val), NULL, cmd, &e,
 		    &supported);
 	}
 	select_finish(s, d, e, supported);
@@ -326,12 +327,12 @@ build_listed_switches(struct hc_set *s, const struct hc_params *p)
 		e = add_entity(s, HC_SWITCH, d->object, d->name);
 		e->field = d->field;
 		e->source = HC_SRC_QPIRI;
-		e->prefix = on->key;
+		e->prefix = pi_str(on->key);
 		e->icon = d->icon;
 		snprintf(e->on_cmd, sizeof(e->on_cmd), "%s", d->on);
 		snprintf(e->off_cmd, sizeof(e->off_cmd), "%s", d->off);
-		e->status = admits(p, on->key, d->on) &&
-		    admits(p, on->key, d->off) ? HC_READY : HC_REFUSED;
+		e->status = admits(p, pi_str(on->key), d->on) &&
+		    admits(p, pi_str(on->key), d->off) ? HC_READY : HC_REFUSED;
 	}
 }
 
@@ -474,26 +475,27 @@ build_switches(struct hc_set *s, const struct hc_params *p)
 	const struct pi_row *row = NULL;
 
 	for (int i = 0; q != NULL && i < q->nrows; i++)
-		if (q->rows[i].kind == PK_ENFLAGS && q->rows[i].expr == PX_NONE)
-			row = &q->rows[i];
+		if (pi_cmd_row(q, i)->kind == PK_ENFLAGS &&
+		    pi_cmd_row(q, i)->expr == PX_NONE)
+			row = pi_cmd_row(q, i);
 	if (row == NULL)
 		return;
 	for (int i = 0; i < row->nmap; i++) {
-		const struct pi_kv *kv = &row->map[i];
+		const struct pi_kv *kv = pi_kv_at(row->map, i);
 		struct hc_entity *e;
 		char on[8], off[8], *obj;
 
-		if (strlen(kv->key) != 1)
+		if (strlen(pi_str(kv->key)) != 1)
 			continue;
-		snprintf(on, sizeof(on), "PE%s", kv->key);
-		snprintf(off, sizeof(off), "PD%s", kv->key);
+		snprintf(on, sizeof(on), "PE%s", pi_str(kv->key));
+		snprintf(off, sizeof(off), "PD%s", pi_str(kv->key));
 		if (!proto_admits(p->proto, "PE", on) ||
 		    !proto_admits(p->proto, "PD", off))
 			continue;
-		obj = object_of(kv->val);
-		e = add_entity(s, HC_SWITCH, obj, kv->val);
+		obj = object_of(pi_str(kv->val));
+		e = add_entity(s, HC_SWITCH, obj, pi_str(kv->val));
 		free(obj);
-		e->field = kv->val;
+		e->field = pi_str(kv->val);
 		e->source = HC_SRC_QFLAG;
 		e->prefix = "PE";
 		memcpy(e->on_cmd, on, sizeof(on));
@@ -502,7 +504,7 @@ build_switches(struct hc_set *s, const struct hc_params *p)
 		    HC_READY : HC_REFUSED;
 		for (size_t k = 0; k < sizeof(switch_icons) /
 		    sizeof(switch_icons[0]); k++)
-			if (strcmp(switch_icons[k].field, kv->val) == 0)
+			if (strcmp(switch_icons[k].field, pi_str(kv->val)) == 0)
 				e->icon = switch_icons[k].icon;
 	}
 }

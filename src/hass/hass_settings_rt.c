@@ -456,9 +456,9 @@ controls_after_command(struct controls *c, struct worker *w, const char *cmd,
 	if (!hc_is_ack(r) || (d = proto_lookup(c->p, cmd, NULL, 0)) == NULL ||
 	    !d->setter)
 		return;
-	if (strcmp(d->key, "PE") == 0 || strcmp(d->key, "PD") == 0)
+	if (strcmp(pi_str(d->key), "PE") == 0 || strcmp(pi_str(d->key), "PD") == 0)
 		q = Q_FLAG;
-	else if (strcmp(d->key, "PF") == 0)
+	else if (strcmp(pi_str(d->key), "PF") == 0)
 		q = Q_PIRI | Q_FLAG;
 	else
 		q = Q_PIRI;

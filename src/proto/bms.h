@@ -67,32 +67,44 @@ enum bms_rtype {
 };
 
 struct bms_row {
-	const char		*type;	/* source text (messages only) */
+	pi_ref			 type;	/* source text (messages only) */
 	enum bms_fn		 fn;
 	enum bms_tx		 tx;
 	int			 size;	/* bytes (positional) */
-	const char		*name;	/* a printf format when nfmt */
+	pi_ref			 name;	/* a printf format when nfmt */
 	int			 nfmt;	/* name holds %02d of fmul * frame + fadd */
 	int			 fmul, fadd;
-	const char		*unit;
-	const char		*key;	/* KEYED: the label */
-	const char		*lookup_fmt;	/* BF_LOOKUP: "Voltage Cell%02d" */
-	const char		*lookup_key;	/* BF_LOOKUP: "Highest Cell" */
-	const char *const	*list;	/* hex_option names */
+	pi_ref			 unit;
+	pi_ref			 key;	/* KEYED: the label */
+	pi_ref			 lookup_fmt;	/* BF_LOOKUP: "Voltage Cell%02d" */
+	pi_ref			 lookup_key;	/* BF_LOOKUP: "Highest Cell" */
+	pi_ref			 list;	/* hex_option names (pi_list_at) */
 	int			 nlist;
-	const struct pi_kv	*map;	/* keyed, ack, str_keyed */
+	pi_ref			 map;	/* keyed, ack, str_keyed (pi_kv_at) */
 	int			 nmap;
 };
 
+/* Strings and rows are references into the tables (proto.h, pi_ref). */
 struct bms_cmd {
 	struct pi_cmd		 base;
 	enum bms_rtype		 rtype;
-	const char		*type;		/* "QUERY", "SETTER", "VEDTEXT"... */
-	const char		*code;		/* command code as hex text, or NULL */
+	pi_ref			 type;		/* "QUERY", "SETTER", "VEDTEXT"... */
+	pi_ref			 code;		/* command code as hex text, or 0 */
 	int			 frame_size;	/* BR_MULTIFRAME: bytes per frame */
-	const struct bms_row	*rows;
+	pi_ref			 rows;		/* struct bms_row run (bms_row_at) */
 	int			 nrows;
 };
+
+extern const struct proto_tables bms_tables;	/* bms_tables.c */
+
+/* Row i of a battery command (i < c->nrows). */
+static inline const struct bms_row *
+bms_row_at(const struct bms_cmd *c, int i)
+{
+	const struct bms_row *x = proto_tables[PI_REF_SET(c->rows)]->xrows;
+
+	return &x[PI_REF_IDX(c->rows) + (size_t)i];
+}
 
 #define BMS_CMD(c)	((const struct bms_cmd *)(const void *)(c))
 

@@ -66,8 +66,8 @@ cut_rows(const struct bms_cmd *c, const uint8_t *b, size_t n,
 	size_t off = 0;
 
 	for (int i = 0; i < c->nrows; i++) {
-		size_t sz = (size_t)c->rows[i].size;
-		if (c->rows[i].fn == BF_LOOKUP) {
+		size_t sz = (size_t)bms_row_at(c, i)->size;
+		if (bms_row_at(c, i)->fn == BF_LOOKUP) {
 			tok_add(rep, cap, b, 0, 1);
 			continue;
 		}
@@ -244,8 +244,8 @@ static const char *
 map_get(const struct bms_row *row, const char *key)
 {
 	for (int i = 0; i < row->nmap; i++)
-		if (strcmp(row->map[i].key, key) == 0)
-			return row->map[i].val;
+		if (strcmp(pi_str(pi_kv_at(row->map, i)->key), key) == 0)
+			return pi_str(pi_kv_at(row->map, i)->val);
 	return NULL;
 }
 
@@ -283,7 +283,7 @@ convert(const struct bms_row *row, const uint8_t *p, size_t n, struct pyv *v,
 		if (row->fn == BF_HEX_OPTION) {
 			v->t = V_STR;
 			if (v->i < row->nlist)
-				sbuf_adds(&v->s, row->list[v->i]);
+				sbuf_adds(&v->s, pi_list_at(row->list, v->i));
 			else
 				sbuf_printf(&v->s, "Invalid hex_option: %lld",
 				    v->i);
@@ -367,7 +367,7 @@ convert(const struct bms_row *row, const uint8_t *p, size_t n, struct pyv *v,
 		sbuf_add(&v->s, p, n);
 		return 0;
 	default:
-		snprintf(err, errlen, "unsupported row type %s", row->type);
+		snprintf(err, errlen, "unsupported row type %s", pi_str(row->type));
 		return -1;
 	}
 }
@@ -393,11 +393,11 @@ to_value(struct pyv *v)
 static int
 lookup(const struct bms_row *row, struct result *r, char *err, size_t errlen)
 {
-	const struct entry *src = result_find(r, row->lookup_key), *e;
+	const struct entry *src = result_find(r, pi_str(row->lookup_key)), *e;
 	char key[128];
 
 	if (src == NULL) {
-		snprintf(err, errlen, "'%s'", row->lookup_key);
+		snprintf(err, errlen, "'%s'", pi_str(row->lookup_key));
 		return -1;
 	}
 	if (src->v.type != V_INT) {
@@ -405,12 +405,12 @@ lookup(const struct bms_row *row, struct result *r, char *err, size_t errlen)
 		    "of type 'str'");
 		return -1;
 	}
-	snprintf(key, sizeof(key), row->lookup_fmt, atoi(src->v.s));
+	snprintf(key, sizeof(key), pi_str(row->lookup_fmt), atoi(src->v.s));
 	if ((e = result_find(r, key)) == NULL) {
 		snprintf(err, errlen, "'%s'", key);
 		return -1;
 	}
-	result_set(r, row->name, val_dup(&e->v), e->unit, EX_NONE, NULL, 0);
+	result_set(r, pi_str(row->name), val_dup(&e->v), e->unit, EX_NONE, NULL, 0);
 	return 0;
 }
 
@@ -434,11 +434,11 @@ decode_row(const struct bms_row *row, const struct proto_tok *t, int frame,
 		rc = apply_tx(row->tx, &v, err, errlen);
 	if (rc == 0) {
 		if (row->nfmt)
-			snprintf(name, sizeof(name), row->name,
+			snprintf(name, sizeof(name), pi_str(row->name),
 			    row->fmul * frame + row->fadd);
 		else
-			snprintf(name, sizeof(name), "%s", row->name);
-		result_set(r, name, to_value(&v), row->unit, EX_ABSENT, NULL,
+			snprintf(name, sizeof(name), "%s", pi_str(row->name));
+		result_set(r, name, to_value(&v), pi_str(row->unit), EX_ABSENT, NULL,
 		    0);
 	}
 	sbuf_free(&v.s);
@@ -464,8 +464,8 @@ decode_line(const struct bms_cmd *c, const struct proto_tok *t,
 	val.pad = 0;
 	sbuf_add(&label, t->p, (size_t)(tab - t->p));
 	for (int i = 0; i < c->nrows; i++)
-		if (strcmp(c->rows[i].key, sbuf_str(&label)) == 0) {
-			row = &c->rows[i];
+		if (strcmp(pi_str(bms_row_at(c, i)->key), sbuf_str(&label)) == 0) {
+			row = bms_row_at(c, i);
 			break;
 		}
 	if (row != NULL) {
@@ -499,10 +499,10 @@ decode_tokens(const struct bms_cmd *c, const struct proto_reply *rep,
 		if (c->rtype == BR_KEYED) {
 			rc = decode_line(c, t, r, err, errlen);
 		} else if (c->rtype == BR_MULTIFRAME && c->nrows > 0) {
-			rc = decode_row(&c->rows[i % c->nrows], t,
+			rc = decode_row(bms_row_at(c, i % c->nrows), t,
 			    i / c->nrows, r, err, errlen);
 		} else if (i < c->nrows) {
-			rc = decode_row(&c->rows[i], t, 0, r, err, errlen);
+			rc = decode_row(bms_row_at(c, i), t, 0, r, err, errlen);
 		} else {
 			/* Bytes past the layout: "Unknown value in
 			 * response N", the bytes' repr without b'...'. */
@@ -580,9 +580,9 @@ bms_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 		return;
 	}
 	for (int i = 0; i < c->nrows; i++)
-		bytes += (size_t)c->rows[i].size;
+		bytes += (size_t)bms_row_at(c, i)->size;
 	out->kind = c->base.setter ? PROTO_SHAPE_ACK : PROTO_SHAPE_BINARY;
 	out->bytes = c->rtype == BR_MULTIFRAME ? 0 : bytes;
-	if (c->code != NULL && strlen(c->code) == 2)
-		out->code = (int)strtol(c->code, NULL, 16);
+	if (c->code != 0 && strlen(pi_str(c->code)) == 2)
+		out->code = (int)strtol(pi_str(c->code), NULL, 16);
 }

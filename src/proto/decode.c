@@ -74,17 +74,18 @@ py_index(const char *digits, int n)
 	return (int)(v < 0 ? v + n : v);
 }
 
-/* The row the reference makes up for a token beyond the table. */
-static const struct pi_row *
-unknown_row(struct pi_row *row, const char *type, enum pi_kind kind,
-    const char *name)
+/*
+ * The rows the reference makes up for a token beyond the table: a
+ * "string" (DEFAULT) or "str" (positional) row; the caller names it.
+ */
+static const struct pi_row unknown_string = { .kind = PK_STRING };
+static const struct pi_row unknown_str = { .kind = PK_STR };
+
+/* A row's unit: "" for the made-up rows. */
+static const char *
+row_unit(const struct pi_row *row)
 {
-	memset(row, 0, sizeof(*row));
-	row->type = type;
-	row->kind = kind;
-	row->name = name;
-	row->unit = "";
-	return row;
+	return row->unit != 0 ? pi_str(row->unit) : "";
 }
 
 /* ---- DEFAULT response type ------------------------------------------ */
@@ -111,7 +112,7 @@ default_flags(struct dctx *d, const struct pi_row *row, const char *p)
 			return fail(d, "list index out of range");
 		if (cp < '0' || cp > '9')
 			return pyx_invalid_literal(ch, d->err, d->errlen);
-		result_set(d->r, row->list[j], val_int((long long)(cp - '0')),
+		result_set(d->r, pi_list_at(row->list, j), val_int((long long)(cp - '0')),
 		    "bool", EX_ABSENT, NULL, 0);
 	}
 	return 0;
@@ -136,8 +137,8 @@ default_enflags(struct dctx *d, const struct pi_row *row, const char *p)
 			continue;
 		}
 		for (int k = 0; k < row->nmap; k++)
-			if (strcmp(row->map[k].key, ch) == 0)
-				fname = row->map[k].val;
+			if (strcmp(pi_str(pi_kv_at(row->map, k)->key), ch) == 0)
+				fname = pi_str(pi_kv_at(row->map, k)->val);
 		if (fname == NULL || fname[0] == '\0') {
 			snprintf(ukey, sizeof(ukey), "unknown_%s", ch);
 			fname = ukey;
@@ -158,13 +159,15 @@ default_multi(struct dctx *d, const struct pi_row *row, const char *p)
 			return pyx_invalid_literal(ch, d->err, d->errlen);
 		if (x >= row->nsub)
 			return fail(d, "list index out of range");
-		sub = &row->sub[x];
+		sub = pi_row_at(row->sub, x);
 		if (sub->kind == PK_OPTION) {
 			if ((int)(cp - '0') >= sub->nlist)
 				return fail(d, "list index out of range");
-			result_set_str(d->r, sub->name, sub->list[cp - '0'], "");
+			result_set_str(d->r, pi_str(sub->name),
+			    pi_list_at(sub->list, (int)(cp - '0')), "");
 		} else if (sub->kind == PK_STRING)
-			result_set(d->r, sub->name, val_int((long long)(cp - '0')),
+			result_set(d->r, pi_str(sub->name),
+			    val_int((long long)(cp - '0')),
 			    "", EX_ABSENT, NULL, 0);
 	}
 	return 0;
@@ -172,10 +175,10 @@ default_multi(struct dctx *d, const struct pi_row *row, const char *p)
 
 /* One token of a DEFAULT reply under its row. */
 static int
-default_field(struct dctx *d, const struct pi_row *row, const char *text,
-    struct sbuf *sb)
+default_field(struct dctx *d, const struct pi_row *row, const char *name,
+    const char *text, struct sbuf *sb)
 {
-	const char *name = row->name, *unit = row->unit;
+	const char *unit = row_unit(row);
 	double f = 0;
 	int idx;
 
@@ -238,12 +241,12 @@ default_field(struct dctx *d, const struct pi_row *row, const char *text,
 			return pyx_invalid_literal(text, d->err, d->errlen);
 		if ((idx = py_index(sbuf_str(sb), row->nlist)) < 0)
 			return fail(d, "list index out of range");
-		result_set_str(d->r, name, row->list[idx], "");
+		result_set_str(d->r, name, pi_list_at(row->list, idx), "");
 		return 0;
 	case PK_KEYED:
 		for (int k = 0; k < row->nmap; k++)
-			if (strcmp(row->map[k].key, text) == 0) {
-				result_set_str(d->r, name, row->map[k].val, "");
+			if (strcmp(pi_str(pi_kv_at(row->map, k)->key), text) == 0) {
+				result_set_str(d->r, name, pi_str(pi_kv_at(row->map, k)->val), "");
 				return 0;
 			}
 		sbuf_reset(sb);
@@ -257,8 +260,8 @@ default_field(struct dctx *d, const struct pi_row *row, const char *text,
 			uint32_t cp;
 			char ch[5];
 			p += next_char(p, &cp, ch);
-			if (j < row->nlist && row->list[j][0] != '\0')
-				result_set_str(d->r, row->list[j], ch, "");
+			if (j < row->nlist && pi_list_at(row->list, j)[0] != '\0')
+				result_set_str(d->r, pi_list_at(row->list, j), ch, "");
 		}
 		return 0;
 	}
@@ -271,7 +274,7 @@ default_field(struct dctx *d, const struct pi_row *row, const char *text,
 		/* Setters store under the command's name; a query row of
 		 * another type gets the reference's integer key i, which
 		 * crashes every output: mppd keeps the row's name. */
-		result_set_str(d->r, d->defn->setter ? d->defn->name : name,
+		result_set_str(d->r, d->defn->setter ? pi_str(d->defn->name) : name,
 		    text, "");
 		return 0;
 	}
@@ -287,7 +290,7 @@ decode_default(struct dctx *d, const struct proto_tok *toks, int ntok)
 
 	for (int i = 0; i < ntok && rc == 0; i++) {
 		const struct pi_row *row;
-		struct pi_row unknown;
+		const char *name;
 
 		if (toks[i].n == 0)
 			continue;
@@ -297,11 +300,13 @@ decode_default(struct dctx *d, const struct proto_tok *toks, int ntok)
 			rc = -1;
 			break;
 		}
-		if (i < defn->nrows)
-			row = &defn->rows[i];
-		else {
+		if (i < defn->nrows) {
+			row = pi_cmd_row(defn, i);
+			name = pi_str(row->name);
+		} else {
 			snprintf(key, sizeof(key), "Unknown value in response %d", i);
-			row = unknown_row(&unknown, "string", PK_STRING, key);
+			row = &unknown_string;
+			name = key;
 		}
 		if (strcmp(text, "NAK") == 0) {
 			char wkey[32], msg[300];
@@ -309,19 +314,19 @@ decode_default(struct dctx *d, const struct proto_tok *toks, int ntok)
 			snprintf(msg, sizeof(msg), "Command %s was rejected", d->cmd);
 			result_set_str(d->r, wkey, msg, "");
 		} else
-			rc = default_field(d, row, text, &sb);
+			rc = default_field(d, row, name, text, &sb);
 		/* The reference then appends a row's extra dict to
 		 * msgs[name]: a KeyError when that entry was never set (a
 		 * NAK under a PI18 query, a flags row). */
 		if (rc == 0 && i < defn->nrows && row->nextra > 0) {
-			struct entry *e = result_find(d->r, row->name);
+			struct entry *e = result_find(d->r, name);
 			if (e == NULL || e->kind != ENT_LIST) {
 				sbuf_reset(&sb);
-				py_repr_str(&sb, row->name);
+				py_repr_str(&sb, name);
 				rc = fail(d, "%s", sbuf_str(&sb));
 			} else {
 				e->xkind = EX_DICT;
-				e->extra = row->extra;
+				e->extra = proto_extra(row->extra);
 				e->nextra = row->nextra;
 			}
 		}
@@ -346,7 +351,7 @@ field_flags(struct dctx *d, const struct pi_row *row, const struct proto_tok *ra
 			sbuf_free(&l);
 			return -1;
 		}
-		result_set(d->r, row->list[j], val_int(raw->p[j] - '0'), "bool",
+		result_set(d->r, pi_list_at(row->list, j), val_int(raw->p[j] - '0'), "bool",
 		    EX_ABSENT, NULL, 0);
 	}
 	return 0;
@@ -360,8 +365,8 @@ map_value(const struct pi_row *row, const char *text)
 	struct value v;
 
 	for (int k = 0; k < row->nmap; k++)
-		if (strcmp(row->map[k].key, text) == 0)
-			return val_str(row->map[k].val);
+		if (strcmp(pi_str(pi_kv_at(row->map, k)->key), text) == 0)
+			return val_str(pi_str(pi_kv_at(row->map, k)->val));
 	sbuf_printf(&sb, "Invalid key: %s", text);
 	v = val_str(sbuf_str(&sb));
 	sbuf_free(&sb);
@@ -373,9 +378,10 @@ map_value(const struct pi_row *row, const char *text)
  * process_response); extra is the row's dict (INDEXED only).
  */
 static int
-process_field(struct dctx *d, const struct pi_row *row,
-    const struct pi_kv *extra, int nextra, const struct proto_tok *raw)
+process_field(struct dctx *d, const struct pi_row *row, const char *name,
+    const struct result_kv *extra, int nextra, const struct proto_tok *raw)
 {
+	const char *unit = row_unit(row);
 	enum extra_kind xk = nextra > 0 ? EX_DICT : EX_ABSENT;
 	struct value v = { V_NONE, NULL, 0 };
 	struct sbuf sb = SBUF_INIT;
@@ -384,7 +390,7 @@ process_field(struct dctx *d, const struct pi_row *row,
 	int idx;
 
 	if (row->kind == PK_LOOP) {
-		result_set(d->r, row->name, v, row->unit, xk, extra, nextra);
+		result_set(d->r, name, v, unit, xk, extra, nextra);
 		return 0;
 	}
 	if (row->kind == PK_EXCLUDE || raw->pad)
@@ -394,10 +400,10 @@ process_field(struct dctx *d, const struct pi_row *row,
 		if (pyx_utf8(raw, &text, d->err, d->errlen) < 0)
 			return -1;
 		for (int k = 0; k < row->nmap; k++)
-			if (strcmp(row->map[k].key, text) == 0)
-				v = val_str(row->map[k].val);
+			if (strcmp(pi_str(pi_kv_at(row->map, k)->key), text) == 0)
+				v = val_str(pi_str(pi_kv_at(row->map, k)->val));
 		free(text);
-		result_set(d->r, row->name, v, "", xk, extra, nextra);
+		result_set(d->r, name, v, "", xk, extra, nextra);
 		return 0;
 	case PK_OPTION:
 		if (py_parse_int((const char *)raw->p, raw->n, &sb) < 0) {
@@ -408,20 +414,20 @@ process_field(struct dctx *d, const struct pi_row *row,
 			snprintf(msg, sizeof(msg), "Invalid option: %s", sbuf_str(&sb));
 			v = val_str(msg);
 		} else
-			v = val_str(row->list[idx]);
-		result_set(d->r, row->name, v, "", xk, extra, nextra);
+			v = val_str(pi_list_at(row->list, idx));
+		result_set(d->r, name, v, "", xk, extra, nextra);
 		sbuf_free(&sb);
 		return 0;
 	case PK_HEX_OPTION:
 		if (raw->n == 0)
 			return fail(d, "index out of range");
 		if (raw->p[0] < row->nlist)
-			v = val_str(row->list[raw->p[0]]);
+			v = val_str(pi_list_at(row->list, raw->p[0]));
 		else {
 			snprintf(msg, sizeof(msg), "Invalid hex_option: %d", raw->p[0]);
 			v = val_str(msg);
 		}
-		result_set(d->r, row->name, v, "", xk, extra, nextra);
+		result_set(d->r, name, v, "", xk, extra, nextra);
 		return 0;
 	case PK_FLAGS:
 		return field_flags(d, row, raw);
@@ -429,7 +435,7 @@ process_field(struct dctx *d, const struct pi_row *row,
 		for (size_t j = 0; j < raw->n; j++)
 			sbuf_printf(&sb, "%02x", raw->p[j]);
 		v = map_value(row, sbuf_str(&sb));
-		result_set_str(d->r, row->name, v.s, "");
+		result_set_str(d->r, name, v.s, "");
 		val_free(&v);
 		sbuf_free(&sb);
 		return 0;
@@ -438,12 +444,12 @@ process_field(struct dctx *d, const struct pi_row *row,
 			return -1;
 		v = map_value(row, text);
 		free(text);
-		result_set(d->r, row->name, v, "", xk, extra, nextra);
+		result_set(d->r, name, v, "", xk, extra, nextra);
 		return 0;
 	case PK_STRING:
 		if (pyx_utf8(raw, &text, d->err, d->errlen) < 0)
 			return -1;
-		result_set(d->r, row->name, val_str(text), row->unit, xk, extra,
+		result_set(d->r, name, val_str(text), unit, xk, extra,
 		    nextra);
 		free(text);
 		return 0;
@@ -468,15 +474,16 @@ process_field(struct dctx *d, const struct pi_row *row,
 		free(text);
 		break;
 	default: {
-		size_t n = strcspn(row->type, ":");
-		return fail(d, "name '%.*s' is not defined", (int)n, row->type);
+		const char *type = pi_str(row->type);
+		size_t n = strcspn(type, ":");
+		return fail(d, "name '%.*s' is not defined", (int)n, type);
 	}
 	}
 	if (pyx_template(row->expr, &v, raw, d->err, d->errlen) < 0) {
 		val_free(&v);
 		return -1;
 	}
-	result_set(d->r, row->name, v, row->unit, xk, extra, nextra);
+	result_set(d->r, name, v, unit, xk, extra, nextra);
 	return 0;
 }
 
@@ -490,9 +497,9 @@ decode_positional(struct dctx *d, const struct proto_tok *toks, int ntok)
 	for (int i = 0; i < n; i++) {
 		struct proto_tok t = { PAD_MARKER, 6, 1 };
 		const struct pi_row *row;
-		struct pi_row unknown;
+		const char *rname;
 		char name[64];
-		const struct pi_kv *extra = NULL;
+		const struct result_kv *extra = NULL;
 		int nextra = 0;
 
 		if (i < ntok)
@@ -502,22 +509,25 @@ decode_positional(struct dctx *d, const struct proto_tok *toks, int ntok)
 				continue;
 			snprintf(name, sizeof(name), "Unknown value in response %d",
 			    indexed ? i + 1 : i);
-			row = unknown_row(&unknown, "str", PK_STR, name);
-		} else
-			row = &defn->rows[i];
-		if (indexed) {
-			extra = row->extra;
+			row = &unknown_str;
+			rname = name;
+		} else {
+			row = pi_cmd_row(defn, i);
+			rname = pi_str(row->name);
+		}
+		if (indexed && row->nextra > 0) {
+			extra = proto_extra(row->extra);
 			nextra = row->nextra;
 		}
 		if (row->kind == PK_INFO) {
 			struct value v;
 			if (pyx_info(row->expr, d->cv, &v, d->err, d->errlen) < 0)
 				return -1;
-			result_set(d->r, row->name, v, row->unit,
+			result_set(d->r, rname, v, row_unit(row),
 			    nextra > 0 ? EX_DICT : EX_NONE, extra, nextra);
 			continue;
 		}
-		if (process_field(d, row, extra, nextra, &t) < 0)
+		if (process_field(d, row, rname, extra, nextra, &t) < 0)
 			return -1;
 	}
 	return 0;

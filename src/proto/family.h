@@ -194,6 +194,15 @@ struct proto_family {
 	 */
 	int	(*stream_ok)(const struct pi_proto *p, const uint8_t *buf,
 		    size_t len);
+
+	/*
+	 * 1 when a frame is one the device sent unasked (VE.Direct: a text
+	 * block, whatever bytes its values or checksum hold), 0 when it is
+	 * a reply to a request.  Optional: NULL means every frame is a
+	 * reply.
+	 */
+	int	(*stream_frame)(const struct pi_proto *p, const uint8_t *buf,
+		    size_t len);
 };
 
 /*

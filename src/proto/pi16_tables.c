@@ -6,151 +6,260 @@
  * the protocol's own).  Do not edit by hand: regenerate.
  * Row types are parsed into decode kinds by tools/gen_pi30_tables.py;
  * the family code is proto_pi16.c, registered in registry.c.
+ * Strings and runs are references, not pointers (proto.h, pi_ref).
  */
 #include "proto_pi1x.h"
 
-static const struct pi_row r1[] = {
-	{"int", PK_INT, PX_NONE, "Energy produced", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c2 = {{"QEH", "QEH", "Query energy produced for a specific hour", " -- Query device for energy produced in the specific day at date in YYYYMMDDHH format", 0, RT_SEQUENTIAL, "QED(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r1, 1, NULL, 0}, NULL, PI1X_CHECKSUM};
-static const struct pi_bytes t3[] = {
-	{"(012345\234\257\015", 10},
-};
-static const struct pi1x_cmd c4 = {{"QED", "QED", "Query energy produced for a specific day", " -- Query device for energy produced in the specific day at date in YYYYMMDD format", 0, RT_SEQUENTIAL, "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r1, 1, t3, 1}, NULL, PI1X_CHECKSUM};
-static const struct pi1x_cmd c5 = {{"QEM", "QEM", "Query energy produced for a specific month", " -- Query device for energy produced in the specific month at date in YYYYMM format", 0, RT_SEQUENTIAL, "QED(\134d\134d\134d\134d\134d\134d)$", NULL, r1, 1, NULL, 0}, NULL, PI1X_CHECKSUM};
-static const struct pi1x_cmd c6 = {{"QEY", "QEY", "Query energy produced for a specific year", " -- Query device for energy produced in the specific month at date in YYYY format", 0, RT_SEQUENTIAL, "QED(\134d\134d\134d\134d)$", NULL, r1, 1, NULL, 0}, NULL, PI1X_CHECKSUM};
-static const struct pi_row r7[] = {
-	{"string", PK_STRING, PX_NONE, "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t8[] = {
-	{"(96131801100057\223\245\015", 18},
-};
-static const struct pi1x_cmd c9 = {{"QID", "QID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r7, 1, t8, 1}, NULL, 0};
-static const struct pi_row r10[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "General Model Name", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t11[] = {
-	{"(000D\356\015", 7},
-};
-static const struct pi1x_cmd c12 = {{"QGMN", "QGMN", "General Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r10, 1, t11, 1}, NULL, 0};
-static const struct pi_kv m13[] = {
-	{"B", "Inverter (Battery) Mode"},
-	{"C", "PV charging Mode"},
-	{"D", "Shutdown Mode"},
-	{"F", "Fault Mode"},
-	{"G", "Grid Mode"},
-	{"L", "Line Mode"},
-	{"P", "Power on Mode"},
-	{"S", "Standby Mode"},
-	{"Y", "Bypass Mode"},
-};
-static const struct pi_row r14[] = {
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m13, 9, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t15[] = {
-	{"(B\234\257\015", 5},
-	{"(G\267l\015", 5},
-};
-static const struct pi1x_cmd c16 = {{"QMOD", "QMOD", "Operational mode query", " -- Query device for actual operational mode", 0, RT_SEQUENTIAL, NULL, NULL, r14, 1, t15, 2}, NULL, 0};
-static const struct pi_row r17[] = {
-	{"int", PK_INT, PX_NONE, "unknown", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Number of batteries", "#", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery total capacity", "Ah", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "unknown_2", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery remaining time", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t18[] = {
-	{"(0 6 1234 12 43\267l\015", 18},
-};
-static const struct pi1x_cmd c19 = {{"QPIBI", "QPIBI", "Battery information query", " -- Query device for battery information", 0, RT_SEQUENTIAL, NULL, NULL, r17, 5, t18, 1}, NULL, 0};
-static const struct pi_row r20[] = {
-	{"float", PK_FLOAT, PX_NONE, "Grid voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Output current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC output voltage R", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output power R", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC output frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC output current R", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output load percent", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PBUS voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "SBUS voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Positive battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Negative battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 input power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 input power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV3 input power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV3 input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Max temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "status TODO", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t21[] = {
-	{"(224.6 000000 49.9 0006.8 232.4 01594 49.9 006.8 029 415.0 415.0 057.9 ---.- 100 00000 00000 ----- 000.0 000.0 ---.- 035.0 D---110001k\333\015", 136},
-	{"(225.8 000024 49.9 0000.0 000.0 00000 00.0 000.0 000 405.4 405.4 048.8 ---.- 048 00163 00024 ----- 342.6 ---.- ---.- 049.0 A---001010YZ\015", 136},
-};
-static const struct pi1x_cmd c22 = {{"QPIGS", "QPIGS", "General status query", " -- Query general status information", 0, RT_SEQUENTIAL, NULL, NULL, r20, 22, t21, 2}, NULL, 0};
-static const struct pi_row r23[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Protocol Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t24[] = {
-	{"(PI16\234\257\015", 8},
-};
-static const struct pi1x_cmd c25 = {{"QPI", "QPI", "Device Protocol Version inquiry", " -- queries the device protocol version", 0, RT_SEQUENTIAL, NULL, NULL, r23, 1, t24, 1}, NULL, 0};
-static const struct pi_kv m26[] = {
-	{"00", "Grid tie"},
-	{"01", "Off Grid"},
-	{"10", "Hybrid"},
-};
-static const char *const l27[] = {"transformerless", "transformer"};
-static const struct pi_row r28[] = {
-	{"float", PK_FLOAT, PX_NONE, "Grid Input Voltage Rating", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Input Frequency Rating", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Input Current Rating", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage Rating", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Current Rating", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Maximum input current per PV", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage Rating", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Number of MPP trackers", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m26, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l27, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t29[] = {
-	{"(230.0 50.0 013.0 230.0 013.0 18.0 048.0 1 10 0\206B\015", 50},
-};
-static const struct pi1x_cmd c30 = {{"QPIRI", "QPIRI", "Device rating inquiry", " -- queries the Inverter ratings", 0, RT_SEQUENTIAL, NULL, NULL, r28, 10, t29, 1}, NULL, 0};
-static const struct pi_row r31[] = {
-	{"bytes.decode:r[6:]", PK_BYTES_DECODE, PX_FROM6, "Main CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t32[] = {
-	{"(VERFW:00000.27V\011\015", 18},
-};
-static const struct pi1x_cmd c33 = {{"QVFW", "QVFW", "Main CPU firmware version inquiry", " -- queries the main CPU firmware version", 0, RT_SEQUENTIAL, NULL, NULL, r31, 1, t32, 1}, NULL, 0};
-static const struct pi_row r34[] = {
-	{"bytes.decode:r[7:]", PK_BYTES_DECODE, PX_FROM7, "Secondary CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t35[] = {
-	{"(VERFW2:00000.30\343\210\015", 19},
-};
-static const struct pi1x_cmd c36 = {{"QVFW2", "QVFW2", "Secondary CPU firmware version inquiry", " -- queries the secondary CPU firmware version", 0, RT_SEQUENTIAL, NULL, NULL, r34, 1, t35, 1}, NULL, 0};
+#define S(o)	PI_REF(PROTO_SET_PI16, o)
+#define T(i)	PI_REF(PROTO_SET_PI16, i)
 
-static const struct pi_cmd *const pi16_cmds[] = {
-	&c2.c,
-	&c4.c,
-	&c5.c,
-	&c6.c,
-	&c9.c,
-	&c12.c,
-	&c16.c,
-	&c19.c,
-	&c22.c,
-	&c25.c,
-	&c30.c,
-	&c33.c,
-	&c36.c,
+static const char strs[] =
+	/* 0 */ "\000"
+	/* 1 */ "Wh\000"
+	/* 4 */ "int\000"
+	/* 8 */ "Energy produced\000"
+	/* 24 */ "QEH\000"
+	/* 28 */ "Query energy produced for a specific hour\000"
+	/* 70 */ " -- Query device for energy produced in the specific day at date in YYYYMMDDHH format\000"
+	/* 156 */ "QED(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 183 */ "(012345\234\257\015\000"
+	/* 194 */ "QED\000"
+	/* 198 */ "Query energy produced for a specific day\000"
+	/* 239 */ " -- Query device for energy produced in the specific day at date in YYYYMMDD format\000"
+	/* 323 */ "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 346 */ "QEM\000"
+	/* 350 */ "Query energy produced for a specific month\000"
+	/* 393 */ " -- Query device for energy produced in the specific month at date in YYYYMM format\000"
+	/* 477 */ "QED(\134d\134d\134d\134d\134d\134d)$\000"
+	/* 496 */ "QEY\000"
+	/* 500 */ "Query energy produced for a specific year\000"
+	/* 542 */ " -- Query device for energy produced in the specific month at date in YYYY format\000"
+	/* 624 */ "QED(\134d\134d\134d\134d)$\000"
+	/* 639 */ "string\000"
+	/* 646 */ "Serial Number\000"
+	/* 660 */ "(96131801100057\223\245\015\000"
+	/* 679 */ "QID\000"
+	/* 683 */ "Device Serial Number inquiry\000"
+	/* 712 */ " -- queries the device serial number\000"
+	/* 749 */ "bytes.decode\000"
+	/* 762 */ "General Model Name\000"
+	/* 781 */ "(000D\356\015\000"
+	/* 789 */ "QGMN\000"
+	/* 794 */ "General Model Name Inquiry\000"
+	/* 821 */ "B\000"
+	/* 823 */ "Inverter (Battery) Mode\000"
+	/* 847 */ "C\000"
+	/* 849 */ "PV charging Mode\000"
+	/* 866 */ "D\000"
+	/* 868 */ "Shutdown Mode\000"
+	/* 882 */ "F\000"
+	/* 884 */ "Fault Mode\000"
+	/* 895 */ "G\000"
+	/* 897 */ "Grid Mode\000"
+	/* 907 */ "L\000"
+	/* 909 */ "Line Mode\000"
+	/* 919 */ "P\000"
+	/* 921 */ "Power on Mode\000"
+	/* 935 */ "S\000"
+	/* 937 */ "Standby Mode\000"
+	/* 950 */ "Y\000"
+	/* 952 */ "Bypass Mode\000"
+	/* 964 */ "str_keyed\000"
+	/* 974 */ "Device Mode\000"
+	/* 986 */ "(B\234\257\015\000"
+	/* 992 */ "(G\267l\015\000"
+	/* 998 */ "QMOD\000"
+	/* 1003 */ "Operational mode query\000"
+	/* 1026 */ " -- Query device for actual operational mode\000"
+	/* 1071 */ "unknown\000"
+	/* 1079 */ "#\000"
+	/* 1081 */ "Number of batteries\000"
+	/* 1101 */ "Ah\000"
+	/* 1104 */ "Battery total capacity\000"
+	/* 1127 */ "unknown_2\000"
+	/* 1137 */ "min\000"
+	/* 1141 */ "Battery remaining time\000"
+	/* 1164 */ "(0 6 1234 12 43\267l\015\000"
+	/* 1183 */ "QPIBI\000"
+	/* 1189 */ "Battery information query\000"
+	/* 1215 */ " -- Query device for battery information\000"
+	/* 1256 */ "V\000"
+	/* 1258 */ "float\000"
+	/* 1264 */ "Grid voltage\000"
+	/* 1277 */ "W\000"
+	/* 1279 */ "Output power\000"
+	/* 1292 */ "Hz\000"
+	/* 1295 */ "Grid frequency\000"
+	/* 1310 */ "A\000"
+	/* 1312 */ "Output current\000"
+	/* 1327 */ "AC output voltage R\000"
+	/* 1347 */ "AC output power R\000"
+	/* 1365 */ "AC output frequency\000"
+	/* 1385 */ "AC output current R\000"
+	/* 1405 */ "%\000"
+	/* 1407 */ "Output load percent\000"
+	/* 1427 */ "PBUS voltage\000"
+	/* 1440 */ "SBUS voltage\000"
+	/* 1453 */ "Positive battery voltage\000"
+	/* 1478 */ "Negative battery voltage\000"
+	/* 1503 */ "Battery capacity\000"
+	/* 1520 */ "PV1 input power\000"
+	/* 1536 */ "PV2 input power\000"
+	/* 1552 */ "PV3 input power\000"
+	/* 1568 */ "PV1 input voltage\000"
+	/* 1586 */ "PV2 input voltage\000"
+	/* 1604 */ "PV3 input voltage\000"
+	/* 1622 */ "\302\260C\000"
+	/* 1626 */ "Max temperature\000"
+	/* 1642 */ "status TODO\000"
+	/* 1654 */ "(224.6 000000 49.9 0006.8 232.4 01594 49.9 006.8 029 415.0 415.0 057.9 ---.- 100 00000 00000 ----- 000.0 000.0 ---.- 035.0 D---110001k\333\015\000"
+	/* 1791 */ "(225.8 000024 49.9 0000.0 000.0 00000 00.0 000.0 000 405.4 405.4 048.8 ---.- 048 00163 00024 ----- 342.6 ---.- ---.- 049.0 A---001010YZ\015\000"
+	/* 1928 */ "QPIGS\000"
+	/* 1934 */ "General status query\000"
+	/* 1955 */ " -- Query general status information\000"
+	/* 1992 */ "Protocol Version\000"
+	/* 2009 */ "(PI16\234\257\015\000"
+	/* 2018 */ "QPI\000"
+	/* 2022 */ "Device Protocol Version inquiry\000"
+	/* 2054 */ " -- queries the device protocol version\000"
+	/* 2094 */ "Grid Input Voltage Rating\000"
+	/* 2120 */ "Grid Input Frequency Rating\000"
+	/* 2148 */ "Grid Input Current Rating\000"
+	/* 2174 */ "AC Output Voltage Rating\000"
+	/* 2199 */ "AC Output Current Rating\000"
+	/* 2224 */ "Maximum input current per PV\000"
+	/* 2253 */ "Battery Voltage Rating\000"
+	/* 2276 */ "Number of MPP trackers\000"
+	/* 2299 */ "00\000"
+	/* 2302 */ "Grid tie\000"
+	/* 2311 */ "01\000"
+	/* 2314 */ "Off Grid\000"
+	/* 2323 */ "10\000"
+	/* 2326 */ "Hybrid\000"
+	/* 2333 */ "Machine Type\000"
+	/* 2346 */ "transformerless\000"
+	/* 2362 */ "transformer\000"
+	/* 2374 */ "option\000"
+	/* 2381 */ "Topology\000"
+	/* 2390 */ "(230.0 50.0 013.0 230.0 013.0 18.0 048.0 1 10 0\206B\015\000"
+	/* 2441 */ "QPIRI\000"
+	/* 2447 */ "Device rating inquiry\000"
+	/* 2469 */ " -- queries the Inverter ratings\000"
+	/* 2502 */ "bytes.decode:r[6:]\000"
+	/* 2521 */ "Main CPU firmware version\000"
+	/* 2547 */ "(VERFW:00000.27V\011\015\000"
+	/* 2566 */ "QVFW\000"
+	/* 2571 */ "Main CPU firmware version inquiry\000"
+	/* 2605 */ " -- queries the main CPU firmware version\000"
+	/* 2647 */ "bytes.decode:r[7:]\000"
+	/* 2666 */ "Secondary CPU firmware version\000"
+	/* 2697 */ "(VERFW2:00000.30\343\210\015\000"
+	/* 2717 */ "QVFW2\000"
+	/* 2723 */ "Secondary CPU firmware version inquiry\000"
+	/* 2762 */ " -- queries the secondary CPU firmware version\000"
+	;
+
+static const struct pi_row rows[] = {
+	/* 0 */ {S(4), PK_INT, PX_NONE, S(8), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Energy produced */,
+	/* 1 */ {S(639), PK_STRING, PX_NONE, S(646), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number */,
+	/* 2 */ {S(749), PK_BYTES_DECODE, PX_NONE, S(762), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* General Model Name */,
+	/* 3 */ {S(964), PK_STR_KEYED, PX_NONE, S(974), S(0), 0, 0, T(0), 9, 0, 0, 0, 0} /* Device Mode */,
+	/* 4 */ {S(4), PK_INT, PX_NONE, S(1071), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* unknown */,
+	/* 5 */ {S(4), PK_INT, PX_NONE, S(1081), S(1079), 0, 0, 0, 0, 0, 0, 0, 0} /* Number of batteries */,
+	/* 6 */ {S(4), PK_INT, PX_NONE, S(1104), S(1101), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery total capacity */,
+	/* 7 */ {S(4), PK_INT, PX_NONE, S(1127), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* unknown_2 */,
+	/* 8 */ {S(4), PK_INT, PX_NONE, S(1141), S(1137), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery remaining time */,
+	/* 9 */ {S(1258), PK_FLOAT, PX_NONE, S(1264), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid voltage */,
+	/* 10 */ {S(4), PK_INT, PX_NONE, S(1279), S(1277), 0, 0, 0, 0, 0, 0, 0, 0} /* Output power */,
+	/* 11 */ {S(1258), PK_FLOAT, PX_NONE, S(1295), S(1292), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid frequency */,
+	/* 12 */ {S(1258), PK_FLOAT, PX_NONE, S(1312), S(1310), 0, 0, 0, 0, 0, 0, 0, 0} /* Output current */,
+	/* 13 */ {S(1258), PK_FLOAT, PX_NONE, S(1327), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage R */,
+	/* 14 */ {S(4), PK_INT, PX_NONE, S(1347), S(1277), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output power R */,
+	/* 15 */ {S(1258), PK_FLOAT, PX_NONE, S(1365), S(1292), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output frequency */,
+	/* 16 */ {S(1258), PK_FLOAT, PX_NONE, S(1385), S(1310), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output current R */,
+	/* 17 */ {S(4), PK_INT, PX_NONE, S(1407), S(1405), 0, 0, 0, 0, 0, 0, 0, 0} /* Output load percent */,
+	/* 18 */ {S(1258), PK_FLOAT, PX_NONE, S(1427), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* PBUS voltage */,
+	/* 19 */ {S(1258), PK_FLOAT, PX_NONE, S(1440), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* SBUS voltage */,
+	/* 20 */ {S(1258), PK_FLOAT, PX_NONE, S(1453), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* Positive battery voltage */,
+	/* 21 */ {S(1258), PK_FLOAT, PX_NONE, S(1478), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* Negative battery voltage */,
+	/* 22 */ {S(4), PK_INT, PX_NONE, S(1503), S(1405), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity */,
+	/* 23 */ {S(4), PK_INT, PX_NONE, S(1520), S(1277), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 input power */,
+	/* 24 */ {S(4), PK_INT, PX_NONE, S(1536), S(1277), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 input power */,
+	/* 25 */ {S(4), PK_INT, PX_NONE, S(1552), S(1277), 0, 0, 0, 0, 0, 0, 0, 0} /* PV3 input power */,
+	/* 26 */ {S(1258), PK_FLOAT, PX_NONE, S(1568), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 input voltage */,
+	/* 27 */ {S(1258), PK_FLOAT, PX_NONE, S(1586), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 input voltage */,
+	/* 28 */ {S(1258), PK_FLOAT, PX_NONE, S(1604), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* PV3 input voltage */,
+	/* 29 */ {S(1258), PK_FLOAT, PX_NONE, S(1626), S(1622), 0, 0, 0, 0, 0, 0, 0, 0} /* Max temperature */,
+	/* 30 */ {S(749), PK_BYTES_DECODE, PX_NONE, S(1642), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* status TODO */,
+	/* 31 */ {S(749), PK_BYTES_DECODE, PX_NONE, S(1992), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Protocol Version */,
+	/* 32 */ {S(1258), PK_FLOAT, PX_NONE, S(2094), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid Input Voltage Rating */,
+	/* 33 */ {S(1258), PK_FLOAT, PX_NONE, S(2120), S(1292), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid Input Frequency Rating */,
+	/* 34 */ {S(1258), PK_FLOAT, PX_NONE, S(2148), S(1310), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid Input Current Rating */,
+	/* 35 */ {S(1258), PK_FLOAT, PX_NONE, S(2174), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage Rating */,
+	/* 36 */ {S(1258), PK_FLOAT, PX_NONE, S(2199), S(1310), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Current Rating */,
+	/* 37 */ {S(1258), PK_FLOAT, PX_NONE, S(2224), S(1310), 0, 0, 0, 0, 0, 0, 0, 0} /* Maximum input current per PV */,
+	/* 38 */ {S(1258), PK_FLOAT, PX_NONE, S(2253), S(1256), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage Rating */,
+	/* 39 */ {S(4), PK_INT, PX_NONE, S(2276), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Number of MPP trackers */,
+	/* 40 */ {S(964), PK_STR_KEYED, PX_NONE, S(2333), S(0), 0, 0, T(9), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 41 */ {S(2374), PK_OPTION, PX_NONE, S(2381), S(0), T(0), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 42 */ {S(2502), PK_BYTES_DECODE, PX_FROM6, S(2521), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Main CPU firmware version */,
+	/* 43 */ {S(2647), PK_BYTES_DECODE, PX_FROM7, S(2666), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Secondary CPU firmware version */,
 };
+
+static const struct pi_kv kvs[] = {
+	/* 0 */ {S(821), S(823)},
+	/* 1 */ {S(847), S(849)},
+	/* 2 */ {S(866), S(868)},
+	/* 3 */ {S(882), S(884)},
+	/* 4 */ {S(895), S(897)},
+	/* 5 */ {S(907), S(909)},
+	/* 6 */ {S(919), S(921)},
+	/* 7 */ {S(935), S(937)},
+	/* 8 */ {S(950), S(952)},
+	/* 9 */ {S(2299), S(2302)},
+	/* 10 */ {S(2311), S(2314)},
+	/* 11 */ {S(2323), S(2326)},
+};
+
+static const pi_ref lists[] = {
+	/* 0 */ S(2346),
+	/* 1 */ S(2362),
+};
+
+static const struct pi_bytes bytes[] = {
+	/* 0 */ {S(183), 10},
+	/* 1 */ {S(660), 18},
+	/* 2 */ {S(781), 7},
+	/* 3 */ {S(986), 5},
+	/* 4 */ {S(992), 5},
+	/* 5 */ {S(1164), 18},
+	/* 6 */ {S(1654), 136},
+	/* 7 */ {S(1791), 136},
+	/* 8 */ {S(2009), 8},
+	/* 9 */ {S(2390), 50},
+	/* 10 */ {S(2547), 18},
+	/* 11 */ {S(2697), 19},
+};
+
+static const struct pi1x_cmd cmds[] = {
+	/* 0 */ {{S(24), S(24), S(28), S(70), 0, RT_SEQUENTIAL, S(156), 0, T(0), 1, 0, 0}, 0, PI1X_CHECKSUM} /* QEH */,
+	/* 1 */ {{S(194), S(194), S(198), S(239), 0, RT_SEQUENTIAL, S(323), 0, T(0), 1, T(0), 1}, 0, PI1X_CHECKSUM} /* QED */,
+	/* 2 */ {{S(346), S(346), S(350), S(393), 0, RT_SEQUENTIAL, S(477), 0, T(0), 1, 0, 0}, 0, PI1X_CHECKSUM} /* QEM */,
+	/* 3 */ {{S(496), S(496), S(500), S(542), 0, RT_SEQUENTIAL, S(624), 0, T(0), 1, 0, 0}, 0, PI1X_CHECKSUM} /* QEY */,
+	/* 4 */ {{S(679), S(679), S(683), S(712), 0, RT_DEFAULT, 0, 0, T(1), 1, T(1), 1}, 0, 0} /* QID */,
+	/* 5 */ {{S(789), S(789), S(794), 0, 0, RT_SEQUENTIAL, 0, 0, T(2), 1, T(2), 1}, 0, 0} /* QGMN */,
+	/* 6 */ {{S(998), S(998), S(1003), S(1026), 0, RT_SEQUENTIAL, 0, 0, T(3), 1, T(3), 2}, 0, 0} /* QMOD */,
+	/* 7 */ {{S(1183), S(1183), S(1189), S(1215), 0, RT_SEQUENTIAL, 0, 0, T(4), 5, T(5), 1}, 0, 0} /* QPIBI */,
+	/* 8 */ {{S(1928), S(1928), S(1934), S(1955), 0, RT_SEQUENTIAL, 0, 0, T(9), 22, T(6), 2}, 0, 0} /* QPIGS */,
+	/* 9 */ {{S(2018), S(2018), S(2022), S(2054), 0, RT_SEQUENTIAL, 0, 0, T(31), 1, T(8), 1}, 0, 0} /* QPI */,
+	/* 10 */ {{S(2441), S(2441), S(2447), S(2469), 0, RT_SEQUENTIAL, 0, 0, T(32), 10, T(9), 1}, 0, 0} /* QPIRI */,
+	/* 11 */ {{S(2566), S(2566), S(2571), S(2605), 0, RT_SEQUENTIAL, 0, 0, T(42), 1, T(10), 1}, 0, 0} /* QVFW */,
+	/* 12 */ {{S(2717), S(2717), S(2723), S(2762), 0, RT_SEQUENTIAL, 0, 0, T(43), 1, T(11), 1}, 0, 0} /* QVFW2 */,
+};
+
+const struct proto_tables pi16_tables = {strs, rows, kvs, 12, lists, bytes, cmds, sizeof(struct pi1x_cmd), NULL};
+
+static const pi_ref pi16_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12)};
 static const char *const pi16_status[] = {"QPIGS", NULL};
 static const char *const pi16_settings[] = {"QPI", NULL};
 static const struct pi_proto pi16 = {"PI16", "PI16 protocol handler", &pi16_family, 0, "QPI", pi16_status, pi16_settings, pi16_cmds, 13};

@@ -6,660 +6,944 @@
  * the protocol's own).  Do not edit by hand: regenerate.
  * Row types are parsed into decode kinds by tools/gen_pi30_tables.py;
  * the family code is proto_pi17.c, registered in registry.c.
+ * Strings and runs are references, not pointers (proto.h, pi_ref).
  */
 #include "proto_pi1x.h"
 
-static const struct pi_row r1[] = {
-	{"int", PK_INT, PX_NONE, "Maximum Feeding Grid power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t2[] = {
-	{"^D00815000\341\241\015", 13},
-};
-static const struct pi1x_cmd c3 = {{"GPMP", "GPMP", "Query the maximum output power for feeding grid", " -- queries Query the maximum output power for feeding grid", 0, RT_DEFAULT, NULL, NULL, r1, 1, t2, 1}, "^P005", 0};
-static const struct pi_row r4[] = {
-	{"string", PK_STRING, PX_NONE, "Protocol Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t5[] = {
-	{"^D00517\312\354\015", 10},
-};
-static const struct pi1x_cmd c6 = {{"PI", "PI", "Device Protocol Version inquiry", " -- queries the device protocol version", 0, RT_DEFAULT, NULL, NULL, r4, 1, t5, 1}, "^P003", 0};
-static const struct pi_row r7[] = {
-	{"string", PK_STRING, PX_NONE, "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t8[] = {
-	{"^D0251496161704100242000000le\015", 30},
-};
-static const struct pi1x_cmd c9 = {{"ID", "ID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r7, 1, t8, 1}, "^P003", 0};
-static const struct pi_row r10[] = {
-	{"float", PK_FLOAT, PX_NONE, "CPU Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t11[] = {
-	{"^D017VERFW:00001.01VW\015", 22},
-};
-static const struct pi1x_cmd c12 = {{"VFW", "VFW", "Device CPU version inquiry", " -- queries the CPU version", 0, RT_DEFAULT, NULL, NULL, r10, 1, t11, 1}, "^P004", 0};
-static const struct pi_row r13[] = {
-	{"float", PK_FLOAT, PX_NONE, "CPU 2 Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t14[] = {
-	{"^D018VERFW2:00001.01\231\303\015", 23},
-};
-static const struct pi1x_cmd c15 = {{"VFW2", "VFW2", "Device CPU 2 version inquiry", " -- queries the CPU 2 version", 0, RT_DEFAULT, NULL, NULL, r13, 1, t14, 1}, "^P005", 0};
-static const struct pi_kv m16[] = {
-	{"000", "Infini-Solar 10KW/3P"},
-	{"001", "Infini-Solar 15KW/3P"},
-	{"002", "Infini-Solar 15KW/3P-custom"},
-	{"003", "Infini-Solar WP (Infini WP 12K/15K)"},
-	{"004", "Infini-Solar WP 30KW/3P"},
-	{"005", "Infini-Solar WP LV 6KW/2P"},
-	{"006", "Infini-Solar WP TWIN"},
-};
-static const struct pi_row r17[] = {
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine number", "", NULL, 0, m16, 7, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output rated VA", "kW", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output power factor", "pf", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input phase number", "number", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output phase number", "number", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Norminal AC output voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Norminal AC input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery piece number", "ea", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery standard voltage per unit", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t18[] = {
-	{"^D037000,010000,99,3,3,2300,2300,04,120U\202\015", 42},
-};
-static const struct pi1x_cmd c19 = {{"MD", "MD", "Device Model inquiry", " -- queries the device model", 0, RT_SEQUENTIAL, NULL, NULL, r17, 9, t18, 1}, "^P003", 0};
-static const struct pi_kv m20[] = {
-	{"device-class", "duration"},
-};
-static const struct pi_row r21[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "AC input highest voltage for feed power", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input lowest voltage for feed power", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "AC input highest frequency for feed power", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "AC input lowest frequency for feed power", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input highest MPPT voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input lowest MPPT voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input highest voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input lowest voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input highest average voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r*30", PK_INT, PX_MUL30, "LCD sleep wait time", "s", NULL, 0, NULL, 0, m20, 1, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery maximum charge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery constant charge voltage CV", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery float charge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "The wait time for feed power", "s", NULL, 0, NULL, 0, m20, 1, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Start time for support loads", "HHMM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Ending time for support loads", "HHMM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Start time for AC charger", "HHMM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Ending time for AC charger", "HHMM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under back voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak voltage in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak back voltage in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery stop charge current level in floating charging", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Keep charged time of battery catch stop charger current level", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery voltage of recover to charge when battery stop charger in floating charging", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c22 = {{"DI", "DI", "Query default value of changeable parameters", "", 0, RT_DEFAULT, NULL, NULL, r21, 25, NULL, 0}, "^P003", 0};
-static const struct pi_row r23[] = {
-	{"string", PK_STRING, PX_NONE, "model_code", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t24[] = {
-	{"^D006050h\333\015", 11},
-};
-static const struct pi1x_cmd c25 = {{"DM", "DM", "Query machine model", "For outputs interpretation see documentations", 0, RT_DEFAULT, NULL, NULL, r23, 1, t24, 1}, "^P003", 0};
-static const struct pi_row r26[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "Input current R", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Input current S", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Input current T", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Output current R", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Output current S", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Output current T", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "PBusVolt", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "NBusVolt", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "PBusAvgV", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "NBusAvgV", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "NLintCur", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t27[] = {
-	{"^D0560020,0019,0021,0002,0004,0005,3809,3809,3810,3807,000\361\036\015", 61},
-};
-static const struct pi1x_cmd c28 = {{"INGS", "INGS", "", "", 0, RT_SEQUENTIAL, NULL, NULL, r26, 11, t27, 1}, "^P004", 0};
-static const struct pi_row r29[] = {
-	{"int", PK_INT, PX_NONE, "EMFirst", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "DefFeed-InPow", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "ActPvPow", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "ActFeedPow", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "ReservPow", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "EMLast", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t30[] = {
-	{"^D0301,10000,00005,00010,00000,1\255\304\015", 35},
-};
-static const struct pi1x_cmd c31 = {{"EMINFO", "EMINFO", "", "", 0, RT_DEFAULT, NULL, NULL, r29, 6, t30, 1}, "^P005", 0};
-static const struct pi_kv m32[] = {
-	{"00", "Grid type"},
-	{"01", "Off-grid type"},
-	{"10", "Hybrid type"},
-};
-static const char *const l33[] = {"transformerless", "transformer"};
-static const char *const l34[] = {"disabled", "enabled"};
-static const struct pi_row r35[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "AC input rated voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input rated frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input rated current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output rated voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output rated current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "MPPT rated current per string", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery rated voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT track number", "ea", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine type", "", NULL, 0, m32, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l33, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Parallel for output", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t36[] = {
-	{"^D0452400,500,0416,2400,0416,0187,0480,2,10,0,1\274s\015", 50},
-};
-static const struct pi1x_cmd c37 = {{"PIRI", "PIRI", "Device rated information", " -- queries rated information", 0, RT_SEQUENTIAL, NULL, NULL, r35, 11, t36, 1}, "^P005", 0};
-static const struct pi_kv m38[] = {
-	{"device-class", "battery"},
-};
-static const struct pi_kv m39[] = {
-	{"device-class", "temperature"},
-};
-static const char *const l40[] = {"No setting change", "Settings changed - please refresh"};
-static const struct pi_row r41[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input voltage 1", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Solar input voltage 2", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "Solar input current 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "Solar input current 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, m38, 1, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input voltage R", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input voltage S", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input voltage T", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "AC input frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input current R", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input current S", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC input current T", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output voltage R", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output voltage S", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output voltage T", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/100", PK_INT, PX_DIV100, "AC output frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output current R", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output current S", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC output current T", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inner temperature", "\302\260C", NULL, 0, NULL, 0, m39, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Component max temperature", "\302\260C", NULL, 0, NULL, 0, m39, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "External Battery temperature", "\302\260C", NULL, 0, NULL, 0, m39, 1, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Setting change bit", "", l40, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t42[] = {
-	{"^D1100000,0000,0000,0000,0394,000,+00000,2389,2427,2459,5002,0000,0000,0000,2378,2434,2455,5001,,,,029,029,000,0\370n\015", 115},
-};
-static const struct pi1x_cmd c43 = {{"GS", "GS", "Query general status", " -- queries general status", 0, RT_SEQUENTIAL, NULL, NULL, r41, 25, t42, 1}, "^P003", 0};
-static const struct pi_kv m44[] = {
-	{"device-class", "apparent_power"},
-};
-static const struct pi_kv m45[] = {
-	{"device-class", "power_factor"},
-};
-static const char *const l46[] = {"Disconnected", "Connected"};
-static const char *const l47[] = {"Idle", "Working"};
-static const char *const l48[] = {"Idle", "Charging", "Discharging"};
-static const char *const l49[] = {"Idle", "AC to DC", "DC to AC"};
-static const char *const l50[] = {"Idle", "Input", "Output"};
-static const struct pi_row r51[] = {
-	{"int", PK_INT, PX_NONE, "Solar input power 1", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Solar input power 2", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input active power R", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input active power S", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input active power T", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input total active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power R", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power S", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power T", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output total active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power R", "VA", NULL, 0, NULL, 0, m44, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power S", "VA", NULL, 0, NULL, 0, m44, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power T", "VA", NULL, 0, NULL, 0, m44, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output total apparent power", "VA", NULL, 0, NULL, 0, m44, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output power percentage", "%", NULL, 0, NULL, 0, m45, 1, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC output connect status", "", l46, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar input 1 work status", "", l47, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar input 2 work status", "", l47, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery power direction", "", l48, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "DC/AC power direction", "", l49, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Line power direction", "", l50, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t52[] = {
-	{"^D10100263,00381,,-00855,-03141,-03156,-07152,0000,0000,0000,00000,0193,0147,0195,00535,003,1,1,1,2,2,12\034\015^D10100271,00381,,-00756,-02491,-02401,-05648,0000,0000,0000,00000,0193,0147,0194,00534,003,1,1,1,2,2,1:\351\015", 212},
-};
-static const struct pi1x_cmd c53 = {{"PS", "PS", "Device Power Status", " -- queries power status", 0, RT_DEFAULT, NULL, NULL, r51, 22, t52, 1}, "^P003", 0};
-static const struct pi_kv m54[] = {
-	{"00", "Power on mode"},
-	{"01", "Standby mode"},
-	{"02", "Bypass mode"},
-	{"03", "Battery mode"},
-	{"04", "Fault mode"},
-	{"05", "Hybrid mode (Line mode, Grid mode)"},
-	{"06", "Charge mode"},
-};
-static const struct pi_row r55[] = {
-	{"keyed", PK_KEYED, PX_NONE, "Working mode", "", NULL, 0, m54, 7, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t56[] = {
-	{"^D00505\331\237\015", 10},
-};
-static const struct pi1x_cmd c57 = {{"MOD", "MOD", "Device working mode inquiry", " -- queries the device working mode", 0, RT_DEFAULT, NULL, NULL, r55, 1, t56, 1}, "^P004", 0};
-static const struct pi_row r58[] = {
-	{"option", PK_OPTION, PX_NONE, "Solar input 1 loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar input 2 loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar input 1 voltage too high", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar input 2 voltage too high", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery under voltage", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery low voltage", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery disconnected", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery over voltage", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery low in hybrid mode", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Grid voltage high loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Grid voltage low loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Grid frequency high loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Grid frequency low loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input long-time average voltage over", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input voltage loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input frequency loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input island", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input phase dislocation", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over load", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Emergency Power Off active", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input wave loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t59[] = {
-	{"^D0471,1,0,0,1,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,\024\234\015", 52},
-};
-static const struct pi1x_cmd c60 = {{"WS", "WS", "Warning status inquiry", " -- queries any active warnings flags from the Inverter", 0, RT_DEFAULT, NULL, NULL, r58, 22, t59, 1}, "^P003", 0};
-static const char *const l61[] = {"Disabled", "Enabled"};
-static const struct pi_row r62[] = {
-	{"option", PK_OPTION, PX_NONE, "Mute buzzer beep", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Mute buzzer beep in standby mode", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Mute buzzer beep only on battery discharged status", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Generator as AC input", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Wide AC input range", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "N/G relay function", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "De-rating power for Grid voltage", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "De-rating power for Grid frequency", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "BMS Battery Connect", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Underfrequency derating", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LVRT", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "HVRT", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "VDE charging Limit Enable", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Parallel", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "GFCI Disable", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Gen charging Enable", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t63[] = {
-	{"^D0120,0,1,0,1\330\362\015", 17},
-};
-static const struct pi1x_cmd c64 = {{"FLAG", "FLAG", "Query enable/disable flag status", " -- queries enable/disable flag status from the Inverter", 0, RT_DEFAULT, NULL, NULL, r62, 16, t63, 1}, "^P005", 0};
-static const struct pi_row r65[] = {
-	{"string", PK_STRING, PX_NONE, "DateTime", "YYYYMMDDHHMMSS", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t66[] = {
-	{"^D01720210521234743\015R\015", 22},
-};
-static const struct pi1x_cmd c67 = {{"T", "T", "Query current time", " -- queries current time from the Inverter", 0, RT_DEFAULT, NULL, NULL, r65, 1, t66, 1}, "^P002", 0};
-static const struct pi_kv m68[] = {
-	{"icon", "mdi:counter"},
-	{"device-class", "energy"},
-	{"state_class", "total"},
-};
-static const struct pi_row r69[] = {
-	{"int", PK_INT, PX_NONE, "Generated Energy Total", "kWh", NULL, 0, NULL, 0, m68, 3, NULL, 0},
-};
-static const struct pi_bytes t70[] = {
-	{"^D01100006591\272\020\015", 16},
-};
-static const struct pi1x_cmd c71 = {{"ET", "ET", "Query total generated energy", " -- queries total generated energy from the Inverter", 0, RT_DEFAULT, NULL, NULL, r69, 1, t70, 1}, "^P003", 0};
-static const char *const l72[] = {"Ordinary", "Li-Fe"};
-static const struct pi_row r73[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "Battery maximum charge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery constant charge voltage(C.V.)", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery floating charge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery stop charger current level in floating charging", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Keep charged time of battery catch stopped charging current level", "Minutes", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery voltage of recover to charge when battery stop charger in floating charging", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under back voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak voltage in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak back voltage in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l72, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "__empty_position_1_", "__empty_position__", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "__empty_position_2_", "__empty_position__", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC charger keep battery voltage function", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC charger keep battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery temperature sensor compensation", "mV", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Max. AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r", PK_INT, PX_SAME, "Battery discharge max current in hybrid mode", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery under Soc", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery under back Soc", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery weak Soc", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery weak back Soc", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery under Soc to 2nd", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Battery under back Soc to 2nd", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "BMS connection flag for parallel systems", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Max. Gen charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t74[] = {
-	{"^D0762000,0584,0576,0000,000,0576,0460,0510,0460,0510,1,,,1,0540,000,2000,0250\205Y\015", 81},
-	{"^D0941750,0560,0540,0000,060,0530,0420,0480,0480,0540,0,,,0,0480,000,0100,0175,000,000,000,000,0\311\331\015", 99},
-	{"^D0941750,0560,0540,0000,060,0530,0420,0480,0480,0540,0,,,0,0480,000,0100,0175,010,020,020,080,0mr\015", 99},
-};
-static const struct pi1x_cmd c75 = {{"BATS", "BATS", "Query battery setting", " -- queries battery setting", 0, RT_SEQUENTIAL, NULL, NULL, r73, 26, t74, 3}, "^P005", 0};
-static const struct pi_kv m76[] = {
-	{"00", "Battery-Load-Grid"},
-	{"01", "Load-Battery-Grid"},
-	{"02", "Load-Grid-Battery"},
-};
-static const struct pi_row r77[] = {
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Solar Energy Distribution Priority", "", NULL, 0, m76, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar charge battery", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC charge battery", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Feed power to utility", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery discharge to loads when solar input normal", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery discharge to loads when solar input loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery discharge to feed grid when solar input normal", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery discharge to feed grid when solar input loss", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"exclude", PK_EXCLUDE, PX_NONE, "Reserved", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t78[] = {
-	{"^D01900,0,0,0,0,0,0,0,05\374\015", 26},
-};
-static const struct pi1x_cmd c79 = {{"HECS", "HECS", "Query energy control status", " -- queries the device energy distribution", 0, RT_SEQUENTIAL, NULL, NULL, r77, 9, t78, 1}, "^P005", 0};
-static const struct pi_row r80[] = {
-	{"int", PK_INT, PX_NONE, "Generated Energy Year", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c81 = {{"EY", "EY", "Query generated energy of year", " -- queries generated energy for the year YYYY from the Inverter", 0, RT_DEFAULT, "EY(\134d\134d\134d\134d)$", NULL, r80, 1, t70, 1}, "^P010", PI1X_QUERYEN};
-static const struct pi_row r82[] = {
-	{"int", PK_INT, PX_NONE, "Generated Energy Month", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t83[] = {
-	{"^D01000006591Q3\015", 16},
-};
-static const struct pi1x_cmd c84 = {{"EM", "EM", "Query generated energy of month", " -- queries generated energy for the month YYYYMM from the Inverter", 0, RT_DEFAULT, "EM(\134d\134d\134d\134d\134d\134d)$", NULL, r82, 1, t83, 1}, "^P012", PI1X_QUERYEN};
-static const struct pi_row r85[] = {
-	{"int", PK_INT, PX_NONE, "Generated Energy Day", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t86[] = {
-	{"^D009000091\016s\015", 14},
-};
-static const struct pi1x_cmd c87 = {{"ED", "ED", "Query generated energy of day", " -- queries generated energy for the day YYYYMMDD from the Inverter", 0, RT_DEFAULT, "ED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r85, 1, t86, 1}, "^P014", PI1X_QUERYEN};
-static const struct pi_row r88[] = {
-	{"int", PK_INT, PX_NONE, "Generated Energy Hour", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t89[] = {
-	{"^D008000001\014\212\015", 14},
-};
-static const struct pi1x_cmd c90 = {{"EH", "EH", "Query generated energy of hour", " -- queries generated energy for the hour YYYYMMDDHH from the Inverter", 0, RT_DEFAULT, "EH(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r88, 1, t89, 1}, "^P016", PI1X_QUERYEN};
-static const struct pi_row r91[] = {
-	{"string", PK_STRING, PX_NONE, "empty1", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "soc", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty2", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty3", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "max charging voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "max charging voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty4", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty5", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty6", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "cut off voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "empty7", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t92[] = {
-	{"^D051BMS0522,100,-0000,0,0568,0568,00000,0 1 0455 0500\032{\015", 57},
-};
-static const struct pi1x_cmd c93 = {{"BMS", "BMS", "Query battery BMS data", " -- queries battery bms data", 0, RT_SEQUENTIAL, NULL, NULL, r91, 11, t92, 1}, "^P004", 0};
-static const struct pi_kv m94[] = {
-	{"NAK", "Failed"},
-	{"ACK", "Successful"},
-};
-static const struct pi_row r95[] = {
-	{"ack", PK_ACK, PX_NONE, "Command execution", "", NULL, 0, m94, 2, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t96[] = {
-	{"^1\013\302\015", 5},
-	{"^0\033\343\015", 5},
-};
-static const struct pi1x_cmd c97 = {{"GPMP0", "GPMP0", "Set max power of feeding grid", " -- examples: GPMP0nnnnn (n: 0~9, unit: W, 0-15000W for 15KW converter)", 1, RT_DEFAULT, "GPMP(0[10]\134d\134d\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c98 = {{"LON", "LON", "Set enable/disable machine supply power to the loads", " -- examples: LON1 (0: disable, 1: enable)", 1, RT_DEFAULT, "LON([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c99 = {{"PA", "PA", "Mute buzzer beep", " -- examples: PA1 (1: enable, 0: disable)", 1, RT_DEFAULT, "PA([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c100 = {{"PB", "PB", "Mute buzzer beep in standby mode", " -- examples: PB1 (1: enable, 0: disable)", 1, RT_DEFAULT, "PB([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c101 = {{"PC", "PC", "Mute buzzer beep only on battery discharged status", " -- examples: PC1 (1: enable, 0: disable)", 1, RT_DEFAULT, "PC([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c102 = {{"PD", "PD", "Set disable status", "PDn (A Mute buzzer beep, B Mute buzzer beep in standby mode, C Mute buzzer beep only on battery discharged status, D Generator as AC input, E Wide AC input range, F N/G relay close in battery mode, G De-rating power for Grid voltage, H De-rating power for Grid frequency, I BMS battery connect, J Low frequency De-rating power, K LVRT(Low voltage ride through), L reserved, M HVRT(High voltage ride through), N Charge power limit(Only for VDE 4105), O External CT RLY, P Ac output coupling, Q Low frequency derating, R Over frequency derating, S Allow opening of second output, T GFCI Chk, U RAPID, V InvDCCurrCntl, W Allow opening of Gen intput(it will be disable when sent ^S004PDS), X Rapid shutdown)", 1, RT_DEFAULT, "PD([A-Z])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c103 = {{"PE", "PE", "Set enable status", "PEn (A Mute buzzer beep, B Mute buzzer beep in standby mode, C Mute buzzer beep only on battery discharged status, D Generator as AC input, E Wide AC input range, F N/G relay close in battery mode, G De-rating power for Grid voltage, H De-rating power for Grid frequency, I BMS battery connect, J Low frequency De-rating power, K LVRT(Low voltage ride through), L reserved, M HVRT(High voltage ride through), N Charge power limit(Only for VDE 4105), O External CT RLY, P Ac output coupling, Q Low frequency derating, R Over frequency derating, S Allow opening of second output, T GFCI Chk, U RAPID, V InvDCCurrCntl, W Allow opening of Gen intput(it will be disable when sent ^S004PDS), X Rapid shutdown)", 1, RT_DEFAULT, "PE([A-Z])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c104 = {{"PF", "PF", "N/G relay function", " -- examples: PF1 (1: enable, 0: disable)", 1, RT_DEFAULT, "PF([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c105 = {{"DAT", "DAT", "Set date time", " -- examples: DAT190518224530(YYMMDDHHMMSS-12digits)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c106 = {{"LST", "LST", "Set LCD sleep wait time", " -- examples: LSTnn (nn: 00, 01, 02, 10, 20 for selection, unit : 30second.00 means LCD always light)", 1, RT_DEFAULT, "LST((0[123])|([12]0))$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c107 = {{"EDA", "EDA", "Enable/disable solar charge battery", " -- examples: EDA1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDA([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c108 = {{"EDB", "EDB", "Enable/disable AC charge battery", " -- examples: EDB1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDB([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c109 = {{"EDC", "EDC", "Enable/disable feed power to utility", " -- examples: EDC1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDC([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c110 = {{"EDD", "EDD", "Enable/disable battery discharge to loads when solar input normal", " -- examples: EDD1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDD([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c111 = {{"EDE", "EDE", "Enable/disable battery discharge to loads when solar input loss", " -- examples: EDE1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDE([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c112 = {{"EDF", "EDF", "Enable/disable battery discharge to feed power to utility when solar input normal", " -- examples: EDF1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDF([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c113 = {{"EDG", "EDG", "Enable/disable battery discharge to feed power to utility whensolar input loss", " -- examples: EDG1 (1: enable, 0: disable)", 1, RT_DEFAULT, "EDG([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c114 = {{"BT", "BT", "Set battery type", " -- examples: EDG1 (1: Li-Fe, 0: Ordinary)", 1, RT_DEFAULT, "BT([01])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c115 = {{"MCHGV", "MCHGV", "Set battery charge voltages", " -- examples: MCHGV0576,0566 (CV voltage in 0.1V xxxx, Float voltage xxxx in 0.1V)", 1, RT_DEFAULT, "MCHGV(0[45]\134d\134d,0[45]\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c116 = {{"ACCT", "ACCT", "Set AC charge time range", " -- examples: ACCT2200-0259 (Sets time range from 22:00 to 02:59. End minute is inclusive)", 1, RT_DEFAULT, "ACCT((2[0-3]|[01]\077[0-9])([0-5]\077[0-9])-(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]))$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c117 = {{"ACCB", "ACCB", "AC Charger  keep  battery voltage", " -- examples: ACCB1,0450 (1: enable, 0: disable),(400-600) 0.1V", 1, RT_DEFAULT, "ACCB([01],0[456]\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c118 = {{"MCHGC", "MCHGC", "Set battery maximum charge current", " -- examples: MCHGC1200 (Current in mA xxxx)", 1, RT_DEFAULT, "MCHGC([012]\134d\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c119 = {{"MUCHGC", "MUCHGC", "Set maximum charge current from AC", " -- examples: MUCHGC0600 (Current in mA xxxx)", 1, RT_DEFAULT, "MUCHGC([012]\134d\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c120 = {{"SEP", "SEP", "Set solar energy distribution priority", " -- examples: SEP(00-BLG; 01-LBG; 02-LGB)", 1, RT_DEFAULT, "SEP(0[012])$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c121 = {{"BDCM", "BDCM", "Battery discharge max current in hybrid mode", " -- examples: (BDCMxxxx, A)", 1, RT_DEFAULT, "BDCM(0[012]\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c122 = {{"BATDV", "BATDV", "Battery discharge voltage limits", " -- examples: (BATDV0420,0440,0430,0450, 0.1V)", 1, RT_DEFAULT, "BATDV(0[45]\134d\134d,0[45]\134d\134d,0[45]\134d\134d,0[45]\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c123 = {{"BCA", "BCA", " Set battery charger application in floating charging", "--examples: BCA0000,060,0530 - set stop charger current level at 0 Amps, wait at least 60 minutes before recharging, recover to charge when battery stop charger in floating charging below 530", 1, RT_DEFAULT, "BCA(0\134d\134d\134d,0\134d\134d,0\134d\134d\134d)$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c124 = {{"ACCT", "ACCT", "Set AC charge time range", " -- examples: ACCT2200,2259,2300,2359 (Sets primary time range from 22:00 to 22:59 and secondary time range from 23:00 to 23:59. End minute is inclusive)", 1, RT_DEFAULT, "ACCT((2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]))$", NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c125 = {{"PEA", "PEA", "Enable 'mute buzzer beep", " -- enable the 'mute buzzer beep'", 1, RT_DEFAULT, NULL, NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi1x_cmd c126 = {{"PDA", "PDA", "Disable 'mute buzzer beep", " -- disable the 'mute buzzer beep'", 1, RT_DEFAULT, NULL, NULL, r95, 1, t96, 2}, NULL, 0};
-static const struct pi_row r127[] = {
-	{"int:r/10", PK_INT, PX_DIV10, "Battery maximum charge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery constant charge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery floating charge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery stop charger current level in floating charging", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Keep charged time of battery catch stopped charging current level", "Minutes", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery voltage of recover to charge when battery stop charger in floating charging", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery under voltage release", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak voltage in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery weak voltage release in hybrid mode", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l72, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"discard", PK_EXCLUDE, PX_NONE, "Reserved1", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"discard", PK_EXCLUDE, PX_NONE, "Reserved2", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC charger keep battery voltage function enable/diable", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "AC charger keep battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Battery temperature sensor compensation", "mV", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int:r/10", PK_INT, PX_DIV10, "Max. AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery discharge max current in hybrid mode", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery under SOC", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery under back SOC", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery weak SOC in hybrid mode", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery weak back SOC in hybrid mode", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Unknown", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t128[] = {
-	{"^D0941750,0560,0540,0000,060,0530,0420,0480,0480,0540,0,,,0,0480,000,0100,0175,010,020,020,080,0mr\015", 99},
-};
-static const struct pi1x_cmd c129 = {{"BATS", "BATS", "Query battery setting", " -- queries battery setting", 0, RT_INDEXED, NULL, NULL, r127, 23, t128, 1}, NULL, 0};
+#define S(o)	PI_REF(PROTO_SET_PI17, o)
+#define T(i)	PI_REF(PROTO_SET_PI17, i)
 
-static const struct pi_cmd *const pi17_cmds[] = {
-	&c3.c,
-	&c6.c,
-	&c9.c,
-	&c12.c,
-	&c15.c,
-	&c19.c,
-	&c22.c,
-	&c25.c,
-	&c28.c,
-	&c31.c,
-	&c37.c,
-	&c43.c,
-	&c53.c,
-	&c57.c,
-	&c60.c,
-	&c64.c,
-	&c67.c,
-	&c71.c,
-	&c75.c,
-	&c79.c,
-	&c81.c,
-	&c84.c,
-	&c87.c,
-	&c90.c,
-	&c93.c,
-	&c97.c,
-	&c98.c,
-	&c99.c,
-	&c100.c,
-	&c101.c,
-	&c102.c,
-	&c103.c,
-	&c104.c,
-	&c105.c,
-	&c106.c,
-	&c107.c,
-	&c108.c,
-	&c109.c,
-	&c110.c,
-	&c111.c,
-	&c112.c,
-	&c113.c,
-	&c114.c,
-	&c115.c,
-	&c116.c,
-	&c117.c,
-	&c118.c,
-	&c119.c,
-	&c120.c,
-	&c121.c,
-	&c122.c,
-	&c123.c,
+static const char strs[] =
+	/* 0 */ "\000"
+	/* 1 */ "W\000"
+	/* 3 */ "int\000"
+	/* 7 */ "Maximum Feeding Grid power\000"
+	/* 34 */ "^D00815000\341\241\015\000"
+	/* 48 */ "GPMP\000"
+	/* 53 */ "Query the maximum output power for feeding grid\000"
+	/* 101 */ " -- queries Query the maximum output power for feeding grid\000"
+	/* 161 */ "^P005\000"
+	/* 167 */ "string\000"
+	/* 174 */ "Protocol Version\000"
+	/* 191 */ "^D00517\312\354\015\000"
+	/* 202 */ "PI\000"
+	/* 205 */ "Device Protocol Version inquiry\000"
+	/* 237 */ " -- queries the device protocol version\000"
+	/* 277 */ "^P003\000"
+	/* 283 */ "Serial Number\000"
+	/* 297 */ "^D0251496161704100242000000le\015\000"
+	/* 328 */ "ID\000"
+	/* 331 */ "Device Serial Number inquiry\000"
+	/* 360 */ " -- queries the device serial number\000"
+	/* 397 */ "float\000"
+	/* 403 */ "CPU Version\000"
+	/* 415 */ "^D017VERFW:00001.01VW\015\000"
+	/* 438 */ "VFW\000"
+	/* 442 */ "Device CPU version inquiry\000"
+	/* 469 */ " -- queries the CPU version\000"
+	/* 497 */ "^P004\000"
+	/* 503 */ "CPU 2 Version\000"
+	/* 517 */ "^D018VERFW2:00001.01\231\303\015\000"
+	/* 541 */ "VFW2\000"
+	/* 546 */ "Device CPU 2 version inquiry\000"
+	/* 575 */ " -- queries the CPU 2 version\000"
+	/* 605 */ "000\000"
+	/* 609 */ "Infini-Solar 10KW/3P\000"
+	/* 630 */ "001\000"
+	/* 634 */ "Infini-Solar 15KW/3P\000"
+	/* 655 */ "002\000"
+	/* 659 */ "Infini-Solar 15KW/3P-custom\000"
+	/* 687 */ "003\000"
+	/* 691 */ "Infini-Solar WP (Infini WP 12K/15K)\000"
+	/* 727 */ "004\000"
+	/* 731 */ "Infini-Solar WP 30KW/3P\000"
+	/* 755 */ "005\000"
+	/* 759 */ "Infini-Solar WP LV 6KW/2P\000"
+	/* 785 */ "006\000"
+	/* 789 */ "Infini-Solar WP TWIN\000"
+	/* 810 */ "str_keyed\000"
+	/* 820 */ "Machine number\000"
+	/* 835 */ "kW\000"
+	/* 838 */ "Output rated VA\000"
+	/* 854 */ "pf\000"
+	/* 857 */ "Output power factor\000"
+	/* 877 */ "number\000"
+	/* 884 */ "AC input phase number\000"
+	/* 906 */ "AC output phase number\000"
+	/* 929 */ "V\000"
+	/* 931 */ "int:r/10\000"
+	/* 940 */ "Norminal AC output voltage\000"
+	/* 967 */ "Norminal AC input voltage\000"
+	/* 993 */ "ea\000"
+	/* 996 */ "Battery piece number\000"
+	/* 1017 */ "Battery standard voltage per unit\000"
+	/* 1051 */ "^D037000,010000,99,3,3,2300,2300,04,120U\202\015\000"
+	/* 1094 */ "MD\000"
+	/* 1097 */ "Device Model inquiry\000"
+	/* 1118 */ " -- queries the device model\000"
+	/* 1147 */ "AC input highest voltage for feed power\000"
+	/* 1187 */ "AC input lowest voltage for feed power\000"
+	/* 1226 */ "Hz\000"
+	/* 1229 */ "int:r/100\000"
+	/* 1239 */ "AC input highest frequency for feed power\000"
+	/* 1281 */ "AC input lowest frequency for feed power\000"
+	/* 1322 */ "Solar input highest MPPT voltage\000"
+	/* 1355 */ "Solar input lowest MPPT voltage\000"
+	/* 1387 */ "Solar input highest voltage\000"
+	/* 1415 */ "Solar input lowest voltage\000"
+	/* 1442 */ "Solar input highest average voltage\000"
+	/* 1478 */ "s\000"
+	/* 1480 */ "device-class\000"
+	/* 1493 */ "duration\000"
+	/* 1502 */ "int:r*30\000"
+	/* 1511 */ "LCD sleep wait time\000"
+	/* 1531 */ "A\000"
+	/* 1533 */ "Battery maximum charge current\000"
+	/* 1564 */ "Battery constant charge voltage CV\000"
+	/* 1599 */ "Battery float charge voltage\000"
+	/* 1628 */ "The wait time for feed power\000"
+	/* 1657 */ "HHMM\000"
+	/* 1662 */ "Start time for support loads\000"
+	/* 1691 */ "Ending time for support loads\000"
+	/* 1721 */ "Start time for AC charger\000"
+	/* 1747 */ "Ending time for AC charger\000"
+	/* 1774 */ "Battery under voltage\000"
+	/* 1796 */ "Battery under back voltage\000"
+	/* 1823 */ "Battery weak voltage in hybrid mode\000"
+	/* 1859 */ "Battery weak back voltage in hybrid mode\000"
+	/* 1900 */ "Battery stop charge current level in floating charging\000"
+	/* 1955 */ "Keep charged time of battery catch stop charger current level\000"
+	/* 2017 */ "Battery voltage of recover to charge when battery stop charger in floating charging\000"
+	/* 2101 */ "DI\000"
+	/* 2104 */ "Query default value of changeable parameters\000"
+	/* 2149 */ "model_code\000"
+	/* 2160 */ "^D006050h\333\015\000"
+	/* 2172 */ "DM\000"
+	/* 2175 */ "Query machine model\000"
+	/* 2195 */ "For outputs interpretation see documentations\000"
+	/* 2241 */ "Input current R\000"
+	/* 2257 */ "Input current S\000"
+	/* 2273 */ "Input current T\000"
+	/* 2289 */ "Output current R\000"
+	/* 2306 */ "Output current S\000"
+	/* 2323 */ "Output current T\000"
+	/* 2340 */ "PBusVolt\000"
+	/* 2349 */ "NBusVolt\000"
+	/* 2358 */ "PBusAvgV\000"
+	/* 2367 */ "NBusAvgV\000"
+	/* 2376 */ "NLintCur\000"
+	/* 2385 */ "^D0560020,0019,0021,0002,0004,0005,3809,3809,3810,3807,000\361\036\015\000"
+	/* 2447 */ "INGS\000"
+	/* 2452 */ "EMFirst\000"
+	/* 2460 */ "DefFeed-InPow\000"
+	/* 2474 */ "ActPvPow\000"
+	/* 2483 */ "ActFeedPow\000"
+	/* 2494 */ "ReservPow\000"
+	/* 2504 */ "EMLast\000"
+	/* 2511 */ "^D0301,10000,00005,00010,00000,1\255\304\015\000"
+	/* 2547 */ "EMINFO\000"
+	/* 2554 */ "AC input rated voltage\000"
+	/* 2577 */ "AC input rated frequency\000"
+	/* 2602 */ "AC input rated current\000"
+	/* 2625 */ "AC output rated voltage\000"
+	/* 2649 */ "AC output rated current\000"
+	/* 2673 */ "MPPT rated current per string\000"
+	/* 2703 */ "Battery rated voltage\000"
+	/* 2725 */ "MPPT track number\000"
+	/* 2743 */ "00\000"
+	/* 2746 */ "Grid type\000"
+	/* 2756 */ "01\000"
+	/* 2759 */ "Off-grid type\000"
+	/* 2773 */ "10\000"
+	/* 2776 */ "Hybrid type\000"
+	/* 2788 */ "Machine type\000"
+	/* 2801 */ "transformerless\000"
+	/* 2817 */ "transformer\000"
+	/* 2829 */ "option\000"
+	/* 2836 */ "Topology\000"
+	/* 2845 */ "disabled\000"
+	/* 2854 */ "enabled\000"
+	/* 2862 */ "Parallel for output\000"
+	/* 2882 */ "^D0452400,500,0416,2400,0416,0187,0480,2,10,0,1\274s\015\000"
+	/* 2933 */ "PIRI\000"
+	/* 2938 */ "Device rated information\000"
+	/* 2963 */ " -- queries rated information\000"
+	/* 2993 */ "Solar input voltage 1\000"
+	/* 3015 */ "Solar input voltage 2\000"
+	/* 3037 */ "Solar input current 1\000"
+	/* 3059 */ "Solar input current 2\000"
+	/* 3081 */ "Battery voltage\000"
+	/* 3097 */ "%\000"
+	/* 3099 */ "battery\000"
+	/* 3107 */ "Battery capacity\000"
+	/* 3124 */ "Battery current\000"
+	/* 3140 */ "AC input voltage R\000"
+	/* 3159 */ "AC input voltage S\000"
+	/* 3178 */ "AC input voltage T\000"
+	/* 3197 */ "AC input frequency\000"
+	/* 3216 */ "AC input current R\000"
+	/* 3235 */ "AC input current S\000"
+	/* 3254 */ "AC input current T\000"
+	/* 3273 */ "AC output voltage R\000"
+	/* 3293 */ "AC output voltage S\000"
+	/* 3313 */ "AC output voltage T\000"
+	/* 3333 */ "AC output frequency\000"
+	/* 3353 */ "AC output current R\000"
+	/* 3373 */ "AC output current S\000"
+	/* 3393 */ "AC output current T\000"
+	/* 3413 */ "\302\260C\000"
+	/* 3417 */ "temperature\000"
+	/* 3429 */ "Inner temperature\000"
+	/* 3447 */ "Component max temperature\000"
+	/* 3473 */ "External Battery temperature\000"
+	/* 3502 */ "No setting change\000"
+	/* 3520 */ "Settings changed - please refresh\000"
+	/* 3554 */ "Setting change bit\000"
+	/* 3573 */ "^D1100000,0000,0000,0000,0394,000,+00000,2389,2427,2459,5002,0000,0000,0000,2378,2434,2455,5001,,,,029,029,000,0\370n\015\000"
+	/* 3689 */ "GS\000"
+	/* 3692 */ "Query general status\000"
+	/* 3713 */ " -- queries general status\000"
+	/* 3740 */ "Solar input power 1\000"
+	/* 3760 */ "Solar input power 2\000"
+	/* 3780 */ "Battery power\000"
+	/* 3794 */ "AC input active power R\000"
+	/* 3818 */ "AC input active power S\000"
+	/* 3842 */ "AC input active power T\000"
+	/* 3866 */ "AC input total active power\000"
+	/* 3894 */ "AC output active power R\000"
+	/* 3919 */ "AC output active power S\000"
+	/* 3944 */ "AC output active power T\000"
+	/* 3969 */ "AC output total active power\000"
+	/* 3998 */ "VA\000"
+	/* 4001 */ "apparent_power\000"
+	/* 4016 */ "AC output apparent power R\000"
+	/* 4043 */ "AC output apparent power S\000"
+	/* 4070 */ "AC output apparent power T\000"
+	/* 4097 */ "AC output total apparent power\000"
+	/* 4128 */ "power_factor\000"
+	/* 4141 */ "AC output power percentage\000"
+	/* 4168 */ "Disconnected\000"
+	/* 4181 */ "Connected\000"
+	/* 4191 */ "AC output connect status\000"
+	/* 4216 */ "Idle\000"
+	/* 4221 */ "Working\000"
+	/* 4229 */ "Solar input 1 work status\000"
+	/* 4255 */ "Solar input 2 work status\000"
+	/* 4281 */ "Charging\000"
+	/* 4290 */ "Discharging\000"
+	/* 4302 */ "Battery power direction\000"
+	/* 4326 */ "AC to DC\000"
+	/* 4335 */ "DC to AC\000"
+	/* 4344 */ "DC/AC power direction\000"
+	/* 4366 */ "Input\000"
+	/* 4372 */ "Output\000"
+	/* 4379 */ "Line power direction\000"
+	/* 4400 */ "^D10100263,00381,,-00855,-03141,-03156,-07152,0000,0000,0000,00000,0193,0147,0195,00535,003,1,1,1,2,2,12\034\015^D10100271,00381,,-00756,-02491,-02401,-05648,0000,0000,0000,00000,0193,0147,0194,00534,003,1,1,1,2,2,1:\351\015\000"
+	/* 4613 */ "PS\000"
+	/* 4616 */ "Device Power Status\000"
+	/* 4636 */ " -- queries power status\000"
+	/* 4661 */ "Power on mode\000"
+	/* 4675 */ "Standby mode\000"
+	/* 4688 */ "02\000"
+	/* 4691 */ "Bypass mode\000"
+	/* 4703 */ "03\000"
+	/* 4706 */ "Battery mode\000"
+	/* 4719 */ "04\000"
+	/* 4722 */ "Fault mode\000"
+	/* 4733 */ "05\000"
+	/* 4736 */ "Hybrid mode (Line mode, Grid mode)\000"
+	/* 4771 */ "06\000"
+	/* 4774 */ "Charge mode\000"
+	/* 4786 */ "keyed\000"
+	/* 4792 */ "Working mode\000"
+	/* 4805 */ "^D00505\331\237\015\000"
+	/* 4816 */ "MOD\000"
+	/* 4820 */ "Device working mode inquiry\000"
+	/* 4848 */ " -- queries the device working mode\000"
+	/* 4884 */ "Solar input 1 loss\000"
+	/* 4903 */ "Solar input 2 loss\000"
+	/* 4922 */ "Solar input 1 voltage too high\000"
+	/* 4953 */ "Solar input 2 voltage too high\000"
+	/* 4984 */ "Battery low voltage\000"
+	/* 5004 */ "Battery disconnected\000"
+	/* 5025 */ "Battery over voltage\000"
+	/* 5046 */ "Battery low in hybrid mode\000"
+	/* 5073 */ "Grid voltage high loss\000"
+	/* 5096 */ "Grid voltage low loss\000"
+	/* 5118 */ "Grid frequency high loss\000"
+	/* 5143 */ "Grid frequency low loss\000"
+	/* 5167 */ "AC input long-time average voltage over\000"
+	/* 5207 */ "AC input voltage loss\000"
+	/* 5229 */ "AC input frequency loss\000"
+	/* 5253 */ "AC input island\000"
+	/* 5269 */ "AC input phase dislocation\000"
+	/* 5296 */ "Over temperature\000"
+	/* 5313 */ "Over load\000"
+	/* 5323 */ "Emergency Power Off active\000"
+	/* 5350 */ "AC input wave loss\000"
+	/* 5369 */ "^D0471,1,0,0,1,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,\024\234\015\000"
+	/* 5422 */ "WS\000"
+	/* 5425 */ "Warning status inquiry\000"
+	/* 5448 */ " -- queries any active warnings flags from the Inverter\000"
+	/* 5504 */ "Disabled\000"
+	/* 5513 */ "Enabled\000"
+	/* 5521 */ "Mute buzzer beep\000"
+	/* 5538 */ "Mute buzzer beep in standby mode\000"
+	/* 5571 */ "Mute buzzer beep only on battery discharged status\000"
+	/* 5622 */ "Generator as AC input\000"
+	/* 5644 */ "Wide AC input range\000"
+	/* 5664 */ "N/G relay function\000"
+	/* 5683 */ "De-rating power for Grid voltage\000"
+	/* 5716 */ "De-rating power for Grid frequency\000"
+	/* 5751 */ "BMS Battery Connect\000"
+	/* 5771 */ "Underfrequency derating\000"
+	/* 5795 */ "LVRT\000"
+	/* 5800 */ "HVRT\000"
+	/* 5805 */ "VDE charging Limit Enable\000"
+	/* 5831 */ "PV Parallel\000"
+	/* 5843 */ "GFCI Disable\000"
+	/* 5856 */ "Gen charging Enable\000"
+	/* 5876 */ "^D0120,0,1,0,1\330\362\015\000"
+	/* 5894 */ "FLAG\000"
+	/* 5899 */ "Query enable/disable flag status\000"
+	/* 5932 */ " -- queries enable/disable flag status from the Inverter\000"
+	/* 5989 */ "YYYYMMDDHHMMSS\000"
+	/* 6004 */ "DateTime\000"
+	/* 6013 */ "^D01720210521234743\015R\015\000"
+	/* 6036 */ "T\000"
+	/* 6038 */ "Query current time\000"
+	/* 6057 */ " -- queries current time from the Inverter\000"
+	/* 6100 */ "^P002\000"
+	/* 6106 */ "kWh\000"
+	/* 6110 */ "icon\000"
+	/* 6115 */ "mdi:counter\000"
+	/* 6127 */ "energy\000"
+	/* 6134 */ "state_class\000"
+	/* 6146 */ "total\000"
+	/* 6152 */ "Generated Energy Total\000"
+	/* 6175 */ "^D01100006591\272\020\015\000"
+	/* 6192 */ "ET\000"
+	/* 6195 */ "Query total generated energy\000"
+	/* 6224 */ " -- queries total generated energy from the Inverter\000"
+	/* 6277 */ "Battery constant charge voltage(C.V.)\000"
+	/* 6315 */ "Battery floating charge voltage\000"
+	/* 6347 */ "Battery stop charger current level in floating charging\000"
+	/* 6403 */ "Minutes\000"
+	/* 6411 */ "Keep charged time of battery catch stopped charging current level\000"
+	/* 6477 */ "Ordinary\000"
+	/* 6486 */ "Li-Fe\000"
+	/* 6492 */ "Battery Type\000"
+	/* 6505 */ "__empty_position__\000"
+	/* 6524 */ "__empty_position_1_\000"
+	/* 6544 */ "__empty_position_2_\000"
+	/* 6564 */ "AC charger keep battery voltage function\000"
+	/* 6605 */ "AC charger keep battery voltage\000"
+	/* 6637 */ "mV\000"
+	/* 6640 */ "Battery temperature sensor compensation\000"
+	/* 6680 */ "Max. AC charging current\000"
+	/* 6705 */ "int:r\000"
+	/* 6711 */ "Battery discharge max current in hybrid mode\000"
+	/* 6756 */ "Battery under Soc\000"
+	/* 6774 */ "Battery under back Soc\000"
+	/* 6797 */ "Battery weak Soc\000"
+	/* 6814 */ "Battery weak back Soc\000"
+	/* 6836 */ "Battery under Soc to 2nd\000"
+	/* 6861 */ "Battery under back Soc to 2nd\000"
+	/* 6891 */ "BMS connection flag for parallel systems\000"
+	/* 6932 */ "Max. Gen charging current\000"
+	/* 6958 */ "^D0762000,0584,0576,0000,000,0576,0460,0510,0460,0510,1,,,1,0540,000,2000,0250\205Y\015\000"
+	/* 7040 */ "^D0941750,0560,0540,0000,060,0530,0420,0480,0480,0540,0,,,0,0480,000,0100,0175,000,000,000,000,0\311\331\015\000"
+	/* 7140 */ "^D0941750,0560,0540,0000,060,0530,0420,0480,0480,0540,0,,,0,0480,000,0100,0175,010,020,020,080,0mr\015\000"
+	/* 7240 */ "BATS\000"
+	/* 7245 */ "Query battery setting\000"
+	/* 7267 */ " -- queries battery setting\000"
+	/* 7295 */ "Battery-Load-Grid\000"
+	/* 7313 */ "Load-Battery-Grid\000"
+	/* 7331 */ "Load-Grid-Battery\000"
+	/* 7349 */ "Solar Energy Distribution Priority\000"
+	/* 7384 */ "Solar charge battery\000"
+	/* 7405 */ "AC charge battery\000"
+	/* 7423 */ "Feed power to utility\000"
+	/* 7445 */ "Battery discharge to loads when solar input normal\000"
+	/* 7496 */ "Battery discharge to loads when solar input loss\000"
+	/* 7545 */ "Battery discharge to feed grid when solar input normal\000"
+	/* 7600 */ "Battery discharge to feed grid when solar input loss\000"
+	/* 7653 */ "exclude\000"
+	/* 7661 */ "Reserved\000"
+	/* 7670 */ "^D01900,0,0,0,0,0,0,0,05\374\015\000"
+	/* 7697 */ "HECS\000"
+	/* 7702 */ "Query energy control status\000"
+	/* 7730 */ " -- queries the device energy distribution\000"
+	/* 7773 */ "Wh\000"
+	/* 7776 */ "Generated Energy Year\000"
+	/* 7798 */ "EY\000"
+	/* 7801 */ "Query generated energy of year\000"
+	/* 7832 */ " -- queries generated energy for the year YYYY from the Inverter\000"
+	/* 7897 */ "EY(\134d\134d\134d\134d)$\000"
+	/* 7911 */ "^P010\000"
+	/* 7917 */ "Generated Energy Month\000"
+	/* 7940 */ "^D01000006591Q3\015\000"
+	/* 7957 */ "EM\000"
+	/* 7960 */ "Query generated energy of month\000"
+	/* 7992 */ " -- queries generated energy for the month YYYYMM from the Inverter\000"
+	/* 8060 */ "EM(\134d\134d\134d\134d\134d\134d)$\000"
+	/* 8078 */ "^P012\000"
+	/* 8084 */ "Generated Energy Day\000"
+	/* 8105 */ "^D009000091\016s\015\000"
+	/* 8120 */ "ED\000"
+	/* 8123 */ "Query generated energy of day\000"
+	/* 8153 */ " -- queries generated energy for the day YYYYMMDD from the Inverter\000"
+	/* 8221 */ "ED(\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 8243 */ "^P014\000"
+	/* 8249 */ "Generated Energy Hour\000"
+	/* 8271 */ "^D008000001\014\212\015\000"
+	/* 8286 */ "EH\000"
+	/* 8289 */ "Query generated energy of hour\000"
+	/* 8320 */ " -- queries generated energy for the hour YYYYMMDDHH from the Inverter\000"
+	/* 8391 */ "EH(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 8417 */ "^P016\000"
+	/* 8423 */ "empty1\000"
+	/* 8430 */ "soc\000"
+	/* 8434 */ "empty2\000"
+	/* 8441 */ "empty3\000"
+	/* 8448 */ "max charging voltage\000"
+	/* 8469 */ "empty4\000"
+	/* 8476 */ "empty5\000"
+	/* 8483 */ "empty6\000"
+	/* 8490 */ "cut off voltage\000"
+	/* 8506 */ "empty7\000"
+	/* 8513 */ "^D051BMS0522,100,-0000,0,0568,0568,00000,0 1 0455 0500\032{\015\000"
+	/* 8571 */ "BMS\000"
+	/* 8575 */ "Query battery BMS data\000"
+	/* 8598 */ " -- queries battery bms data\000"
+	/* 8627 */ "NAK\000"
+	/* 8631 */ "Failed\000"
+	/* 8638 */ "ACK\000"
+	/* 8642 */ "Successful\000"
+	/* 8653 */ "ack\000"
+	/* 8657 */ "Command execution\000"
+	/* 8675 */ "^1\013\302\015\000"
+	/* 8681 */ "^0\033\343\015\000"
+	/* 8687 */ "GPMP0\000"
+	/* 8693 */ "Set max power of feeding grid\000"
+	/* 8723 */ " -- examples: GPMP0nnnnn (n: 0~9, unit: W, 0-15000W for 15KW converter)\000"
+	/* 8795 */ "GPMP(0[10]\134d\134d\134d\134d)$\000"
+	/* 8816 */ "LON\000"
+	/* 8820 */ "Set enable/disable machine supply power to the loads\000"
+	/* 8873 */ " -- examples: LON1 (0: disable, 1: enable)\000"
+	/* 8916 */ "LON([01])$\000"
+	/* 8927 */ "PA\000"
+	/* 8930 */ " -- examples: PA1 (1: enable, 0: disable)\000"
+	/* 8972 */ "PA([01])$\000"
+	/* 8982 */ "PB\000"
+	/* 8985 */ " -- examples: PB1 (1: enable, 0: disable)\000"
+	/* 9027 */ "PB([01])$\000"
+	/* 9037 */ "PC\000"
+	/* 9040 */ " -- examples: PC1 (1: enable, 0: disable)\000"
+	/* 9082 */ "PC([01])$\000"
+	/* 9092 */ "PD\000"
+	/* 9095 */ "Set disable status\000"
+	/* 9114 */ "PDn (A Mute buzzer beep, B Mute buzzer beep in standby mode, C Mute buzzer beep only on battery discharged status, D Generator as AC input, E Wide AC input range, F N/G relay close in battery mode, G De-rating power for Grid voltage, H De-rating power for Grid frequency, I BMS battery connect, J Low frequency De-rating power, K LVRT(Low voltage ride through), L reserved, M HVRT(High voltage ride through), N Charge power limit(Only for VDE 4105), O External CT RLY, P Ac output coupling, Q Low frequency derating, R Over frequency derating, S Allow opening of second output, T GFCI Chk, U RAPID, V InvDCCurrCntl, W Allow opening of Gen intput(it will be disable when sent ^S004PDS), X Rapid shutdown)\000"
+	/* 9818 */ "PD([A-Z])$\000"
+	/* 9829 */ "PE\000"
+	/* 9832 */ "Set enable status\000"
+	/* 9850 */ "PEn (A Mute buzzer beep, B Mute buzzer beep in standby mode, C Mute buzzer beep only on battery discharged status, D Generator as AC input, E Wide AC input range, F N/G relay close in battery mode, G De-rating power for Grid voltage, H De-rating power for Grid frequency, I BMS battery connect, J Low frequency De-rating power, K LVRT(Low voltage ride through), L reserved, M HVRT(High voltage ride through), N Charge power limit(Only for VDE 4105), O External CT RLY, P Ac output coupling, Q Low frequency derating, R Over frequency derating, S Allow opening of second output, T GFCI Chk, U RAPID, V InvDCCurrCntl, W Allow opening of Gen intput(it will be disable when sent ^S004PDS), X Rapid shutdown)\000"
+	/* 10554 */ "PE([A-Z])$\000"
+	/* 10565 */ "PF\000"
+	/* 10568 */ " -- examples: PF1 (1: enable, 0: disable)\000"
+	/* 10610 */ "PF([01])$\000"
+	/* 10620 */ "DAT\000"
+	/* 10624 */ "Set date time\000"
+	/* 10638 */ " -- examples: DAT190518224530(YYMMDDHHMMSS-12digits)\000"
+	/* 10691 */ "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 10722 */ "LST\000"
+	/* 10726 */ "Set LCD sleep wait time\000"
+	/* 10750 */ " -- examples: LSTnn (nn: 00, 01, 02, 10, 20 for selection, unit : 30second.00 means LCD always light)\000"
+	/* 10852 */ "LST((0[123])|([12]0))$\000"
+	/* 10875 */ "EDA\000"
+	/* 10879 */ "Enable/disable solar charge battery\000"
+	/* 10915 */ " -- examples: EDA1 (1: enable, 0: disable)\000"
+	/* 10958 */ "EDA([01])$\000"
+	/* 10969 */ "EDB\000"
+	/* 10973 */ "Enable/disable AC charge battery\000"
+	/* 11006 */ " -- examples: EDB1 (1: enable, 0: disable)\000"
+	/* 11049 */ "EDB([01])$\000"
+	/* 11060 */ "EDC\000"
+	/* 11064 */ "Enable/disable feed power to utility\000"
+	/* 11101 */ " -- examples: EDC1 (1: enable, 0: disable)\000"
+	/* 11144 */ "EDC([01])$\000"
+	/* 11155 */ "EDD\000"
+	/* 11159 */ "Enable/disable battery discharge to loads when solar input normal\000"
+	/* 11225 */ " -- examples: EDD1 (1: enable, 0: disable)\000"
+	/* 11268 */ "EDD([01])$\000"
+	/* 11279 */ "EDE\000"
+	/* 11283 */ "Enable/disable battery discharge to loads when solar input loss\000"
+	/* 11347 */ " -- examples: EDE1 (1: enable, 0: disable)\000"
+	/* 11390 */ "EDE([01])$\000"
+	/* 11401 */ "EDF\000"
+	/* 11405 */ "Enable/disable battery discharge to feed power to utility when solar input normal\000"
+	/* 11487 */ " -- examples: EDF1 (1: enable, 0: disable)\000"
+	/* 11530 */ "EDF([01])$\000"
+	/* 11541 */ "EDG\000"
+	/* 11545 */ "Enable/disable battery discharge to feed power to utility whensolar input loss\000"
+	/* 11624 */ " -- examples: EDG1 (1: enable, 0: disable)\000"
+	/* 11667 */ "EDG([01])$\000"
+	/* 11678 */ "BT\000"
+	/* 11681 */ "Set battery type\000"
+	/* 11698 */ " -- examples: EDG1 (1: Li-Fe, 0: Ordinary)\000"
+	/* 11741 */ "BT([01])$\000"
+	/* 11751 */ "MCHGV\000"
+	/* 11757 */ "Set battery charge voltages\000"
+	/* 11785 */ " -- examples: MCHGV0576,0566 (CV voltage in 0.1V xxxx, Float voltage xxxx in 0.1V)\000"
+	/* 11868 */ "MCHGV(0[45]\134d\134d,0[45]\134d\134d)$\000"
+	/* 11896 */ "ACCT\000"
+	/* 11901 */ "Set AC charge time range\000"
+	/* 11926 */ " -- examples: ACCT2200-0259 (Sets time range from 22:00 to 02:59. End minute is inclusive)\000"
+	/* 12017 */ "ACCT((2[0-3]|[01]\077[0-9])([0-5]\077[0-9])-(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]))$\000"
+	/* 12090 */ "ACCB\000"
+	/* 12095 */ "AC Charger  keep  battery voltage\000"
+	/* 12129 */ " -- examples: ACCB1,0450 (1: enable, 0: disable),(400-600) 0.1V\000"
+	/* 12193 */ "ACCB([01],0[456]\134d\134d)$\000"
+	/* 12216 */ "MCHGC\000"
+	/* 12222 */ "Set battery maximum charge current\000"
+	/* 12257 */ " -- examples: MCHGC1200 (Current in mA xxxx)\000"
+	/* 12302 */ "MCHGC([012]\134d\134d\134d)$\000"
+	/* 12322 */ "MUCHGC\000"
+	/* 12329 */ "Set maximum charge current from AC\000"
+	/* 12364 */ " -- examples: MUCHGC0600 (Current in mA xxxx)\000"
+	/* 12410 */ "MUCHGC([012]\134d\134d\134d)$\000"
+	/* 12431 */ "SEP\000"
+	/* 12435 */ "Set solar energy distribution priority\000"
+	/* 12474 */ " -- examples: SEP(00-BLG; 01-LBG; 02-LGB)\000"
+	/* 12516 */ "SEP(0[012])$\000"
+	/* 12529 */ "BDCM\000"
+	/* 12534 */ " -- examples: (BDCMxxxx, A)\000"
+	/* 12562 */ "BDCM(0[012]\134d\134d)$\000"
+	/* 12580 */ "BATDV\000"
+	/* 12586 */ "Battery discharge voltage limits\000"
+	/* 12619 */ " -- examples: (BATDV0420,0440,0430,0450, 0.1V)\000"
+	/* 12666 */ "BATDV(0[45]\134d\134d,0[45]\134d\134d,0[45]\134d\134d,0[45]\134d\134d)$\000"
+	/* 12714 */ "BCA\000"
+	/* 12718 */ " Set battery charger application in floating charging\000"
+	/* 12772 */ "--examples: BCA0000,060,0530 - set stop charger current level at 0 Amps, wait at least 60 minutes before recharging, recover to charge when battery stop charger in floating charging below 530\000"
+	/* 12964 */ "BCA(0\134d\134d\134d,0\134d\134d,0\134d\134d\134d)$\000"
+	/* 12992 */ " -- examples: ACCT2200,2259,2300,2359 (Sets primary time range from 22:00 to 22:59 and secondary time range from 23:00 to 23:59. End minute is inclusive)\000"
+	/* 13146 */ "ACCT((2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]),(2[0-3]|[01]\077[0-9])([0-5]\077[0-9]))$\000"
+	/* 13285 */ "PEA\000"
+	/* 13289 */ "Enable 'mute buzzer beep\000"
+	/* 13314 */ " -- enable the 'mute buzzer beep'\000"
+	/* 13348 */ "PDA\000"
+	/* 13352 */ "Disable 'mute buzzer beep\000"
+	/* 13378 */ " -- disable the 'mute buzzer beep'\000"
+	/* 13413 */ "Battery constant charge voltage\000"
+	/* 13445 */ "Battery under voltage release\000"
+	/* 13475 */ "Battery weak voltage release in hybrid mode\000"
+	/* 13519 */ "discard\000"
+	/* 13527 */ "Reserved1\000"
+	/* 13537 */ "Reserved2\000"
+	/* 13547 */ "AC charger keep battery voltage function enable/diable\000"
+	/* 13602 */ "Battery under SOC\000"
+	/* 13620 */ "Battery under back SOC\000"
+	/* 13643 */ "Battery weak SOC in hybrid mode\000"
+	/* 13675 */ "Battery weak back SOC in hybrid mode\000"
+	/* 13712 */ "Unknown\000"
+	;
+
+static const struct pi_row rows[] = {
+	/* 0 */ {S(3), PK_INT, PX_NONE, S(7), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Maximum Feeding Grid power */,
+	/* 1 */ {S(167), PK_STRING, PX_NONE, S(174), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Protocol Version */,
+	/* 2 */ {S(167), PK_STRING, PX_NONE, S(283), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number */,
+	/* 3 */ {S(397), PK_FLOAT, PX_NONE, S(403), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* CPU Version */,
+	/* 4 */ {S(397), PK_FLOAT, PX_NONE, S(503), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* CPU 2 Version */,
+	/* 5 */ {S(810), PK_STR_KEYED, PX_NONE, S(820), S(0), 0, 0, T(0), 7, 0, 0, 0, 0} /* Machine number */,
+	/* 6 */ {S(3), PK_INT, PX_NONE, S(838), S(835), 0, 0, 0, 0, 0, 0, 0, 0} /* Output rated VA */,
+	/* 7 */ {S(3), PK_INT, PX_NONE, S(857), S(854), 0, 0, 0, 0, 0, 0, 0, 0} /* Output power factor */,
+	/* 8 */ {S(3), PK_INT, PX_NONE, S(884), S(877), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input phase number */,
+	/* 9 */ {S(3), PK_INT, PX_NONE, S(906), S(877), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output phase number */,
+	/* 10 */ {S(931), PK_INT, PX_DIV10, S(940), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Norminal AC output voltage */,
+	/* 11 */ {S(931), PK_INT, PX_DIV10, S(967), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Norminal AC input voltage */,
+	/* 12 */ {S(3), PK_INT, PX_NONE, S(996), S(993), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery piece number */,
+	/* 13 */ {S(931), PK_INT, PX_DIV10, S(1017), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery standard voltage per unit */,
+	/* 14 */ {S(931), PK_INT, PX_DIV10, S(1147), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input highest voltage for feed power */,
+	/* 15 */ {S(931), PK_INT, PX_DIV10, S(1187), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input lowest voltage for feed power */,
+	/* 16 */ {S(1229), PK_INT, PX_DIV100, S(1239), S(1226), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input highest frequency for feed power */,
+	/* 17 */ {S(1229), PK_INT, PX_DIV100, S(1281), S(1226), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input lowest frequency for feed power */,
+	/* 18 */ {S(931), PK_INT, PX_DIV10, S(1322), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input highest MPPT voltage */,
+	/* 19 */ {S(931), PK_INT, PX_DIV10, S(1355), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input lowest MPPT voltage */,
+	/* 20 */ {S(931), PK_INT, PX_DIV10, S(1387), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input highest voltage */,
+	/* 21 */ {S(931), PK_INT, PX_DIV10, S(1415), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input lowest voltage */,
+	/* 22 */ {S(931), PK_INT, PX_DIV10, S(1442), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input highest average voltage */,
+	/* 23 */ {S(1502), PK_INT, PX_MUL30, S(1511), S(1478), 0, 0, 0, 0, T(7), 1, 0, 0} /* LCD sleep wait time */,
+	/* 24 */ {S(931), PK_INT, PX_DIV10, S(1533), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery maximum charge current */,
+	/* 25 */ {S(931), PK_INT, PX_DIV10, S(1564), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery constant charge voltage CV */,
+	/* 26 */ {S(931), PK_INT, PX_DIV10, S(1599), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery float charge voltage */,
+	/* 27 */ {S(3), PK_INT, PX_NONE, S(1628), S(1478), 0, 0, 0, 0, T(7), 1, 0, 0} /* The wait time for feed power */,
+	/* 28 */ {S(167), PK_STRING, PX_NONE, S(1662), S(1657), 0, 0, 0, 0, 0, 0, 0, 0} /* Start time for support loads */,
+	/* 29 */ {S(167), PK_STRING, PX_NONE, S(1691), S(1657), 0, 0, 0, 0, 0, 0, 0, 0} /* Ending time for support loads */,
+	/* 30 */ {S(167), PK_STRING, PX_NONE, S(1721), S(1657), 0, 0, 0, 0, 0, 0, 0, 0} /* Start time for AC charger */,
+	/* 31 */ {S(167), PK_STRING, PX_NONE, S(1747), S(1657), 0, 0, 0, 0, 0, 0, 0, 0} /* Ending time for AC charger */,
+	/* 32 */ {S(931), PK_INT, PX_DIV10, S(1774), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under voltage */,
+	/* 33 */ {S(931), PK_INT, PX_DIV10, S(1796), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under back voltage */,
+	/* 34 */ {S(931), PK_INT, PX_DIV10, S(1823), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak voltage in hybrid mode */,
+	/* 35 */ {S(931), PK_INT, PX_DIV10, S(1859), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak back voltage in hybrid mode */,
+	/* 36 */ {S(931), PK_INT, PX_DIV10, S(1900), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery stop charge current level in floating charging */,
+	/* 37 */ {S(931), PK_INT, PX_DIV10, S(1955), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Keep charged time of battery catch stop charger current level */,
+	/* 38 */ {S(931), PK_INT, PX_DIV10, S(2017), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage of recover to charge when battery stop charger in floating charging */,
+	/* 39 */ {S(167), PK_STRING, PX_NONE, S(2149), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* model_code */,
+	/* 40 */ {S(931), PK_INT, PX_DIV10, S(2241), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Input current R */,
+	/* 41 */ {S(931), PK_INT, PX_DIV10, S(2257), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Input current S */,
+	/* 42 */ {S(931), PK_INT, PX_DIV10, S(2273), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Input current T */,
+	/* 43 */ {S(931), PK_INT, PX_DIV10, S(2289), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Output current R */,
+	/* 44 */ {S(931), PK_INT, PX_DIV10, S(2306), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Output current S */,
+	/* 45 */ {S(931), PK_INT, PX_DIV10, S(2323), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Output current T */,
+	/* 46 */ {S(931), PK_INT, PX_DIV10, S(2340), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* PBusVolt */,
+	/* 47 */ {S(931), PK_INT, PX_DIV10, S(2349), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* NBusVolt */,
+	/* 48 */ {S(931), PK_INT, PX_DIV10, S(2358), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* PBusAvgV */,
+	/* 49 */ {S(931), PK_INT, PX_DIV10, S(2367), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* NBusAvgV */,
+	/* 50 */ {S(931), PK_INT, PX_DIV10, S(2376), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* NLintCur */,
+	/* 51 */ {S(3), PK_INT, PX_NONE, S(2452), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* EMFirst */,
+	/* 52 */ {S(3), PK_INT, PX_NONE, S(2460), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* DefFeed-InPow */,
+	/* 53 */ {S(3), PK_INT, PX_NONE, S(2474), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* ActPvPow */,
+	/* 54 */ {S(3), PK_INT, PX_NONE, S(2483), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* ActFeedPow */,
+	/* 55 */ {S(3), PK_INT, PX_NONE, S(2494), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* ReservPow */,
+	/* 56 */ {S(3), PK_INT, PX_NONE, S(2504), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* EMLast */,
+	/* 57 */ {S(931), PK_INT, PX_DIV10, S(2554), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input rated voltage */,
+	/* 58 */ {S(931), PK_INT, PX_DIV10, S(2577), S(1226), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input rated frequency */,
+	/* 59 */ {S(931), PK_INT, PX_DIV10, S(2602), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input rated current */,
+	/* 60 */ {S(931), PK_INT, PX_DIV10, S(2625), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated voltage */,
+	/* 61 */ {S(931), PK_INT, PX_DIV10, S(2649), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated current */,
+	/* 62 */ {S(931), PK_INT, PX_DIV10, S(2673), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT rated current per string */,
+	/* 63 */ {S(931), PK_INT, PX_DIV10, S(2703), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery rated voltage */,
+	/* 64 */ {S(3), PK_INT, PX_NONE, S(2725), S(993), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT track number */,
+	/* 65 */ {S(810), PK_STR_KEYED, PX_NONE, S(2788), S(0), 0, 0, T(8), 3, 0, 0, 0, 0} /* Machine type */,
+	/* 66 */ {S(2829), PK_OPTION, PX_NONE, S(2836), S(0), T(0), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 67 */ {S(2829), PK_OPTION, PX_NONE, S(2862), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Parallel for output */,
+	/* 68 */ {S(931), PK_INT, PX_DIV10, S(2993), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input voltage 1 */,
+	/* 69 */ {S(931), PK_INT, PX_DIV10, S(3015), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input voltage 2 */,
+	/* 70 */ {S(1229), PK_INT, PX_DIV100, S(3037), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input current 1 */,
+	/* 71 */ {S(1229), PK_INT, PX_DIV100, S(3059), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input current 2 */,
+	/* 72 */ {S(931), PK_INT, PX_DIV10, S(3081), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage */,
+	/* 73 */ {S(3), PK_INT, PX_NONE, S(3107), S(3097), 0, 0, 0, 0, T(11), 1, 0, 0} /* Battery capacity */,
+	/* 74 */ {S(931), PK_INT, PX_DIV10, S(3124), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery current */,
+	/* 75 */ {S(931), PK_INT, PX_DIV10, S(3140), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input voltage R */,
+	/* 76 */ {S(931), PK_INT, PX_DIV10, S(3159), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input voltage S */,
+	/* 77 */ {S(931), PK_INT, PX_DIV10, S(3178), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input voltage T */,
+	/* 78 */ {S(1229), PK_INT, PX_DIV100, S(3197), S(1226), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input frequency */,
+	/* 79 */ {S(931), PK_INT, PX_DIV10, S(3216), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input current R */,
+	/* 80 */ {S(931), PK_INT, PX_DIV10, S(3235), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input current S */,
+	/* 81 */ {S(931), PK_INT, PX_DIV10, S(3254), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input current T */,
+	/* 82 */ {S(931), PK_INT, PX_DIV10, S(3273), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage R */,
+	/* 83 */ {S(931), PK_INT, PX_DIV10, S(3293), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage S */,
+	/* 84 */ {S(931), PK_INT, PX_DIV10, S(3313), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage T */,
+	/* 85 */ {S(1229), PK_INT, PX_DIV100, S(3333), S(1226), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output frequency */,
+	/* 86 */ {S(931), PK_INT, PX_DIV10, S(3353), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output current R */,
+	/* 87 */ {S(931), PK_INT, PX_DIV10, S(3373), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output current S */,
+	/* 88 */ {S(931), PK_INT, PX_DIV10, S(3393), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output current T */,
+	/* 89 */ {S(3), PK_INT, PX_NONE, S(3429), S(3413), 0, 0, 0, 0, T(12), 1, 0, 0} /* Inner temperature */,
+	/* 90 */ {S(3), PK_INT, PX_NONE, S(3447), S(3413), 0, 0, 0, 0, T(12), 1, 0, 0} /* Component max temperature */,
+	/* 91 */ {S(3), PK_INT, PX_NONE, S(3473), S(3413), 0, 0, 0, 0, T(12), 1, 0, 0} /* External Battery temperature */,
+	/* 92 */ {S(2829), PK_OPTION, PX_NONE, S(3554), S(0), T(4), 2, 0, 0, 0, 0, 0, 0} /* Setting change bit */,
+	/* 93 */ {S(3), PK_INT, PX_NONE, S(3740), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input power 1 */,
+	/* 94 */ {S(3), PK_INT, PX_NONE, S(3760), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Solar input power 2 */,
+	/* 95 */ {S(3), PK_INT, PX_NONE, S(3780), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery power */,
+	/* 96 */ {S(3), PK_INT, PX_NONE, S(3794), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input active power R */,
+	/* 97 */ {S(3), PK_INT, PX_NONE, S(3818), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input active power S */,
+	/* 98 */ {S(3), PK_INT, PX_NONE, S(3842), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input active power T */,
+	/* 99 */ {S(3), PK_INT, PX_NONE, S(3866), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input total active power */,
+	/* 100 */ {S(3), PK_INT, PX_NONE, S(3894), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output active power R */,
+	/* 101 */ {S(3), PK_INT, PX_NONE, S(3919), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output active power S */,
+	/* 102 */ {S(3), PK_INT, PX_NONE, S(3944), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output active power T */,
+	/* 103 */ {S(3), PK_INT, PX_NONE, S(3969), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output total active power */,
+	/* 104 */ {S(3), PK_INT, PX_NONE, S(4016), S(3998), 0, 0, 0, 0, T(13), 1, 0, 0} /* AC output apparent power R */,
+	/* 105 */ {S(3), PK_INT, PX_NONE, S(4043), S(3998), 0, 0, 0, 0, T(13), 1, 0, 0} /* AC output apparent power S */,
+	/* 106 */ {S(3), PK_INT, PX_NONE, S(4070), S(3998), 0, 0, 0, 0, T(13), 1, 0, 0} /* AC output apparent power T */,
+	/* 107 */ {S(3), PK_INT, PX_NONE, S(4097), S(3998), 0, 0, 0, 0, T(13), 1, 0, 0} /* AC output total apparent power */,
+	/* 108 */ {S(3), PK_INT, PX_NONE, S(4141), S(3097), 0, 0, 0, 0, T(14), 1, 0, 0} /* AC output power percentage */,
+	/* 109 */ {S(2829), PK_OPTION, PX_NONE, S(4191), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* AC output connect status */,
+	/* 110 */ {S(2829), PK_OPTION, PX_NONE, S(4229), S(0), T(8), 2, 0, 0, 0, 0, 0, 0} /* Solar input 1 work status */,
+	/* 111 */ {S(2829), PK_OPTION, PX_NONE, S(4255), S(0), T(8), 2, 0, 0, 0, 0, 0, 0} /* Solar input 2 work status */,
+	/* 112 */ {S(2829), PK_OPTION, PX_NONE, S(4302), S(0), T(10), 3, 0, 0, 0, 0, 0, 0} /* Battery power direction */,
+	/* 113 */ {S(2829), PK_OPTION, PX_NONE, S(4344), S(0), T(13), 3, 0, 0, 0, 0, 0, 0} /* DC/AC power direction */,
+	/* 114 */ {S(2829), PK_OPTION, PX_NONE, S(4379), S(0), T(16), 3, 0, 0, 0, 0, 0, 0} /* Line power direction */,
+	/* 115 */ {S(4786), PK_KEYED, PX_NONE, S(4792), S(0), 0, 0, T(15), 7, 0, 0, 0, 0} /* Working mode */,
+	/* 116 */ {S(2829), PK_OPTION, PX_NONE, S(4884), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Solar input 1 loss */,
+	/* 117 */ {S(2829), PK_OPTION, PX_NONE, S(4903), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Solar input 2 loss */,
+	/* 118 */ {S(2829), PK_OPTION, PX_NONE, S(4922), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Solar input 1 voltage too high */,
+	/* 119 */ {S(2829), PK_OPTION, PX_NONE, S(4953), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Solar input 2 voltage too high */,
+	/* 120 */ {S(2829), PK_OPTION, PX_NONE, S(1774), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery under voltage */,
+	/* 121 */ {S(2829), PK_OPTION, PX_NONE, S(4984), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery low voltage */,
+	/* 122 */ {S(2829), PK_OPTION, PX_NONE, S(5004), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery disconnected */,
+	/* 123 */ {S(2829), PK_OPTION, PX_NONE, S(5025), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery over voltage */,
+	/* 124 */ {S(2829), PK_OPTION, PX_NONE, S(5046), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery low in hybrid mode */,
+	/* 125 */ {S(2829), PK_OPTION, PX_NONE, S(5073), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Grid voltage high loss */,
+	/* 126 */ {S(2829), PK_OPTION, PX_NONE, S(5096), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Grid voltage low loss */,
+	/* 127 */ {S(2829), PK_OPTION, PX_NONE, S(5118), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Grid frequency high loss */,
+	/* 128 */ {S(2829), PK_OPTION, PX_NONE, S(5143), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Grid frequency low loss */,
+	/* 129 */ {S(2829), PK_OPTION, PX_NONE, S(5167), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input long-time average voltage over */,
+	/* 130 */ {S(2829), PK_OPTION, PX_NONE, S(5207), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input voltage loss */,
+	/* 131 */ {S(2829), PK_OPTION, PX_NONE, S(5229), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input frequency loss */,
+	/* 132 */ {S(2829), PK_OPTION, PX_NONE, S(5253), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input island */,
+	/* 133 */ {S(2829), PK_OPTION, PX_NONE, S(5269), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input phase dislocation */,
+	/* 134 */ {S(2829), PK_OPTION, PX_NONE, S(5296), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Over temperature */,
+	/* 135 */ {S(2829), PK_OPTION, PX_NONE, S(5313), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Over load */,
+	/* 136 */ {S(2829), PK_OPTION, PX_NONE, S(5323), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Emergency Power Off active */,
+	/* 137 */ {S(2829), PK_OPTION, PX_NONE, S(5350), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC input wave loss */,
+	/* 138 */ {S(2829), PK_OPTION, PX_NONE, S(5521), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Mute buzzer beep */,
+	/* 139 */ {S(2829), PK_OPTION, PX_NONE, S(5538), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Mute buzzer beep in standby mode */,
+	/* 140 */ {S(2829), PK_OPTION, PX_NONE, S(5571), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Mute buzzer beep only on battery discharged status */,
+	/* 141 */ {S(2829), PK_OPTION, PX_NONE, S(5622), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Generator as AC input */,
+	/* 142 */ {S(2829), PK_OPTION, PX_NONE, S(5644), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Wide AC input range */,
+	/* 143 */ {S(2829), PK_OPTION, PX_NONE, S(5664), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* N/G relay function */,
+	/* 144 */ {S(2829), PK_OPTION, PX_NONE, S(5683), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* De-rating power for Grid voltage */,
+	/* 145 */ {S(2829), PK_OPTION, PX_NONE, S(5716), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* De-rating power for Grid frequency */,
+	/* 146 */ {S(2829), PK_OPTION, PX_NONE, S(5751), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* BMS Battery Connect */,
+	/* 147 */ {S(2829), PK_OPTION, PX_NONE, S(5771), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Underfrequency derating */,
+	/* 148 */ {S(2829), PK_OPTION, PX_NONE, S(5795), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* LVRT */,
+	/* 149 */ {S(2829), PK_OPTION, PX_NONE, S(5800), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* HVRT */,
+	/* 150 */ {S(2829), PK_OPTION, PX_NONE, S(5805), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* VDE charging Limit Enable */,
+	/* 151 */ {S(2829), PK_OPTION, PX_NONE, S(5831), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* PV Parallel */,
+	/* 152 */ {S(2829), PK_OPTION, PX_NONE, S(5843), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* GFCI Disable */,
+	/* 153 */ {S(2829), PK_OPTION, PX_NONE, S(5856), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Gen charging Enable */,
+	/* 154 */ {S(167), PK_STRING, PX_NONE, S(6004), S(5989), 0, 0, 0, 0, 0, 0, 0, 0} /* DateTime */,
+	/* 155 */ {S(3), PK_INT, PX_NONE, S(6152), S(6106), 0, 0, 0, 0, T(22), 3, 0, 0} /* Generated Energy Total */,
+	/* 156 */ {S(931), PK_INT, PX_DIV10, S(1533), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery maximum charge current */,
+	/* 157 */ {S(931), PK_INT, PX_DIV10, S(6277), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery constant charge voltage(C.V.) */,
+	/* 158 */ {S(931), PK_INT, PX_DIV10, S(6315), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery floating charge voltage */,
+	/* 159 */ {S(931), PK_INT, PX_DIV10, S(6347), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery stop charger current level in floating charging */,
+	/* 160 */ {S(3), PK_INT, PX_NONE, S(6411), S(6403), 0, 0, 0, 0, 0, 0, 0, 0} /* Keep charged time of battery catch stopped charging current level */,
+	/* 161 */ {S(931), PK_INT, PX_DIV10, S(2017), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage of recover to charge when battery stop charger in floating charging */,
+	/* 162 */ {S(931), PK_INT, PX_DIV10, S(1774), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under voltage */,
+	/* 163 */ {S(931), PK_INT, PX_DIV10, S(1796), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under back voltage */,
+	/* 164 */ {S(931), PK_INT, PX_DIV10, S(1823), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak voltage in hybrid mode */,
+	/* 165 */ {S(931), PK_INT, PX_DIV10, S(1859), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak back voltage in hybrid mode */,
+	/* 166 */ {S(2829), PK_OPTION, PX_NONE, S(6492), S(0), T(21), 2, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 167 */ {S(167), PK_STRING, PX_NONE, S(6524), S(6505), 0, 0, 0, 0, 0, 0, 0, 0} /* __empty_position_1_ */,
+	/* 168 */ {S(167), PK_STRING, PX_NONE, S(6544), S(6505), 0, 0, 0, 0, 0, 0, 0, 0} /* __empty_position_2_ */,
+	/* 169 */ {S(2829), PK_OPTION, PX_NONE, S(6564), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* AC charger keep battery voltage function */,
+	/* 170 */ {S(931), PK_INT, PX_DIV10, S(6605), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC charger keep battery voltage */,
+	/* 171 */ {S(931), PK_INT, PX_DIV10, S(6640), S(6637), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery temperature sensor compensation */,
+	/* 172 */ {S(931), PK_INT, PX_DIV10, S(6680), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current */,
+	/* 173 */ {S(6705), PK_INT, PX_SAME, S(6711), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge max current in hybrid mode */,
+	/* 174 */ {S(167), PK_STRING, PX_NONE, S(6756), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under Soc */,
+	/* 175 */ {S(167), PK_STRING, PX_NONE, S(6774), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under back Soc */,
+	/* 176 */ {S(167), PK_STRING, PX_NONE, S(6797), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak Soc */,
+	/* 177 */ {S(167), PK_STRING, PX_NONE, S(6814), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak back Soc */,
+	/* 178 */ {S(167), PK_STRING, PX_NONE, S(6836), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under Soc to 2nd */,
+	/* 179 */ {S(167), PK_STRING, PX_NONE, S(6861), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under back Soc to 2nd */,
+	/* 180 */ {S(2829), PK_OPTION, PX_NONE, S(6891), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* BMS connection flag for parallel systems */,
+	/* 181 */ {S(931), PK_INT, PX_DIV10, S(6932), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. Gen charging current */,
+	/* 182 */ {S(810), PK_STR_KEYED, PX_NONE, S(7349), S(0), 0, 0, T(25), 3, 0, 0, 0, 0} /* Solar Energy Distribution Priority */,
+	/* 183 */ {S(2829), PK_OPTION, PX_NONE, S(7384), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Solar charge battery */,
+	/* 184 */ {S(2829), PK_OPTION, PX_NONE, S(7405), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* AC charge battery */,
+	/* 185 */ {S(2829), PK_OPTION, PX_NONE, S(7423), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Feed power to utility */,
+	/* 186 */ {S(2829), PK_OPTION, PX_NONE, S(7445), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery discharge to loads when solar input normal */,
+	/* 187 */ {S(2829), PK_OPTION, PX_NONE, S(7496), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery discharge to loads when solar input loss */,
+	/* 188 */ {S(2829), PK_OPTION, PX_NONE, S(7545), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery discharge to feed grid when solar input normal */,
+	/* 189 */ {S(2829), PK_OPTION, PX_NONE, S(7600), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Battery discharge to feed grid when solar input loss */,
+	/* 190 */ {S(7653), PK_EXCLUDE, PX_NONE, S(7661), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Reserved */,
+	/* 191 */ {S(3), PK_INT, PX_NONE, S(7776), S(7773), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated Energy Year */,
+	/* 192 */ {S(3), PK_INT, PX_NONE, S(7917), S(7773), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated Energy Month */,
+	/* 193 */ {S(3), PK_INT, PX_NONE, S(8084), S(7773), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated Energy Day */,
+	/* 194 */ {S(3), PK_INT, PX_NONE, S(8249), S(7773), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated Energy Hour */,
+	/* 195 */ {S(167), PK_STRING, PX_NONE, S(8423), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty1 */,
+	/* 196 */ {S(167), PK_STRING, PX_NONE, S(8430), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* soc */,
+	/* 197 */ {S(167), PK_STRING, PX_NONE, S(8434), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty2 */,
+	/* 198 */ {S(167), PK_STRING, PX_NONE, S(8441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty3 */,
+	/* 199 */ {S(931), PK_INT, PX_DIV10, S(8448), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* max charging voltage */,
+	/* 200 */ {S(931), PK_INT, PX_DIV10, S(8448), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* max charging voltage */,
+	/* 201 */ {S(167), PK_STRING, PX_NONE, S(8469), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty4 */,
+	/* 202 */ {S(167), PK_STRING, PX_NONE, S(8476), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty5 */,
+	/* 203 */ {S(167), PK_STRING, PX_NONE, S(8483), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty6 */,
+	/* 204 */ {S(931), PK_INT, PX_DIV10, S(8490), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* cut off voltage */,
+	/* 205 */ {S(167), PK_STRING, PX_NONE, S(8506), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* empty7 */,
+	/* 206 */ {S(8653), PK_ACK, PX_NONE, S(8657), S(0), 0, 0, T(28), 2, 0, 0, 0, 0} /* Command execution */,
+	/* 207 */ {S(931), PK_INT, PX_DIV10, S(1533), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery maximum charge current */,
+	/* 208 */ {S(931), PK_INT, PX_DIV10, S(13413), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery constant charge voltage */,
+	/* 209 */ {S(931), PK_INT, PX_DIV10, S(6315), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery floating charge voltage */,
+	/* 210 */ {S(931), PK_INT, PX_DIV10, S(6347), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery stop charger current level in floating charging */,
+	/* 211 */ {S(3), PK_INT, PX_NONE, S(6411), S(6403), 0, 0, 0, 0, 0, 0, 0, 0} /* Keep charged time of battery catch stopped charging current level */,
+	/* 212 */ {S(931), PK_INT, PX_DIV10, S(2017), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage of recover to charge when battery stop charger in floating charging */,
+	/* 213 */ {S(931), PK_INT, PX_DIV10, S(1774), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under voltage */,
+	/* 214 */ {S(931), PK_INT, PX_DIV10, S(13445), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under voltage release */,
+	/* 215 */ {S(931), PK_INT, PX_DIV10, S(1823), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak voltage in hybrid mode */,
+	/* 216 */ {S(931), PK_INT, PX_DIV10, S(13475), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak voltage release in hybrid mode */,
+	/* 217 */ {S(2829), PK_OPTION, PX_NONE, S(6492), S(0), T(21), 2, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 218 */ {S(13519), PK_EXCLUDE, PX_NONE, S(13527), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Reserved1 */,
+	/* 219 */ {S(13519), PK_EXCLUDE, PX_NONE, S(13537), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Reserved2 */,
+	/* 220 */ {S(2829), PK_OPTION, PX_NONE, S(13547), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* AC charger keep battery voltage function enable/diable */,
+	/* 221 */ {S(931), PK_INT, PX_DIV10, S(6605), S(929), 0, 0, 0, 0, 0, 0, 0, 0} /* AC charger keep battery voltage */,
+	/* 222 */ {S(931), PK_INT, PX_DIV10, S(6640), S(6637), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery temperature sensor compensation */,
+	/* 223 */ {S(931), PK_INT, PX_DIV10, S(6680), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current */,
+	/* 224 */ {S(3), PK_INT, PX_NONE, S(6711), S(1531), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge max current in hybrid mode */,
+	/* 225 */ {S(3), PK_INT, PX_NONE, S(13602), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under SOC */,
+	/* 226 */ {S(3), PK_INT, PX_NONE, S(13620), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under back SOC */,
+	/* 227 */ {S(3), PK_INT, PX_NONE, S(13643), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak SOC in hybrid mode */,
+	/* 228 */ {S(3), PK_INT, PX_NONE, S(13675), S(3097), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery weak back SOC in hybrid mode */,
+	/* 229 */ {S(3), PK_INT, PX_NONE, S(13712), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Unknown */,
 };
+
+static const struct pi_kv kvs[] = {
+	/* 0 */ {S(605), S(609)},
+	/* 1 */ {S(630), S(634)},
+	/* 2 */ {S(655), S(659)},
+	/* 3 */ {S(687), S(691)},
+	/* 4 */ {S(727), S(731)},
+	/* 5 */ {S(755), S(759)},
+	/* 6 */ {S(785), S(789)},
+	/* 7 */ {S(1480), S(1493)},
+	/* 8 */ {S(2743), S(2746)},
+	/* 9 */ {S(2756), S(2759)},
+	/* 10 */ {S(2773), S(2776)},
+	/* 11 */ {S(1480), S(3099)},
+	/* 12 */ {S(1480), S(3417)},
+	/* 13 */ {S(1480), S(4001)},
+	/* 14 */ {S(1480), S(4128)},
+	/* 15 */ {S(2743), S(4661)},
+	/* 16 */ {S(2756), S(4675)},
+	/* 17 */ {S(4688), S(4691)},
+	/* 18 */ {S(4703), S(4706)},
+	/* 19 */ {S(4719), S(4722)},
+	/* 20 */ {S(4733), S(4736)},
+	/* 21 */ {S(4771), S(4774)},
+	/* 22 */ {S(6110), S(6115)},
+	/* 23 */ {S(1480), S(6127)},
+	/* 24 */ {S(6134), S(6146)},
+	/* 25 */ {S(2743), S(7295)},
+	/* 26 */ {S(2756), S(7313)},
+	/* 27 */ {S(4688), S(7331)},
+	/* 28 */ {S(8627), S(8631)},
+	/* 29 */ {S(8638), S(8642)},
+};
+
+static const pi_ref lists[] = {
+	/* 0 */ S(2801),
+	/* 1 */ S(2817),
+	/* 2 */ S(2845),
+	/* 3 */ S(2854),
+	/* 4 */ S(3502),
+	/* 5 */ S(3520),
+	/* 6 */ S(4168),
+	/* 7 */ S(4181),
+	/* 8 */ S(4216),
+	/* 9 */ S(4221),
+	/* 10 */ S(4216),
+	/* 11 */ S(4281),
+	/* 12 */ S(4290),
+	/* 13 */ S(4216),
+	/* 14 */ S(4326),
+	/* 15 */ S(4335),
+	/* 16 */ S(4216),
+	/* 17 */ S(4366),
+	/* 18 */ S(4372),
+	/* 19 */ S(5504),
+	/* 20 */ S(5513),
+	/* 21 */ S(6477),
+	/* 22 */ S(6486),
+};
+
+static const struct pi_bytes bytes[] = {
+	/* 0 */ {S(34), 13},
+	/* 1 */ {S(191), 10},
+	/* 2 */ {S(297), 30},
+	/* 3 */ {S(415), 22},
+	/* 4 */ {S(517), 23},
+	/* 5 */ {S(1051), 42},
+	/* 6 */ {S(2160), 11},
+	/* 7 */ {S(2385), 61},
+	/* 8 */ {S(2511), 35},
+	/* 9 */ {S(2882), 50},
+	/* 10 */ {S(3573), 115},
+	/* 11 */ {S(4400), 212},
+	/* 12 */ {S(4805), 10},
+	/* 13 */ {S(5369), 52},
+	/* 14 */ {S(5876), 17},
+	/* 15 */ {S(6013), 22},
+	/* 16 */ {S(6175), 16},
+	/* 17 */ {S(6958), 81},
+	/* 18 */ {S(7040), 99},
+	/* 19 */ {S(7140), 99},
+	/* 20 */ {S(7670), 26},
+	/* 21 */ {S(7940), 16},
+	/* 22 */ {S(8105), 14},
+	/* 23 */ {S(8271), 14},
+	/* 24 */ {S(8513), 57},
+	/* 25 */ {S(8675), 5},
+	/* 26 */ {S(8681), 5},
+	/* 27 */ {S(7140), 99},
+};
+
+static const struct pi1x_cmd cmds[] = {
+	/* 0 */ {{S(48), S(48), S(53), S(101), 0, RT_DEFAULT, 0, 0, T(0), 1, T(0), 1}, S(161), 0} /* GPMP */,
+	/* 1 */ {{S(202), S(202), S(205), S(237), 0, RT_DEFAULT, 0, 0, T(1), 1, T(1), 1}, S(277), 0} /* PI */,
+	/* 2 */ {{S(328), S(328), S(331), S(360), 0, RT_DEFAULT, 0, 0, T(2), 1, T(2), 1}, S(277), 0} /* ID */,
+	/* 3 */ {{S(438), S(438), S(442), S(469), 0, RT_DEFAULT, 0, 0, T(3), 1, T(3), 1}, S(497), 0} /* VFW */,
+	/* 4 */ {{S(541), S(541), S(546), S(575), 0, RT_DEFAULT, 0, 0, T(4), 1, T(4), 1}, S(161), 0} /* VFW2 */,
+	/* 5 */ {{S(1094), S(1094), S(1097), S(1118), 0, RT_SEQUENTIAL, 0, 0, T(5), 9, T(5), 1}, S(277), 0} /* MD */,
+	/* 6 */ {{S(2101), S(2101), S(2104), S(0), 0, RT_DEFAULT, 0, 0, T(14), 25, 0, 0}, S(277), 0} /* DI */,
+	/* 7 */ {{S(2172), S(2172), S(2175), S(2195), 0, RT_DEFAULT, 0, 0, T(39), 1, T(6), 1}, S(277), 0} /* DM */,
+	/* 8 */ {{S(2447), S(2447), S(0), S(0), 0, RT_SEQUENTIAL, 0, 0, T(40), 11, T(7), 1}, S(497), 0} /* INGS */,
+	/* 9 */ {{S(2547), S(2547), S(0), S(0), 0, RT_DEFAULT, 0, 0, T(51), 6, T(8), 1}, S(161), 0} /* EMINFO */,
+	/* 10 */ {{S(2933), S(2933), S(2938), S(2963), 0, RT_SEQUENTIAL, 0, 0, T(57), 11, T(9), 1}, S(161), 0} /* PIRI */,
+	/* 11 */ {{S(3689), S(3689), S(3692), S(3713), 0, RT_SEQUENTIAL, 0, 0, T(68), 25, T(10), 1}, S(277), 0} /* GS */,
+	/* 12 */ {{S(4613), S(4613), S(4616), S(4636), 0, RT_DEFAULT, 0, 0, T(93), 22, T(11), 1}, S(277), 0} /* PS */,
+	/* 13 */ {{S(4816), S(4816), S(4820), S(4848), 0, RT_DEFAULT, 0, 0, T(115), 1, T(12), 1}, S(497), 0} /* MOD */,
+	/* 14 */ {{S(5422), S(5422), S(5425), S(5448), 0, RT_DEFAULT, 0, 0, T(116), 22, T(13), 1}, S(277), 0} /* WS */,
+	/* 15 */ {{S(5894), S(5894), S(5899), S(5932), 0, RT_DEFAULT, 0, 0, T(138), 16, T(14), 1}, S(161), 0} /* FLAG */,
+	/* 16 */ {{S(6036), S(6036), S(6038), S(6057), 0, RT_DEFAULT, 0, 0, T(154), 1, T(15), 1}, S(6100), 0} /* T */,
+	/* 17 */ {{S(6192), S(6192), S(6195), S(6224), 0, RT_DEFAULT, 0, 0, T(155), 1, T(16), 1}, S(277), 0} /* ET */,
+	/* 18 */ {{S(7240), S(7240), S(7245), S(7267), 0, RT_SEQUENTIAL, 0, 0, T(156), 26, T(17), 3}, S(161), 0} /* BATS */,
+	/* 19 */ {{S(7697), S(7697), S(7702), S(7730), 0, RT_SEQUENTIAL, 0, 0, T(182), 9, T(20), 1}, S(161), 0} /* HECS */,
+	/* 20 */ {{S(7798), S(7798), S(7801), S(7832), 0, RT_DEFAULT, S(7897), 0, T(191), 1, T(16), 1}, S(7911), PI1X_QUERYEN} /* EY */,
+	/* 21 */ {{S(7957), S(7957), S(7960), S(7992), 0, RT_DEFAULT, S(8060), 0, T(192), 1, T(21), 1}, S(8078), PI1X_QUERYEN} /* EM */,
+	/* 22 */ {{S(8120), S(8120), S(8123), S(8153), 0, RT_DEFAULT, S(8221), 0, T(193), 1, T(22), 1}, S(8243), PI1X_QUERYEN} /* ED */,
+	/* 23 */ {{S(8286), S(8286), S(8289), S(8320), 0, RT_DEFAULT, S(8391), 0, T(194), 1, T(23), 1}, S(8417), PI1X_QUERYEN} /* EH */,
+	/* 24 */ {{S(8571), S(8571), S(8575), S(8598), 0, RT_SEQUENTIAL, 0, 0, T(195), 11, T(24), 1}, S(497), 0} /* BMS */,
+	/* 25 */ {{S(8687), S(8687), S(8693), S(8723), 1, RT_DEFAULT, S(8795), 0, T(206), 1, T(25), 2}, 0, 0} /* GPMP0 */,
+	/* 26 */ {{S(8816), S(8816), S(8820), S(8873), 1, RT_DEFAULT, S(8916), 0, T(206), 1, T(25), 2}, 0, 0} /* LON */,
+	/* 27 */ {{S(8927), S(8927), S(5521), S(8930), 1, RT_DEFAULT, S(8972), 0, T(206), 1, T(25), 2}, 0, 0} /* PA */,
+	/* 28 */ {{S(8982), S(8982), S(5538), S(8985), 1, RT_DEFAULT, S(9027), 0, T(206), 1, T(25), 2}, 0, 0} /* PB */,
+	/* 29 */ {{S(9037), S(9037), S(5571), S(9040), 1, RT_DEFAULT, S(9082), 0, T(206), 1, T(25), 2}, 0, 0} /* PC */,
+	/* 30 */ {{S(9092), S(9092), S(9095), S(9114), 1, RT_DEFAULT, S(9818), 0, T(206), 1, T(25), 2}, 0, 0} /* PD */,
+	/* 31 */ {{S(9829), S(9829), S(9832), S(9850), 1, RT_DEFAULT, S(10554), 0, T(206), 1, T(25), 2}, 0, 0} /* PE */,
+	/* 32 */ {{S(10565), S(10565), S(5664), S(10568), 1, RT_DEFAULT, S(10610), 0, T(206), 1, T(25), 2}, 0, 0} /* PF */,
+	/* 33 */ {{S(10620), S(10620), S(10624), S(10638), 1, RT_DEFAULT, S(10691), 0, T(206), 1, T(25), 2}, 0, 0} /* DAT */,
+	/* 34 */ {{S(10722), S(10722), S(10726), S(10750), 1, RT_DEFAULT, S(10852), 0, T(206), 1, T(25), 2}, 0, 0} /* LST */,
+	/* 35 */ {{S(10875), S(10875), S(10879), S(10915), 1, RT_DEFAULT, S(10958), 0, T(206), 1, T(25), 2}, 0, 0} /* EDA */,
+	/* 36 */ {{S(10969), S(10969), S(10973), S(11006), 1, RT_DEFAULT, S(11049), 0, T(206), 1, T(25), 2}, 0, 0} /* EDB */,
+	/* 37 */ {{S(11060), S(11060), S(11064), S(11101), 1, RT_DEFAULT, S(11144), 0, T(206), 1, T(25), 2}, 0, 0} /* EDC */,
+	/* 38 */ {{S(11155), S(11155), S(11159), S(11225), 1, RT_DEFAULT, S(11268), 0, T(206), 1, T(25), 2}, 0, 0} /* EDD */,
+	/* 39 */ {{S(11279), S(11279), S(11283), S(11347), 1, RT_DEFAULT, S(11390), 0, T(206), 1, T(25), 2}, 0, 0} /* EDE */,
+	/* 40 */ {{S(11401), S(11401), S(11405), S(11487), 1, RT_DEFAULT, S(11530), 0, T(206), 1, T(25), 2}, 0, 0} /* EDF */,
+	/* 41 */ {{S(11541), S(11541), S(11545), S(11624), 1, RT_DEFAULT, S(11667), 0, T(206), 1, T(25), 2}, 0, 0} /* EDG */,
+	/* 42 */ {{S(11678), S(11678), S(11681), S(11698), 1, RT_DEFAULT, S(11741), 0, T(206), 1, T(25), 2}, 0, 0} /* BT */,
+	/* 43 */ {{S(11751), S(11751), S(11757), S(11785), 1, RT_DEFAULT, S(11868), 0, T(206), 1, T(25), 2}, 0, 0} /* MCHGV */,
+	/* 44 */ {{S(11896), S(11896), S(11901), S(11926), 1, RT_DEFAULT, S(12017), 0, T(206), 1, T(25), 2}, 0, 0} /* ACCT */,
+	/* 45 */ {{S(12090), S(12090), S(12095), S(12129), 1, RT_DEFAULT, S(12193), 0, T(206), 1, T(25), 2}, 0, 0} /* ACCB */,
+	/* 46 */ {{S(12216), S(12216), S(12222), S(12257), 1, RT_DEFAULT, S(12302), 0, T(206), 1, T(25), 2}, 0, 0} /* MCHGC */,
+	/* 47 */ {{S(12322), S(12322), S(12329), S(12364), 1, RT_DEFAULT, S(12410), 0, T(206), 1, T(25), 2}, 0, 0} /* MUCHGC */,
+	/* 48 */ {{S(12431), S(12431), S(12435), S(12474), 1, RT_DEFAULT, S(12516), 0, T(206), 1, T(25), 2}, 0, 0} /* SEP */,
+	/* 49 */ {{S(12529), S(12529), S(6711), S(12534), 1, RT_DEFAULT, S(12562), 0, T(206), 1, T(25), 2}, 0, 0} /* BDCM */,
+	/* 50 */ {{S(12580), S(12580), S(12586), S(12619), 1, RT_DEFAULT, S(12666), 0, T(206), 1, T(25), 2}, 0, 0} /* BATDV */,
+	/* 51 */ {{S(12714), S(12714), S(12718), S(12772), 1, RT_DEFAULT, S(12964), 0, T(206), 1, T(25), 2}, 0, 0} /* BCA */,
+	/* 52 */ {{S(11896), S(11896), S(11901), S(12992), 1, RT_DEFAULT, S(13146), 0, T(206), 1, T(25), 2}, 0, 0} /* ACCT */,
+	/* 53 */ {{S(13285), S(13285), S(13289), S(13314), 1, RT_DEFAULT, 0, 0, T(206), 1, T(25), 2}, 0, 0} /* PEA */,
+	/* 54 */ {{S(13348), S(13348), S(13352), S(13378), 1, RT_DEFAULT, 0, 0, T(206), 1, T(25), 2}, 0, 0} /* PDA */,
+	/* 55 */ {{S(7240), S(7240), S(7245), S(7267), 0, RT_INDEXED, 0, 0, T(207), 23, T(27), 1}, 0, 0} /* BATS */,
+};
+
+const struct proto_tables pi17_tables = {strs, rows, kvs, 30, lists, bytes, cmds, sizeof(struct pi1x_cmd), NULL};
+
+static const pi_ref pi17_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12), T(13), T(14), T(15), T(16), T(17), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(45), T(46), T(47), T(48), T(49), T(50), T(51)};
 static const char *const pi17_status[] = {NULL};
 static const char *const pi17_settings[] = {"MD", NULL};
 static const struct pi_proto pi17 = {"PI17", "PI17 protocol handler", &pi17_family, 0, "PI", pi17_status, pi17_settings, pi17_cmds, 52};
 
-static const struct pi_cmd *const pi17infini_cmds[] = {
-	&c3.c,
-	&c6.c,
-	&c9.c,
-	&c12.c,
-	&c15.c,
-	&c19.c,
-	&c22.c,
-	&c25.c,
-	&c28.c,
-	&c31.c,
-	&c37.c,
-	&c43.c,
-	&c53.c,
-	&c57.c,
-	&c60.c,
-	&c64.c,
-	&c67.c,
-	&c71.c,
-	&c75.c,
-	&c79.c,
-	&c81.c,
-	&c84.c,
-	&c87.c,
-	&c90.c,
-	&c93.c,
-	&c97.c,
-	&c98.c,
-	&c101.c,
-	&c102.c,
-	&c103.c,
-	&c104.c,
-	&c105.c,
-	&c106.c,
-	&c107.c,
-	&c108.c,
-	&c109.c,
-	&c110.c,
-	&c111.c,
-	&c112.c,
-	&c113.c,
-	&c114.c,
-	&c115.c,
-	&c124.c,
-	&c117.c,
-	&c118.c,
-	&c119.c,
-	&c120.c,
-	&c121.c,
-	&c122.c,
-	&c123.c,
-	&c125.c,
-	&c126.c,
-};
+static const pi_ref pi17infini_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12), T(13), T(14), T(15), T(16), T(17), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(52), T(45), T(46), T(47), T(48), T(49), T(50), T(51), T(53), T(54)};
 static const char *const pi17infini_status[] = {NULL};
 static const char *const pi17infini_settings[] = {"MD", NULL};
 static const struct pi_proto pi17infini = {"PI17INFINI", "PI17INFINI protocol handler", &pi17_family, 0, "PI", pi17infini_status, pi17infini_settings, pi17infini_cmds, 52};
 
-static const struct pi_cmd *const pi17m058_cmds[] = {
-	&c3.c,
-	&c6.c,
-	&c9.c,
-	&c12.c,
-	&c15.c,
-	&c19.c,
-	&c22.c,
-	&c25.c,
-	&c28.c,
-	&c31.c,
-	&c37.c,
-	&c43.c,
-	&c53.c,
-	&c57.c,
-	&c60.c,
-	&c64.c,
-	&c67.c,
-	&c71.c,
-	&c129.c,
-	&c79.c,
-	&c81.c,
-	&c84.c,
-	&c87.c,
-	&c90.c,
-	&c93.c,
-	&c97.c,
-	&c98.c,
-	&c99.c,
-	&c100.c,
-	&c101.c,
-	&c102.c,
-	&c103.c,
-	&c104.c,
-	&c105.c,
-	&c106.c,
-	&c107.c,
-	&c108.c,
-	&c109.c,
-	&c110.c,
-	&c111.c,
-	&c112.c,
-	&c113.c,
-	&c114.c,
-	&c115.c,
-	&c116.c,
-	&c117.c,
-	&c118.c,
-	&c119.c,
-	&c120.c,
-	&c121.c,
-	&c122.c,
-	&c123.c,
-};
+static const pi_ref pi17m058_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12), T(13), T(14), T(15), T(16), T(17), T(55), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(45), T(46), T(47), T(48), T(49), T(50), T(51)};
 static const char *const pi17m058_status[] = {NULL};
 static const char *const pi17m058_settings[] = {"MD", NULL};
 static const struct pi_proto pi17m058 = {"PI17M058", "PI17 protocol handler modified for model 058", &pi17_family, 0, "PI", pi17m058_status, pi17m058_settings, pi17m058_cmds, 52};

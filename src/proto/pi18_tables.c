@@ -6,715 +6,1085 @@
  * the protocol's own).  Do not edit by hand: regenerate.
  * Row types are parsed into decode kinds by tools/gen_pi30_tables.py;
  * the family code is proto_pi18.c, registered in registry.c.
+ * Strings and runs are references, not pointers (proto.h, pi_ref).
  */
 #include "proto_pi1x.h"
 
-static const struct pi_row r1[] = {
-	{"string", PK_STRING, PX_NONE, "Protocol Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t2[] = {
-	{"^D00518;\003\015", 10},
-};
-static const struct pi1x_cmd c3 = {{"PI", "PI", "Device Protocol Version inquiry", " -- queries the device protocol version \012", 0, RT_DEFAULT, NULL, NULL, r1, 1, t2, 1}, "^P005", 0};
-static const struct pi_kv m4[] = {
-	{"icon", "mdi:counter"},
-	{"device-class", "energy"},
-	{"state_class", "total"},
-};
-static const struct pi_row r5[] = {
-	{"int", PK_INT, PX_NONE, "Total PV Generated Energy", "Wh", NULL, 0, NULL, 0, m4, 3, NULL, 0},
-};
-static const struct pi_bytes t6[] = {
-	{"", 0},
-};
-static const struct pi1x_cmd c7 = {{"ET", "ET", "Total PV Generated Energy Inquiry", " -- display Total PV generated energy", 0, RT_SEQUENTIAL, NULL, NULL, r5, 1, t6, 1}, "^P005", 0};
-static const struct pi_row r8[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Year", "Wh", NULL, 0, NULL, 0, m4, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t9[] = {
-	{"^D01105580051\013\237\015", 16},
-};
-static const struct pi1x_cmd c10 = {{"EY", "EY", "Yearly PV Generated Energy Inquiry", " -- display Yearly PV generated energy, format is EYyyyy", 0, RT_INDEXED, "EY(\134d\134d\134d\134d)$", NULL, r8, 2, t9, 1}, "^P009", 0};
-static const struct pi_row r11[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Month", "Wh", NULL, 0, NULL, 0, m4, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:6])]", PK_INFO, PX_MONTH_4_6, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c12 = {{"EM", "EM", "Monthly PV Generated Energy Inquiry", " -- display monthly PV generated energy, format is EMyyyymm", 0, RT_INDEXED, "EM(\134d\134d\134d\134d\134d\134d)$", NULL, r11, 3, t6, 1}, "^P011", 0};
-static const struct pi_kv m13[] = {
-	{"icon", "mdi:counter"},
-	{"device-class", "energy"},
-};
-static const struct pi_row r14[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Day", "Wh", NULL, 0, NULL, 0, m13, 2, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:6])]", PK_INFO, PX_MONTH_4_6, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:cv[6:]", PK_INFO, PX_CV_FROM6, "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t15[] = {
-	{"^D009000091\272\020\015", 14},
-};
-static const struct pi1x_cmd c16 = {{"ED", "ED", "Daily PV Generated Energy Inquiry", " -- display daily PV generated energy, format is EDyyyymmdd", 0, RT_INDEXED, "ED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r14, 4, t15, 1}, "^P013", 0};
-static const struct pi_row r17[] = {
-	{"string", PK_STRING, PX_NONE, "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t18[] = {
-	{"^D02514012345678901234567\015", 26},
-};
-static const struct pi1x_cmd c19 = {{"ID", "ID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r17, 1, t18, 1}, "^P005", 0};
-static const struct pi_row r20[] = {
-	{"int", PK_INT, PX_NONE, "Main CPU Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Slave 1 CPU Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Slave 2 CPU Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t21[] = {
-	{"^^D02005220,00000,00000\015", 24},
-};
-static const struct pi1x_cmd c22 = {{"VFW", "VFW", "Device CPU version inquiry", " -- queries the CPU version", 0, RT_DEFAULT, NULL, NULL, r20, 3, t21, 1}, "^P006", 0};
-static const struct pi_kv m23[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m24[] = {
-	{"icon", "mdi:current-ac"},
-	{"device-class", "current"},
-};
-static const struct pi_kv m25[] = {
-	{"icon", "mdi:sine-wave"},
-	{"device-class", "frequency"},
-};
-static const struct pi_kv m26[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "apparent_power"},
-};
-static const struct pi_kv m27[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "power"},
-};
-static const struct pi_kv m28[] = {
-	{"icon", "mdi:battery-outline"},
-	{"device-class", "voltage"},
-};
-static const char *const l29[] = {"AGM", "Flooded", "User", "Pylontech", "TBD", "WECO", "Soltaro", "3rd party Lithium", "LIB", "LIC"};
-static const struct pi_kv m30[] = {
-	{"icon", "mdi:current-dc"},
-	{"device-class", "current"},
-};
-static const char *const l31[] = {"Appliance", "UPS"};
-static const char *const l32[] = {"Solar-Utility-Battery", "Solar-Battery-Utility"};
-static const char *const l33[] = {"Solar First", "Solar and Utility", "Only Solar"};
-static const char *const l34[] = {"Off-Grid", "Grid-Tie"};
-static const char *const l35[] = {"transformerless", "ransformer"};
-static const char *const l36[] = {"Single module", "parallel output", "Phase 1 of three phase output", "Phase 2 of three phase output", "Phase 3 of three phase output"};
-static const char *const l37[] = {"Battery-Load-Utiliy + AC Charger", "Load-Battery-Utiliy"};
-static const struct pi_row r38[] = {
-	{"10int", PK_10INT, PX_NONE, "AC input rated voltage", "V", NULL, 0, NULL, 0, m23, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC input rated current", "A", NULL, 0, NULL, 0, m24, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC output rated voltage", "V", NULL, 0, NULL, 0, m23, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC output rated frequency", "Hz", NULL, 0, NULL, 0, m25, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC output rated current", "A", NULL, 0, NULL, 0, m24, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rating apparent power", "VA", NULL, 0, NULL, 0, m26, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rating active power", "W", NULL, 0, NULL, 0, m27, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery rated voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery re-charge voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery re-discharge voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery under voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery bulk voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery float voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l29, 10, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC charging current", "A", NULL, 0, NULL, 0, m30, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging current", "A", NULL, 0, NULL, 0, m30, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input voltage rang", "", l31, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output source priority", "", l32, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l33, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Parallel max num", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Machine type", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l35, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output model setting", "", l36, 5, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar power priority", "", l37, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT strings", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t39[] = {
-	{"^D0882300,217,2300,500,217,5000,5000,480,500,540,450,552,545,2,10,060,1,1,1,9,1,0,0,0,1,00\015", 91},
-	{"^D0882300,217,2300,500,217,5000,5000,480,500,540,450,560,560,2,02,060,1,0,1,9,1,0,0,0,1,00\351\015", 92},
-};
-static const struct pi1x_cmd c40 = {{"PIRI", "PIRI", "Device rated information", " -- queries rated information", 0, RT_DEFAULT, NULL, NULL, r38, 25, t39, 2}, "^P007", 0};
-static const struct pi_kv m41[] = {
-	{"icon", "mdi:transmission-tower"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m42[] = {
-	{"icon", "mdi:home-lightning-bolt-outline"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m43[] = {
-	{"icon", "mdi:home-lightning-bolt"},
-	{"device-class", "apparent_power"},
-};
-static const struct pi_kv m44[] = {
-	{"icon", "mdi:lightning-bolt"},
-	{"device-class", "power"},
-};
-static const struct pi_kv m45[] = {
-	{"icon", "mdi:brightness-percent"},
-};
-static const struct pi_kv m46[] = {
-	{"icon", "mdi:thermometer"},
-	{"device-class", "temperature"},
-};
-static const struct pi_kv m47[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "power"},
-};
-static const struct pi_kv m48[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "voltage"},
-};
-static const char *const l49[] = {"Nothing changed", "Something changed"};
-static const char *const l50[] = {"abnormal", "normal but not charged", "charging"};
-static const char *const l51[] = {"disconnect", "connect"};
-static const char *const l52[] = {"donothing", "charge", "discharge"};
-static const char *const l53[] = {"donothing", "AC-DC", "DC-AC"};
-static const char *const l54[] = {"donothing", "input", "output"};
-static const struct pi_row r55[] = {
-	{"10int", PK_10INT, PX_NONE, "Grid voltage", "V", NULL, 0, NULL, 0, m41, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Grid frequency", "Hz", NULL, 0, NULL, 0, m25, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC output voltage", "V", NULL, 0, NULL, 0, m42, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "AC output frequency", "Hz", NULL, 0, NULL, 0, m25, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power", "VA", NULL, 0, NULL, 0, m43, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power", "W", NULL, 0, NULL, 0, m44, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output load percent", "%", NULL, 0, NULL, 0, m45, 1, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery voltage", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery voltage from SCC", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "Battery voltage from SCC2", "V", NULL, 0, NULL, 0, m28, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery discharge current", "A", NULL, 0, NULL, 0, m30, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery charging current", "A", NULL, 0, NULL, 0, m30, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, m45, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter heat sink temperature", "\302\260C", NULL, 0, NULL, 0, m46, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT1 charger temperature", "\302\260C", NULL, 0, NULL, 0, m46, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT2 charger temperature", "\302\260C", NULL, 0, NULL, 0, m46, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input power", "W", NULL, 0, NULL, 0, m47, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input power", "W", NULL, 0, NULL, 0, m47, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "PV1 Input voltage", "V", NULL, 0, NULL, 0, m48, 2, NULL, 0},
-	{"10int", PK_10INT, PX_NONE, "PV2 Input voltage", "V", NULL, 0, NULL, 0, m48, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Setting value configuration state", "", l49, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT1 charger status", "", l50, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT2 charger status", "", l50, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Load connection", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery power direction", "", l52, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "DC/AC power direction", "", l53, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Line power direction", "", l54, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Local parallel ID", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t56[] = {
-	{"D1062232,499,2232,499,0971,0710,019,008,000,000,000,000,000,044,000,000,0520,0000,1941,0000,0,2,0,1,0,2,1,0\011{\015", 110},
-	{"^0\033\343\015", 5},
-};
-static const struct pi1x_cmd c57 = {{"GS", "GS", "General status query", " -- Query general status information", 0, RT_DEFAULT, NULL, NULL, r55, 28, t56, 2}, "^P005", 0};
-static const char *const l58[] = {"Power on mode", "Standby mode", "Bypass mode", "Battery mode", "Fault mode", "Hybrid mode(Line mode, Grid mode)"};
-static const struct pi_row r59[] = {
-	{"option", PK_OPTION, PX_NONE, "Working mode", "", l58, 6, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c60 = {{"MOD", "MOD", "Working mode query", " -- Query the working mode", 0, RT_DEFAULT, NULL, NULL, r59, 1, t6, 1}, "^P006", 0};
-static const char *const l61[] = {"Disabled", "Enabled"};
-static const struct pi_row r62[] = {
-	{"option", PK_OPTION, PX_NONE, "Buzzer beep", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass function", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "display back to default page", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Backlight on", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Alarm primary source interrupt", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Fault code record", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Reserved", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c63 = {{"FLAG", "FLAG", "Query enable/disable flag status", " -- queries enable/disable flag status from the Inverter", 0, RT_DEFAULT, NULL, NULL, r62, 9, t6, 1}, "^P007", 0};
-static const struct pi_row r64[] = {
-	{"int", PK_INT, PX_NONE, "Max. charging current value 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 3", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 4", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 5", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 6", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 7", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current value 8", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t65[] = {
-	{"^D034010,020,030,040,050,060,070,080\0261\015", 39},
-};
-static const struct pi1x_cmd c66 = {{"MCHGCR", "MCHGCR", "Query Max. charging current selectable value", " -- Query Max. charging current selectable value", 0, RT_DEFAULT, NULL, NULL, r64, 8, t65, 1}, "^P009", 0};
-static const struct pi_row r67[] = {
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 3", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 4", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 5", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 6", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 7", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 8", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current value 9", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c68 = {{"MUCHGCR", "MUCHGCR", "Query Max. AC charging current selectable value", " -- Query Max. AC charging current selectable value", 0, RT_DEFAULT, NULL, NULL, r67, 9, t6, 1}, "^P010", 0};
-static const struct pi_kv m69[] = {
-	{"NAK", "Failed"},
-	{"ACK", "Successful"},
-};
-static const struct pi_row r70[] = {
-	{"ack", PK_ACK, PX_NONE, "Command execution", "", NULL, 0, m69, 2, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t71[] = {
-	{"^1\013\302\015", 5},
-	{"^0\033\343\015", 5},
-};
-static const struct pi1x_cmd c72 = {{"POP", "POP", "Set output souce priority \011\011\011\011(Manual Option 01)", " -- example: POP0 \011\011(set Output POP0 [0: Solar-Utility-Batter],  POP1 [1: Solar-Battery-Utility]", 1, RT_DEFAULT, "POP([01])$", NULL, r70, 1, t71, 2}, "^S007", 0};
-static const struct pi1x_cmd c73 = {{"PSP", "PSP", "Set solar power priority \011\011\011\011(Manual Option 05)", " -- example: PSP0 \011\011(set Priority PSP0 [0: Battery-Load-Utiliy (+AC Charge)],  PSP1 [1: Load-Battery-Utiliy]", 1, RT_DEFAULT, "PSP([01])$", NULL, r70, 1, t71, 2}, "^S007", 0};
-static const struct pi1x_cmd c74 = {{"PEI", "PEI", "Set Machine type,  enable: Grid-Tie \011\011\011(Manual Option 09)", " -- example: PEI \011\011(set enable Grid-Tie)", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c75 = {{"PDI", "PDI", "Set Machine type, disable: Grid-Tie \011\011\011(Manual Option 09)", " -- example: PDI \011\011(set disable Grid-Tie)", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c76 = {{"PCP", "PCP", "Set charging source priority \011\011\011\011(Manual Option 10)", " -- example: PCP0,1 \011\011(set unit 0 [0-9] to 0: Solar first, 1: Solar and Utility, 2: Only solar)", 1, RT_DEFAULT, "PCP([0-9],[012])$", NULL, r70, 1, t71, 2}, "^S009", 0};
-static const struct pi_bytes t77[] = {
-	{"(NAKss\015", 7},
-	{"(ACK9 \015", 7},
-};
-static const struct pi1x_cmd c78 = {{"MCHGC", "MCHGC", "Set Battery Max Charging Current Solar + AC \011\011(Manual Option 11)", " -- example: MCHGC0,030 \011(set unit 0 [0-9] to max charging current of  30A [    010 020 030 040 050 060 070 080])", 1, RT_DEFAULT, "MCHGC([0-9],0[1-8]0)$", NULL, r70, 1, t77, 2}, "^S013", 0};
-static const struct pi1x_cmd c79 = {{"MUCHGC", "MUCHGC", "Set Battery Max AC Charging Current \011\011\011(Manual Option 13)", " -- example: MUCHGC0,030 \011(set unit 0 [0-9] utility charging current to 30A [002 010 020 030 040 050 060 070 080])", 1, RT_DEFAULT, "MUCHGC([0-9]),(002|0[1-8]0)$", NULL, r70, 1, t6, 1}, "^S014", 0};
-static const struct pi1x_cmd c80 = {{"PBT", "PBT", "Set Battery Type \011\011\011\011\011(Manual Option 14)", " -- example: PBT0 \011\011(set battery as PBT0 [0: AGM], PBT1 [1: FLOODED], PBT2 [2: USER])", 1, RT_DEFAULT, "PBT([012])$", NULL, r70, 1, t77, 2}, "^S007", 0};
-static const struct pi1x_cmd c81 = {{"MCHGV", "MCHGV", "Set Battery Bulk,Float charge voltages \011\011     (Manual Option 17,18)", " -- example: MCHGV552,540 \011(set Bulk - CV voltage [480~584] in 0.1V xxx, Float voltage [480~584] in 0.1V yyy)", 1, RT_DEFAULT, "MCHGV(4[8-9][0-9]|5[0-7][0-9]|58[0-5]),(4[8-9][0-9]|5[0-7][0-9]|58[0-4])$", NULL, r70, 1, t71, 2}, "^S015", 0};
-static const struct pi1x_cmd c82 = {{"PSDV", "PSDV", "Set Battery Cut-off Voltage\011 \011\011\011(Manual Option 19)", " -- example: PSDV450 \011\011(set battery cut-off voltage to 45V [400~480V] for 48V unit)", 1, RT_DEFAULT, "PSDV(4[0-7][0-9]|480)$", NULL, r70, 1, t77, 2}, "^S010", 0};
-static const struct pi1x_cmd c83 = {{"BUCD", "BUCD", "Set Battery Stop dis,charging when Grid is available (Manual Option 20,21)", " -- example: BUCD440,480\011(set Stop discharge Voltage [440~510] in 0.1V xxx, Stop Charge Voltage [000(Full) or 480~580] in 0.1V yyy)", 1, RT_DEFAULT, "BUCD((4[4-9]0|5[0-1]0),(000|4[8-9]0|5[0-8]0))$", NULL, r70, 1, t77, 2}, "^S014", 0};
-static const struct pi1x_cmd c84 = {{"PI", "PI", "Device Protocol Version inquiry", " -- queries the device protocol version", 0, RT_DEFAULT, NULL, NULL, r1, 1, t2, 1}, "^P005", PI1X_NOCRC};
-static const struct pi_row r85[] = {
-	{"string", PK_STRING, PX_NONE, "DateTime", "YYYYMMDDHHMMSS", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t86[] = {
-	{"^D01720210521234743\016R\015", 22},
-};
-static const struct pi1x_cmd c87 = {{"T", "T", "Query current time", " -- queries current time from the Inverter", 0, RT_DEFAULT, NULL, NULL, r85, 1, t86, 1}, "^P004", PI1X_NOCRC};
-static const struct pi_row r88[] = {
-	{"int", PK_INT, PX_NONE, "Generated energy", "kWh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t89[] = {
-	{"^D01100006591\272\020\015", 16},
-};
-static const struct pi1x_cmd c90 = {{"ET", "ET", "Query total generated energy", " -- queries total generated energy from the Inverter", 0, RT_DEFAULT, NULL, NULL, r88, 1, t89, 1}, "^P005", PI1X_NOCRC};
-static const struct pi_row r91[] = {
-	{"int", PK_INT, PX_NONE, "Generated energy", "Wh", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c92 = {{"EY", "EY", "Query generated energy of year", " -- queries generated energy for the year YYYY from the Inverter", 0, RT_DEFAULT, "EY(\134d\134d\134d\134d)$", NULL, r91, 1, t89, 1}, "^P009", PI1X_QUERYEN | PI1X_NOCRC};
-static const struct pi_bytes t93[] = {
-	{"^D01000006591\272\020\015", 16},
-};
-static const struct pi1x_cmd c94 = {{"EM", "EM", "Query generated energy of month", " -- queries generated energy for the month YYYYMM from the Inverter", 0, RT_DEFAULT, "EM(\134d\134d\134d\134d\134d\134d)$", NULL, r91, 1, t93, 1}, "^P011", PI1X_QUERYEN | PI1X_NOCRC};
-static const struct pi_bytes t95[] = {
-	{"^D01100003537\211X\015", 16},
-};
-static const struct pi1x_cmd c96 = {{"ED", "ED", "Query generated energy of day", " -- queries generated energy for the day YYYYMMDD from the Inverter", 0, RT_DEFAULT, "ED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r91, 1, t95, 1}, "^P013", PI1X_QUERYEN};
-static const struct pi_bytes t97[] = {
-	{"^D0251496161704100242000000le\015", 30},
-};
-static const struct pi1x_cmd c98 = {{"ID", "ID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r17, 1, t97, 1}, "^P005", PI1X_NOCRC};
-static const struct pi_row r99[] = {
-	{"int", PK_INT, PX_NONE, "Main CPU Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Slave 1 CPU version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Slave 2 CPU version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t100[] = {
-	{"^D02005402,08025,00000\303\235\015", 25},
-};
-static const struct pi1x_cmd c101 = {{"VFW", "VFW", "Device CPU version inquiry", " -- queries the CPU version", 0, RT_DEFAULT, NULL, NULL, r99, 3, t100, 1}, "^P006", 0};
-static const struct pi_row r102[] = {
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 3", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 4", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 5", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 6", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current selectable value 7", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t103[] = {
-	{"^D030010,020,030,040,050,060,070\012", 33},
-};
-static const struct pi1x_cmd c104 = {{"MCHGCR", "MCHGCR", "Query Max. charging current selectable values", " -- queries the Max. charging current selectable values", 0, RT_DEFAULT, NULL, NULL, r102, 7, t103, 1}, "^P009", 0};
-static const struct pi1x_cmd c105 = {{"MUCHGCR", "MUCHGCR", "Query Max. AC charging current selectable values", " -- queries the Max. AC charging current selectable values", 0, RT_DEFAULT, NULL, NULL, r102, 7, t103, 1}, "^P010", 0};
-static const char *const l106[] = {"Not existent", "Existent"};
-static const char *const l107[] = {"Solar first", "Solar and Utility", "Only Solar"};
-static const char *const l108[] = {"Single mode", "parallel output", "Phase 1 of 3 phases", "Phase 2 of 3 phases", "Phase 3 of 3 phases"};
-static const struct pi_row r109[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel ID connection status", "", l106, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Serial Number valid length", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charging source priority", "", l107, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max. AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode setting", "", l108, 5, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t110[] = {
-	{"^D0401,14,96132206100410000000,2,060,050,1Jl\015", 45},
-};
-static const struct pi1x_cmd c111 = {{"PRI", "PRI", "Query different rated information of parallel system", " -- queries different rated information of parallel system", 0, RT_DEFAULT, "PRI(\134d)$", NULL, r109, 7, t110, 1}, "^P007", PI1X_QUERYEN};
-static const char *const l112[] = {"abnormal", "normal but not charging", "charging"};
-static const struct pi_row r113[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel ID connection status", "", l106, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Work mode", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Fault code", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Grid voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Grid frequency", "0.1HZ", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output frequency", "0.1Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output load percent", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total output load percent", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total battery charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT1 charger status", "", l112, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT2 charger status", "", l112, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Load connection", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery power direction", "", l52, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "DC/AC power direction", "", l53, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Line power direction", "", l54, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t114[] = {
-	{"^D1131,5,00,2387,499,2387,499,0716,0165,01232,00505,012,004,518,000,015,031,036,1137,0000,2088,0000,2,0,1,1,2,1,037\212$\015", 118},
-};
-static const struct pi1x_cmd c115 = {{"PGS", "PGS", "Query general status of parallel system", " -- queries  general status of parallel system", 0, RT_DEFAULT, "PGS(\134d)$", NULL, r113, 29, t114, 1}, "^P007", 0};
-static const struct pi_row r116[] = {
-	{"int", PK_INT, PX_NONE, "Fault code", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Line fail", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Output circuit short", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter over temperature", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Fan lock", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery voltage high", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery low", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery under", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Over load", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "EEProm fail", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Power limit", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 voltage high", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 voltage high", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT1 overload warning", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT2 overload warning", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery too low to charge for SCC1", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery too low to charge for SCC2", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t117[] = {
-	{"^D03900,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\302\266\236\015", 45},
-};
-static const struct pi1x_cmd c118 = {{"FWS", "FWS", "Query fault and warning status", " -- queries the fault and warning status", 0, RT_DEFAULT, NULL, NULL, r116, 17, t117, 1}, "^P005", 0};
-static const char *const l119[] = {"AGM", "Flooded", "User"};
-static const char *const l120[] = {"Solar first", "Solar and Utility", "Only solar"};
-static const char *const l121[] = {"Battery-Load-Utility", "Load-Battery-Utility"};
-static const char *const l122[] = {"disable", "enable"};
-static const struct pi_row r123[] = {
-	{"int", PK_INT, PX_NONE, "AC output voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output frequency", "0.1Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "AC input voltage range", "", l31, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Under voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Charging float voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Charging bulk voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery default re-charge voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery re-discharge voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery type", "", l119, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output source priority", "", l32, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l120, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar power priority", "", l121, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Machine type", "", l34, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode setting", "", l108, 5, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Silence buzzer or open buzzer", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD backlight on", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Alarm when primary source interrupted", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Fault code record", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD display escape to default page after timeout", "", l122, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t124[] = {
-	{"^D0682300,500,0,408,540,564,460,540,060,30,0,0,1,0,0,0,1,0,0,1,1,0,1,1Q\303\203\302\246\015", 76},
-};
-static const struct pi1x_cmd c125 = {{"DI", "DI", "Query default value of changeable parameters", "", 0, RT_DEFAULT, NULL, NULL, r123, 24, t124, 1}, "^P005", PI1X_NOCRC};
-static const char *const l126[] = {"Solar-Utility-Battery", "Solar and Utility"};
-static const char *const l127[] = {"Off-grid", "Grid-tie"};
-static const char *const l128[] = {"transformerless", "transformer"};
-static const char *const l129[] = {"Single module", "Parallel output", "Phase 1 of 3 output", "Phase 2 of 3 output", "Phase 3 of 3 output"};
-static const struct pi_row r130[] = {
-	{"int", PK_INT, PX_NONE, "AC input rated voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC input rated current", "0.1A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rated voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rated frequency", "0.1HZ", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rated current", "0.1A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rated apparent power", "1VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output rated active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery rated voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery recharge voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery redischarge voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery under voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery bulk voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery float voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l119, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input voltage range", "", l31, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output source priority", "", l126, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l107, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Parallel max num", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Machine type", "", l127, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l128, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output model setting", "", l129, 5, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar power priority", "", l121, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT string", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t131[] = {
-	{"^D0892300,243,2300,500,243,5600,5600,480,500,530,480,570,544,2,050,060,0,1,2,9,0,0,1,1,1,00\216~\015", 94},
-};
-static const struct pi1x_cmd c132 = {{"PIRI", "PIRI", "Device rated information", " -- queries rated information", 0, RT_DEFAULT, NULL, NULL, r130, 25, t131, 1}, "^P007", 0};
-static const char *const l133[] = {"abnormal", "normal but not charged", "normal"};
-static const struct pi_row r134[] = {
-	{"int", PK_INT, PX_NONE, "AC Input Voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Input Frequency", "0.1Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Frequency", "0.1Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Voltage from SCC", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Voltage from SCC2", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charge Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT1 Charger Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "MPPT2 Charger Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input Voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input Voltage", "0.1V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Setting value configuration state", "", l49, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT1 charger status", "", l133, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "MPPT2 charger status", "", l133, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Load connection", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery power direction", "", l52, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "DC/AC power direction", "", l53, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Line power direction", "", l54, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Local parallel ID", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t135[] = {
-	{"^D1062336,499,2336,499,0443,0255,007,524,000,000,000,017,042,039,000,000,1326,0000,1907,0000,0,2,0,1,1,2,1,1`\303\252\015", 112},
-};
-static const struct pi1x_cmd c136 = {{"GS", "GS", "Query general status", " -- queries general status", 0, RT_DEFAULT, NULL, NULL, r134, 28, t135, 1}, "^P005", PI1X_NOCRC};
-static const struct pi_kv m137[] = {
-	{"00", "Power on mode"},
-	{"01", "Standby mode"},
-	{"02", "Bypass mode"},
-	{"03", "Battery mode"},
-	{"04", "Fault mode"},
-	{"05", "Hybrid mode (Line mode, Grid mode)"},
-};
-static const struct pi_row r138[] = {
-	{"keyed", PK_KEYED, PX_NONE, "Working mode", "", NULL, 0, m137, 6, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t139[] = {
-	{"^D00505\303\231\237\015", 11},
-};
-static const struct pi1x_cmd c140 = {{"MOD", "MOD", "Device working mode inquiry", " -- queries the device working mode", 0, RT_DEFAULT, NULL, NULL, r138, 1, t139, 1}, "^P006", 0};
-static const struct pi_row r141[] = {
-	{"option", PK_OPTION, PX_NONE, "Mute buzzer beep", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass function", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD Display escape to default page after timeout", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Backlight on", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Alarm on when primary source interrupted", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Fault code record", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Reserved", "", l61, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t142[] = {
-	{"'^D0201,0,1,0,0,1,1,0,0\303\205\240\015'", 28},
-};
-static const struct pi1x_cmd c143 = {{"FLAG", "FLAG", "Query enable/disable flag status", " -- queries enable/disable flag status from the Inverter", 0, RT_DEFAULT, NULL, NULL, r141, 9, t142, 1}, "^P007", 0};
-static const struct pi_row r144[] = {
-	{"string", PK_STRING, PX_NONE, "Start time for enable AC charger working", "HH:MM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Ending time for enable AC charger working", "HH:MM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t145[] = {
-	{"^D0120000,0000\303\202\034\015", 18},
-};
-static const struct pi1x_cmd c146 = {{"ACCT", "ACCT", "Query AC charge time bucket", " -- queries AC charge time bucket", 0, RT_DEFAULT, NULL, NULL, r144, 2, t145, 1}, "^P005", 0};
-static const struct pi_row r147[] = {
-	{"string", PK_STRING, PX_NONE, "Start time for enable AC supply the load", "HH:MM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Ending time for enable AC supply the load", "HH:MM", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi1x_cmd c148 = {{"ACLT", "ACLT", "Query AC supply load time bucket", " -- queries AC supply load time bucket", 0, RT_DEFAULT, NULL, NULL, r147, 2, t145, 1}, "^P005", 0};
-static const struct pi1x_cmd c149 = {{"LON", "LON", "Set enable/disable machine supply power to the loads", " -- examples: LON1 (0: disable, 1: enable)", 1, RT_DEFAULT, "LON([01])$", NULL, r70, 1, t71, 2}, "^S007", 0};
-static const struct pi1x_cmd c150 = {{"PEA", "PEA", "Enable Silence buzzer or open buzzer", " -- Enable Silence buzzer or open buzzer", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c151 = {{"PDA", "PDA", "Disable Silence buzzer or open buzzer", " -- Disable Silence buzzer or open buzzer", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c152 = {{"PEB", "PEB", "Enable Overload bypass function", " -- Enable Overload bypass function", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c153 = {{"PDB", "PDB", "Disable Overload bypass function", " -- Disable Overload bypass function", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c154 = {{"PEC", "PEC", "Enable LCD display escape to default page after 1min timeout", " -- Enable LCD display escape to default page after 1min timeout", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c155 = {{"PDC", "PDC", "Disable LCD display escape to default page after 1min timeout", " -- Disable LCD display escape to default page after 1min timeout", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c156 = {{"PED", "PED", "Enable Overload restart", " -- Enable Overload restart", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c157 = {{"PDD", "PDD", "Disable Overload restart", " -- Disable Overload restart", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c158 = {{"PEE", "PEE", "Enable Over temperature restart", " -- Enable Over temperature restart", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c159 = {{"PDE", "PDE", "Disable Over temperature restart", " -- Disable Over temperature restart", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c160 = {{"PEF", "PEF", "Enable Backlight on", " -- Enable Backlight on", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c161 = {{"PDF", "PDF", "Disable Backlight on", " -- Disable Backlight on", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c162 = {{"PEG", "PEG", "Enable Alarm on when primary source interrupt", " -- Enable Alarm on when primary source interrupt", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c163 = {{"PDG", "PDG", "Disable Alarm on when primary source interrupt", " -- Disable Alarm on when primary source interrupt", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c164 = {{"PEH", "PEH", "Enable Fault code record", " -- Enable Fault code record", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c165 = {{"PDH", "PDH", "Disable Fault code record", " -- Disable Fault code record", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c166 = {{"PEI", "PEI", "Set Machine type Grid-Tie", " --Set Machine type Grid-Tie", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c167 = {{"PDI", "PDI", "Set Machine type Off-Grid", " -- Set Machine type Off-Grid", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S006", 0};
-static const struct pi1x_cmd c168 = {{"PF", "PF", "Set changeable parameter restore to default value", " -- Set changeable parameter restore to default value", 1, RT_DEFAULT, NULL, NULL, r70, 1, t71, 2}, "^S005", 0};
-static const struct pi1x_cmd c169 = {{"MCHGC", "MCHGC", "Set battery maximum charge current", " -- MCHGCRm,nnn with m : 0~Parallel number, if single model, it should be 0 ; n : current. Must choose a seable value returned by MCHGCR ; Ex: MCHGC0,050", 1, RT_DEFAULT, "MCHGC(\134d,\134d\134d\134d)$", NULL, r70, 1, t71, 2}, "^S013", PI1X_NOCRC};
-static const struct pi1x_cmd c170 = {{"MUCHGC", "MUCHGC", "Set battery maximum AC charge current", " -- MUCHGCm,nnn with m : 0~Parallel number, if single model, it should be 0 ; n : current. Must choose a seable value returned by MUCHGCR ; Ex: MUCHGC0,050", 1, RT_DEFAULT, "MUCHGC(\134d,\134d\134d\134d)$", NULL, r70, 1, t71, 2}, "^S014", PI1X_NOCRC};
-static const struct pi1x_cmd c171 = {{"MCHGV", "MCHGV", "Set battery maximum charge voltage", " -- MCHGVmmm,nnn with mmm battery constant charge voltage and nnn battery float voltage. Unit 0.1V", 1, RT_DEFAULT, "MCHGV(\134d\134d\134d,\134d\134d\134d)$", NULL, r70, 1, t71, 2}, "^S015", 0};
-static const struct pi1x_cmd c172 = {{"DAT", "DAT", "Set date time", " -- examples: DAT190518224530(YYMMDDHHMMSS-12digits)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r70, 1, t71, 2}, "^S018", 0};
-static const struct pi1x_cmd c173 = {{"POP", "POP", "Set output source priority", " -- POP0 : Solar-Utility-Battery ; POP1 : Solar-Battery-Utility", 1, RT_DEFAULT, "POP(\134d)$", NULL, r70, 1, t71, 2}, "^S007", 0};
-static const struct pi1x_cmd c174 = {{"BUCD", "BUCD", "Battery re-charged and re-discharged voltage when utility is available", " -- BUCDmmm,nnn with mmm battery recharge voltage when utility available (44 to 51V) and nnn Battery re-discharged voltage when utility is available (0,48-58)", 1, RT_DEFAULT, "BUCD(\134d\134d\134d,\134d\134d\134d)$", NULL, r70, 1, t71, 2}, "^S014", 0};
+#define S(o)	PI_REF(PROTO_SET_PI18, o)
+#define T(i)	PI_REF(PROTO_SET_PI18, i)
 
-static const struct pi_cmd *const pi18_cmds[] = {
-	&c3.c,
-	&c7.c,
-	&c10.c,
-	&c12.c,
-	&c16.c,
-	&c19.c,
-	&c22.c,
-	&c40.c,
-	&c57.c,
-	&c60.c,
-	&c63.c,
-	&c66.c,
-	&c68.c,
-	&c72.c,
-	&c73.c,
-	&c74.c,
-	&c75.c,
-	&c76.c,
-	&c78.c,
-	&c79.c,
-	&c80.c,
-	&c81.c,
-	&c82.c,
-	&c83.c,
+static const char strs[] =
+	/* 0 */ "\000"
+	/* 1 */ "string\000"
+	/* 8 */ "Protocol Version\000"
+	/* 25 */ "^D00518;\003\015\000"
+	/* 36 */ "PI\000"
+	/* 39 */ "Device Protocol Version inquiry\000"
+	/* 71 */ " -- queries the device protocol version \012\000"
+	/* 113 */ "^P005\000"
+	/* 119 */ "Wh\000"
+	/* 122 */ "icon\000"
+	/* 127 */ "mdi:counter\000"
+	/* 139 */ "device-class\000"
+	/* 152 */ "energy\000"
+	/* 159 */ "state_class\000"
+	/* 171 */ "total\000"
+	/* 177 */ "int\000"
+	/* 181 */ "Total PV Generated Energy\000"
+	/* 207 */ "ET\000"
+	/* 210 */ "Total PV Generated Energy Inquiry\000"
+	/* 244 */ " -- display Total PV generated energy\000"
+	/* 282 */ "PV Generated Energy for Year\000"
+	/* 311 */ "info:cv[:4]\000"
+	/* 323 */ "Year\000"
+	/* 328 */ "^D01105580051\013\237\015\000"
+	/* 345 */ "EY\000"
+	/* 348 */ "Yearly PV Generated Energy Inquiry\000"
+	/* 383 */ " -- display Yearly PV generated energy, format is EYyyyy\000"
+	/* 440 */ "EY(\134d\134d\134d\134d)$\000"
+	/* 454 */ "^P009\000"
+	/* 460 */ "PV Generated Energy for Month\000"
+	/* 490 */ "info:calendar.month_name[int(cv[4:6])]\000"
+	/* 529 */ "Month\000"
+	/* 535 */ "EM\000"
+	/* 538 */ "Monthly PV Generated Energy Inquiry\000"
+	/* 574 */ " -- display monthly PV generated energy, format is EMyyyymm\000"
+	/* 634 */ "EM(\134d\134d\134d\134d\134d\134d)$\000"
+	/* 652 */ "^P011\000"
+	/* 658 */ "PV Generated Energy for Day\000"
+	/* 686 */ "info:cv[6:]\000"
+	/* 698 */ "Day\000"
+	/* 702 */ "^D009000091\272\020\015\000"
+	/* 717 */ "ED\000"
+	/* 720 */ "Daily PV Generated Energy Inquiry\000"
+	/* 754 */ " -- display daily PV generated energy, format is EDyyyymmdd\000"
+	/* 814 */ "ED(\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 836 */ "^P013\000"
+	/* 842 */ "Serial Number\000"
+	/* 856 */ "^D02514012345678901234567\015\000"
+	/* 883 */ "ID\000"
+	/* 886 */ "Device Serial Number inquiry\000"
+	/* 915 */ " -- queries the device serial number\000"
+	/* 952 */ "Main CPU Version\000"
+	/* 969 */ "Slave 1 CPU Version\000"
+	/* 989 */ "Slave 2 CPU Version\000"
+	/* 1009 */ "^^D02005220,00000,00000\015\000"
+	/* 1034 */ "VFW\000"
+	/* 1038 */ "Device CPU version inquiry\000"
+	/* 1065 */ " -- queries the CPU version\000"
+	/* 1093 */ "^P006\000"
+	/* 1099 */ "V\000"
+	/* 1101 */ "mdi:power-plug\000"
+	/* 1116 */ "voltage\000"
+	/* 1124 */ "10int\000"
+	/* 1130 */ "AC input rated voltage\000"
+	/* 1153 */ "A\000"
+	/* 1155 */ "mdi:current-ac\000"
+	/* 1170 */ "current\000"
+	/* 1178 */ "AC input rated current\000"
+	/* 1201 */ "AC output rated voltage\000"
+	/* 1225 */ "Hz\000"
+	/* 1228 */ "mdi:sine-wave\000"
+	/* 1242 */ "frequency\000"
+	/* 1252 */ "AC output rated frequency\000"
+	/* 1278 */ "AC output rated current\000"
+	/* 1302 */ "VA\000"
+	/* 1305 */ "apparent_power\000"
+	/* 1320 */ "AC output rating apparent power\000"
+	/* 1352 */ "W\000"
+	/* 1354 */ "power\000"
+	/* 1360 */ "AC output rating active power\000"
+	/* 1390 */ "mdi:battery-outline\000"
+	/* 1410 */ "Battery rated voltage\000"
+	/* 1432 */ "Battery re-charge voltage\000"
+	/* 1458 */ "Battery re-discharge voltage\000"
+	/* 1487 */ "Battery under voltage\000"
+	/* 1509 */ "Battery bulk voltage\000"
+	/* 1530 */ "Battery float voltage\000"
+	/* 1552 */ "AGM\000"
+	/* 1556 */ "Flooded\000"
+	/* 1564 */ "User\000"
+	/* 1569 */ "Pylontech\000"
+	/* 1579 */ "TBD\000"
+	/* 1583 */ "WECO\000"
+	/* 1588 */ "Soltaro\000"
+	/* 1596 */ "3rd party Lithium\000"
+	/* 1614 */ "LIB\000"
+	/* 1618 */ "LIC\000"
+	/* 1622 */ "option\000"
+	/* 1629 */ "Battery Type\000"
+	/* 1642 */ "mdi:current-dc\000"
+	/* 1657 */ "Max AC charging current\000"
+	/* 1681 */ "Max charging current\000"
+	/* 1702 */ "Appliance\000"
+	/* 1712 */ "UPS\000"
+	/* 1716 */ "Input voltage rang\000"
+	/* 1735 */ "Solar-Utility-Battery\000"
+	/* 1757 */ "Solar-Battery-Utility\000"
+	/* 1779 */ "Output source priority\000"
+	/* 1802 */ "Solar First\000"
+	/* 1814 */ "Solar and Utility\000"
+	/* 1832 */ "Only Solar\000"
+	/* 1843 */ "Charger source priority\000"
+	/* 1867 */ "Parallel max num\000"
+	/* 1884 */ "Off-Grid\000"
+	/* 1893 */ "Grid-Tie\000"
+	/* 1902 */ "Machine type\000"
+	/* 1915 */ "transformerless\000"
+	/* 1931 */ "ransformer\000"
+	/* 1942 */ "Topology\000"
+	/* 1951 */ "Single module\000"
+	/* 1965 */ "parallel output\000"
+	/* 1981 */ "Phase 1 of three phase output\000"
+	/* 2011 */ "Phase 2 of three phase output\000"
+	/* 2041 */ "Phase 3 of three phase output\000"
+	/* 2071 */ "Output model setting\000"
+	/* 2092 */ "Battery-Load-Utiliy + AC Charger\000"
+	/* 2125 */ "Load-Battery-Utiliy\000"
+	/* 2145 */ "Solar power priority\000"
+	/* 2166 */ "MPPT strings\000"
+	/* 2179 */ "^D0882300,217,2300,500,217,5000,5000,480,500,540,450,552,545,2,10,060,1,1,1,9,1,0,0,0,1,00\015\000"
+	/* 2271 */ "^D0882300,217,2300,500,217,5000,5000,480,500,540,450,560,560,2,02,060,1,0,1,9,1,0,0,0,1,00\351\015\000"
+	/* 2364 */ "PIRI\000"
+	/* 2369 */ "Device rated information\000"
+	/* 2394 */ " -- queries rated information\000"
+	/* 2424 */ "^P007\000"
+	/* 2430 */ "mdi:transmission-tower\000"
+	/* 2453 */ "Grid voltage\000"
+	/* 2466 */ "Grid frequency\000"
+	/* 2481 */ "mdi:home-lightning-bolt-outline\000"
+	/* 2513 */ "AC output voltage\000"
+	/* 2531 */ "AC output frequency\000"
+	/* 2551 */ "mdi:home-lightning-bolt\000"
+	/* 2575 */ "AC output apparent power\000"
+	/* 2600 */ "mdi:lightning-bolt\000"
+	/* 2619 */ "AC output active power\000"
+	/* 2642 */ "%\000"
+	/* 2644 */ "mdi:brightness-percent\000"
+	/* 2667 */ "Output load percent\000"
+	/* 2687 */ "Battery voltage\000"
+	/* 2703 */ "Battery voltage from SCC\000"
+	/* 2728 */ "Battery voltage from SCC2\000"
+	/* 2754 */ "Battery discharge current\000"
+	/* 2780 */ "Battery charging current\000"
+	/* 2805 */ "Battery capacity\000"
+	/* 2822 */ "\302\260C\000"
+	/* 2826 */ "mdi:thermometer\000"
+	/* 2842 */ "temperature\000"
+	/* 2854 */ "Inverter heat sink temperature\000"
+	/* 2885 */ "MPPT1 charger temperature\000"
+	/* 2911 */ "MPPT2 charger temperature\000"
+	/* 2937 */ "mdi:solar-power\000"
+	/* 2953 */ "PV1 Input power\000"
+	/* 2969 */ "PV2 Input power\000"
+	/* 2985 */ "PV1 Input voltage\000"
+	/* 3003 */ "PV2 Input voltage\000"
+	/* 3021 */ "Nothing changed\000"
+	/* 3037 */ "Something changed\000"
+	/* 3055 */ "Setting value configuration state\000"
+	/* 3089 */ "abnormal\000"
+	/* 3098 */ "normal but not charged\000"
+	/* 3121 */ "charging\000"
+	/* 3130 */ "MPPT1 charger status\000"
+	/* 3151 */ "MPPT2 charger status\000"
+	/* 3172 */ "disconnect\000"
+	/* 3183 */ "connect\000"
+	/* 3191 */ "Load connection\000"
+	/* 3207 */ "donothing\000"
+	/* 3217 */ "charge\000"
+	/* 3224 */ "discharge\000"
+	/* 3234 */ "Battery power direction\000"
+	/* 3258 */ "AC-DC\000"
+	/* 3264 */ "DC-AC\000"
+	/* 3270 */ "DC/AC power direction\000"
+	/* 3292 */ "input\000"
+	/* 3298 */ "output\000"
+	/* 3305 */ "Line power direction\000"
+	/* 3326 */ "Local parallel ID\000"
+	/* 3344 */ "D1062232,499,2232,499,0971,0710,019,008,000,000,000,000,000,044,000,000,0520,0000,1941,0000,0,2,0,1,0,2,1,0\011{\015\000"
+	/* 3455 */ "^0\033\343\015\000"
+	/* 3461 */ "GS\000"
+	/* 3464 */ "General status query\000"
+	/* 3485 */ " -- Query general status information\000"
+	/* 3522 */ "Power on mode\000"
+	/* 3536 */ "Standby mode\000"
+	/* 3549 */ "Bypass mode\000"
+	/* 3561 */ "Battery mode\000"
+	/* 3574 */ "Fault mode\000"
+	/* 3585 */ "Hybrid mode(Line mode, Grid mode)\000"
+	/* 3619 */ "Working mode\000"
+	/* 3632 */ "MOD\000"
+	/* 3636 */ "Working mode query\000"
+	/* 3655 */ " -- Query the working mode\000"
+	/* 3682 */ "Disabled\000"
+	/* 3691 */ "Enabled\000"
+	/* 3699 */ "Buzzer beep\000"
+	/* 3711 */ "Overload bypass function\000"
+	/* 3736 */ "display back to default page\000"
+	/* 3765 */ "Overload restart\000"
+	/* 3782 */ "Over temperature restart\000"
+	/* 3807 */ "Backlight on\000"
+	/* 3820 */ "Alarm primary source interrupt\000"
+	/* 3851 */ "Fault code record\000"
+	/* 3869 */ "Reserved\000"
+	/* 3878 */ "FLAG\000"
+	/* 3883 */ "Query enable/disable flag status\000"
+	/* 3916 */ " -- queries enable/disable flag status from the Inverter\000"
+	/* 3973 */ "Max. charging current value 1\000"
+	/* 4003 */ "Max. charging current value 2\000"
+	/* 4033 */ "Max. charging current value 3\000"
+	/* 4063 */ "Max. charging current value 4\000"
+	/* 4093 */ "Max. charging current value 5\000"
+	/* 4123 */ "Max. charging current value 6\000"
+	/* 4153 */ "Max. charging current value 7\000"
+	/* 4183 */ "Max. charging current value 8\000"
+	/* 4213 */ "^D034010,020,030,040,050,060,070,080\0261\015\000"
+	/* 4253 */ "MCHGCR\000"
+	/* 4260 */ "Query Max. charging current selectable value\000"
+	/* 4305 */ " -- Query Max. charging current selectable value\000"
+	/* 4354 */ "Max. AC charging current value 1\000"
+	/* 4387 */ "Max. AC charging current value 2\000"
+	/* 4420 */ "Max. AC charging current value 3\000"
+	/* 4453 */ "Max. AC charging current value 4\000"
+	/* 4486 */ "Max. AC charging current value 5\000"
+	/* 4519 */ "Max. AC charging current value 6\000"
+	/* 4552 */ "Max. AC charging current value 7\000"
+	/* 4585 */ "Max. AC charging current value 8\000"
+	/* 4618 */ "Max. AC charging current value 9\000"
+	/* 4651 */ "MUCHGCR\000"
+	/* 4659 */ "Query Max. AC charging current selectable value\000"
+	/* 4707 */ " -- Query Max. AC charging current selectable value\000"
+	/* 4759 */ "^P010\000"
+	/* 4765 */ "NAK\000"
+	/* 4769 */ "Failed\000"
+	/* 4776 */ "ACK\000"
+	/* 4780 */ "Successful\000"
+	/* 4791 */ "ack\000"
+	/* 4795 */ "Command execution\000"
+	/* 4813 */ "^1\013\302\015\000"
+	/* 4819 */ "POP\000"
+	/* 4823 */ "Set output souce priority \011\011\011\011(Manual Option 01)\000"
+	/* 4872 */ " -- example: POP0 \011\011(set Output POP0 [0: Solar-Utility-Batter],  POP1 [1: Solar-Battery-Utility]\000"
+	/* 4969 */ "POP([01])$\000"
+	/* 4980 */ "^S007\000"
+	/* 4986 */ "PSP\000"
+	/* 4990 */ "Set solar power priority \011\011\011\011(Manual Option 05)\000"
+	/* 5038 */ " -- example: PSP0 \011\011(set Priority PSP0 [0: Battery-Load-Utiliy (+AC Charge)],  PSP1 [1: Load-Battery-Utiliy]\000"
+	/* 5147 */ "PSP([01])$\000"
+	/* 5158 */ "PEI\000"
+	/* 5162 */ "Set Machine type,  enable: Grid-Tie \011\011\011(Manual Option 09)\000"
+	/* 5220 */ " -- example: PEI \011\011(set enable Grid-Tie)\000"
+	/* 5261 */ "^S006\000"
+	/* 5267 */ "PDI\000"
+	/* 5271 */ "Set Machine type, disable: Grid-Tie \011\011\011(Manual Option 09)\000"
+	/* 5329 */ " -- example: PDI \011\011(set disable Grid-Tie)\000"
+	/* 5371 */ "PCP\000"
+	/* 5375 */ "Set charging source priority \011\011\011\011(Manual Option 10)\000"
+	/* 5427 */ " -- example: PCP0,1 \011\011(set unit 0 [0-9] to 0: Solar first, 1: Solar and Utility, 2: Only solar)\000"
+	/* 5523 */ "PCP([0-9],[012])$\000"
+	/* 5541 */ "^S009\000"
+	/* 5547 */ "(NAKss\015\000"
+	/* 5555 */ "(ACK9 \015\000"
+	/* 5563 */ "MCHGC\000"
+	/* 5569 */ "Set Battery Max Charging Current Solar + AC \011\011(Manual Option 11)\000"
+	/* 5634 */ " -- example: MCHGC0,030 \011(set unit 0 [0-9] to max charging current of  30A [    010 020 030 040 050 060 070 080])\000"
+	/* 5748 */ "MCHGC([0-9],0[1-8]0)$\000"
+	/* 5770 */ "^S013\000"
+	/* 5776 */ "MUCHGC\000"
+	/* 5783 */ "Set Battery Max AC Charging Current \011\011\011(Manual Option 13)\000"
+	/* 5841 */ " -- example: MUCHGC0,030 \011(set unit 0 [0-9] utility charging current to 30A [002 010 020 030 040 050 060 070 080])\000"
+	/* 5956 */ "MUCHGC([0-9]),(002|0[1-8]0)$\000"
+	/* 5985 */ "^S014\000"
+	/* 5991 */ "PBT\000"
+	/* 5995 */ "Set Battery Type \011\011\011\011\011(Manual Option 14)\000"
+	/* 6036 */ " -- example: PBT0 \011\011(set battery as PBT0 [0: AGM], PBT1 [1: FLOODED], PBT2 [2: USER])\000"
+	/* 6122 */ "PBT([012])$\000"
+	/* 6134 */ "MCHGV\000"
+	/* 6140 */ "Set Battery Bulk,Float charge voltages \011\011     (Manual Option 17,18)\000"
+	/* 6208 */ " -- example: MCHGV552,540 \011(set Bulk - CV voltage [480~584] in 0.1V xxx, Float voltage [480~584] in 0.1V yyy)\000"
+	/* 6318 */ "MCHGV(4[8-9][0-9]|5[0-7][0-9]|58[0-5]),(4[8-9][0-9]|5[0-7][0-9]|58[0-4])$\000"
+	/* 6392 */ "^S015\000"
+	/* 6398 */ "PSDV\000"
+	/* 6403 */ "Set Battery Cut-off Voltage\011 \011\011\011(Manual Option 19)\000"
+	/* 6454 */ " -- example: PSDV450 \011\011(set battery cut-off voltage to 45V [400~480V] for 48V unit)\000"
+	/* 6538 */ "PSDV(4[0-7][0-9]|480)$\000"
+	/* 6561 */ "^S010\000"
+	/* 6567 */ "BUCD\000"
+	/* 6572 */ "Set Battery Stop dis,charging when Grid is available (Manual Option 20,21)\000"
+	/* 6647 */ " -- example: BUCD440,480\011(set Stop discharge Voltage [440~510] in 0.1V xxx, Stop Charge Voltage [000(Full) or 480~580] in 0.1V yyy)\000"
+	/* 6779 */ "BUCD((4[4-9]0|5[0-1]0),(000|4[8-9]0|5[0-8]0))$\000"
+	/* 6826 */ " -- queries the device protocol version\000"
+	/* 6866 */ "YYYYMMDDHHMMSS\000"
+	/* 6881 */ "DateTime\000"
+	/* 6890 */ "^D01720210521234743\016R\015\000"
+	/* 6913 */ "T\000"
+	/* 6915 */ "Query current time\000"
+	/* 6934 */ " -- queries current time from the Inverter\000"
+	/* 6977 */ "^P004\000"
+	/* 6983 */ "kWh\000"
+	/* 6987 */ "Generated energy\000"
+	/* 7004 */ "^D01100006591\272\020\015\000"
+	/* 7021 */ "Query total generated energy\000"
+	/* 7050 */ " -- queries total generated energy from the Inverter\000"
+	/* 7103 */ "Query generated energy of year\000"
+	/* 7134 */ " -- queries generated energy for the year YYYY from the Inverter\000"
+	/* 7199 */ "^D01000006591\272\020\015\000"
+	/* 7216 */ "Query generated energy of month\000"
+	/* 7248 */ " -- queries generated energy for the month YYYYMM from the Inverter\000"
+	/* 7316 */ "^D01100003537\211X\015\000"
+	/* 7333 */ "Query generated energy of day\000"
+	/* 7363 */ " -- queries generated energy for the day YYYYMMDD from the Inverter\000"
+	/* 7431 */ "^D0251496161704100242000000le\015\000"
+	/* 7462 */ "Slave 1 CPU version\000"
+	/* 7482 */ "Slave 2 CPU version\000"
+	/* 7502 */ "^D02005402,08025,00000\303\235\015\000"
+	/* 7528 */ "Max. charging current selectable value 1\000"
+	/* 7569 */ "Max. charging current selectable value 2\000"
+	/* 7610 */ "Max. charging current selectable value 3\000"
+	/* 7651 */ "Max. charging current selectable value 4\000"
+	/* 7692 */ "Max. charging current selectable value 5\000"
+	/* 7733 */ "Max. charging current selectable value 6\000"
+	/* 7774 */ "Max. charging current selectable value 7\000"
+	/* 7815 */ "^D030010,020,030,040,050,060,070\012\000"
+	/* 7849 */ "Query Max. charging current selectable values\000"
+	/* 7895 */ " -- queries the Max. charging current selectable values\000"
+	/* 7951 */ "Query Max. AC charging current selectable values\000"
+	/* 8000 */ " -- queries the Max. AC charging current selectable values\000"
+	/* 8059 */ "Not existent\000"
+	/* 8072 */ "Existent\000"
+	/* 8081 */ "Parallel ID connection status\000"
+	/* 8111 */ "Serial Number valid length\000"
+	/* 8138 */ "Solar first\000"
+	/* 8150 */ "Charging source priority\000"
+	/* 8175 */ "Max. charging current\000"
+	/* 8197 */ "Max. AC charging current\000"
+	/* 8222 */ "Single mode\000"
+	/* 8234 */ "Phase 1 of 3 phases\000"
+	/* 8254 */ "Phase 2 of 3 phases\000"
+	/* 8274 */ "Phase 3 of 3 phases\000"
+	/* 8294 */ "Output mode setting\000"
+	/* 8314 */ "^D0401,14,96132206100410000000,2,060,050,1Jl\015\000"
+	/* 8360 */ "PRI\000"
+	/* 8364 */ "Query different rated information of parallel system\000"
+	/* 8417 */ " -- queries different rated information of parallel system\000"
+	/* 8476 */ "PRI(\134d)$\000"
+	/* 8485 */ "Work mode\000"
+	/* 8495 */ "Fault code\000"
+	/* 8506 */ "0.1V\000"
+	/* 8511 */ "0.1HZ\000"
+	/* 8517 */ "0.1Hz\000"
+	/* 8523 */ "Total AC output apparent power\000"
+	/* 8554 */ "Total AC output active power\000"
+	/* 8583 */ "Total output load percent\000"
+	/* 8609 */ "Total battery charging current\000"
+	/* 8640 */ "normal but not charging\000"
+	/* 8664 */ "Max Temperature\000"
+	/* 8680 */ "^D1131,5,00,2387,499,2387,499,0716,0165,01232,00505,012,004,518,000,015,031,036,1137,0000,2088,0000,2,0,1,1,2,1,037\212$\015\000"
+	/* 8799 */ "PGS\000"
+	/* 8803 */ "Query general status of parallel system\000"
+	/* 8843 */ " -- queries  general status of parallel system\000"
+	/* 8890 */ "PGS(\134d)$\000"
+	/* 8899 */ "Line fail\000"
+	/* 8909 */ "Output circuit short\000"
+	/* 8930 */ "Inverter over temperature\000"
+	/* 8956 */ "Fan lock\000"
+	/* 8965 */ "Battery voltage high\000"
+	/* 8986 */ "Battery low\000"
+	/* 8998 */ "Battery under\000"
+	/* 9012 */ "Over load\000"
+	/* 9022 */ "EEProm fail\000"
+	/* 9034 */ "Power limit\000"
+	/* 9046 */ "PV1 voltage high\000"
+	/* 9063 */ "PV2 voltage high\000"
+	/* 9080 */ "MPPT1 overload warning\000"
+	/* 9103 */ "MPPT2 overload warning\000"
+	/* 9126 */ "Battery too low to charge for SCC1\000"
+	/* 9161 */ "Battery too low to charge for SCC2\000"
+	/* 9196 */ "^D03900,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\302\266\236\015\000"
+	/* 9242 */ "FWS\000"
+	/* 9246 */ "Query fault and warning status\000"
+	/* 9277 */ " -- queries the fault and warning status\000"
+	/* 9318 */ "AC input voltage range\000"
+	/* 9341 */ "Battery Under voltage\000"
+	/* 9363 */ "Charging float voltage\000"
+	/* 9386 */ "Charging bulk voltage\000"
+	/* 9408 */ "Battery default re-charge voltage\000"
+	/* 9442 */ "Battery type\000"
+	/* 9455 */ "Only solar\000"
+	/* 9466 */ "Battery-Load-Utility\000"
+	/* 9487 */ "Load-Battery-Utility\000"
+	/* 9508 */ "disable\000"
+	/* 9516 */ "enable\000"
+	/* 9523 */ "Silence buzzer or open buzzer\000"
+	/* 9553 */ "LCD backlight on\000"
+	/* 9570 */ "Alarm when primary source interrupted\000"
+	/* 9608 */ "Overload bypass\000"
+	/* 9624 */ "LCD display escape to default page after timeout\000"
+	/* 9673 */ "^D0682300,500,0,408,540,564,460,540,060,30,0,0,1,0,0,0,1,0,0,1,1,0,1,1Q\303\203\302\246\015\000"
+	/* 9750 */ "DI\000"
+	/* 9753 */ "Query default value of changeable parameters\000"
+	/* 9798 */ "0.1A\000"
+	/* 9803 */ "1VA\000"
+	/* 9807 */ "AC output rated apparent power\000"
+	/* 9838 */ "AC output rated active power\000"
+	/* 9867 */ "Battery recharge voltage\000"
+	/* 9892 */ "Battery redischarge voltage\000"
+	/* 9920 */ "Input voltage range\000"
+	/* 9940 */ "Off-grid\000"
+	/* 9949 */ "Grid-tie\000"
+	/* 9958 */ "transformer\000"
+	/* 9970 */ "Parallel output\000"
+	/* 9986 */ "Phase 1 of 3 output\000"
+	/* 10006 */ "Phase 2 of 3 output\000"
+	/* 10026 */ "Phase 3 of 3 output\000"
+	/* 10046 */ "MPPT string\000"
+	/* 10058 */ "^D0892300,243,2300,500,243,5600,5600,480,500,530,480,570,544,2,050,060,0,1,2,9,0,0,1,1,1,00\216~\015\000"
+	/* 10153 */ "AC Input Voltage\000"
+	/* 10170 */ "AC Input Frequency\000"
+	/* 10189 */ "AC Output Voltage\000"
+	/* 10207 */ "AC Output Frequency\000"
+	/* 10227 */ "AC Output Apparent Power\000"
+	/* 10252 */ "AC Output Active Power\000"
+	/* 10275 */ "AC Output Load\000"
+	/* 10290 */ "Battery Voltage\000"
+	/* 10306 */ "Battery Voltage from SCC\000"
+	/* 10331 */ "Battery Voltage from SCC2\000"
+	/* 10357 */ "Battery Discharge Current\000"
+	/* 10383 */ "Battery Charge Current\000"
+	/* 10406 */ "Battery Capacity\000"
+	/* 10423 */ "Inverter Temperature\000"
+	/* 10444 */ "MPPT1 Charger Temperature\000"
+	/* 10470 */ "MPPT2 Charger Temperature\000"
+	/* 10496 */ "PV1 Input Power\000"
+	/* 10512 */ "PV2 Input Power\000"
+	/* 10528 */ "PV1 Input Voltage\000"
+	/* 10546 */ "PV2 Input Voltage\000"
+	/* 10564 */ "normal\000"
+	/* 10571 */ "^D1062336,499,2336,499,0443,0255,007,524,000,000,000,017,042,039,000,000,1326,0000,1907,0000,0,2,0,1,1,2,1,1`\303\252\015\000"
+	/* 10684 */ "Query general status\000"
+	/* 10705 */ " -- queries general status\000"
+	/* 10732 */ "00\000"
+	/* 10735 */ "01\000"
+	/* 10738 */ "02\000"
+	/* 10741 */ "03\000"
+	/* 10744 */ "04\000"
+	/* 10747 */ "05\000"
+	/* 10750 */ "Hybrid mode (Line mode, Grid mode)\000"
+	/* 10785 */ "keyed\000"
+	/* 10791 */ "^D00505\303\231\237\015\000"
+	/* 10803 */ "Device working mode inquiry\000"
+	/* 10831 */ " -- queries the device working mode\000"
+	/* 10867 */ "Mute buzzer beep\000"
+	/* 10884 */ "LCD Display escape to default page after timeout\000"
+	/* 10933 */ "Alarm on when primary source interrupted\000"
+	/* 10974 */ "'^D0201,0,1,0,0,1,1,0,0\303\205\240\015'\000"
+	/* 11003 */ "HH:MM\000"
+	/* 11009 */ "Start time for enable AC charger working\000"
+	/* 11050 */ "Ending time for enable AC charger working\000"
+	/* 11092 */ "^D0120000,0000\303\202\034\015\000"
+	/* 11111 */ "ACCT\000"
+	/* 11116 */ "Query AC charge time bucket\000"
+	/* 11144 */ " -- queries AC charge time bucket\000"
+	/* 11178 */ "Start time for enable AC supply the load\000"
+	/* 11219 */ "Ending time for enable AC supply the load\000"
+	/* 11261 */ "ACLT\000"
+	/* 11266 */ "Query AC supply load time bucket\000"
+	/* 11299 */ " -- queries AC supply load time bucket\000"
+	/* 11338 */ "LON\000"
+	/* 11342 */ "Set enable/disable machine supply power to the loads\000"
+	/* 11395 */ " -- examples: LON1 (0: disable, 1: enable)\000"
+	/* 11438 */ "LON([01])$\000"
+	/* 11449 */ "PEA\000"
+	/* 11453 */ "Enable Silence buzzer or open buzzer\000"
+	/* 11490 */ " -- Enable Silence buzzer or open buzzer\000"
+	/* 11531 */ "PDA\000"
+	/* 11535 */ "Disable Silence buzzer or open buzzer\000"
+	/* 11573 */ " -- Disable Silence buzzer or open buzzer\000"
+	/* 11615 */ "PEB\000"
+	/* 11619 */ "Enable Overload bypass function\000"
+	/* 11651 */ " -- Enable Overload bypass function\000"
+	/* 11687 */ "PDB\000"
+	/* 11691 */ "Disable Overload bypass function\000"
+	/* 11724 */ " -- Disable Overload bypass function\000"
+	/* 11761 */ "PEC\000"
+	/* 11765 */ "Enable LCD display escape to default page after 1min timeout\000"
+	/* 11826 */ " -- Enable LCD display escape to default page after 1min timeout\000"
+	/* 11891 */ "PDC\000"
+	/* 11895 */ "Disable LCD display escape to default page after 1min timeout\000"
+	/* 11957 */ " -- Disable LCD display escape to default page after 1min timeout\000"
+	/* 12023 */ "PED\000"
+	/* 12027 */ "Enable Overload restart\000"
+	/* 12051 */ " -- Enable Overload restart\000"
+	/* 12079 */ "PDD\000"
+	/* 12083 */ "Disable Overload restart\000"
+	/* 12108 */ " -- Disable Overload restart\000"
+	/* 12137 */ "PEE\000"
+	/* 12141 */ "Enable Over temperature restart\000"
+	/* 12173 */ " -- Enable Over temperature restart\000"
+	/* 12209 */ "PDE\000"
+	/* 12213 */ "Disable Over temperature restart\000"
+	/* 12246 */ " -- Disable Over temperature restart\000"
+	/* 12283 */ "PEF\000"
+	/* 12287 */ "Enable Backlight on\000"
+	/* 12307 */ " -- Enable Backlight on\000"
+	/* 12331 */ "PDF\000"
+	/* 12335 */ "Disable Backlight on\000"
+	/* 12356 */ " -- Disable Backlight on\000"
+	/* 12381 */ "PEG\000"
+	/* 12385 */ "Enable Alarm on when primary source interrupt\000"
+	/* 12431 */ " -- Enable Alarm on when primary source interrupt\000"
+	/* 12481 */ "PDG\000"
+	/* 12485 */ "Disable Alarm on when primary source interrupt\000"
+	/* 12532 */ " -- Disable Alarm on when primary source interrupt\000"
+	/* 12583 */ "PEH\000"
+	/* 12587 */ "Enable Fault code record\000"
+	/* 12612 */ " -- Enable Fault code record\000"
+	/* 12641 */ "PDH\000"
+	/* 12645 */ "Disable Fault code record\000"
+	/* 12671 */ " -- Disable Fault code record\000"
+	/* 12701 */ "Set Machine type Grid-Tie\000"
+	/* 12727 */ " --Set Machine type Grid-Tie\000"
+	/* 12756 */ "Set Machine type Off-Grid\000"
+	/* 12782 */ " -- Set Machine type Off-Grid\000"
+	/* 12812 */ "PF\000"
+	/* 12815 */ "Set changeable parameter restore to default value\000"
+	/* 12865 */ " -- Set changeable parameter restore to default value\000"
+	/* 12919 */ "^S005\000"
+	/* 12925 */ "Set battery maximum charge current\000"
+	/* 12960 */ " -- MCHGCRm,nnn with m : 0~Parallel number, if single model, it should be 0 ; n : current. Must choose a seable value returned by MCHGCR ; Ex: MCHGC0,050\000"
+	/* 13114 */ "MCHGC(\134d,\134d\134d\134d)$\000"
+	/* 13132 */ "Set battery maximum AC charge current\000"
+	/* 13170 */ " -- MUCHGCm,nnn with m : 0~Parallel number, if single model, it should be 0 ; n : current. Must choose a seable value returned by MUCHGCR ; Ex: MUCHGC0,050\000"
+	/* 13326 */ "MUCHGC(\134d,\134d\134d\134d)$\000"
+	/* 13345 */ "Set battery maximum charge voltage\000"
+	/* 13380 */ " -- MCHGVmmm,nnn with mmm battery constant charge voltage and nnn battery float voltage. Unit 0.1V\000"
+	/* 13479 */ "MCHGV(\134d\134d\134d,\134d\134d\134d)$\000"
+	/* 13501 */ "DAT\000"
+	/* 13505 */ "Set date time\000"
+	/* 13519 */ " -- examples: DAT190518224530(YYMMDDHHMMSS-12digits)\000"
+	/* 13572 */ "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 13603 */ "^S018\000"
+	/* 13609 */ "Set output source priority\000"
+	/* 13636 */ " -- POP0 : Solar-Utility-Battery ; POP1 : Solar-Battery-Utility\000"
+	/* 13700 */ "POP(\134d)$\000"
+	/* 13709 */ "Battery re-charged and re-discharged voltage when utility is available\000"
+	/* 13780 */ " -- BUCDmmm,nnn with mmm battery recharge voltage when utility available (44 to 51V) and nnn Battery re-discharged voltage when utility is available (0,48-58)\000"
+	/* 13939 */ "BUCD(\134d\134d\134d,\134d\134d\134d)$\000"
+	;
+
+static const struct pi_row rows[] = {
+	/* 0 */ {S(1), PK_STRING, PX_NONE, S(8), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Protocol Version */,
+	/* 1 */ {S(177), PK_INT, PX_NONE, S(181), S(119), 0, 0, 0, 0, T(0), 3, 0, 0} /* Total PV Generated Energy */,
+	/* 2 */ {S(177), PK_INT, PX_NONE, S(282), S(119), 0, 0, 0, 0, T(0), 3, 0, 0} /* PV Generated Energy for Year */,
+	/* 3 */ {S(311), PK_INFO, PX_CV_HEAD4, S(323), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 4 */ {S(177), PK_INT, PX_NONE, S(460), S(119), 0, 0, 0, 0, T(0), 3, 0, 0} /* PV Generated Energy for Month */,
+	/* 5 */ {S(311), PK_INFO, PX_CV_HEAD4, S(323), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 6 */ {S(490), PK_INFO, PX_MONTH_4_6, S(529), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 7 */ {S(177), PK_INT, PX_NONE, S(658), S(119), 0, 0, 0, 0, T(3), 2, 0, 0} /* PV Generated Energy for Day */,
+	/* 8 */ {S(311), PK_INFO, PX_CV_HEAD4, S(323), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 9 */ {S(490), PK_INFO, PX_MONTH_4_6, S(529), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 10 */ {S(686), PK_INFO, PX_CV_FROM6, S(698), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Day */,
+	/* 11 */ {S(1), PK_STRING, PX_NONE, S(842), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number */,
+	/* 12 */ {S(177), PK_INT, PX_NONE, S(952), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Main CPU Version */,
+	/* 13 */ {S(177), PK_INT, PX_NONE, S(969), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Slave 1 CPU Version */,
+	/* 14 */ {S(177), PK_INT, PX_NONE, S(989), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Slave 2 CPU Version */,
+	/* 15 */ {S(1124), PK_10INT, PX_NONE, S(1130), S(1099), 0, 0, 0, 0, T(5), 2, 0, 0} /* AC input rated voltage */,
+	/* 16 */ {S(1124), PK_10INT, PX_NONE, S(1178), S(1153), 0, 0, 0, 0, T(7), 2, 0, 0} /* AC input rated current */,
+	/* 17 */ {S(1124), PK_10INT, PX_NONE, S(1201), S(1099), 0, 0, 0, 0, T(5), 2, 0, 0} /* AC output rated voltage */,
+	/* 18 */ {S(1124), PK_10INT, PX_NONE, S(1252), S(1225), 0, 0, 0, 0, T(9), 2, 0, 0} /* AC output rated frequency */,
+	/* 19 */ {S(1124), PK_10INT, PX_NONE, S(1278), S(1153), 0, 0, 0, 0, T(7), 2, 0, 0} /* AC output rated current */,
+	/* 20 */ {S(177), PK_INT, PX_NONE, S(1320), S(1302), 0, 0, 0, 0, T(11), 2, 0, 0} /* AC output rating apparent power */,
+	/* 21 */ {S(177), PK_INT, PX_NONE, S(1360), S(1352), 0, 0, 0, 0, T(13), 2, 0, 0} /* AC output rating active power */,
+	/* 22 */ {S(1124), PK_10INT, PX_NONE, S(1410), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery rated voltage */,
+	/* 23 */ {S(1124), PK_10INT, PX_NONE, S(1432), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery re-charge voltage */,
+	/* 24 */ {S(1124), PK_10INT, PX_NONE, S(1458), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery re-discharge voltage */,
+	/* 25 */ {S(1124), PK_10INT, PX_NONE, S(1487), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery under voltage */,
+	/* 26 */ {S(1124), PK_10INT, PX_NONE, S(1509), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery bulk voltage */,
+	/* 27 */ {S(1124), PK_10INT, PX_NONE, S(1530), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery float voltage */,
+	/* 28 */ {S(1622), PK_OPTION, PX_NONE, S(1629), S(0), T(0), 10, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 29 */ {S(177), PK_INT, PX_NONE, S(1657), S(1153), 0, 0, 0, 0, T(17), 2, 0, 0} /* Max AC charging current */,
+	/* 30 */ {S(177), PK_INT, PX_NONE, S(1681), S(1153), 0, 0, 0, 0, T(17), 2, 0, 0} /* Max charging current */,
+	/* 31 */ {S(1622), PK_OPTION, PX_NONE, S(1716), S(0), T(10), 2, 0, 0, 0, 0, 0, 0} /* Input voltage rang */,
+	/* 32 */ {S(1622), PK_OPTION, PX_NONE, S(1779), S(0), T(12), 2, 0, 0, 0, 0, 0, 0} /* Output source priority */,
+	/* 33 */ {S(1622), PK_OPTION, PX_NONE, S(1843), S(0), T(14), 3, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 34 */ {S(177), PK_INT, PX_NONE, S(1867), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Parallel max num */,
+	/* 35 */ {S(1622), PK_OPTION, PX_NONE, S(1902), S(0), T(17), 2, 0, 0, 0, 0, 0, 0} /* Machine type */,
+	/* 36 */ {S(1622), PK_OPTION, PX_NONE, S(1942), S(0), T(19), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 37 */ {S(1622), PK_OPTION, PX_NONE, S(2071), S(0), T(21), 5, 0, 0, 0, 0, 0, 0} /* Output model setting */,
+	/* 38 */ {S(1622), PK_OPTION, PX_NONE, S(2145), S(0), T(26), 2, 0, 0, 0, 0, 0, 0} /* Solar power priority */,
+	/* 39 */ {S(177), PK_INT, PX_NONE, S(2166), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT strings */,
+	/* 40 */ {S(1124), PK_10INT, PX_NONE, S(2453), S(1099), 0, 0, 0, 0, T(19), 2, 0, 0} /* Grid voltage */,
+	/* 41 */ {S(1124), PK_10INT, PX_NONE, S(2466), S(1225), 0, 0, 0, 0, T(9), 2, 0, 0} /* Grid frequency */,
+	/* 42 */ {S(1124), PK_10INT, PX_NONE, S(2513), S(1099), 0, 0, 0, 0, T(21), 2, 0, 0} /* AC output voltage */,
+	/* 43 */ {S(1124), PK_10INT, PX_NONE, S(2531), S(1225), 0, 0, 0, 0, T(9), 2, 0, 0} /* AC output frequency */,
+	/* 44 */ {S(177), PK_INT, PX_NONE, S(2575), S(1302), 0, 0, 0, 0, T(23), 2, 0, 0} /* AC output apparent power */,
+	/* 45 */ {S(177), PK_INT, PX_NONE, S(2619), S(1352), 0, 0, 0, 0, T(25), 2, 0, 0} /* AC output active power */,
+	/* 46 */ {S(177), PK_INT, PX_NONE, S(2667), S(2642), 0, 0, 0, 0, T(27), 1, 0, 0} /* Output load percent */,
+	/* 47 */ {S(1124), PK_10INT, PX_NONE, S(2687), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery voltage */,
+	/* 48 */ {S(1124), PK_10INT, PX_NONE, S(2703), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery voltage from SCC */,
+	/* 49 */ {S(1124), PK_10INT, PX_NONE, S(2728), S(1099), 0, 0, 0, 0, T(15), 2, 0, 0} /* Battery voltage from SCC2 */,
+	/* 50 */ {S(177), PK_INT, PX_NONE, S(2754), S(1153), 0, 0, 0, 0, T(17), 2, 0, 0} /* Battery discharge current */,
+	/* 51 */ {S(177), PK_INT, PX_NONE, S(2780), S(1153), 0, 0, 0, 0, T(17), 2, 0, 0} /* Battery charging current */,
+	/* 52 */ {S(177), PK_INT, PX_NONE, S(2805), S(2642), 0, 0, 0, 0, T(27), 1, 0, 0} /* Battery capacity */,
+	/* 53 */ {S(177), PK_INT, PX_NONE, S(2854), S(2822), 0, 0, 0, 0, T(28), 2, 0, 0} /* Inverter heat sink temperature */,
+	/* 54 */ {S(177), PK_INT, PX_NONE, S(2885), S(2822), 0, 0, 0, 0, T(28), 2, 0, 0} /* MPPT1 charger temperature */,
+	/* 55 */ {S(177), PK_INT, PX_NONE, S(2911), S(2822), 0, 0, 0, 0, T(28), 2, 0, 0} /* MPPT2 charger temperature */,
+	/* 56 */ {S(177), PK_INT, PX_NONE, S(2953), S(1352), 0, 0, 0, 0, T(30), 2, 0, 0} /* PV1 Input power */,
+	/* 57 */ {S(177), PK_INT, PX_NONE, S(2969), S(1352), 0, 0, 0, 0, T(30), 2, 0, 0} /* PV2 Input power */,
+	/* 58 */ {S(1124), PK_10INT, PX_NONE, S(2985), S(1099), 0, 0, 0, 0, T(32), 2, 0, 0} /* PV1 Input voltage */,
+	/* 59 */ {S(1124), PK_10INT, PX_NONE, S(3003), S(1099), 0, 0, 0, 0, T(32), 2, 0, 0} /* PV2 Input voltage */,
+	/* 60 */ {S(1622), PK_OPTION, PX_NONE, S(3055), S(0), T(28), 2, 0, 0, 0, 0, 0, 0} /* Setting value configuration state */,
+	/* 61 */ {S(1622), PK_OPTION, PX_NONE, S(3130), S(0), T(30), 3, 0, 0, 0, 0, 0, 0} /* MPPT1 charger status */,
+	/* 62 */ {S(1622), PK_OPTION, PX_NONE, S(3151), S(0), T(30), 3, 0, 0, 0, 0, 0, 0} /* MPPT2 charger status */,
+	/* 63 */ {S(1622), PK_OPTION, PX_NONE, S(3191), S(0), T(33), 2, 0, 0, 0, 0, 0, 0} /* Load connection */,
+	/* 64 */ {S(1622), PK_OPTION, PX_NONE, S(3234), S(0), T(35), 3, 0, 0, 0, 0, 0, 0} /* Battery power direction */,
+	/* 65 */ {S(1622), PK_OPTION, PX_NONE, S(3270), S(0), T(38), 3, 0, 0, 0, 0, 0, 0} /* DC/AC power direction */,
+	/* 66 */ {S(1622), PK_OPTION, PX_NONE, S(3305), S(0), T(41), 3, 0, 0, 0, 0, 0, 0} /* Line power direction */,
+	/* 67 */ {S(177), PK_INT, PX_NONE, S(3326), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Local parallel ID */,
+	/* 68 */ {S(1622), PK_OPTION, PX_NONE, S(3619), S(0), T(44), 6, 0, 0, 0, 0, 0, 0} /* Working mode */,
+	/* 69 */ {S(1622), PK_OPTION, PX_NONE, S(3699), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Buzzer beep */,
+	/* 70 */ {S(1622), PK_OPTION, PX_NONE, S(3711), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass function */,
+	/* 71 */ {S(1622), PK_OPTION, PX_NONE, S(3736), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* display back to default page */,
+	/* 72 */ {S(1622), PK_OPTION, PX_NONE, S(3765), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 73 */ {S(1622), PK_OPTION, PX_NONE, S(3782), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 74 */ {S(1622), PK_OPTION, PX_NONE, S(3807), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Backlight on */,
+	/* 75 */ {S(1622), PK_OPTION, PX_NONE, S(3820), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Alarm primary source interrupt */,
+	/* 76 */ {S(1622), PK_OPTION, PX_NONE, S(3851), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Fault code record */,
+	/* 77 */ {S(177), PK_INT, PX_NONE, S(3869), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Reserved */,
+	/* 78 */ {S(177), PK_INT, PX_NONE, S(3973), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 1 */,
+	/* 79 */ {S(177), PK_INT, PX_NONE, S(4003), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 2 */,
+	/* 80 */ {S(177), PK_INT, PX_NONE, S(4033), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 3 */,
+	/* 81 */ {S(177), PK_INT, PX_NONE, S(4063), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 4 */,
+	/* 82 */ {S(177), PK_INT, PX_NONE, S(4093), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 5 */,
+	/* 83 */ {S(177), PK_INT, PX_NONE, S(4123), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 6 */,
+	/* 84 */ {S(177), PK_INT, PX_NONE, S(4153), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 7 */,
+	/* 85 */ {S(177), PK_INT, PX_NONE, S(4183), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current value 8 */,
+	/* 86 */ {S(177), PK_INT, PX_NONE, S(4354), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 1 */,
+	/* 87 */ {S(177), PK_INT, PX_NONE, S(4387), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 2 */,
+	/* 88 */ {S(177), PK_INT, PX_NONE, S(4420), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 3 */,
+	/* 89 */ {S(177), PK_INT, PX_NONE, S(4453), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 4 */,
+	/* 90 */ {S(177), PK_INT, PX_NONE, S(4486), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 5 */,
+	/* 91 */ {S(177), PK_INT, PX_NONE, S(4519), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 6 */,
+	/* 92 */ {S(177), PK_INT, PX_NONE, S(4552), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 7 */,
+	/* 93 */ {S(177), PK_INT, PX_NONE, S(4585), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 8 */,
+	/* 94 */ {S(177), PK_INT, PX_NONE, S(4618), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current value 9 */,
+	/* 95 */ {S(4791), PK_ACK, PX_NONE, S(4795), S(0), 0, 0, T(34), 2, 0, 0, 0, 0} /* Command execution */,
+	/* 96 */ {S(1), PK_STRING, PX_NONE, S(6881), S(6866), 0, 0, 0, 0, 0, 0, 0, 0} /* DateTime */,
+	/* 97 */ {S(177), PK_INT, PX_NONE, S(6987), S(6983), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated energy */,
+	/* 98 */ {S(177), PK_INT, PX_NONE, S(6987), S(119), 0, 0, 0, 0, 0, 0, 0, 0} /* Generated energy */,
+	/* 99 */ {S(177), PK_INT, PX_NONE, S(952), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Main CPU Version */,
+	/* 100 */ {S(177), PK_INT, PX_NONE, S(7462), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Slave 1 CPU version */,
+	/* 101 */ {S(177), PK_INT, PX_NONE, S(7482), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Slave 2 CPU version */,
+	/* 102 */ {S(177), PK_INT, PX_NONE, S(7528), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 1 */,
+	/* 103 */ {S(177), PK_INT, PX_NONE, S(7569), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 2 */,
+	/* 104 */ {S(177), PK_INT, PX_NONE, S(7610), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 3 */,
+	/* 105 */ {S(177), PK_INT, PX_NONE, S(7651), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 4 */,
+	/* 106 */ {S(177), PK_INT, PX_NONE, S(7692), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 5 */,
+	/* 107 */ {S(177), PK_INT, PX_NONE, S(7733), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 6 */,
+	/* 108 */ {S(177), PK_INT, PX_NONE, S(7774), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current selectable value 7 */,
+	/* 109 */ {S(1622), PK_OPTION, PX_NONE, S(8081), S(0), T(52), 2, 0, 0, 0, 0, 0, 0} /* Parallel ID connection status */,
+	/* 110 */ {S(177), PK_INT, PX_NONE, S(8111), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number valid length */,
+	/* 111 */ {S(1), PK_STRING, PX_NONE, S(842), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number */,
+	/* 112 */ {S(1622), PK_OPTION, PX_NONE, S(8150), S(0), T(54), 3, 0, 0, 0, 0, 0, 0} /* Charging source priority */,
+	/* 113 */ {S(177), PK_INT, PX_NONE, S(8175), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. charging current */,
+	/* 114 */ {S(177), PK_INT, PX_NONE, S(8197), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max. AC charging current */,
+	/* 115 */ {S(1622), PK_OPTION, PX_NONE, S(8294), S(0), T(57), 5, 0, 0, 0, 0, 0, 0} /* Output mode setting */,
+	/* 116 */ {S(1622), PK_OPTION, PX_NONE, S(8081), S(0), T(52), 2, 0, 0, 0, 0, 0, 0} /* Parallel ID connection status */,
+	/* 117 */ {S(177), PK_INT, PX_NONE, S(8485), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Work mode */,
+	/* 118 */ {S(177), PK_INT, PX_NONE, S(8495), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Fault code */,
+	/* 119 */ {S(177), PK_INT, PX_NONE, S(2453), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid voltage */,
+	/* 120 */ {S(177), PK_INT, PX_NONE, S(2466), S(8511), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid frequency */,
+	/* 121 */ {S(177), PK_INT, PX_NONE, S(2513), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage */,
+	/* 122 */ {S(177), PK_INT, PX_NONE, S(2531), S(8517), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output frequency */,
+	/* 123 */ {S(177), PK_INT, PX_NONE, S(2575), S(1302), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output apparent power */,
+	/* 124 */ {S(177), PK_INT, PX_NONE, S(2619), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output active power */,
+	/* 125 */ {S(177), PK_INT, PX_NONE, S(8523), S(1302), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output apparent power */,
+	/* 126 */ {S(177), PK_INT, PX_NONE, S(8554), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output active power */,
+	/* 127 */ {S(177), PK_INT, PX_NONE, S(2667), S(2642), 0, 0, 0, 0, 0, 0, 0, 0} /* Output load percent */,
+	/* 128 */ {S(177), PK_INT, PX_NONE, S(8583), S(2642), 0, 0, 0, 0, 0, 0, 0, 0} /* Total output load percent */,
+	/* 129 */ {S(177), PK_INT, PX_NONE, S(2687), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage */,
+	/* 130 */ {S(177), PK_INT, PX_NONE, S(2754), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge current */,
+	/* 131 */ {S(177), PK_INT, PX_NONE, S(2780), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery charging current */,
+	/* 132 */ {S(177), PK_INT, PX_NONE, S(8609), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Total battery charging current */,
+	/* 133 */ {S(177), PK_INT, PX_NONE, S(2805), S(2642), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity */,
+	/* 134 */ {S(177), PK_INT, PX_NONE, S(2953), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 Input power */,
+	/* 135 */ {S(177), PK_INT, PX_NONE, S(2969), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input power */,
+	/* 136 */ {S(177), PK_INT, PX_NONE, S(2985), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 Input voltage */,
+	/* 137 */ {S(177), PK_INT, PX_NONE, S(3003), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input voltage */,
+	/* 138 */ {S(1622), PK_OPTION, PX_NONE, S(3130), S(0), T(62), 3, 0, 0, 0, 0, 0, 0} /* MPPT1 charger status */,
+	/* 139 */ {S(1622), PK_OPTION, PX_NONE, S(3151), S(0), T(62), 3, 0, 0, 0, 0, 0, 0} /* MPPT2 charger status */,
+	/* 140 */ {S(1622), PK_OPTION, PX_NONE, S(3191), S(0), T(33), 2, 0, 0, 0, 0, 0, 0} /* Load connection */,
+	/* 141 */ {S(1622), PK_OPTION, PX_NONE, S(3234), S(0), T(35), 3, 0, 0, 0, 0, 0, 0} /* Battery power direction */,
+	/* 142 */ {S(1622), PK_OPTION, PX_NONE, S(3270), S(0), T(38), 3, 0, 0, 0, 0, 0, 0} /* DC/AC power direction */,
+	/* 143 */ {S(1622), PK_OPTION, PX_NONE, S(3305), S(0), T(41), 3, 0, 0, 0, 0, 0, 0} /* Line power direction */,
+	/* 144 */ {S(177), PK_INT, PX_NONE, S(8664), S(2822), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Temperature */,
+	/* 145 */ {S(177), PK_INT, PX_NONE, S(8495), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Fault code */,
+	/* 146 */ {S(177), PK_INT, PX_NONE, S(8899), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Line fail */,
+	/* 147 */ {S(177), PK_INT, PX_NONE, S(8909), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Output circuit short */,
+	/* 148 */ {S(177), PK_INT, PX_NONE, S(8930), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Inverter over temperature */,
+	/* 149 */ {S(177), PK_INT, PX_NONE, S(8956), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Fan lock */,
+	/* 150 */ {S(177), PK_INT, PX_NONE, S(8965), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage high */,
+	/* 151 */ {S(177), PK_INT, PX_NONE, S(8986), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery low */,
+	/* 152 */ {S(177), PK_INT, PX_NONE, S(8998), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under */,
+	/* 153 */ {S(177), PK_INT, PX_NONE, S(9012), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Over load */,
+	/* 154 */ {S(177), PK_INT, PX_NONE, S(9022), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* EEProm fail */,
+	/* 155 */ {S(177), PK_INT, PX_NONE, S(9034), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Power limit */,
+	/* 156 */ {S(177), PK_INT, PX_NONE, S(9046), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 voltage high */,
+	/* 157 */ {S(177), PK_INT, PX_NONE, S(9063), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 voltage high */,
+	/* 158 */ {S(177), PK_INT, PX_NONE, S(9080), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT1 overload warning */,
+	/* 159 */ {S(177), PK_INT, PX_NONE, S(9103), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT2 overload warning */,
+	/* 160 */ {S(177), PK_INT, PX_NONE, S(9126), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery too low to charge for SCC1 */,
+	/* 161 */ {S(177), PK_INT, PX_NONE, S(9161), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery too low to charge for SCC2 */,
+	/* 162 */ {S(177), PK_INT, PX_NONE, S(2513), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage */,
+	/* 163 */ {S(177), PK_INT, PX_NONE, S(2531), S(8517), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output frequency */,
+	/* 164 */ {S(1622), PK_OPTION, PX_NONE, S(9318), S(0), T(10), 2, 0, 0, 0, 0, 0, 0} /* AC input voltage range */,
+	/* 165 */ {S(177), PK_INT, PX_NONE, S(9341), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under voltage */,
+	/* 166 */ {S(177), PK_INT, PX_NONE, S(9363), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Charging float voltage */,
+	/* 167 */ {S(177), PK_INT, PX_NONE, S(9386), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Charging bulk voltage */,
+	/* 168 */ {S(177), PK_INT, PX_NONE, S(9408), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery default re-charge voltage */,
+	/* 169 */ {S(177), PK_INT, PX_NONE, S(1458), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery re-discharge voltage */,
+	/* 170 */ {S(177), PK_INT, PX_NONE, S(1681), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charging current */,
+	/* 171 */ {S(177), PK_INT, PX_NONE, S(1657), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC charging current */,
+	/* 172 */ {S(1622), PK_OPTION, PX_NONE, S(9442), S(0), T(65), 3, 0, 0, 0, 0, 0, 0} /* Battery type */,
+	/* 173 */ {S(1622), PK_OPTION, PX_NONE, S(1779), S(0), T(12), 2, 0, 0, 0, 0, 0, 0} /* Output source priority */,
+	/* 174 */ {S(1622), PK_OPTION, PX_NONE, S(1843), S(0), T(68), 3, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 175 */ {S(1622), PK_OPTION, PX_NONE, S(2145), S(0), T(71), 2, 0, 0, 0, 0, 0, 0} /* Solar power priority */,
+	/* 176 */ {S(1622), PK_OPTION, PX_NONE, S(1902), S(0), T(17), 2, 0, 0, 0, 0, 0, 0} /* Machine type */,
+	/* 177 */ {S(1622), PK_OPTION, PX_NONE, S(8294), S(0), T(57), 5, 0, 0, 0, 0, 0, 0} /* Output mode setting */,
+	/* 178 */ {S(1622), PK_OPTION, PX_NONE, S(9523), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Silence buzzer or open buzzer */,
+	/* 179 */ {S(1622), PK_OPTION, PX_NONE, S(3765), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 180 */ {S(1622), PK_OPTION, PX_NONE, S(3782), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 181 */ {S(1622), PK_OPTION, PX_NONE, S(9553), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* LCD backlight on */,
+	/* 182 */ {S(1622), PK_OPTION, PX_NONE, S(9570), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Alarm when primary source interrupted */,
+	/* 183 */ {S(1622), PK_OPTION, PX_NONE, S(3851), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Fault code record */,
+	/* 184 */ {S(1622), PK_OPTION, PX_NONE, S(9608), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass */,
+	/* 185 */ {S(1622), PK_OPTION, PX_NONE, S(9624), S(0), T(73), 2, 0, 0, 0, 0, 0, 0} /* LCD display escape to default page after timeout */,
+	/* 186 */ {S(177), PK_INT, PX_NONE, S(1130), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input rated voltage */,
+	/* 187 */ {S(177), PK_INT, PX_NONE, S(1178), S(9798), 0, 0, 0, 0, 0, 0, 0, 0} /* AC input rated current */,
+	/* 188 */ {S(177), PK_INT, PX_NONE, S(1201), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated voltage */,
+	/* 189 */ {S(177), PK_INT, PX_NONE, S(1252), S(8511), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated frequency */,
+	/* 190 */ {S(177), PK_INT, PX_NONE, S(1278), S(9798), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated current */,
+	/* 191 */ {S(177), PK_INT, PX_NONE, S(9807), S(9803), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated apparent power */,
+	/* 192 */ {S(177), PK_INT, PX_NONE, S(9838), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output rated active power */,
+	/* 193 */ {S(177), PK_INT, PX_NONE, S(1410), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery rated voltage */,
+	/* 194 */ {S(177), PK_INT, PX_NONE, S(9867), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery recharge voltage */,
+	/* 195 */ {S(177), PK_INT, PX_NONE, S(9892), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery redischarge voltage */,
+	/* 196 */ {S(177), PK_INT, PX_NONE, S(1487), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery under voltage */,
+	/* 197 */ {S(177), PK_INT, PX_NONE, S(1509), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery bulk voltage */,
+	/* 198 */ {S(177), PK_INT, PX_NONE, S(1530), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery float voltage */,
+	/* 199 */ {S(1622), PK_OPTION, PX_NONE, S(1629), S(0), T(65), 3, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 200 */ {S(177), PK_INT, PX_NONE, S(1657), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC charging current */,
+	/* 201 */ {S(177), PK_INT, PX_NONE, S(1681), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charging current */,
+	/* 202 */ {S(1622), PK_OPTION, PX_NONE, S(9920), S(0), T(10), 2, 0, 0, 0, 0, 0, 0} /* Input voltage range */,
+	/* 203 */ {S(1622), PK_OPTION, PX_NONE, S(1779), S(0), T(75), 2, 0, 0, 0, 0, 0, 0} /* Output source priority */,
+	/* 204 */ {S(1622), PK_OPTION, PX_NONE, S(1843), S(0), T(54), 3, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 205 */ {S(177), PK_INT, PX_NONE, S(1867), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Parallel max num */,
+	/* 206 */ {S(1622), PK_OPTION, PX_NONE, S(1902), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Machine type */,
+	/* 207 */ {S(1622), PK_OPTION, PX_NONE, S(1942), S(0), T(79), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 208 */ {S(1622), PK_OPTION, PX_NONE, S(2071), S(0), T(81), 5, 0, 0, 0, 0, 0, 0} /* Output model setting */,
+	/* 209 */ {S(1622), PK_OPTION, PX_NONE, S(2145), S(0), T(71), 2, 0, 0, 0, 0, 0, 0} /* Solar power priority */,
+	/* 210 */ {S(177), PK_INT, PX_NONE, S(10046), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT string */,
+	/* 211 */ {S(177), PK_INT, PX_NONE, S(10153), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 212 */ {S(177), PK_INT, PX_NONE, S(10170), S(8517), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Frequency */,
+	/* 213 */ {S(177), PK_INT, PX_NONE, S(10189), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 214 */ {S(177), PK_INT, PX_NONE, S(10207), S(8517), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 215 */ {S(177), PK_INT, PX_NONE, S(10227), S(1302), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 216 */ {S(177), PK_INT, PX_NONE, S(10252), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 217 */ {S(177), PK_INT, PX_NONE, S(10275), S(2642), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Load */,
+	/* 218 */ {S(177), PK_INT, PX_NONE, S(10290), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 219 */ {S(177), PK_INT, PX_NONE, S(10306), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage from SCC */,
+	/* 220 */ {S(177), PK_INT, PX_NONE, S(10331), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage from SCC2 */,
+	/* 221 */ {S(177), PK_INT, PX_NONE, S(10357), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Discharge Current */,
+	/* 222 */ {S(177), PK_INT, PX_NONE, S(10383), S(1153), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Charge Current */,
+	/* 223 */ {S(177), PK_INT, PX_NONE, S(10406), S(2642), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Capacity */,
+	/* 224 */ {S(177), PK_INT, PX_NONE, S(10423), S(2822), 0, 0, 0, 0, 0, 0, 0, 0} /* Inverter Temperature */,
+	/* 225 */ {S(177), PK_INT, PX_NONE, S(10444), S(2822), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT1 Charger Temperature */,
+	/* 226 */ {S(177), PK_INT, PX_NONE, S(10470), S(2822), 0, 0, 0, 0, 0, 0, 0, 0} /* MPPT2 Charger Temperature */,
+	/* 227 */ {S(177), PK_INT, PX_NONE, S(10496), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 Input Power */,
+	/* 228 */ {S(177), PK_INT, PX_NONE, S(10512), S(1352), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Power */,
+	/* 229 */ {S(177), PK_INT, PX_NONE, S(10528), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 Input Voltage */,
+	/* 230 */ {S(177), PK_INT, PX_NONE, S(10546), S(8506), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Voltage */,
+	/* 231 */ {S(1622), PK_OPTION, PX_NONE, S(3055), S(0), T(28), 2, 0, 0, 0, 0, 0, 0} /* Setting value configuration state */,
+	/* 232 */ {S(1622), PK_OPTION, PX_NONE, S(3130), S(0), T(86), 3, 0, 0, 0, 0, 0, 0} /* MPPT1 charger status */,
+	/* 233 */ {S(1622), PK_OPTION, PX_NONE, S(3151), S(0), T(86), 3, 0, 0, 0, 0, 0, 0} /* MPPT2 charger status */,
+	/* 234 */ {S(1622), PK_OPTION, PX_NONE, S(3191), S(0), T(33), 2, 0, 0, 0, 0, 0, 0} /* Load connection */,
+	/* 235 */ {S(1622), PK_OPTION, PX_NONE, S(3234), S(0), T(35), 3, 0, 0, 0, 0, 0, 0} /* Battery power direction */,
+	/* 236 */ {S(1622), PK_OPTION, PX_NONE, S(3270), S(0), T(38), 3, 0, 0, 0, 0, 0, 0} /* DC/AC power direction */,
+	/* 237 */ {S(1622), PK_OPTION, PX_NONE, S(3305), S(0), T(41), 3, 0, 0, 0, 0, 0, 0} /* Line power direction */,
+	/* 238 */ {S(177), PK_INT, PX_NONE, S(3326), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Local parallel ID */,
+	/* 239 */ {S(10785), PK_KEYED, PX_NONE, S(3619), S(0), 0, 0, T(36), 6, 0, 0, 0, 0} /* Working mode */,
+	/* 240 */ {S(1622), PK_OPTION, PX_NONE, S(10867), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Mute buzzer beep */,
+	/* 241 */ {S(1622), PK_OPTION, PX_NONE, S(3711), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass function */,
+	/* 242 */ {S(1622), PK_OPTION, PX_NONE, S(10884), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* LCD Display escape to default page after timeout */,
+	/* 243 */ {S(1622), PK_OPTION, PX_NONE, S(3765), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 244 */ {S(1622), PK_OPTION, PX_NONE, S(3782), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 245 */ {S(1622), PK_OPTION, PX_NONE, S(3807), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Backlight on */,
+	/* 246 */ {S(1622), PK_OPTION, PX_NONE, S(10933), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Alarm on when primary source interrupted */,
+	/* 247 */ {S(1622), PK_OPTION, PX_NONE, S(3851), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Fault code record */,
+	/* 248 */ {S(1622), PK_OPTION, PX_NONE, S(3869), S(0), T(50), 2, 0, 0, 0, 0, 0, 0} /* Reserved */,
+	/* 249 */ {S(1), PK_STRING, PX_NONE, S(11009), S(11003), 0, 0, 0, 0, 0, 0, 0, 0} /* Start time for enable AC charger working */,
+	/* 250 */ {S(1), PK_STRING, PX_NONE, S(11050), S(11003), 0, 0, 0, 0, 0, 0, 0, 0} /* Ending time for enable AC charger working */,
+	/* 251 */ {S(1), PK_STRING, PX_NONE, S(11178), S(11003), 0, 0, 0, 0, 0, 0, 0, 0} /* Start time for enable AC supply the load */,
+	/* 252 */ {S(1), PK_STRING, PX_NONE, S(11219), S(11003), 0, 0, 0, 0, 0, 0, 0, 0} /* Ending time for enable AC supply the load */,
 };
+
+static const struct pi_kv kvs[] = {
+	/* 0 */ {S(122), S(127)},
+	/* 1 */ {S(139), S(152)},
+	/* 2 */ {S(159), S(171)},
+	/* 3 */ {S(122), S(127)},
+	/* 4 */ {S(139), S(152)},
+	/* 5 */ {S(122), S(1101)},
+	/* 6 */ {S(139), S(1116)},
+	/* 7 */ {S(122), S(1155)},
+	/* 8 */ {S(139), S(1170)},
+	/* 9 */ {S(122), S(1228)},
+	/* 10 */ {S(139), S(1242)},
+	/* 11 */ {S(122), S(1101)},
+	/* 12 */ {S(139), S(1305)},
+	/* 13 */ {S(122), S(1101)},
+	/* 14 */ {S(139), S(1354)},
+	/* 15 */ {S(122), S(1390)},
+	/* 16 */ {S(139), S(1116)},
+	/* 17 */ {S(122), S(1642)},
+	/* 18 */ {S(139), S(1170)},
+	/* 19 */ {S(122), S(2430)},
+	/* 20 */ {S(139), S(1116)},
+	/* 21 */ {S(122), S(2481)},
+	/* 22 */ {S(139), S(1116)},
+	/* 23 */ {S(122), S(2551)},
+	/* 24 */ {S(139), S(1305)},
+	/* 25 */ {S(122), S(2600)},
+	/* 26 */ {S(139), S(1354)},
+	/* 27 */ {S(122), S(2644)},
+	/* 28 */ {S(122), S(2826)},
+	/* 29 */ {S(139), S(2842)},
+	/* 30 */ {S(122), S(2937)},
+	/* 31 */ {S(139), S(1354)},
+	/* 32 */ {S(122), S(2937)},
+	/* 33 */ {S(139), S(1116)},
+	/* 34 */ {S(4765), S(4769)},
+	/* 35 */ {S(4776), S(4780)},
+	/* 36 */ {S(10732), S(3522)},
+	/* 37 */ {S(10735), S(3536)},
+	/* 38 */ {S(10738), S(3549)},
+	/* 39 */ {S(10741), S(3561)},
+	/* 40 */ {S(10744), S(3574)},
+	/* 41 */ {S(10747), S(10750)},
+};
+
+static const pi_ref lists[] = {
+	/* 0 */ S(1552),
+	/* 1 */ S(1556),
+	/* 2 */ S(1564),
+	/* 3 */ S(1569),
+	/* 4 */ S(1579),
+	/* 5 */ S(1583),
+	/* 6 */ S(1588),
+	/* 7 */ S(1596),
+	/* 8 */ S(1614),
+	/* 9 */ S(1618),
+	/* 10 */ S(1702),
+	/* 11 */ S(1712),
+	/* 12 */ S(1735),
+	/* 13 */ S(1757),
+	/* 14 */ S(1802),
+	/* 15 */ S(1814),
+	/* 16 */ S(1832),
+	/* 17 */ S(1884),
+	/* 18 */ S(1893),
+	/* 19 */ S(1915),
+	/* 20 */ S(1931),
+	/* 21 */ S(1951),
+	/* 22 */ S(1965),
+	/* 23 */ S(1981),
+	/* 24 */ S(2011),
+	/* 25 */ S(2041),
+	/* 26 */ S(2092),
+	/* 27 */ S(2125),
+	/* 28 */ S(3021),
+	/* 29 */ S(3037),
+	/* 30 */ S(3089),
+	/* 31 */ S(3098),
+	/* 32 */ S(3121),
+	/* 33 */ S(3172),
+	/* 34 */ S(3183),
+	/* 35 */ S(3207),
+	/* 36 */ S(3217),
+	/* 37 */ S(3224),
+	/* 38 */ S(3207),
+	/* 39 */ S(3258),
+	/* 40 */ S(3264),
+	/* 41 */ S(3207),
+	/* 42 */ S(3292),
+	/* 43 */ S(3298),
+	/* 44 */ S(3522),
+	/* 45 */ S(3536),
+	/* 46 */ S(3549),
+	/* 47 */ S(3561),
+	/* 48 */ S(3574),
+	/* 49 */ S(3585),
+	/* 50 */ S(3682),
+	/* 51 */ S(3691),
+	/* 52 */ S(8059),
+	/* 53 */ S(8072),
+	/* 54 */ S(8138),
+	/* 55 */ S(1814),
+	/* 56 */ S(1832),
+	/* 57 */ S(8222),
+	/* 58 */ S(1965),
+	/* 59 */ S(8234),
+	/* 60 */ S(8254),
+	/* 61 */ S(8274),
+	/* 62 */ S(3089),
+	/* 63 */ S(8640),
+	/* 64 */ S(3121),
+	/* 65 */ S(1552),
+	/* 66 */ S(1556),
+	/* 67 */ S(1564),
+	/* 68 */ S(8138),
+	/* 69 */ S(1814),
+	/* 70 */ S(9455),
+	/* 71 */ S(9466),
+	/* 72 */ S(9487),
+	/* 73 */ S(9508),
+	/* 74 */ S(9516),
+	/* 75 */ S(1735),
+	/* 76 */ S(1814),
+	/* 77 */ S(9940),
+	/* 78 */ S(9949),
+	/* 79 */ S(1915),
+	/* 80 */ S(9958),
+	/* 81 */ S(1951),
+	/* 82 */ S(9970),
+	/* 83 */ S(9986),
+	/* 84 */ S(10006),
+	/* 85 */ S(10026),
+	/* 86 */ S(3089),
+	/* 87 */ S(3098),
+	/* 88 */ S(10564),
+};
+
+static const struct pi_bytes bytes[] = {
+	/* 0 */ {S(25), 10},
+	/* 1 */ {S(0), 0},
+	/* 2 */ {S(328), 16},
+	/* 3 */ {S(702), 14},
+	/* 4 */ {S(856), 26},
+	/* 5 */ {S(1009), 24},
+	/* 6 */ {S(2179), 91},
+	/* 7 */ {S(2271), 92},
+	/* 8 */ {S(3344), 110},
+	/* 9 */ {S(3455), 5},
+	/* 10 */ {S(4213), 39},
+	/* 11 */ {S(4813), 5},
+	/* 12 */ {S(3455), 5},
+	/* 13 */ {S(5547), 7},
+	/* 14 */ {S(5555), 7},
+	/* 15 */ {S(6890), 22},
+	/* 16 */ {S(7004), 16},
+	/* 17 */ {S(7199), 16},
+	/* 18 */ {S(7316), 16},
+	/* 19 */ {S(7431), 30},
+	/* 20 */ {S(7502), 25},
+	/* 21 */ {S(7815), 33},
+	/* 22 */ {S(8314), 45},
+	/* 23 */ {S(8680), 118},
+	/* 24 */ {S(9196), 45},
+	/* 25 */ {S(9673), 76},
+	/* 26 */ {S(10058), 94},
+	/* 27 */ {S(10571), 112},
+	/* 28 */ {S(10791), 11},
+	/* 29 */ {S(10974), 28},
+	/* 30 */ {S(11092), 18},
+};
+
+static const struct pi1x_cmd cmds[] = {
+	/* 0 */ {{S(36), S(36), S(39), S(71), 0, RT_DEFAULT, 0, 0, T(0), 1, T(0), 1}, S(113), 0} /* PI */,
+	/* 1 */ {{S(207), S(207), S(210), S(244), 0, RT_SEQUENTIAL, 0, 0, T(1), 1, T(1), 1}, S(113), 0} /* ET */,
+	/* 2 */ {{S(345), S(345), S(348), S(383), 0, RT_INDEXED, S(440), 0, T(2), 2, T(2), 1}, S(454), 0} /* EY */,
+	/* 3 */ {{S(535), S(535), S(538), S(574), 0, RT_INDEXED, S(634), 0, T(4), 3, T(1), 1}, S(652), 0} /* EM */,
+	/* 4 */ {{S(717), S(717), S(720), S(754), 0, RT_INDEXED, S(814), 0, T(7), 4, T(3), 1}, S(836), 0} /* ED */,
+	/* 5 */ {{S(883), S(883), S(886), S(915), 0, RT_DEFAULT, 0, 0, T(11), 1, T(4), 1}, S(113), 0} /* ID */,
+	/* 6 */ {{S(1034), S(1034), S(1038), S(1065), 0, RT_DEFAULT, 0, 0, T(12), 3, T(5), 1}, S(1093), 0} /* VFW */,
+	/* 7 */ {{S(2364), S(2364), S(2369), S(2394), 0, RT_DEFAULT, 0, 0, T(15), 25, T(6), 2}, S(2424), 0} /* PIRI */,
+	/* 8 */ {{S(3461), S(3461), S(3464), S(3485), 0, RT_DEFAULT, 0, 0, T(40), 28, T(8), 2}, S(113), 0} /* GS */,
+	/* 9 */ {{S(3632), S(3632), S(3636), S(3655), 0, RT_DEFAULT, 0, 0, T(68), 1, T(1), 1}, S(1093), 0} /* MOD */,
+	/* 10 */ {{S(3878), S(3878), S(3883), S(3916), 0, RT_DEFAULT, 0, 0, T(69), 9, T(1), 1}, S(2424), 0} /* FLAG */,
+	/* 11 */ {{S(4253), S(4253), S(4260), S(4305), 0, RT_DEFAULT, 0, 0, T(78), 8, T(10), 1}, S(454), 0} /* MCHGCR */,
+	/* 12 */ {{S(4651), S(4651), S(4659), S(4707), 0, RT_DEFAULT, 0, 0, T(86), 9, T(1), 1}, S(4759), 0} /* MUCHGCR */,
+	/* 13 */ {{S(4819), S(4819), S(4823), S(4872), 1, RT_DEFAULT, S(4969), 0, T(95), 1, T(11), 2}, S(4980), 0} /* POP */,
+	/* 14 */ {{S(4986), S(4986), S(4990), S(5038), 1, RT_DEFAULT, S(5147), 0, T(95), 1, T(11), 2}, S(4980), 0} /* PSP */,
+	/* 15 */ {{S(5158), S(5158), S(5162), S(5220), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEI */,
+	/* 16 */ {{S(5267), S(5267), S(5271), S(5329), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDI */,
+	/* 17 */ {{S(5371), S(5371), S(5375), S(5427), 1, RT_DEFAULT, S(5523), 0, T(95), 1, T(11), 2}, S(5541), 0} /* PCP */,
+	/* 18 */ {{S(5563), S(5563), S(5569), S(5634), 1, RT_DEFAULT, S(5748), 0, T(95), 1, T(13), 2}, S(5770), 0} /* MCHGC */,
+	/* 19 */ {{S(5776), S(5776), S(5783), S(5841), 1, RT_DEFAULT, S(5956), 0, T(95), 1, T(1), 1}, S(5985), 0} /* MUCHGC */,
+	/* 20 */ {{S(5991), S(5991), S(5995), S(6036), 1, RT_DEFAULT, S(6122), 0, T(95), 1, T(13), 2}, S(4980), 0} /* PBT */,
+	/* 21 */ {{S(6134), S(6134), S(6140), S(6208), 1, RT_DEFAULT, S(6318), 0, T(95), 1, T(11), 2}, S(6392), 0} /* MCHGV */,
+	/* 22 */ {{S(6398), S(6398), S(6403), S(6454), 1, RT_DEFAULT, S(6538), 0, T(95), 1, T(13), 2}, S(6561), 0} /* PSDV */,
+	/* 23 */ {{S(6567), S(6567), S(6572), S(6647), 1, RT_DEFAULT, S(6779), 0, T(95), 1, T(13), 2}, S(5985), 0} /* BUCD */,
+	/* 24 */ {{S(36), S(36), S(39), S(6826), 0, RT_DEFAULT, 0, 0, T(0), 1, T(0), 1}, S(113), PI1X_NOCRC} /* PI */,
+	/* 25 */ {{S(6913), S(6913), S(6915), S(6934), 0, RT_DEFAULT, 0, 0, T(96), 1, T(15), 1}, S(6977), PI1X_NOCRC} /* T */,
+	/* 26 */ {{S(207), S(207), S(7021), S(7050), 0, RT_DEFAULT, 0, 0, T(97), 1, T(16), 1}, S(113), PI1X_NOCRC} /* ET */,
+	/* 27 */ {{S(345), S(345), S(7103), S(7134), 0, RT_DEFAULT, S(440), 0, T(98), 1, T(16), 1}, S(454), PI1X_QUERYEN | PI1X_NOCRC} /* EY */,
+	/* 28 */ {{S(535), S(535), S(7216), S(7248), 0, RT_DEFAULT, S(634), 0, T(98), 1, T(17), 1}, S(652), PI1X_QUERYEN | PI1X_NOCRC} /* EM */,
+	/* 29 */ {{S(717), S(717), S(7333), S(7363), 0, RT_DEFAULT, S(814), 0, T(98), 1, T(18), 1}, S(836), PI1X_QUERYEN} /* ED */,
+	/* 30 */ {{S(883), S(883), S(886), S(915), 0, RT_DEFAULT, 0, 0, T(11), 1, T(19), 1}, S(113), PI1X_NOCRC} /* ID */,
+	/* 31 */ {{S(1034), S(1034), S(1038), S(1065), 0, RT_DEFAULT, 0, 0, T(99), 3, T(20), 1}, S(1093), 0} /* VFW */,
+	/* 32 */ {{S(4253), S(4253), S(7849), S(7895), 0, RT_DEFAULT, 0, 0, T(102), 7, T(21), 1}, S(454), 0} /* MCHGCR */,
+	/* 33 */ {{S(4651), S(4651), S(7951), S(8000), 0, RT_DEFAULT, 0, 0, T(102), 7, T(21), 1}, S(4759), 0} /* MUCHGCR */,
+	/* 34 */ {{S(8360), S(8360), S(8364), S(8417), 0, RT_DEFAULT, S(8476), 0, T(109), 7, T(22), 1}, S(2424), PI1X_QUERYEN} /* PRI */,
+	/* 35 */ {{S(8799), S(8799), S(8803), S(8843), 0, RT_DEFAULT, S(8890), 0, T(116), 29, T(23), 1}, S(2424), 0} /* PGS */,
+	/* 36 */ {{S(9242), S(9242), S(9246), S(9277), 0, RT_DEFAULT, 0, 0, T(145), 17, T(24), 1}, S(113), 0} /* FWS */,
+	/* 37 */ {{S(9750), S(9750), S(9753), S(0), 0, RT_DEFAULT, 0, 0, T(162), 24, T(25), 1}, S(113), PI1X_NOCRC} /* DI */,
+	/* 38 */ {{S(2364), S(2364), S(2369), S(2394), 0, RT_DEFAULT, 0, 0, T(186), 25, T(26), 1}, S(2424), 0} /* PIRI */,
+	/* 39 */ {{S(3461), S(3461), S(10684), S(10705), 0, RT_DEFAULT, 0, 0, T(211), 28, T(27), 1}, S(113), PI1X_NOCRC} /* GS */,
+	/* 40 */ {{S(3632), S(3632), S(10803), S(10831), 0, RT_DEFAULT, 0, 0, T(239), 1, T(28), 1}, S(1093), 0} /* MOD */,
+	/* 41 */ {{S(3878), S(3878), S(3883), S(3916), 0, RT_DEFAULT, 0, 0, T(240), 9, T(29), 1}, S(2424), 0} /* FLAG */,
+	/* 42 */ {{S(11111), S(11111), S(11116), S(11144), 0, RT_DEFAULT, 0, 0, T(249), 2, T(30), 1}, S(113), 0} /* ACCT */,
+	/* 43 */ {{S(11261), S(11261), S(11266), S(11299), 0, RT_DEFAULT, 0, 0, T(251), 2, T(30), 1}, S(113), 0} /* ACLT */,
+	/* 44 */ {{S(11338), S(11338), S(11342), S(11395), 1, RT_DEFAULT, S(11438), 0, T(95), 1, T(11), 2}, S(4980), 0} /* LON */,
+	/* 45 */ {{S(11449), S(11449), S(11453), S(11490), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEA */,
+	/* 46 */ {{S(11531), S(11531), S(11535), S(11573), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDA */,
+	/* 47 */ {{S(11615), S(11615), S(11619), S(11651), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEB */,
+	/* 48 */ {{S(11687), S(11687), S(11691), S(11724), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDB */,
+	/* 49 */ {{S(11761), S(11761), S(11765), S(11826), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEC */,
+	/* 50 */ {{S(11891), S(11891), S(11895), S(11957), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDC */,
+	/* 51 */ {{S(12023), S(12023), S(12027), S(12051), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PED */,
+	/* 52 */ {{S(12079), S(12079), S(12083), S(12108), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDD */,
+	/* 53 */ {{S(12137), S(12137), S(12141), S(12173), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEE */,
+	/* 54 */ {{S(12209), S(12209), S(12213), S(12246), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDE */,
+	/* 55 */ {{S(12283), S(12283), S(12287), S(12307), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEF */,
+	/* 56 */ {{S(12331), S(12331), S(12335), S(12356), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDF */,
+	/* 57 */ {{S(12381), S(12381), S(12385), S(12431), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEG */,
+	/* 58 */ {{S(12481), S(12481), S(12485), S(12532), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDG */,
+	/* 59 */ {{S(12583), S(12583), S(12587), S(12612), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEH */,
+	/* 60 */ {{S(12641), S(12641), S(12645), S(12671), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDH */,
+	/* 61 */ {{S(5158), S(5158), S(12701), S(12727), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PEI */,
+	/* 62 */ {{S(5267), S(5267), S(12756), S(12782), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(5261), 0} /* PDI */,
+	/* 63 */ {{S(12812), S(12812), S(12815), S(12865), 1, RT_DEFAULT, 0, 0, T(95), 1, T(11), 2}, S(12919), 0} /* PF */,
+	/* 64 */ {{S(5563), S(5563), S(12925), S(12960), 1, RT_DEFAULT, S(13114), 0, T(95), 1, T(11), 2}, S(5770), PI1X_NOCRC} /* MCHGC */,
+	/* 65 */ {{S(5776), S(5776), S(13132), S(13170), 1, RT_DEFAULT, S(13326), 0, T(95), 1, T(11), 2}, S(5985), PI1X_NOCRC} /* MUCHGC */,
+	/* 66 */ {{S(6134), S(6134), S(13345), S(13380), 1, RT_DEFAULT, S(13479), 0, T(95), 1, T(11), 2}, S(6392), 0} /* MCHGV */,
+	/* 67 */ {{S(13501), S(13501), S(13505), S(13519), 1, RT_DEFAULT, S(13572), 0, T(95), 1, T(11), 2}, S(13603), 0} /* DAT */,
+	/* 68 */ {{S(4819), S(4819), S(13609), S(13636), 1, RT_DEFAULT, S(13700), 0, T(95), 1, T(11), 2}, S(4980), 0} /* POP */,
+	/* 69 */ {{S(6567), S(6567), S(13709), S(13780), 1, RT_DEFAULT, S(13939), 0, T(95), 1, T(11), 2}, S(5985), 0} /* BUCD */,
+};
+
+const struct proto_tables pi18_tables = {strs, rows, kvs, 42, lists, bytes, cmds, sizeof(struct pi1x_cmd), NULL};
+
+static const pi_ref pi18_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12), T(13), T(14), T(15), T(16), T(17), T(18), T(19), T(20), T(21), T(22), T(23)};
 static const char *const pi18_status[] = {"ET", "EY", "EM", "ED", "ID", "VFW", "PIRI", "GS", "MOD", "FLAG", "MCHGCR", "MUCHGCR", NULL};
 static const char *const pi18_settings[] = {"PEIPDIPOPPSP", "MCHGV", "MUCHGC", NULL};
 static const struct pi_proto pi18 = {"PI18", "PI18 protocol handler", &pi18_family, PI18_CRC, "PI", pi18_status, pi18_settings, pi18_cmds, 24};
 
-static const struct pi_cmd *const pi18sv_cmds[] = {
-	&c84.c,
-	&c87.c,
-	&c90.c,
-	&c92.c,
-	&c94.c,
-	&c96.c,
-	&c98.c,
-	&c101.c,
-	&c104.c,
-	&c105.c,
-	&c111.c,
-	&c115.c,
-	&c118.c,
-	&c125.c,
-	&c132.c,
-	&c136.c,
-	&c140.c,
-	&c143.c,
-	&c146.c,
-	&c148.c,
-	&c149.c,
-	&c150.c,
-	&c151.c,
-	&c152.c,
-	&c153.c,
-	&c154.c,
-	&c155.c,
-	&c156.c,
-	&c157.c,
-	&c158.c,
-	&c159.c,
-	&c160.c,
-	&c161.c,
-	&c162.c,
-	&c163.c,
-	&c164.c,
-	&c165.c,
-	&c166.c,
-	&c167.c,
-	&c168.c,
-	&c169.c,
-	&c170.c,
-	&c171.c,
-	&c172.c,
-	&c173.c,
-	&c174.c,
-};
+static const pi_ref pi18sv_cmds[] = {T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(45), T(46), T(47), T(48), T(49), T(50), T(51), T(52), T(53), T(54), T(55), T(56), T(57), T(58), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69)};
 static const char *const pi18sv_status[] = {"PI", "T", "ET", "EY", "EM", "ED", "ID", "VFW", "PIRI", "GS", "MOD", "FWS", "FLAG", "DI", "CHGCR", "MUCHGCR", "PRI", "PGS", "ACCT", "ACLT", NULL};
 static const char *const pi18sv_settings[] = {"LON", "PEA", "PDA", "PEB", "PDB", "PEC", "PDC", "PED", "PDD", "PEE", "PDE", "PEF", "PDF", "PEG", "PDG", "PEH", "PDH", "PF", "MUCHGC", "MUCHGV", "MCHGV", "BUCD", "DAT", NULL};
 static const struct pi_proto pi18sv = {"PI18SV", "PI18 protocol handler for Easun SV inverters", &pi18_family, PI18_CRC, "GS", pi18sv_status, pi18sv_settings, pi18sv_cmds, 46};
 
-static const struct pi_cmd *const pi18lvx_cmds[] = {
-	&c84.c,
-	&c87.c,
-	&c90.c,
-	&c92.c,
-	&c94.c,
-	&c96.c,
-	&c98.c,
-	&c101.c,
-	&c104.c,
-	&c105.c,
-	&c111.c,
-	&c115.c,
-	&c118.c,
-	&c125.c,
-	&c132.c,
-	&c136.c,
-	&c140.c,
-	&c143.c,
-	&c146.c,
-	&c148.c,
-	&c149.c,
-	&c150.c,
-	&c151.c,
-	&c152.c,
-	&c153.c,
-	&c154.c,
-	&c155.c,
-	&c156.c,
-	&c157.c,
-	&c158.c,
-	&c159.c,
-	&c160.c,
-	&c161.c,
-	&c162.c,
-	&c163.c,
-	&c164.c,
-	&c165.c,
-	&c166.c,
-	&c167.c,
-	&c168.c,
-	&c169.c,
-	&c170.c,
-	&c171.c,
-	&c172.c,
-	&c173.c,
-	&c174.c,
-};
+static const pi_ref pi18lvx_cmds[] = {T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(45), T(46), T(47), T(48), T(49), T(50), T(51), T(52), T(53), T(54), T(55), T(56), T(57), T(58), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69)};
 static const char *const pi18lvx_status[] = {"PI", "T", "ET", "EY", "EM", "ED", "ID", "VFW", "PIRI", "GS", "MOD", "FWS", "FLAG", "DI", "CHGCR", "MUCHGCR", "PRI", "PGS", "ACCT", "ACLT", NULL};
 static const char *const pi18lvx_settings[] = {"LON", "PEA", "PDA", "PEB", "PDB", "PEC", "PDC", "PED", "PDD", "PEE", "PDE", "PEF", "PDF", "PEG", "PDG", "PEH", "PDH", "PF", "MUCHGC", "MUCHGV", "MCHGV", "BUCD", "DAT", NULL};
 static const struct pi_proto pi18lvx = {"PI18LVX", "PI18 protocol handler for LVX inverters", &pi18_family, PI18_NOCRC, "GS", pi18lvx_status, pi18lvx_settings, pi18lvx_cmds, 46};

@@ -6,1917 +6,2598 @@
  * the protocol's own).  Do not edit by hand: regenerate.
  * Row types are parsed into decode kinds (enum pi_kind, enum pi_expr);
  * the family code is proto_pi30.c, registered in registry.c.
+ * Strings and runs are references, not pointers (proto.h, pi_ref).
  */
 #include "proto_pi30.h"
 
-static const char *const l1[] = {"SCC not communicating\077", "SCC is powered and communicating"};
-static const struct pi_kv m2[] = {
-	{"device-class", "temperature"},
-};
-static const char *const l3[] = {"Not locked", "Locked"};
-static const struct pi_kv m4[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "power"},
-};
-static const struct pi_kv m5[] = {
-	{"10", "nocharging"},
-	{"11", "bulk stage"},
-	{"12", "absorb"},
-	{"13", "float"},
-};
-static const struct pi_kv m6[] = {
-	{"icon", "mdi:book-open"},
-};
-static const struct pi_row r7[] = {
-	{"int", PK_INT, PX_NONE, "Time until the end of absorb charging", "sec", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Time until the end of float charging", "sec", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "SCC Flag", "", l1, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "AllowSccOnFlag", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "ChargeAverageCurrent", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "SCC PWM temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Transformer temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "GPIO13", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Fan lock status", "", l3, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Not used", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Fan PWM speed", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "SCC charge power", "W", NULL, 0, NULL, 0, m4, 2, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Parallel Warning", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Sync frequency", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Inverter charge status", "", NULL, 0, m5, 4, m6, 1, NULL, 0},
-};
-static const struct pi_bytes t8[] = {
-	{"(00000 00000 01 01 00 059 045 053 068 00 00 000 0040 0580 0000 50.00 139\271\015", 74},
-};
-static const struct pi_cmd c9 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r7, 17, t8, 1};
-static const char *const l10[] = {"No", "Yes"};
-static const struct pi_row r11[] = {
-	{"option", PK_OPTION, PX_NONE, "DSP Has Bootstrap", "", l10, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t12[] = {
-	{"", 0},
-};
-static const struct pi_cmd c13 = {"QBOOT", "QBOOT", "DSP Has Bootstrap inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r11, 1, t12, 1};
-static const char *const l14[] = {"Appliance", "UPS"};
-static const char *const l15[] = {"Utility first", "Solar first", "SBU first"};
-static const char *const l16[] = {"Utility first", "Solar first", "Solar + Utility", "Only solar charging permitted"};
-static const char *const l17[] = {"AGM", "Flooded", "User"};
-static const char *const l18[] = {"enabled", "disabled"};
-static const char *const l19[] = {"disabled", "enabled"};
-static const char *const l20[] = {"single machine output", "parallel output", "Phase 1 of 3 Phase output", "Phase 2 of 3 Phase output", "Phase 3 of 3 Phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output", "unknown output phase"};
-static const char *const l21[] = {"As long as one unit of inverters has connect PV, parallel system will consider PV OK", "Only All of inverters have connect PV, parallel system will consider PV OK"};
-static const char *const l22[] = {"PV input max current will be the max charged current", "PV input max power will be the sum of the max charged power and loads power"};
-static const struct pi_row r23[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l17, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Buzzer", "", l18, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Power saving", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD Backlight", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Primary source interrupt alarm", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Record fault code", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD reset to default", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l20, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t24[] = {
-	{"(230.0 50.0 0030 42.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 0 0 1 0 54.0 0 1 000\236`\015", 83},
-};
-static const struct pi_cmd c25 = {"QDI", "QDI", "Default Settings inquiry", " -- queries the default settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r23, 25, t24, 1};
-static const struct pi_kv m26[] = {
-	{"a", "Buzzer"},
-	{"b", "Overload Bypass"},
-	{"j", "Power Saving"},
-	{"k", "LCD Reset to Default"},
-	{"u", "Overload Restart"},
-	{"v", "Over Temperature Restart"},
-	{"x", "LCD Backlight"},
-	{"y", "Primary Source Interrupt Alarm"},
-	{"z", "Record Fault Code"},
-};
-static const struct pi_row r27[] = {
-	{"enflags", PK_ENFLAGS, PX_NONE, "Device Status", "", NULL, 0, m26, 9, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t28[] = {
-	{"(EakxyDbjuvz/)\015", 15},
-};
-static const struct pi_cmd c29 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t28, 1};
-static const struct pi_row r30[] = {
-	{"string", PK_STRING, PX_NONE, "Serial Number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t31[] = {
-	{"(9293333010501\273\007\015", 17},
-};
-static const struct pi_cmd c32 = {"QID", "QID", "Device Serial Number inquiry", " -- queries the device serial number", 0, RT_DEFAULT, NULL, NULL, r30, 1, t31, 1};
-static const struct pi_row r33[] = {
-	{"string", PK_STRING, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t34[] = {
-	{"(010 020 030 040 050 060 070 080 090 100 110 120\014\313\015", 51},
-};
-static const struct pi_cmd c35 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r33, 1, t34, 1};
-static const struct pi_kv m36[] = {
-	{"P", "Power on"},
-	{"S", "Standby"},
-	{"L", "Line"},
-	{"B", "Battery"},
-	{"F", "Fault"},
-	{"H", "Power saving"},
-	{"Y", "Bypass"},
-};
-static const struct pi_row r37[] = {
-	{"keyed", PK_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m36, 7, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t38[] = {
-	{"(Sd9\015", 5},
-};
-static const struct pi_cmd c39 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, NULL, r37, 1, t38, 1};
-static const struct pi_row r40[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Model Name", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t41[] = {
-	{"(MKS2-8000\262\215\015", 13},
-};
-static const struct pi_cmd c42 = {"QMN", "QMN", "Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r40, 1, t41, 1};
-static const struct pi_row r43[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "General Model Name", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t44[] = {
-	{"(044\310\256\015", 7},
-};
-static const struct pi_cmd c45 = {"QGMN", "QGMN", "General Model Name Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r43, 1, t44, 1};
-static const struct pi_row r46[] = {
-	{"string", PK_STRING, PX_NONE, "Max Utility Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t47[] = {
-	{"(002 010 020 030 040 050 060 070 080 090 100 110 120\312#\015", 55},
-};
-static const struct pi_cmd c48 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_DEFAULT, NULL, NULL, r46, 1, t47, 1};
-static const struct pi_row r49[] = {
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l20, 8, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c50 = {"QOPM", "QOPM", "Output Mode inquiry", " -- queries the output mode of the Inverter (e.g. single, parallel, phase 1 of 3 etc)", 0, RT_DEFAULT, NULL, NULL, r49, 1, t12, 1};
-static const char *const l51[] = {"Not valid", "valid"};
-static const struct pi_kv m52[] = {
-	{"P", "Power On Mode"},
-	{"S", "Standby Mode"},
-	{"L", "Line Mode"},
-	{"B", "Battery Mode"},
-	{"F", "Fault Mode"},
-	{"H", "Power Saving Mode"},
-};
-static const struct pi_kv m53[] = {
-	{"00", "No fault"},
-	{"01", "Fan is locked"},
-	{"02", "Over temperature"},
-	{"03", "Battery voltage is too high"},
-	{"04", "Battery voltage is too low"},
-	{"05", "Output short circuited or Over temperature"},
-	{"06", "Output voltage is too high"},
-	{"07", "Over load time out"},
-	{"08", "Bus voltage is too high"},
-	{"09", "Bus soft start failed"},
-	{"11", "Main relay failed"},
-	{"51", "Over current inverter"},
-	{"52", "Bus soft start failed"},
-	{"53", "Inverter soft start failed"},
-	{"54", "Self-test failed"},
-	{"55", "Over DC voltage on output of inverter"},
-	{"56", "Battery connection is open"},
-	{"57", "Current sensor failed"},
-	{"58", "Output voltage is too low"},
-	{"60", "Inverter negative power"},
-	{"71", "Parallel version different"},
-	{"72", "Output circuit failed"},
-	{"80", "CAN communication failed"},
-	{"81", "Parallel host line lost"},
-	{"82", "Parallel synchronized signal lost"},
-	{"83", "Parallel battery voltage detect different"},
-	{"84", "Parallel Line voltage or frequency detect different"},
-	{"85", "Parallel Line input current unbalanced"},
-	{"86", "Parallel output setting different"},
-};
-static const char *const l54[] = {"Is SCC OK", "Is AC Charging", "Is SCC Charging", "Is Battery Over Voltage", "Is Battery Under Voltage", "Is Line Lost", "Is Load On", "Is Configuration Changed"};
-static const char *const l55[] = {"single machine", "parallel output", "Phase 1 of 3 phase output", "Phase 2 of 3 phase output", "Phase 3 of 3 phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output", "Unknown Output Mode"};
-static const char *const l56[] = {"Utility first", "Solar first", "Solar + Utility", "Solar only"};
-static const struct pi_row r57[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel instance number", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Serial number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Work mode", "", NULL, 0, m52, 6, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Fault code", "", NULL, 0, m53, 29, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC output voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC output frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Load percentage", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output percentage", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l54, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l55, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l56, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charger current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charger range", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC charger current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV input current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Unknown float", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Unknown flags\077", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t58[] = {
-	{"(1 92931701100510 B 00 000.0 00.00 230.6 50.00 0275 0141 005 51.4 001 100 083.3 002 00574 00312 003 10100110 1 2 060 120 10 04 000\314#\015", 133},
-	{"(1 92912102100033 B 00 000.0 00.00 120.1 59.99 0048 0000 000 53.1 000 059 000.0 000 00154 00016 000 00000110 7 1 060 120 030 00 000 000.0 00\347c\015", 143},
-	{"QPGS0\077\332\015", 8},
-};
-static const struct pi_cmd c59 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d+)$", NULL, r57, 29, t58, 3};
-static const struct pi_row r60[] = {
-	{"string", PK_STRING, PX_NONE, "Protocol ID", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t61[] = {
-	{"(PI30\232\013\015", 8},
-};
-static const struct pi_cmd c62 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, NULL, r60, 1, t61, 1};
-static const struct pi_kv m63[] = {
-	{"icon", "mdi:lightning"},
-};
-static const char *const l64[] = {"Is SBU Priority Version Added", "Is Configuration Changed", "Is SCC Firmware Updated", "Is Load On", "Is Battery Voltage to Steady While Charging", "Is Charging On", "Is SCC Charging On", "Is AC Charging On"};
-static const char *const l65[] = {"Is Charging to Float", "Is Switched On", "Is Reserved"};
-static const struct pi_row r66[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, m63, 1, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "BUS Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter Heat Sink Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Current for Battery", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage from SCC", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status", "", l64, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status2", "", l65, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t67[] = {
-	{"(000.0 00.0 230.0 49.9 0161 0119 003 460 57.50 012 100 0069 0014 103.8 57.45 00000 00110110 00 00 00856 010$\214\015", 110},
-};
-static const struct pi_cmd c68 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_INDEXED, NULL, NULL, r66, 21, t67, 1};
-static const char *const l69[] = {"AGM", "Flooded", "User", "Pylontech", "Shinheung", "WECO", "Soltaro", "TBD", "LIb-protocol compatible", "3rd party Lithium"};
-static const struct pi_kv m70[] = {
-	{"00", "Grid tie"},
-	{"01", "Off Grid"},
-	{"10", "Hybrid"},
-};
-static const char *const l71[] = {"transformerless", "transformer"};
-static const char *const l72[] = {"single machine output", "parallel output", "Phase 1 of 3 Phase output", "Phase 2 of 3 Phase output", "Phase 3 of 3 Phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output", "unknown output"};
-static const char *const l73[] = {"Automatic mode", "On-line mode", "ECO mode"};
-static const struct pi_row r74[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l69, 10, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Parallel Units", "units", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m70, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l71, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Mode", "", l72, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging time for CV stage", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Operation Logic", "", l73, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t75[] = {
-	{"(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1o~\015", 98},
-	{"(120.0 25.0 120.0 60.0 25.0 3000 3000 48.0 46.0 44.0 58.4 54.4 2 30 060 1 2 0 9 01 0 6 54.0 0 1 000 0\217\355\015", 104},
-	{"(230.0 13.0 230.0 50.0 13.0 3000 2400 24.0 23.0 21.0 28.2 27.0 0 30 50 0 2 1 - 01 1 0 26.0 0 0\271\275\015", 97},
-	{"(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 47.0 46.5 57.6 57.6 5 30 080 0 1 2 1 01 0 0 52.0 0 1\003$\015", 98},
-	{"(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 47.0 46.5 57.6 57.6 9 30 080 0 1 2 1 01 0 0 52.0 0 1\234o\015", 98},
-	{"(230.0 34.7 230.0 50.0 34.7 8000 8000 48.0 48.0 42.0 54.0 52.5 2 010 030 1 2 2 9 01 0 0 50.0 0 1 480 0 070\331`\015", 109},
-};
-static const struct pi_cmd c76 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r74, 27, t75, 6};
-static const char *const l77[] = {"", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage too high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Reserved", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Battery open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", ""};
-static const struct pi_row r78[] = {
-	{"stat_flags", PK_STAT_FLAGS, PX_NONE, "Warning", "", l77, 32, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t79[] = {
-	{"(00000100000000001000000000000000V\246\015", 36},
-	{"(100000000000000000000000000000000000\025\317\015", 40},
-};
-static const struct pi_cmd c80 = {"QPIWS", "QPIWS", "Warning status inquiry", " -- queries any active warnings flags from the Inverter", 0, RT_DEFAULT, NULL, NULL, r78, 1, t79, 2};
-static const struct pi_row r81[] = {
-	{"string", PK_STRING, PX_NONE, "Main CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t82[] = {
-	{"(VERFW:00072.70S\247\015", 18},
-};
-static const struct pi_cmd c83 = {"QVFW", "QVFW", "Main CPU firmware version inquiry", " -- queries the main CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r81, 1, t82, 1};
-static const struct pi_row r84[] = {
-	{"string", PK_STRING, PX_NONE, "Secondary CPU firmware version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c85 = {"QVFW2", "QVFW2", "Secondary CPU firmware version inquiry", " -- queries the secondary CPU firmware version", 0, RT_DEFAULT, NULL, NULL, r84, 1, t12, 1};
-static const struct pi_kv m86[] = {
-	{"0", "Connected"},
-	{"1", "Disconnected"},
-};
-static const struct pi_kv m87[] = {
-	{"0", "No"},
-	{"1", "Yes"},
-};
-static const struct pi_kv m88[] = {
-	{"0", "Enable discharge"},
-	{"1", "Disable discharge"},
-};
-static const struct pi_kv m89[] = {
-	{"0", "Enable charge"},
-	{"1", "Disable charge"},
-};
-static const struct pi_row r90[] = {
-	{"keyed", PK_KEYED, PX_NONE, "Battery connect status", "", NULL, 0, m86, 2, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity from BMS", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Battery force charging", "", NULL, 0, m87, 2, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Battery stop discharge flag", "", NULL, 0, m88, 2, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Battery stop charge flag", "", NULL, 0, m89, 2, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery bulk charging voltage from BMS", "0.1 V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery float charging voltage from BMS", "0.1 V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery cut off voltage from BMS", "0.1 V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t91[] = {
-	{"(0 100 0 0 1 532 532 450 0000 0030\016^\012", 37},
-};
-static const struct pi_cmd c92 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "chk", r90, 10, t91, 1};
-static const struct pi_kv m93[] = {
-	{"NAK", "Failed"},
-	{"ACK", "Successful"},
-};
-static const struct pi_row r94[] = {
-	{"ack", PK_ACK, PX_NONE, "Command execution", "", NULL, 0, m93, 2, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t95[] = {
-	{"(NAKss\015", 7},
-	{"(ACK9 \015", 7},
-};
-static const struct pi_cmd c96 = {"F", "F", "Set Device Output Frequency", " -- examples: F50 (set output frequency to 50Hz) or F60 (set output frequency to 60Hz)", 1, RT_DEFAULT, "F([56]0)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c97 = {"MCHGC", "MCHGC", "Set Max Charging Current (for parallel units)", " -- examples: MCHGC040 (set unit 0 to max charging current of 40A), MCHGC160 (set unit 1 to max charging current of 60A)", 1, RT_DEFAULT, "MCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c98 = {"MNCHGC", "MNCHGC", "Set Utility Max Charging Current (more than 100A) (for 4000/5000)", " -- example: MNCHGC1120 (set unit 1 utility max charging current to 120A)", 1, RT_DEFAULT, "MNCHGC(\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c99 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGC130 (set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c100 = {"PBCV", "PBCV", "Set Battery re-charge voltage", " -- example PBCV44.0 - set re-charge voltage to 44V (12V unit: 11V/11.3V/11.5V/11.8V/12V/12.3V/12.5V/12.8V, 24V unit: 22V/22.5V/23V/23.5V/24V/24.5V/25V/25.5V, 48V unit: 44V/45V/46V/47V/48V/49V/50V/51V)", 1, RT_DEFAULT, "PBCV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c101 = {"PBDV", "PBDV", "Set Battery re-discharge voltage", " -- example PBDV48.0 - set re-discharge voltage to 48V (12V unit: 00.0V/12V/12.3V/12.5V/12.8V/13V/13.3V/13.5V/13.8V/14V/14.3V/14.5, 24V unit: 00.0V/24V/24.5V/25V/25.5V/26V/26.5V/27V/27.5V/28V/28.5V/29V, 48V unit: 00.0V/48V/49V/50V/51V/52V/53V/54V/55V/56V/57V/58V, 00.0V means battery is full(charging in float mode).)", 1, RT_DEFAULT, "PBDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c102 = {"PBFT", "PBFT", "Set Battery Float Charging Voltage", " -- example PBFT58.0 - set battery float charging voltage to 58V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PBFT(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c103 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), PBT01 (set battery as FLOODED), PBT02 (set battery as USER)", 1, RT_DEFAULT, "PBT(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c104 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set utility first), PCP01 (set solar first), PCP02 (HS only: set solar and utility), PCP03 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c105 = {"PCVV", "PCVV", "Set Battery C.V. (constant voltage) charging voltage", " -- example PCVV48.0 - set charging voltage to 48V (48.0 - 58.4V for 48V unit)", 1, RT_DEFAULT, "PCVV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c106 = {"PE", "PE", "Set the enabled state of an Inverter setting", " -- examples: PEa - enable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PE(.+)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c107 = {"PD", "PD", "Set the disabled state of an Inverter setting", " -- examples: PDa - disable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]", 1, RT_DEFAULT, "PD(.+)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c108 = {"PF", "PF", "Set Control Parameters to Default Values", " -- example PF (reset control parameters to defaults)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2};
-static const struct pi_cmd c109 = {"PGR", "PGR", "Set Grid Working Range", " -- examples: PCR00 (set device working range to appliance), PCR01 (set device working range to UPS)", 1, RT_DEFAULT, "PGR(0[01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c110 = {"POP", "POP", "Set Device Output Source Priority", " -- examples: POP00 (set utility first), POP01 (set solar first), POP02 (set SBU priority)", 1, RT_DEFAULT, "POP(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c111 = {"POPLG", "POPLG", "Set Device Operation Logic", " -- examples: POPLG00 (set Auto mode), POPLG01 (set Online mode), POPLG02 (set ECO mode)", 1, RT_DEFAULT, "POPLG(0[012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c112 = {"POPM", "POPM", "Set Device Output Mode (for 4000/5000)", " -- examples: POPM01 (set unit 0 to 1 - parallel output), POPM10 (set unit 1 to 0 - single machine output), POPM02 (set unit 0 to 2 - phase 1 of 3), POPM13 (set unit 1 to 3 - phase 2 of 3), POPM24 (set unit 2 to 4 - phase 3 of 3)", 1, RT_DEFAULT, "POPM(\134d[01234])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c113 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority (for 4000/5000)", " -- examples: PPCP000 (set unit 1 to 00 - utility first), PPCP101 (set unit 1 to 01 - solar first), PPCP202 (set unit 2 to 02 - solar and utility), PPCP003 (set unit 0 to 03 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c114 = {"PPVOKC", "PPVOKC", "Set PV OK Condition", " -- examples: PPVOKC0 (as long as one unit has connected PV, parallel system will consider PV OK), PPVOKC1 (only if all inverters have connected PV, parallel system will consider PV OK)", 1, RT_DEFAULT, "PPVOKC([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c115 = {"PSDV", "PSDV", "Set Battery Cut-off Voltage", " -- example PSDV40.0 - set battery cut-off voltage to 40V (40.0 - 48.0V for 48V unit)", 1, RT_DEFAULT, "PSDV(\134d\134d\134.\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c116 = {"PSPB", "PSPB", "Set Solar Power Balance", " -- examples: PSPB0 (PV input max current will be the max charged current), PSPB1 (PV input max power will be the sum of the max charge power and loads power)", 1, RT_DEFAULT, "PSPB([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c117 = {"PBATCD", "PBATCD", "Battery charge/discharge controlling command", " -- examples: PBATCDxxx (please read description, use carefully)", 1, RT_DEFAULT, "PBATCD([01][01][01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c118 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYYYMMDDHHMMSS (14 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c119 = {"PBATMAXDISC", "PBATMAXDISC", "Battery max discharge current", " -- examples: PBATMAXDISCxxx (000- disable or 030-150A)", 1, RT_DEFAULT, "PBATMAXDISC([01]\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c120 = {"BTA", "BTA", "Calibrate inverter battery voltage", " -- examples: BTA-01 (reduce inverter reading by 0.05V), BTA+09 (increase inverter reading by 0.45V)", 1, RT_DEFAULT, "BTA([-+]0\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c121 = {"PSAVE", "PSAVE", "Save EEPROM changes", " -- examples: PSAVE (save changes to eeprom)", 1, RT_DEFAULT, NULL, NULL, r94, 1, t95, 2};
-static const char *const l122[] = {"AGM", "Flooded", "User", "TBD", "Pylontech", "WECO", "Soltaro", "LIb-protocol compatible", "3rd party Lithium"};
-static const char *const l123[] = {"single machine", "parallel output", "Phase 1 of 3 phase output", "Phase 2 of 3 phase output", "Phase 3 of 3 phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output (120\302\260)", "Phase 2 of 2 phase output (180\302\260)", "Unknown Output Mode"};
-static const struct pi_row r124[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l122, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Buzzer", "", l18, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Power saving", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD Backlight", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Primary source interrupt alarm", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Record fault code", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD reset to default", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l123, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Time at CV", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Discharging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t125[] = {
-	{"(230.0 50.0 0030 44.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 1 0 1 0 54.0 0 1 224\353\274\015", 83},
-};
-static const struct pi_cmd c126 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r124, 27, t125, 1};
-static const struct pi_kv m127[] = {
-	{"a", "Buzzer"},
-	{"b", "Overload Bypass"},
-	{"d", "Solar Feed to Grid"},
-	{"k", "LCD Reset to Default"},
-	{"u", "Overload Restart"},
-	{"v", "Over Temperature Restart"},
-	{"x", "LCD Backlight"},
-	{"y", "Primary Source Interrupt Alarm"},
-	{"z", "Record Fault Code"},
-};
-static const struct pi_row r128[] = {
-	{"enflags", PK_ENFLAGS, PX_NONE, "Device Status", "", NULL, 0, m127, 9, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c129 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r128, 1, NULL, 0};
-static const struct pi_kv m130[] = {
-	{"P", "Power on"},
-	{"S", "Standby"},
-	{"L", "Line"},
-	{"B", "Battery"},
-	{"F", "Fault"},
-	{"H", "Power Saving"},
-	{"D", "Shutdown"},
-};
-static const struct pi_row r131[] = {
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m130, 7, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t132[] = {
-	{"(S\345\331\015", 5},
-	{"(B\347\311\015", 5},
-};
-static const struct pi_cmd c133 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r131, 1, t132, 2};
-static const struct pi_kv m134[] = {
-	{"icon", "mdi:identifier"},
-};
-static const struct pi_kv m135[] = {
-	{"P", "Power On Mode"},
-	{"S", "Standby Mode"},
-	{"L", "Line Mode"},
-	{"B", "Battery Mode"},
-	{"F", "Fault Mode"},
-	{"H", "Power Saving Mode"},
-	{"D", "Shutdown Mode"},
-	{"Y", "Bypass"},
-};
-static const struct pi_kv m136[] = {
-	{"00", "No fault"},
-	{"01", "Fan is locked"},
-	{"02", "Over temperature"},
-	{"03", "Battery voltage is too high"},
-	{"04", "Battery voltage is too low"},
-	{"05", "Output short circuited or Over temperature"},
-	{"06", "Output voltage is too high"},
-	{"07", "Over load time out"},
-	{"08", "Bus voltage is too high"},
-	{"09", "Bus soft start failed"},
-	{"10", "PV over current"},
-	{"11", "PV over voltage"},
-	{"12", "DC over current"},
-	{"13", "Battery discharge over current"},
-	{"51", "Over current inverter"},
-	{"52", "Bus voltage too low"},
-	{"53", "Inverter soft start failed"},
-	{"54", "Self-test failed"},
-	{"55", "Over DC voltage on output of inverter"},
-	{"56", "Battery connection is open"},
-	{"57", "Current sensor failed"},
-	{"58", "Output voltage is too low"},
-	{"60", "Power feedback protection"},
-	{"71", "Firmware version different"},
-	{"72", "Current sharing fault"},
-	{"80", "CAN communication failed"},
-	{"81", "Parallel host line lost"},
-	{"82", "Parallel synchronized signal lost"},
-	{"83", "Parallel battery voltage detect different"},
-	{"84", "AC input voltage or frequency detected different"},
-	{"85", "AC output current unbalanced"},
-	{"86", "AC output mode setting different"},
-};
-static const struct pi_kv m137[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m138[] = {
-	{"icon", "mdi:current-ac"},
-	{"device-class", "frequency"},
-};
-static const struct pi_kv m139[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "apparent_power"},
-};
-static const struct pi_kv m140[] = {
-	{"icon", "mdi:power-plug"},
-	{"device-class", "power"},
-	{"state_class", "measurement"},
-};
-static const struct pi_kv m141[] = {
-	{"icon", "mdi:brightness-percent"},
-};
-static const struct pi_kv m142[] = {
-	{"icon", "mdi:battery-outline"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m143[] = {
-	{"icon", "mdi:current-dc"},
-	{"device-class", "current"},
-};
-static const struct pi_kv m144[] = {
-	{"device-class", "battery"},
-};
-static const struct pi_kv m145[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m146[] = {
-	{"icon", "mdi:brightness-percent"},
-	{"device-class", "current"},
-};
-static const struct pi_kv m147[] = {
-	{"device-class", "current"},
-};
-static const struct pi_kv m148[] = {
-	{"icon", "mdi:battery-negative"},
-	{"device-class", "current"},
-};
-static const struct pi_kv m149[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "current"},
-};
-static const struct pi_row r150[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel instance number", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes:r.decode()", PK_BYTES, PX_DECODE, "Serial number", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Work mode", "", NULL, 0, m135, 8, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Fault code", "", NULL, 0, m136, 32, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Voltage", "V", NULL, 0, NULL, 0, m137, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, m137, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Load Percentage", "%", NULL, 0, NULL, 0, m141, 1, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, m143, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, m144, 1, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total Charging Current", "A", NULL, 0, NULL, 0, m146, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC Output Percentage", "%", NULL, 0, NULL, 0, m141, 1, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l54, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l123, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l56, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charger Current", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charger Range", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charger Current", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input Current", "A", NULL, 0, NULL, 0, m4, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, m148, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
-};
-static const struct pi_bytes t151[] = {
-	{"(0 92932105105315 B 00 000.0 00.00 230.0 50.00 0989 0907 012 53.2 009 090 349.8 009 00989 00907 011 10100110 0 1 100 120 030 02 000 275.3 02i]\015", 143},
-};
-static const struct pi_cmd c152 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r150, 29, t151, 1};
-static const struct pi_kv m153[] = {
-	{"icon", "mdi:transmission-tower-export"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m154[] = {
-	{"icon", "mdi:details"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m155[] = {
-	{"icon", "mdi:details"},
-	{"device-class", "temperature"},
-};
-static const struct pi_kv m156[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "power"},
-	{"state_class", "measurement"},
-};
-static const char *const l157[] = {"Is Charging to Float", "Is Switched On", "Is Dustproof Installed"};
-static const char *const l158[] = {"Disabled", "Enabled"};
-static const struct pi_kv m159[] = {
-	{"00", "India"},
-	{"01", "Germany"},
-	{"02", "South America"},
-};
-static const struct pi_row r160[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, m153, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, m137, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Load", "%", NULL, 0, NULL, 0, m141, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "BUS Voltage", "V", NULL, 0, NULL, 0, m154, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, m143, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, m144, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter Heat Sink Temperature", "\302\260C", NULL, 0, NULL, 0, m155, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage from SCC", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, m148, 2, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status", "", l64, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Voltage Offset for Fans On", "10mV", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "EEPROM Version", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Charging Power", "W", NULL, 0, NULL, 0, m156, 3, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status2", "", l157, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Solar Feed to Grid", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Country", "", NULL, 0, m159, 3, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Solar Feed to Grid Power", "W", NULL, 0, NULL, 0, m156, 3, NULL, 0},
-};
-static const struct pi_bytes t161[] = {
-	{"(227.2 50.0 230.3 50.0 0829 0751 010 447 54.50 020 083 0054 02.7 323.6 00.00 00000 00010110 00 00 00879 010\361\214\015", 110},
-};
-static const struct pi_cmd c162 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r160, 24, t161, 1};
-static const struct pi_kv m163[] = {
-	{"icon", "mdi:transmission-tower-import"},
-	{"device-class", "voltage"},
-};
-static const struct pi_kv m164[] = {
-	{"icon", "mdi:current-ac"},
-	{"device-class", "current"},
-};
-static const char *const l165[] = {"AGM", "Flooded", "User", "Pylontech", "Shinheung", "WECO", "Soltaro", "LIb-protocol compatible", "3rd party Lithium"};
-static const char *const l166[] = {"Utility Solar Battery", "Solar Utility Battery", "Solar Battery Utility"};
-static const char *const l167[] = {"single machine output", "parallel output", "Phase 1 of 3 Phase output", "Phase 2 of 3 Phase output", "Phase 3 of 3 Phase output", "Phase 1 of 2 phase output", "Phase 2 of 2 phase output (120\302\260)", "Phase 2 of 2 phase output (180\302\260)", "unknown output"};
-static const struct pi_row r168[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, m163, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, m153, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l165, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l166, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Parallel Units", "units", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m70, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l71, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Mode", "", l167, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging time for CV stage", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Operation Logic", "", l73, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max discharging current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-};
-static const struct pi_bytes t169[] = {
-	{"(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1o~\015", 98},
-};
-static const struct pi_cmd c170 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r168, 28, t169, 1};
-static const char *const l171[] = {"PV loss warning", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage too high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Battery derating warning", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Battery open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", "Battery weak", "Battery weak", "Battery weak", "", "Battery equalisation warning"};
-static const struct pi_row r172[] = {
-	{"stat_flags", PK_STAT_FLAGS, PX_NONE, "Warning", "", l171, 36, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t173[] = {
-	{"(00000100000000001000000000000000V\246\015", 36},
-	{"(000000000000000000000000000000000000<\216\015", 40},
-};
-static const struct pi_cmd c174 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r172, 1, t173, 2};
-static const struct pi_row r175[] = {
-	{"bytes.decode:r[2:int(r[0:2])+2]", PK_BYTES_DECODE, PX_LENPREFIX, "Serial Number", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
-};
-static const struct pi_bytes t176[] = {
-	{"(1492932105105335005535\224\016\015", 26},
-};
-static const struct pi_cmd c177 = {"QSID", "QSID", "Device Serial Number inquiry", " -- queries the device serial number (length greater than 14)", 0, RT_INDEXED, NULL, NULL, r175, 1, t176, 1};
-static const struct pi_row r178[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Remote CPU firmware version", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
-};
-static const struct pi_cmd c179 = {"QVFW3", "QVFW3", "Remote CPU firmware version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r178, 1, NULL, 0};
-static const struct pi_row r180[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Bluetooth version", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
-};
-static const struct pi_cmd c181 = {"VERFW", "VERFW", "Bluetooth version inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r180, 1, NULL, 0};
-static const struct pi_row r182[] = {
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Charging Power", "W", NULL, 0, NULL, 0, m156, 3, NULL, 0},
-};
-static const struct pi_bytes t183[] = {
-	{"(03.1 327.3 01026 \311\213\015", 21},
-};
-static const struct pi_cmd c184 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2", NULL, 0, RT_INDEXED, NULL, NULL, r182, 3, t183, 1};
-static const struct pi_row r185[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Device Output Source Priority Time Order", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t186[] = {
-	{"(2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 0 2 1>>\015", 59},
-};
-static const struct pi_cmd c187 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r185, 1, t186, 1};
-static const char *const l188[] = {"undefined", "Solar first", "Solar + Utility", "Only Solar"};
-static const struct pi_row r189[] = {
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 00 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 01 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 02 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 03 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 04 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 05 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 06 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 07 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 08 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 09 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 10 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 11 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 12 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 13 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 14 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 15 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 16 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 17 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 18 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 19 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 20 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 21 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 22 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority 23 hours", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Device Charger Source Priority", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Charger Source Priority Order 1", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Charger Source Priority Order 2", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Charger Source Priority Order 3", "", l188, 4, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t190[] = {
-	{"(3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 0 0 0\320\213\015", 59},
-};
-static const struct pi_cmd c191 = {"QCHPT", "QCHPT", "Device Charger Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r189, 28, t190, 1};
-static const struct pi_row r192[] = {
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Device Time", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t193[] = {
-	{"(20210726122606JF\015", 18},
-};
-static const struct pi_cmd c194 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r192, 1, t193, 1};
-static const char *const l195[] = {"Inactive", "Active"};
-static const struct pi_row r196[] = {
-	{"option", PK_OPTION, PX_NONE, "Equalization Enabled", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Equalization Time", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Equalization Period", "day", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Equalization Max Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Reserved1", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Equalization Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Reserved2", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Equalization Over Time", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Equalization Active", "", l195, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Equalization Elasped Time", "hour", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t197[] = {
-	{"(1 030 030 080 021 55.40 224 030 0 0234y\077\015", 42},
-};
-static const struct pi_cmd c198 = {"QBEQI", "QBEQI", "Battery Equalization Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r196, 10, t197, 1};
-static const struct pi_kv m199[] = {
-	{"icon", "mdi:solar-power"},
-	{"device-class", "energy"},
-	{"state_class", "total"},
-};
-static const struct pi_row r200[] = {
-	{"int", PK_INT, PX_NONE, "Total PV Generated Energy", "Wh", NULL, 0, NULL, 0, m199, 3, NULL, 0},
-};
-static const struct pi_bytes t201[] = {
-	{"(00238800!J\015", 12},
-};
-static const struct pi_cmd c202 = {"QET", "QET", "Total PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r200, 1, t201, 1};
-static const struct pi_kv m203[] = {
-	{"icon", "mdi:counter"},
-	{"device-class", "energy"},
-	{"state_class", "total"},
-};
-static const struct pi_row r204[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Year", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
-	{"info:cv", PK_INFO, PX_CV, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c205 = {"QEY", "QEY", "Yearly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEY(\134d\134d\134d\134d)$", NULL, r204, 2, t201, 1};
-static const struct pi_row r206[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Month", "Wh", NULL, 0, NULL, 0, m199, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:])]", PK_INFO, PX_MONTH_4, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c207 = {"QEM", "QEM", "Monthly PV Generated Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QEM(\134d\134d\134d\134d\134d\134d)$", NULL, r206, 3, t201, 1};
-static const struct pi_row r208[] = {
-	{"int", PK_INT, PX_NONE, "PV Generated Energy for Day", "Wh", NULL, 0, NULL, 0, m199, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:6])]", PK_INFO, PX_MONTH_4_6, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:cv[6:]", PK_INFO, PX_CV_FROM6, "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c209 = {"QED", "QED", "Daily PV Generated Energy Inquiry", " -- display daily generated energy, format is QEDyyyymmdd", 0, RT_INDEXED, "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r208, 4, t201, 1};
-static const struct pi_row r210[] = {
-	{"int", PK_INT, PX_NONE, "Total Output Load Energy", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
-};
-static const struct pi_cmd c211 = {"QLT", "QLT", "Total Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r210, 1, t201, 1};
-static const struct pi_row r212[] = {
-	{"int", PK_INT, PX_NONE, "Output Load Energy for Year", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
-	{"info:cv", PK_INFO, PX_CV, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c213 = {"QLY", "QLY", "Yearly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLY(\134d\134d\134d\134d)$", NULL, r212, 2, t201, 1};
-static const struct pi_row r214[] = {
-	{"int", PK_INT, PX_NONE, "Output Load Energy for Month", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:])]", PK_INFO, PX_MONTH_4, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c215 = {"QLM", "QLM", "Monthly Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLM(\134d\134d\134d\134d\134d\134d)$", NULL, r214, 3, t201, 1};
-static const struct pi_row r216[] = {
-	{"int", PK_INT, PX_NONE, "Output Load Energy for Day", "Wh", NULL, 0, NULL, 0, m203, 3, NULL, 0},
-	{"info:cv[:4]", PK_INFO, PX_CV_HEAD4, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:calendar.month_name[int(cv[4:6])]", PK_INFO, PX_MONTH_4_6, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"info:cv[6:]", PK_INFO, PX_CV_FROM6, "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c217 = {"QLD", "QLD", "Daily Output Load Energy Inquiry", NULL, 0, RT_SEQUENTIAL, "QLD(\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r216, 4, t201, 1};
-static const char *const l218[] = {"Low", "Medium", "Fast"};
-static const char *const l219[] = {"Breathing", "Unknown", "Solid", "Right Scrolling"};
-static const struct pi_row r220[] = {
-	{"option", PK_OPTION, PX_NONE, "LED Enabled", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LED Speed", "", l218, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LED Effect", "", l219, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "LED Brightness", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "LED Number of Colors", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "RGB", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t221[] = {
-	{"(1 1 2 5 3 148000211255255255000255255\332j\015", 41},
-};
-static const struct pi_cmd c222 = {"QLED", "QLED", "LED Status Parameters Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r220, 6, t221, 1};
-static const struct pi_cmd c223 = {"PLEDE", "PLEDE", "Enable/disable LED function", " -- examples: PLEDE0 (disable LED), PLEDE1 (enable LED)", 1, RT_DEFAULT, "PLEDE([01])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c224 = {"PLEDS", "PLEDS", "Set LED speed", " -- examples: PLEDS0 (set LED speed low), PLEDS1 (set LED speed medium), PLEDS2 (set LED speed high)", 1, RT_DEFAULT, "PLEDS([012])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c225 = {"PLEDM", "PLEDM", "Set LED effect", " -- examples: PLEDM0 (set LED effect breathing), PLEDM2 (set LED effect solid), PLEDM3 (set LED right scrolling)", 1, RT_DEFAULT, "PLEDM([0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c226 = {"PLEDB", "PLEDB", "Set LED brightness", " -- examples: PLEDB1 (set LED brightness low), PLEDB5 (set LED brightness normal), PLEDB9 (set LED brightness high)", 1, RT_DEFAULT, "PLEDB([123456789])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c227 = {"PLEDT", "PLEDT", "Set LED total number of colors", " -- examples: PLEDT2 (set 2 LED colors), PLEDT3 (set 3 LED colors)", 1, RT_DEFAULT, "PLEDT([123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c228 = {"PLEDC", "PLEDC", "Set LED color", " -- examples: PLEDCnRRRGGGBBB (n: 1 line mode, 2 AVR mode, 3 battery mode)", 1, RT_DEFAULT, "PLEDC(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const char *const l229[] = {"Solar first", "Solar + Utility", "Only solar charging permitted"};
-static const struct pi_row r230[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l229, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l122, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Buzzer", "", l18, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Power saving", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Over temperature restart", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD Backlight", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Primary source interrupt alarm", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Record fault code", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Overload bypass", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "LCD reset to default", "", l19, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l123, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Time at CV", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Discharging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c231 = {"QDI", "QDI", "Default Settings inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r230, 27, t125, 1};
-static const struct pi_kv m232[] = {
-	{"P", "Power On Mode"},
-	{"S", "Standby Mode"},
-	{"L", "Line Mode"},
-	{"B", "Battery Mode"},
-	{"F", "Fault Mode"},
-	{"H", "Power Saving Mode"},
-	{"D", "Shutdown Mode"},
-};
-static const char *const l233[] = {"Solar first", "Solar + Utility", "Solar only"};
-static const struct pi_row r234[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel instance number", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes:r.decode()", PK_BYTES, PX_DECODE, "Serial number", "", NULL, 0, NULL, 0, m134, 1, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Work mode", "", NULL, 0, m232, 7, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Fault code", "", NULL, 0, m136, 32, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Voltage", "V", NULL, 0, NULL, 0, m137, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, m137, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Load Percentage", "%", NULL, 0, NULL, 0, m141, 1, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, m143, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, m144, 1, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total Charging Current", "A", NULL, 0, NULL, 0, m146, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC Output Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total Output Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC Output Percentage", "%", NULL, 0, NULL, 0, m141, 1, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l54, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l123, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l233, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charger Current", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charger Range", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charger Current", "A", NULL, 0, NULL, 0, m147, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 Input Current", "A", NULL, 0, NULL, 0, m4, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, m148, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, m145, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Input Current", "A", NULL, 0, NULL, 0, m149, 2, NULL, 0},
-};
-static const struct pi_cmd c235 = {"QPGS", "QPGS", "Parallel Information inquiry", " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters", 0, RT_INDEXED, "QPGS(\134d+)$", NULL, r234, 29, t151, 1};
-static const struct pi_cmd c236 = {"MUCHGC", "MUCHGC", "Set Utility Max Charging Current", " -- example: MUCHGCuaaa (MUCHGC1030 set unit 1 utility max charging current to 30A)", 1, RT_DEFAULT, "MUCHGC(\134d[01]\134d[02])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c237 = {"PCP", "PCP", "Set Device Charger Priority", " -- examples: PCP00 (set solar first), PCP01 (set solar and utility), PCP02 (set solar only charging)", 1, RT_DEFAULT, "PCP(0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c238 = {"PPCP", "PPCP", "Set Parallel Device Charger Priority", " -- examples: PPCP000 (set unit 1 to 00 - solar first), PPCP101 (set unit 1 to 01 - solar and utility), PPCP202 (set unit 2 to 02 - solar only charging)", 1, RT_DEFAULT, "PPCP(\134d0[0123])$", NULL, r94, 1, t95, 2};
-static const struct pi_cmd c239 = {"DAT", "DAT", "Set Date Time", " -- examples: DATYYMMDDHHMMSS (12 digits after DAT)", 1, RT_DEFAULT, "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$", NULL, r94, 1, t95, 2};
-static const struct pi_kv m240[] = {
-	{"00", "Not OK"},
-	{"01", "OK"},
-};
-static const struct pi_kv m241[] = {
-	{"00", "Off"},
-	{"01", "On"},
-};
-static const struct pi_row r242[] = {
-	{"int", PK_INT, PX_NONE, "Absorb time", "sec", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Float time", "sec", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "SCC ok", "", NULL, 0, m240, 2, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Allow Scc On", "", NULL, 0, m241, 2, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Charge Average Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "SCC PWM temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Transformer temperature", "\302\260C", NULL, 0, NULL, 0, m2, 1, NULL, 0},
-	{"int", PK_INT, PX_NONE, "GPIO13", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Fan lock status", "", l3, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Not used", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Fan PWM speed", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "SCC charge power", "W", NULL, 0, NULL, 0, m4, 2, NULL, 0},
-	{"bytes.decode", PK_BYTES_DECODE, PX_NONE, "Parallel Warning", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Sync frequency", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Inverter charge status", "", NULL, 0, m5, 4, m6, 1, NULL, 0},
-};
-static const struct pi_cmd c243 = {"Q1", "Q1", "Q1 query", NULL, 0, RT_INDEXED, NULL, NULL, r242, 17, t8, 1};
-static const struct pi_bytes t244[] = {
-	{"(EbuvyzDajkxn@\015", 15},
-};
-static const struct pi_cmd c245 = {"QFLAG", "QFLAG", "Flag Status inquiry", " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)", 0, RT_DEFAULT, NULL, NULL, r27, 1, t244, 1};
-static const struct pi_row r246[] = {
-	{"int", PK_INT, PX_NONE, "Max Charging Current 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 3", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 4", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 5", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 6", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 7", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 8", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 9", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 10", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 11", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 12", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current 13", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c247 = {"QMCHGCR", "QMCHGCR", "Max Charging Current Options inquiry", " -- queries the maximum charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r246, 13, t34, 1};
-static const struct pi_kv m248[] = {
-	{"P", "Power on"},
-	{"S", "Standby"},
-	{"L", "Line"},
-	{"B", "Battery"},
-	{"F", "Fault"},
-	{"H", "Power Saving"},
-	{"D", "Shutdown"},
-	{"C", "Bypass"},
-};
-static const struct pi_row r249[] = {
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m248, 8, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c250 = {"QMOD", "QMOD", "Mode inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r249, 1, t132, 2};
-static const struct pi_row r251[] = {
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 3", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 4", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 5", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 6", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 7", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 8", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 9", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 10", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 11", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 12", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Utility Charging Current 13", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c252 = {"QMUCHGCR", "QMUCHGCR", "Max Utility Charging Current Options inquiry", " -- queries the maximum utility charging current setting of the Inverter", 0, RT_SEQUENTIAL, NULL, NULL, r251, 13, t47, 1};
-static const char *const l253[] = {"Undefined", "Solar first", "Solar + Utility", "Only solar charging permitted"};
-static const struct pi_row r254[] = {
-	{"float", PK_FLOAT, PX_NONE, "Grid Rating Voltage", "V", NULL, 0, NULL, 0, m163, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Grid Rating Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Rating Voltage", "V", NULL, 0, NULL, 0, m153, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Rating Frequency", "Hz", NULL, 0, NULL, 0, m138, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Rating Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Rating Apparent Power", "VA", NULL, 0, NULL, 0, m139, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Rating Active Power", "W", NULL, 0, NULL, 0, m140, 3, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Rating Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, m142, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l69, 10, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l166, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l253, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Parallel Units", "units", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"str_keyed", PK_STR_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m70, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l71, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Mode", "", l167, 9, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charging time for CV stage", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Operation Logic", "", l73, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max discharging current", "A", NULL, 0, NULL, 0, m164, 2, NULL, 0},
-};
-static const struct pi_cmd c255 = {"QPIRI", "QPIRI", "Current Settings inquiry", NULL, 0, RT_INDEXED, NULL, NULL, r254, 28, t169, 1};
-static const char *const l256[] = {"PV loss warning", "Inverter fault", "Bus over fault", "Bus under fault", "Bus soft fail fault", "Line fail warning", "OPV short warning", "Inverter voltage too low fault", "Inverter voltage too high fault", "Over temperature fault", "Fan locked fault", "Battery voltage to high fault", "Battery low alarm warning", "Reserved", "Battery under shutdown warning", "Battery derating warning", "Overload fault", "EEPROM fault", "Inverter over current fault", "Inverter soft fail fault", "Self test fail fault", "OP DC voltage over fault", "Bat open fault", "Current sensor fail fault", "Battery short fault", "Power limit warning", "PV voltage high warning", "MPPT overload fault", "MPPT overload warning", "Battery too low to charge warning", "", "Battery weak", "Battery weak code1", "Battery weak code2", "", "Battery equalisation warning"};
-static const struct pi_row r257[] = {
-	{"flags", PK_FLAGS, PX_NONE, "Warning", "", l256, 36, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c258 = {"QPIWS", "QPIWS", "Warning status inquiry", NULL, 0, RT_DEFAULT, NULL, NULL, r257, 1, t173, 2};
-static const char *const l259[] = {"Connected", "Disconnected"};
-static const char *const l260[] = {"Enable discharge", "Disable discharge"};
-static const char *const l261[] = {"Enable charge", "Disable charge"};
-static const struct pi_row r262[] = {
-	{"option", PK_OPTION, PX_NONE, "Battery connect status", "", l259, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity from BMS", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery force charging", "", l10, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery stop discharge flag", "", l260, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery stop charge flag", "", l261, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"float:r/10", PK_FLOAT, PX_DIV10, "Battery bulk charging voltage from BMS", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float:r/10", PK_FLOAT, PX_DIV10, "Battery float charging voltage from BMS", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float:r/10", PK_FLOAT, PX_DIV10, "Battery cut-off voltage from BMS", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t263[] = {
-	{"(0 100 0 0 1 532 532 450 0000 0030^\012", 36},
-};
-static const struct pi_cmd c264 = {"QBMS", "QBMS", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_SEQUENTIAL, NULL, "chk", r262, 10, t263, 1};
-static const struct pi_cmd c265 = {"PBT", "PBT", "Set Battery Type", " -- examples: PBT00 (set battery as AGM), Setting battery type, 00 for AGM, 01 for Flooded battery, 02 for user define, 03 for Pylontech, 04 for Shinheung, 05 for Weco, 06 for Soltaro, 07 for BAK, 08 for Lib, 09 for Lic", 1, RT_DEFAULT, "PBT(0[0-9])$", NULL, r94, 1, t95, 2};
-static const char *const l266[] = {"Utility Solar Battery (USB)", "Solar Utility Battery (SUB)", "Solar Battery Utility (SBU)"};
-static const struct pi_row r267[] = {
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 00 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 01 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 02 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 03 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 04 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 05 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 06 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 07 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 08 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 09 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 10 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 11 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 12 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 13 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 14 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 15 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 16 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 17 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 18 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 19 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 20 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 21 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 22 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority 23 hours", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Device Output Source Priority", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Output Source Priority Order 1", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Output Source Priority Order 2", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Selection of Output Source Priority Order 3", "", l266, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c268 = {"QOPPT", "QOPPT", "Device Output Source Priority Time Order Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r267, 28, t186, 1};
-static const struct pi_row r269[] = {
-	{"bytes.decode:datetime.strptime(r, '%Y%m%d%H%M%S').strftime('%Y-%m-%d %H:%M:%S')", PK_BYTES_DECODE, PX_STRPTIME, "Device Time", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c270 = {"QT", "QT", "Device Time Inquiry", NULL, 0, RT_SEQUENTIAL, NULL, NULL, r269, 1, t193, 1};
-static const struct pi_row r271[] = {
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery voltage from SCC 2", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Charging Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Device status", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC charging power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV3 Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV3 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery voltage from SCC 3", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV3 Charging Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV total charging power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c272 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry 2 for 3 PV", NULL, 0, RT_DEFAULT, NULL, NULL, r271, 12, t183, 1};
-static const char *const l273[] = {"is_l1_scc_ok", "is_l1_ac_charging_on", "is_l1_scc_charging_on", "is_battery_over_voltage", "is_battery_under_voltage", "is_l1_line_off", "is_l1_load_on", "is_configuration_changed"};
-static const char *const l274[] = {"Standalone\077", "Parallel output 0 degrees", "Phase 1 of 3 Phase output", "Phase 2 of 3 Phase output", "Phase 3 of 3 Phase output", "Parallel output 120 degrees", "Parallel output 180 degrees"};
-static const struct pi_row r275[] = {
-	{"option", PK_OPTION, PX_NONE, "Parallel instance number", "", l51, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Serial number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Work mode", "", NULL, 0, m52, 6, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Fault code", "", NULL, 0, m53, 29, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC input frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC output voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC output frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 AC output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 Load percentage", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV1 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total AC output percentage", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l273, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output mode", "", l274, 7, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger source priority", "", l56, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charger current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max charger range", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC charger current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV1 charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t276[] = {
-	{"(1 92911906100045 L 00 122.9 59.98 122.9 59.98 0331 0272 013 56.1 004 100 000.0 004 01577 01400 009 01000010 6 0 060 220 40 00 000\307\302\015", 133},
-};
-static const struct pi_cmd c277 = {"QPGS", "QPGS", "Parallel Information inquiry LV5048", " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QPGS(\134d)$", NULL, r275, 27, t276, 1};
-static const char *const l278[] = {"is_l1_scc_ok", "is_l1_ac_charging_on", "is_l1_scc_charging_on", "is_battery_over", "is_battery_under", "is_l1_line_not_ok", "is_load_on", "is_configuration_changed"};
-static const char *const l279[] = {"is_charging_to_float", "is_switched_on", "is_reserved"};
-static const struct pi_row r280[] = {
-	{"float", PK_FLOAT, PX_NONE, "L1 AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L1 AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L1 AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "BUS Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter Heat Sink Temperature", "Deg_C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Current for Battery", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage from SCC", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharge Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l278, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status2", "", l279, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c281 = {"QPIGS", "QPIGS", "General Status Parameters inquiry LV5048", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r280, 21, t67, 1};
-static const struct pi_row r282[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l17, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Parallel Units", "units", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m70, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l71, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Mode", "", l274, 7, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Time at CV Stage", "min", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t283[] = {
-	{"(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1 60\203\252\015", 101},
-	{"(120.0 20.8 120.0 60.0 20.8 2500 2500 48.0 47.0 43.0 56.1 56.1 2 40 060 0 0 0 9 01 0 6 55.0 0 1 000\276\254\015", 102},
-	{"(NAKss\015", 7},
-};
-static const struct pi_cmd c284 = {"QPIRI", "QPIRI", "Current Settings inquiry for LV5048", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, NULL, r282, 26, t283, 3};
-static const char *const l285[] = {"is_l2_scc_ok", "is_l2_ac_charging", "is_l2_scc_charging", "is_battery_over_voltage", "is_battery_under_voltage", "is_l2_line_lost", "is_l2_load_on", "is_configuration_changed"};
-static const struct pi_row r286[] = {
-	{"int", PK_INT, PX_NONE, "Parallel instance number\077\077", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Serial number", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Work mode", "", NULL, 0, m52, 6, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Fault code", "", NULL, 0, m53, 29, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC input voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC input frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC output voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC output frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 AC output apparent power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 AC output active power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 Load percentage", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 Battery voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 Battery charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 Battery capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Inverter Status", "", l285, 8, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t287[] = {
-	{"(11 92911906100045 L 00 124.2 59.98 124.2 59.98 0149 0130 005 56.1 000 100 000.0 00 01000010\251\250\015", 95},
-};
-static const struct pi_cmd c288 = {"QP2GS", "QP2GS", "Parallel Information inquiry", " -- example: QP2GS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)", 0, RT_DEFAULT, "QP2GS(\134d)$", NULL, r286, 17, t287, 1};
-static const char *const l289[] = {"is_l2_scc_ok", "is_l2_ac_charging_on", "is_l2_scc_charging_on", "reserved", "is_l2_line_not_ok", "is_load_on", "reserved"};
-static const struct pi_row r290[] = {
-	{"float", PK_FLOAT, PX_NONE, "L2 AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "L2 AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV2 Battery Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV2 Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "L2 Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status", "", l289, 7, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c291 = {"QPIGS2", "QPIGS2", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, NULL, r290, 11, t12, 1};
-static const struct pi_bytes t292[] = {
-	{"(NAK\003\015", 6},
-	{"(ACK9 \015", 7},
-};
-static const struct pi_cmd c293 = {"PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2};
-static const struct pi_cmd c294 = {"_PSET", "PSET", "Set current machine configuration information", " -- sets various metrics from the Inverter", 1, RT_DEFAULT, "_PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$", "chk", r94, 1, t292, 2};
-static const char *const l295[] = {"English", "Chinese"};
-static const char *const l296[] = {"Utility Priority", "Solar Priority", "Battery Priority", "PV+mains power+no external CT", "PV+mains power+external CT"};
-static const char *const l297[] = {"Wide", "Narrow"};
-static const char *const l298[] = {"220V", "230V", "240V"};
-static const char *const l299[] = {"50Hz", "60Hz"};
-static const char *const l300[] = {"Lead Acid", "Lithium", "None", "Custom"};
-static const struct pi_row r301[] = {
-	{"option", PK_OPTION, PX_NONE, "Language", "", l295, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Work Mode", "", l296, 5, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Range", "", l297, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Voltage", "", l298, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Frequency", "", l299, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l300, 4, NULL, 0, NULL, 0, NULL, 0},
-};
-static const char *const l302[] = {"Enabled", "Disabled"};
-static const char *const l303[] = {"Not Connected", "Connected"};
-static const struct pi_row r304[] = {
-	{"option", PK_OPTION, PX_NONE, "Buzzer", "", l302, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Grid", "", l303, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Single Phase Parallel", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Three Phase Parallel", "", l158, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Three Phase ID", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_row r305[] = {
-	{"multi", PK_MULTI, PX_NONE, "", "", NULL, 0, NULL, 0, NULL, 0, r301, 6},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Low Voltage Alarm Point", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Low Voltage Cutoff Point", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Year", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Month", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Day", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Hour", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"string", PK_STRING, PX_NONE, "Minute", "", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"multi", PK_MULTI, PX_NONE, "", "", NULL, 0, NULL, 0, NULL, 0, r304, 5},
-	{"float", PK_FLOAT, PX_NONE, "Battery Full Recovery Point", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t306[] = {
-	{"(000100 56.0 54.0 44.0 42.0 030 010 2018 06 01 20 00 00 00<\012", 60},
-};
-static const struct pi_cmd c307 = {"PQSE", "PQSE", "Read current machine configuration information", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r305, 14, t306, 1};
-static const struct pi_kv m308[] = {
-	{"P", "Power on"},
-	{"S", "Standby"},
-	{"L", "Line"},
-	{"B", "Battery"},
-	{"F", "Fault"},
-	{"H", "Power saving"},
-};
-static const struct pi_kv m309[] = {
-	{"00", "No warning"},
-	{"01", "Low battery"},
-	{"02", "Mains low voltage"},
-	{"03", "Mains high voltage"},
-	{"04", "Overload"},
-	{"05", "Over temperature"},
-	{"06", "Fan lock"},
-	{"07", "Battery overvoltage"},
-	{"08", "Discharge overcurrent"},
-	{"21", "PV undervoltage"},
-	{"22", "PV overvoltage"},
-	{"23", "PV overcurrent"},
-	{"24", "PV over temperature"},
-	{"25", "PV overload"},
-	{"26", "PV boost failed"},
-	{"39", "BMS Communication lost"},
-};
-static const struct pi_kv m310[] = {
-	{"00", "No fault"},
-	{"01", "BUS overvoltage"},
-	{"02", "Inverter overvoltage"},
-	{"03", "Inverter low voltage"},
-	{"04", "BUS soft start failure"},
-	{"05", "Overload fault"},
-	{"06", "Output short circuit"},
-	{"07", "Low battery voltage failure"},
-	{"08", "Inverter soft start failure"},
-	{"09", "BUS low voltage"},
-	{"10", "Parallel failure"},
-	{"11", "Over temperature fault"},
-	{"12", "Battery over-voltage fault"},
-	{"13", "Phase A lost"},
-	{"14", "Phase B lost"},
-	{"15", "Phase C lost"},
-	{"16", "AC output voltage and frequency setting is different"},
-	{"17", "AC input voltage and frequency detected different"},
-	{"18", "Power feedback protection"},
-	{"19", "Firmware Version inconsistent"},
-	{"20", "Current sharing fault"},
-	{"23", "PV overcurrent"},
-	{"24", "PV over temperature"},
-};
-static const struct pi_row r311[] = {
-	{"int", PK_INT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Discharging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Daily PV Power Generated", "WH", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Total PV Power Generated", "kWH", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m308, 6, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Warning Code", "", NULL, 0, m309, 16, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Fault Code", "", NULL, 0, m310, 23, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t312[] = {
-	{"(000 00.0 000 00.0 0000 000 00.0 000 000 000 000 00.0 0000 000000 000000 S 00 00\003\012", 82},
-};
-static const struct pi_cmd c313 = {"QALL", "QALL", "Current Status Data inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "chk", r311, 18, t312, 1};
-static const struct pi_row r314[] = {
-	{"keyed", PK_KEYED, PX_NONE, "Device Mode", "", NULL, 0, m308, 6, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c315 = {"QMOD", "QMOD", "Mode inquiry", " -- queries the Inverter mode", 0, RT_DEFAULT, NULL, "crc", r314, 1, t38, 1};
-static const struct pi_cmd c316 = {"QPI", "QPI", "Protocol ID inquiry", " -- queries the device protocol ID. e.g. PI30 for HS series", 0, RT_DEFAULT, NULL, "crc", r60, 1, t61, 1};
-static const struct pi_row r317[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Load", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "BUS Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery Capacity", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Inverter Heat Sink Temperature", "\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "PV Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage from SCC", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Daily Power Generated", "WH", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status", "", l64, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV1", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "RSV2", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "PV Input Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"flags", PK_FLAGS, PX_NONE, "Device Status2", "", l65, 3, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t318[] = {
-	{"(221.0 49.9 221.0 49.9 0000 0707 012 401 00.10 012 000 0026 0000 000.0 00.10 00000 00010000 00 00 00000 010\351}\015", 110},
-};
-static const struct pi_cmd c319 = {"QPIGS", "QPIGS", "General Status Parameters inquiry", " -- queries the value of various metrics from the Inverter", 0, RT_DEFAULT, NULL, "crc", r317, 21, t318, 1};
-static const struct pi_row r320[] = {
-	{"float", PK_FLOAT, PX_NONE, "AC Input Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Input Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Frequency", "Hz", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "AC Output Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Apparent Power", "VA", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "AC Output Active Power", "W", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Recharge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Under Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Bulk Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Float Charge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Battery Type", "", l17, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max AC Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Charging Current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Input Voltage Range", "", l14, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Source Priority", "", l15, 3, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Charger Source Priority", "", l16, 4, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Max Parallel Units", "units", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Machine Type", "", NULL, 0, m70, 3, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Topology", "", l71, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "Output Mode", "", l72, 8, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery Redischarge Voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV OK Condition", "", l21, 2, NULL, 0, NULL, 0, NULL, 0},
-	{"option", PK_OPTION, PX_NONE, "PV Power Balance", "", l22, 2, NULL, 0, NULL, 0, NULL, 0},
-};
-static const struct pi_cmd c321 = {"QPIRI", "QPIRI", "Current Settings inquiry", " -- queries the current settings from the Inverter", 0, RT_DEFAULT, NULL, "crc", r320, 25, t169, 1};
-static const struct pi_kv m322[] = {
-	{"0", "No warning"},
-	{"1", "Battery overvoltage"},
-	{"2", "Low battery"},
-	{"3", "Battery over temperature"},
-	{"4", "Battery low temperature"},
-	{"5", "Battery overcurrent"},
-	{"6", "Battery output short circut"},
-};
-static const struct pi_row r323[] = {
-	{"float", PK_FLOAT, PX_NONE, "Battery voltage from BMS", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery charging current from BMS", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery discharge current from BMS", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery temperature", "0.1\302\260C", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery capacity from BMS", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"int", PK_INT, PX_NONE, "Battery wearout", "%", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max charging current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max discharge current", "A", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery max charge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"float", PK_FLOAT, PX_NONE, "Battery min discharge voltage", "V", NULL, 0, NULL, 0, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Fault Code from BMS", "", NULL, 0, m322, 7, NULL, 0, NULL, 0},
-	{"keyed", PK_KEYED, PX_NONE, "Warning Code fom BMS", "", NULL, 0, m322, 7, NULL, 0, NULL, 0},
-};
-static const struct pi_bytes t324[] = {
-	{"(048.8 000.0 000.9 250 024 000 052.5 010.0 053.5 004.4 0 2\374\013\012", 61},
-	{"(052.5 000.0 000.0 032 036 000 070.0 007.0 057.0 004.6 0 5\202\340\015", 61},
-};
-static const struct pi_cmd c325 = {"QLITH0", "QLITH0", "Read lithium battery information", " -- queries the value of various metrics from the battery", 0, RT_DEFAULT, NULL, "crc", r323, 12, t324, 2};
+#define S(o)	PI_REF(PROTO_SET_PI30, o)
+#define T(i)	PI_REF(PROTO_SET_PI30, i)
 
-static const struct pi_cmd *const pi30_cmds[] = {
-	&c9,
-	&c13,
-	&c25,
-	&c29,
-	&c32,
-	&c35,
-	&c39,
-	&c42,
-	&c45,
-	&c48,
-	&c50,
-	&c59,
-	&c62,
-	&c68,
-	&c76,
-	&c80,
-	&c83,
-	&c85,
-	&c92,
-	&c96,
-	&c97,
-	&c98,
-	&c99,
-	&c100,
-	&c101,
-	&c102,
-	&c103,
-	&c104,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c113,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c118,
-	&c119,
-	&c120,
-	&c121,
+static const char strs[] =
+	/* 0 */ "\000"
+	/* 1 */ "sec\000"
+	/* 5 */ "int\000"
+	/* 9 */ "Time until the end of absorb charging\000"
+	/* 47 */ "Time until the end of float charging\000"
+	/* 84 */ "SCC not communicating\077\000"
+	/* 107 */ "SCC is powered and communicating\000"
+	/* 140 */ "option\000"
+	/* 147 */ "SCC Flag\000"
+	/* 156 */ "bytes.decode\000"
+	/* 169 */ "AllowSccOnFlag\000"
+	/* 184 */ "ChargeAverageCurrent\000"
+	/* 205 */ "\302\260C\000"
+	/* 209 */ "device-class\000"
+	/* 222 */ "temperature\000"
+	/* 234 */ "SCC PWM temperature\000"
+	/* 254 */ "Inverter temperature\000"
+	/* 275 */ "Battery temperature\000"
+	/* 295 */ "Transformer temperature\000"
+	/* 319 */ "GPIO13\000"
+	/* 326 */ "Not locked\000"
+	/* 337 */ "Locked\000"
+	/* 344 */ "Fan lock status\000"
+	/* 360 */ "Not used\000"
+	/* 369 */ "%\000"
+	/* 371 */ "Fan PWM speed\000"
+	/* 385 */ "W\000"
+	/* 387 */ "icon\000"
+	/* 392 */ "mdi:solar-power\000"
+	/* 408 */ "power\000"
+	/* 414 */ "SCC charge power\000"
+	/* 431 */ "Parallel Warning\000"
+	/* 448 */ "float\000"
+	/* 454 */ "Sync frequency\000"
+	/* 469 */ "10\000"
+	/* 472 */ "nocharging\000"
+	/* 483 */ "11\000"
+	/* 486 */ "bulk stage\000"
+	/* 497 */ "12\000"
+	/* 500 */ "absorb\000"
+	/* 507 */ "13\000"
+	/* 510 */ "mdi:book-open\000"
+	/* 524 */ "str_keyed\000"
+	/* 534 */ "Inverter charge status\000"
+	/* 557 */ "(00000 00000 01 01 00 059 045 053 068 00 00 000 0040 0580 0000 50.00 139\271\015\000"
+	/* 632 */ "Q1\000"
+	/* 635 */ "Q1 query\000"
+	/* 644 */ "No\000"
+	/* 647 */ "Yes\000"
+	/* 651 */ "DSP Has Bootstrap\000"
+	/* 669 */ "QBOOT\000"
+	/* 675 */ "DSP Has Bootstrap inquiry\000"
+	/* 701 */ "V\000"
+	/* 703 */ "AC Output Voltage\000"
+	/* 721 */ "Hz\000"
+	/* 724 */ "AC Output Frequency\000"
+	/* 744 */ "A\000"
+	/* 746 */ "Max AC Charging Current\000"
+	/* 770 */ "Battery Under Voltage\000"
+	/* 792 */ "Battery Float Charge Voltage\000"
+	/* 821 */ "Battery Bulk Charge Voltage\000"
+	/* 849 */ "Battery Recharge Voltage\000"
+	/* 874 */ "Max Charging Current\000"
+	/* 895 */ "Appliance\000"
+	/* 905 */ "UPS\000"
+	/* 909 */ "Input Voltage Range\000"
+	/* 929 */ "Utility first\000"
+	/* 943 */ "Solar first\000"
+	/* 955 */ "SBU first\000"
+	/* 965 */ "Output Source Priority\000"
+	/* 988 */ "Solar + Utility\000"
+	/* 1004 */ "Only solar charging permitted\000"
+	/* 1034 */ "Charger Source Priority\000"
+	/* 1058 */ "AGM\000"
+	/* 1062 */ "Flooded\000"
+	/* 1070 */ "User\000"
+	/* 1075 */ "Battery Type\000"
+	/* 1088 */ "enabled\000"
+	/* 1096 */ "disabled\000"
+	/* 1105 */ "Buzzer\000"
+	/* 1112 */ "Power saving\000"
+	/* 1125 */ "Overload restart\000"
+	/* 1142 */ "Over temperature restart\000"
+	/* 1167 */ "LCD Backlight\000"
+	/* 1181 */ "Primary source interrupt alarm\000"
+	/* 1212 */ "Record fault code\000"
+	/* 1230 */ "Overload bypass\000"
+	/* 1246 */ "LCD reset to default\000"
+	/* 1267 */ "single machine output\000"
+	/* 1289 */ "parallel output\000"
+	/* 1305 */ "Phase 1 of 3 Phase output\000"
+	/* 1331 */ "Phase 2 of 3 Phase output\000"
+	/* 1357 */ "Phase 3 of 3 Phase output\000"
+	/* 1383 */ "Phase 1 of 2 phase output\000"
+	/* 1409 */ "Phase 2 of 2 phase output\000"
+	/* 1435 */ "unknown output phase\000"
+	/* 1456 */ "Output mode\000"
+	/* 1468 */ "Battery Redischarge Voltage\000"
+	/* 1496 */ "As long as one unit of inverters has connect PV, parallel system will consider PV OK\000"
+	/* 1581 */ "Only All of inverters have connect PV, parallel system will consider PV OK\000"
+	/* 1656 */ "PV OK condition\000"
+	/* 1672 */ "PV input max current will be the max charged current\000"
+	/* 1725 */ "PV input max power will be the sum of the max charged power and loads power\000"
+	/* 1801 */ "PV Power Balance\000"
+	/* 1818 */ "(230.0 50.0 0030 42.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 0 0 1 0 54.0 0 1 000\236`\015\000"
+	/* 1902 */ "QDI\000"
+	/* 1906 */ "Default Settings inquiry\000"
+	/* 1931 */ " -- queries the default settings from the Inverter\000"
+	/* 1982 */ "a\000"
+	/* 1984 */ "b\000"
+	/* 1986 */ "Overload Bypass\000"
+	/* 2002 */ "j\000"
+	/* 2004 */ "Power Saving\000"
+	/* 2017 */ "k\000"
+	/* 2019 */ "LCD Reset to Default\000"
+	/* 2040 */ "u\000"
+	/* 2042 */ "Overload Restart\000"
+	/* 2059 */ "v\000"
+	/* 2061 */ "Over Temperature Restart\000"
+	/* 2086 */ "x\000"
+	/* 2088 */ "y\000"
+	/* 2090 */ "Primary Source Interrupt Alarm\000"
+	/* 2121 */ "z\000"
+	/* 2123 */ "Record Fault Code\000"
+	/* 2141 */ "enflags\000"
+	/* 2149 */ "Device Status\000"
+	/* 2163 */ "(EakxyDbjuvz/)\015\000"
+	/* 2179 */ "QFLAG\000"
+	/* 2185 */ "Flag Status inquiry\000"
+	/* 2205 */ " -- queries the enabled / disabled state of various Inverter settings (e.g. buzzer, overload, interrupt alarm)\000"
+	/* 2316 */ "string\000"
+	/* 2323 */ "Serial Number\000"
+	/* 2337 */ "(9293333010501\273\007\015\000"
+	/* 2355 */ "QID\000"
+	/* 2359 */ "Device Serial Number inquiry\000"
+	/* 2388 */ " -- queries the device serial number\000"
+	/* 2425 */ "(010 020 030 040 050 060 070 080 090 100 110 120\014\313\015\000"
+	/* 2477 */ "QMCHGCR\000"
+	/* 2485 */ "Max Charging Current Options inquiry\000"
+	/* 2522 */ " -- queries the maximum charging current setting of the Inverter\000"
+	/* 2587 */ "P\000"
+	/* 2589 */ "Power on\000"
+	/* 2598 */ "S\000"
+	/* 2600 */ "Standby\000"
+	/* 2608 */ "L\000"
+	/* 2610 */ "Line\000"
+	/* 2615 */ "B\000"
+	/* 2617 */ "Battery\000"
+	/* 2625 */ "F\000"
+	/* 2627 */ "Fault\000"
+	/* 2633 */ "H\000"
+	/* 2635 */ "Y\000"
+	/* 2637 */ "Bypass\000"
+	/* 2644 */ "keyed\000"
+	/* 2650 */ "Device Mode\000"
+	/* 2662 */ "(Sd9\015\000"
+	/* 2668 */ "QMOD\000"
+	/* 2673 */ "Mode inquiry\000"
+	/* 2686 */ " -- queries the Inverter mode\000"
+	/* 2716 */ "Model Name\000"
+	/* 2727 */ "(MKS2-8000\262\215\015\000"
+	/* 2741 */ "QMN\000"
+	/* 2745 */ "Model Name Inquiry\000"
+	/* 2764 */ "General Model Name\000"
+	/* 2783 */ "(044\310\256\015\000"
+	/* 2791 */ "QGMN\000"
+	/* 2796 */ "General Model Name Inquiry\000"
+	/* 2823 */ "Max Utility Charging Current\000"
+	/* 2852 */ "(002 010 020 030 040 050 060 070 080 090 100 110 120\312#\015\000"
+	/* 2908 */ "QMUCHGCR\000"
+	/* 2917 */ "Max Utility Charging Current Options inquiry\000"
+	/* 2962 */ " -- queries the maximum utility charging current setting of the Inverter\000"
+	/* 3035 */ "QOPM\000"
+	/* 3040 */ "Output Mode inquiry\000"
+	/* 3060 */ " -- queries the output mode of the Inverter (e.g. single, parallel, phase 1 of 3 etc)\000"
+	/* 3146 */ "Not valid\000"
+	/* 3156 */ "valid\000"
+	/* 3162 */ "Parallel instance number\000"
+	/* 3187 */ "Serial number\000"
+	/* 3201 */ "Power On Mode\000"
+	/* 3215 */ "Standby Mode\000"
+	/* 3228 */ "Line Mode\000"
+	/* 3238 */ "Battery Mode\000"
+	/* 3251 */ "Fault Mode\000"
+	/* 3262 */ "Power Saving Mode\000"
+	/* 3280 */ "Work mode\000"
+	/* 3290 */ "00\000"
+	/* 3293 */ "No fault\000"
+	/* 3302 */ "01\000"
+	/* 3305 */ "Fan is locked\000"
+	/* 3319 */ "02\000"
+	/* 3322 */ "Over temperature\000"
+	/* 3339 */ "03\000"
+	/* 3342 */ "Battery voltage is too high\000"
+	/* 3370 */ "04\000"
+	/* 3373 */ "Battery voltage is too low\000"
+	/* 3400 */ "05\000"
+	/* 3403 */ "Output short circuited or Over temperature\000"
+	/* 3446 */ "06\000"
+	/* 3449 */ "Output voltage is too high\000"
+	/* 3476 */ "07\000"
+	/* 3479 */ "Over load time out\000"
+	/* 3498 */ "08\000"
+	/* 3501 */ "Bus voltage is too high\000"
+	/* 3525 */ "09\000"
+	/* 3528 */ "Bus soft start failed\000"
+	/* 3550 */ "Main relay failed\000"
+	/* 3568 */ "51\000"
+	/* 3571 */ "Over current inverter\000"
+	/* 3593 */ "52\000"
+	/* 3596 */ "53\000"
+	/* 3599 */ "Inverter soft start failed\000"
+	/* 3626 */ "54\000"
+	/* 3629 */ "Self-test failed\000"
+	/* 3646 */ "55\000"
+	/* 3649 */ "Over DC voltage on output of inverter\000"
+	/* 3687 */ "56\000"
+	/* 3690 */ "Battery connection is open\000"
+	/* 3717 */ "57\000"
+	/* 3720 */ "Current sensor failed\000"
+	/* 3742 */ "58\000"
+	/* 3745 */ "Output voltage is too low\000"
+	/* 3771 */ "60\000"
+	/* 3774 */ "Inverter negative power\000"
+	/* 3798 */ "71\000"
+	/* 3801 */ "Parallel version different\000"
+	/* 3828 */ "72\000"
+	/* 3831 */ "Output circuit failed\000"
+	/* 3853 */ "80\000"
+	/* 3856 */ "CAN communication failed\000"
+	/* 3881 */ "81\000"
+	/* 3884 */ "Parallel host line lost\000"
+	/* 3908 */ "82\000"
+	/* 3911 */ "Parallel synchronized signal lost\000"
+	/* 3945 */ "83\000"
+	/* 3948 */ "Parallel battery voltage detect different\000"
+	/* 3990 */ "84\000"
+	/* 3993 */ "Parallel Line voltage or frequency detect different\000"
+	/* 4045 */ "85\000"
+	/* 4048 */ "Parallel Line input current unbalanced\000"
+	/* 4087 */ "86\000"
+	/* 4090 */ "Parallel output setting different\000"
+	/* 4124 */ "Fault code\000"
+	/* 4135 */ "Grid voltage\000"
+	/* 4148 */ "Grid frequency\000"
+	/* 4163 */ "AC output voltage\000"
+	/* 4181 */ "AC output frequency\000"
+	/* 4201 */ "VA\000"
+	/* 4204 */ "AC output apparent power\000"
+	/* 4229 */ "AC output active power\000"
+	/* 4252 */ "Load percentage\000"
+	/* 4268 */ "Battery voltage\000"
+	/* 4284 */ "Battery charging current\000"
+	/* 4309 */ "Battery capacity\000"
+	/* 4326 */ "PV Input Voltage\000"
+	/* 4343 */ "Total charging current\000"
+	/* 4366 */ "Total AC output apparent power\000"
+	/* 4397 */ "Total output active power\000"
+	/* 4423 */ "Total AC output percentage\000"
+	/* 4450 */ "Is SCC OK\000"
+	/* 4460 */ "Is AC Charging\000"
+	/* 4475 */ "Is SCC Charging\000"
+	/* 4491 */ "Is Battery Over Voltage\000"
+	/* 4515 */ "Is Battery Under Voltage\000"
+	/* 4540 */ "Is Line Lost\000"
+	/* 4553 */ "Is Load On\000"
+	/* 4564 */ "Is Configuration Changed\000"
+	/* 4589 */ "flags\000"
+	/* 4595 */ "Inverter Status\000"
+	/* 4611 */ "single machine\000"
+	/* 4626 */ "Phase 1 of 3 phase output\000"
+	/* 4652 */ "Phase 2 of 3 phase output\000"
+	/* 4678 */ "Phase 3 of 3 phase output\000"
+	/* 4704 */ "Unknown Output Mode\000"
+	/* 4724 */ "Solar only\000"
+	/* 4735 */ "Charger source priority\000"
+	/* 4759 */ "Max charger current\000"
+	/* 4779 */ "Max charger range\000"
+	/* 4797 */ "Max AC charger current\000"
+	/* 4820 */ "PV input current\000"
+	/* 4837 */ "Battery discharge current\000"
+	/* 4863 */ "Unknown float\000"
+	/* 4877 */ "Unknown flags\077\000"
+	/* 4892 */ "(1 92931701100510 B 00 000.0 00.00 230.6 50.00 0275 0141 005 51.4 001 100 083.3 002 00574 00312 003 10100110 1 2 060 120 10 04 000\314#\015\000"
+	/* 5026 */ "(1 92912102100033 B 00 000.0 00.00 120.1 59.99 0048 0000 000 53.1 000 059 000.0 000 00154 00016 000 00000110 7 1 060 120 030 00 000 000.0 00\347c\015\000"
+	/* 5170 */ "QPGS0\077\332\015\000"
+	/* 5179 */ "QPGS\000"
+	/* 5184 */ "Parallel Information inquiry\000"
+	/* 5213 */ " -- example: QPGS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)\000"
+	/* 5331 */ "QPGS(\134d+)$\000"
+	/* 5342 */ "Protocol ID\000"
+	/* 5354 */ "(PI30\232\013\015\000"
+	/* 5363 */ "QPI\000"
+	/* 5367 */ "Protocol ID inquiry\000"
+	/* 5387 */ " -- queries the device protocol ID. e.g. PI30 for HS series\000"
+	/* 5447 */ "mdi:lightning\000"
+	/* 5461 */ "AC Input Voltage\000"
+	/* 5478 */ "AC Input Frequency\000"
+	/* 5497 */ "AC Output Apparent Power\000"
+	/* 5522 */ "AC Output Active Power\000"
+	/* 5545 */ "AC Output Load\000"
+	/* 5560 */ "BUS Voltage\000"
+	/* 5572 */ "Battery Voltage\000"
+	/* 5588 */ "Battery Charging Current\000"
+	/* 5613 */ "Battery Capacity\000"
+	/* 5630 */ "Inverter Heat Sink Temperature\000"
+	/* 5661 */ "PV Input Current for Battery\000"
+	/* 5690 */ "Battery Voltage from SCC\000"
+	/* 5715 */ "Battery Discharge Current\000"
+	/* 5741 */ "Is SBU Priority Version Added\000"
+	/* 5771 */ "Is SCC Firmware Updated\000"
+	/* 5795 */ "Is Battery Voltage to Steady While Charging\000"
+	/* 5839 */ "Is Charging On\000"
+	/* 5854 */ "Is SCC Charging On\000"
+	/* 5873 */ "Is AC Charging On\000"
+	/* 5891 */ "RSV1\000"
+	/* 5896 */ "RSV2\000"
+	/* 5901 */ "PV Input Power\000"
+	/* 5916 */ "Is Charging to Float\000"
+	/* 5937 */ "Is Switched On\000"
+	/* 5952 */ "Is Reserved\000"
+	/* 5964 */ "Device Status2\000"
+	/* 5979 */ "(000.0 00.0 230.0 49.9 0161 0119 003 460 57.50 012 100 0069 0014 103.8 57.45 00000 00110110 00 00 00856 010$\214\015\000"
+	/* 6090 */ "QPIGS\000"
+	/* 6096 */ "General Status Parameters inquiry\000"
+	/* 6130 */ " -- queries the value of various metrics from the Inverter\000"
+	/* 6189 */ "AC Input Current\000"
+	/* 6206 */ "AC Output Current\000"
+	/* 6224 */ "Pylontech\000"
+	/* 6234 */ "Shinheung\000"
+	/* 6244 */ "WECO\000"
+	/* 6249 */ "Soltaro\000"
+	/* 6257 */ "TBD\000"
+	/* 6261 */ "LIb-protocol compatible\000"
+	/* 6285 */ "3rd party Lithium\000"
+	/* 6303 */ "units\000"
+	/* 6309 */ "Max Parallel Units\000"
+	/* 6328 */ "Grid tie\000"
+	/* 6337 */ "Off Grid\000"
+	/* 6346 */ "Hybrid\000"
+	/* 6353 */ "Machine Type\000"
+	/* 6366 */ "transformerless\000"
+	/* 6382 */ "transformer\000"
+	/* 6394 */ "Topology\000"
+	/* 6403 */ "unknown output\000"
+	/* 6418 */ "Output Mode\000"
+	/* 6430 */ "PV OK Condition\000"
+	/* 6446 */ "min\000"
+	/* 6450 */ "Max charging time for CV stage\000"
+	/* 6481 */ "Automatic mode\000"
+	/* 6496 */ "On-line mode\000"
+	/* 6509 */ "ECO mode\000"
+	/* 6518 */ "Operation Logic\000"
+	/* 6534 */ "(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1o~\015\000"
+	/* 6633 */ "(120.0 25.0 120.0 60.0 25.0 3000 3000 48.0 46.0 44.0 58.4 54.4 2 30 060 1 2 0 9 01 0 6 54.0 0 1 000 0\217\355\015\000"
+	/* 6738 */ "(230.0 13.0 230.0 50.0 13.0 3000 2400 24.0 23.0 21.0 28.2 27.0 0 30 50 0 2 1 - 01 1 0 26.0 0 0\271\275\015\000"
+	/* 6836 */ "(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 47.0 46.5 57.6 57.6 5 30 080 0 1 2 1 01 0 0 52.0 0 1\003$\015\000"
+	/* 6935 */ "(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 47.0 46.5 57.6 57.6 9 30 080 0 1 2 1 01 0 0 52.0 0 1\234o\015\000"
+	/* 7034 */ "(230.0 34.7 230.0 50.0 34.7 8000 8000 48.0 48.0 42.0 54.0 52.5 2 010 030 1 2 2 9 01 0 0 50.0 0 1 480 0 070\331`\015\000"
+	/* 7144 */ "QPIRI\000"
+	/* 7150 */ "Current Settings inquiry\000"
+	/* 7175 */ " -- queries the current settings from the Inverter\000"
+	/* 7226 */ "Inverter fault\000"
+	/* 7241 */ "Bus over fault\000"
+	/* 7256 */ "Bus under fault\000"
+	/* 7272 */ "Bus soft fail fault\000"
+	/* 7292 */ "Line fail warning\000"
+	/* 7310 */ "OPV short warning\000"
+	/* 7328 */ "Inverter voltage too low fault\000"
+	/* 7359 */ "Inverter voltage too high fault\000"
+	/* 7391 */ "Over temperature fault\000"
+	/* 7414 */ "Fan locked fault\000"
+	/* 7431 */ "Battery voltage too high fault\000"
+	/* 7462 */ "Battery low alarm warning\000"
+	/* 7488 */ "Reserved\000"
+	/* 7497 */ "Battery under shutdown warning\000"
+	/* 7528 */ "Overload fault\000"
+	/* 7543 */ "EEPROM fault\000"
+	/* 7556 */ "Inverter over current fault\000"
+	/* 7584 */ "Inverter soft fail fault\000"
+	/* 7609 */ "Self test fail fault\000"
+	/* 7630 */ "OP DC voltage over fault\000"
+	/* 7655 */ "Battery open fault\000"
+	/* 7674 */ "Current sensor fail fault\000"
+	/* 7700 */ "Battery short fault\000"
+	/* 7720 */ "Power limit warning\000"
+	/* 7740 */ "PV voltage high warning\000"
+	/* 7764 */ "MPPT overload fault\000"
+	/* 7784 */ "MPPT overload warning\000"
+	/* 7806 */ "Battery too low to charge warning\000"
+	/* 7840 */ "stat_flags\000"
+	/* 7851 */ "Warning\000"
+	/* 7859 */ "(00000100000000001000000000000000V\246\015\000"
+	/* 7896 */ "(100000000000000000000000000000000000\025\317\015\000"
+	/* 7937 */ "QPIWS\000"
+	/* 7943 */ "Warning status inquiry\000"
+	/* 7966 */ " -- queries any active warnings flags from the Inverter\000"
+	/* 8022 */ "Main CPU firmware version\000"
+	/* 8048 */ "(VERFW:00072.70S\247\015\000"
+	/* 8067 */ "QVFW\000"
+	/* 8072 */ "Main CPU firmware version inquiry\000"
+	/* 8106 */ " -- queries the main CPU firmware version\000"
+	/* 8148 */ "Secondary CPU firmware version\000"
+	/* 8179 */ "QVFW2\000"
+	/* 8185 */ "Secondary CPU firmware version inquiry\000"
+	/* 8224 */ " -- queries the secondary CPU firmware version\000"
+	/* 8271 */ "0\000"
+	/* 8273 */ "Connected\000"
+	/* 8283 */ "1\000"
+	/* 8285 */ "Disconnected\000"
+	/* 8298 */ "Battery connect status\000"
+	/* 8321 */ "Battery capacity from BMS\000"
+	/* 8347 */ "Battery force charging\000"
+	/* 8370 */ "Enable discharge\000"
+	/* 8387 */ "Disable discharge\000"
+	/* 8405 */ "Battery stop discharge flag\000"
+	/* 8433 */ "Enable charge\000"
+	/* 8447 */ "Disable charge\000"
+	/* 8462 */ "Battery stop charge flag\000"
+	/* 8487 */ "0.1 V\000"
+	/* 8493 */ "Battery bulk charging voltage from BMS\000"
+	/* 8532 */ "Battery float charging voltage from BMS\000"
+	/* 8572 */ "Battery cut off voltage from BMS\000"
+	/* 8605 */ "Battery max charging current\000"
+	/* 8634 */ "Battery max discharge current\000"
+	/* 8664 */ "(0 100 0 0 1 532 532 450 0000 0030\016^\012\000"
+	/* 8702 */ "QBMS\000"
+	/* 8707 */ "Read lithium battery information\000"
+	/* 8740 */ " -- queries the value of various metrics from the battery\000"
+	/* 8798 */ "chk\000"
+	/* 8802 */ "NAK\000"
+	/* 8806 */ "Failed\000"
+	/* 8813 */ "ACK\000"
+	/* 8817 */ "Successful\000"
+	/* 8828 */ "ack\000"
+	/* 8832 */ "Command execution\000"
+	/* 8850 */ "(NAKss\015\000"
+	/* 8858 */ "(ACK9 \015\000"
+	/* 8866 */ "Set Device Output Frequency\000"
+	/* 8894 */ " -- examples: F50 (set output frequency to 50Hz) or F60 (set output frequency to 60Hz)\000"
+	/* 8981 */ "F([56]0)$\000"
+	/* 8991 */ "MCHGC\000"
+	/* 8997 */ "Set Max Charging Current (for parallel units)\000"
+	/* 9043 */ " -- examples: MCHGC040 (set unit 0 to max charging current of 40A), MCHGC160 (set unit 1 to max charging current of 60A)\000"
+	/* 9164 */ "MCHGC(\134d\134d\134d)$\000"
+	/* 9179 */ "MNCHGC\000"
+	/* 9186 */ "Set Utility Max Charging Current (more than 100A) (for 4000/5000)\000"
+	/* 9252 */ " -- example: MNCHGC1120 (set unit 1 utility max charging current to 120A)\000"
+	/* 9326 */ "MNCHGC(\134d\134d\134d\134d)$\000"
+	/* 9344 */ "MUCHGC\000"
+	/* 9351 */ "Set Utility Max Charging Current\000"
+	/* 9384 */ " -- example: MUCHGC130 (set unit 1 utility max charging current to 30A)\000"
+	/* 9456 */ "MUCHGC(\134d\134d\134d)$\000"
+	/* 9472 */ "PBCV\000"
+	/* 9477 */ "Set Battery re-charge voltage\000"
+	/* 9507 */ " -- example PBCV44.0 - set re-charge voltage to 44V (12V unit: 11V/11.3V/11.5V/11.8V/12V/12.3V/12.5V/12.8V, 24V unit: 22V/22.5V/23V/23.5V/24V/24.5V/25V/25.5V, 48V unit: 44V/45V/46V/47V/48V/49V/50V/51V)\000"
+	/* 9709 */ "PBCV(\134d\134d\134.\134d)$\000"
+	/* 9725 */ "PBDV\000"
+	/* 9730 */ "Set Battery re-discharge voltage\000"
+	/* 9763 */ " -- example PBDV48.0 - set re-discharge voltage to 48V (12V unit: 00.0V/12V/12.3V/12.5V/12.8V/13V/13.3V/13.5V/13.8V/14V/14.3V/14.5, 24V unit: 00.0V/24V/24.5V/25V/25.5V/26V/26.5V/27V/27.5V/28V/28.5V/29V, 48V unit: 00.0V/48V/49V/50V/51V/52V/53V/54V/55V/56V/57V/58V, 00.0V means battery is full(charging in float mode).)\000"
+	/* 10081 */ "PBDV(\134d\134d\134.\134d)$\000"
+	/* 10097 */ "PBFT\000"
+	/* 10102 */ "Set Battery Float Charging Voltage\000"
+	/* 10137 */ " -- example PBFT58.0 - set battery float charging voltage to 58V (48.0 - 58.4V for 48V unit)\000"
+	/* 10230 */ "PBFT(\134d\134d\134.\134d)$\000"
+	/* 10246 */ "PBT\000"
+	/* 10250 */ "Set Battery Type\000"
+	/* 10267 */ " -- examples: PBT00 (set battery as AGM), PBT01 (set battery as FLOODED), PBT02 (set battery as USER)\000"
+	/* 10369 */ "PBT(0[012])$\000"
+	/* 10382 */ "PCP\000"
+	/* 10386 */ "Set Device Charger Priority\000"
+	/* 10414 */ " -- examples: PCP00 (set utility first), PCP01 (set solar first), PCP02 (HS only: set solar and utility), PCP03 (set solar only charging)\000"
+	/* 10552 */ "PCP(0[0123])$\000"
+	/* 10566 */ "PCVV\000"
+	/* 10571 */ "Set Battery C.V. (constant voltage) charging voltage\000"
+	/* 10624 */ " -- example PCVV48.0 - set charging voltage to 48V (48.0 - 58.4V for 48V unit)\000"
+	/* 10703 */ "PCVV(\134d\134d\134.\134d)$\000"
+	/* 10719 */ "PE\000"
+	/* 10722 */ "Set the enabled state of an Inverter setting\000"
+	/* 10767 */ " -- examples: PEa - enable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]\000"
+	/* 10994 */ "PE(.+)$\000"
+	/* 11002 */ "PD\000"
+	/* 11005 */ "Set the disabled state of an Inverter setting\000"
+	/* 11051 */ " -- examples: PDa - disable a (buzzer) [a=buzzer, b=overload bypass, j=power saving, K=LCD go to default after 1min, u=overload restart, v=overtemp restart, x=backlight, y=alarm on primary source interrupt, z=fault code record]\000"
+	/* 11279 */ "PD(.+)$\000"
+	/* 11287 */ "PF\000"
+	/* 11290 */ "Set Control Parameters to Default Values\000"
+	/* 11331 */ " -- example PF (reset control parameters to defaults)\000"
+	/* 11385 */ "PGR\000"
+	/* 11389 */ "Set Grid Working Range\000"
+	/* 11412 */ " -- examples: PCR00 (set device working range to appliance), PCR01 (set device working range to UPS)\000"
+	/* 11513 */ "PGR(0[01])$\000"
+	/* 11525 */ "POP\000"
+	/* 11529 */ "Set Device Output Source Priority\000"
+	/* 11563 */ " -- examples: POP00 (set utility first), POP01 (set solar first), POP02 (set SBU priority)\000"
+	/* 11654 */ "POP(0[012])$\000"
+	/* 11667 */ "POPLG\000"
+	/* 11673 */ "Set Device Operation Logic\000"
+	/* 11700 */ " -- examples: POPLG00 (set Auto mode), POPLG01 (set Online mode), POPLG02 (set ECO mode)\000"
+	/* 11789 */ "POPLG(0[012])$\000"
+	/* 11804 */ "POPM\000"
+	/* 11809 */ "Set Device Output Mode (for 4000/5000)\000"
+	/* 11848 */ " -- examples: POPM01 (set unit 0 to 1 - parallel output), POPM10 (set unit 1 to 0 - single machine output), POPM02 (set unit 0 to 2 - phase 1 of 3), POPM13 (set unit 1 to 3 - phase 2 of 3), POPM24 (set unit 2 to 4 - phase 3 of 3)\000"
+	/* 12078 */ "POPM(\134d[01234])$\000"
+	/* 12095 */ "PPCP\000"
+	/* 12100 */ "Set Parallel Device Charger Priority (for 4000/5000)\000"
+	/* 12153 */ " -- examples: PPCP000 (set unit 1 to 00 - utility first), PPCP101 (set unit 1 to 01 - solar first), PPCP202 (set unit 2 to 02 - solar and utility), PPCP003 (set unit 0 to 03 - solar only charging)\000"
+	/* 12350 */ "PPCP(\134d0[0123])$\000"
+	/* 12367 */ "PPVOKC\000"
+	/* 12374 */ "Set PV OK Condition\000"
+	/* 12394 */ " -- examples: PPVOKC0 (as long as one unit has connected PV, parallel system will consider PV OK), PPVOKC1 (only if all inverters have connected PV, parallel system will consider PV OK)\000"
+	/* 12580 */ "PPVOKC([01])$\000"
+	/* 12594 */ "PSDV\000"
+	/* 12599 */ "Set Battery Cut-off Voltage\000"
+	/* 12627 */ " -- example PSDV40.0 - set battery cut-off voltage to 40V (40.0 - 48.0V for 48V unit)\000"
+	/* 12713 */ "PSDV(\134d\134d\134.\134d)$\000"
+	/* 12729 */ "PSPB\000"
+	/* 12734 */ "Set Solar Power Balance\000"
+	/* 12758 */ " -- examples: PSPB0 (PV input max current will be the max charged current), PSPB1 (PV input max power will be the sum of the max charge power and loads power)\000"
+	/* 12917 */ "PSPB([01])$\000"
+	/* 12929 */ "PBATCD\000"
+	/* 12936 */ "Battery charge/discharge controlling command\000"
+	/* 12981 */ " -- examples: PBATCDxxx (please read description, use carefully)\000"
+	/* 13046 */ "PBATCD([01][01][01])$\000"
+	/* 13068 */ "DAT\000"
+	/* 13072 */ "Set Date Time\000"
+	/* 13086 */ " -- examples: DATYYYYMMDDHHMMSS (14 digits after DAT)\000"
+	/* 13140 */ "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 13175 */ "PBATMAXDISC\000"
+	/* 13187 */ " -- examples: PBATMAXDISCxxx (000- disable or 030-150A)\000"
+	/* 13243 */ "PBATMAXDISC([01]\134d\134d)$\000"
+	/* 13266 */ "BTA\000"
+	/* 13270 */ "Calibrate inverter battery voltage\000"
+	/* 13305 */ " -- examples: BTA-01 (reduce inverter reading by 0.05V), BTA+09 (increase inverter reading by 0.45V)\000"
+	/* 13406 */ "BTA([-+]0\134d)$\000"
+	/* 13420 */ "PSAVE\000"
+	/* 13426 */ "Save EEPROM changes\000"
+	/* 13446 */ " -- examples: PSAVE (save changes to eeprom)\000"
+	/* 13491 */ "Phase 2 of 2 phase output (120\302\260)\000"
+	/* 13525 */ "Phase 2 of 2 phase output (180\302\260)\000"
+	/* 13559 */ "Max Charging Time at CV\000"
+	/* 13583 */ "Max Discharging current\000"
+	/* 13607 */ "(230.0 50.0 0030 44.0 54.0 56.4 46.0 60 0 0 2 0 0 0 0 0 1 1 1 0 1 0 54.0 0 1 224\353\274\015\000"
+	/* 13691 */ "d\000"
+	/* 13693 */ "Solar Feed to Grid\000"
+	/* 13712 */ "D\000"
+	/* 13714 */ "Shutdown\000"
+	/* 13723 */ "(S\345\331\015\000"
+	/* 13729 */ "(B\347\311\015\000"
+	/* 13735 */ "mdi:identifier\000"
+	/* 13750 */ "bytes:r.decode()\000"
+	/* 13767 */ "Shutdown Mode\000"
+	/* 13781 */ "PV over current\000"
+	/* 13797 */ "PV over voltage\000"
+	/* 13813 */ "DC over current\000"
+	/* 13829 */ "Battery discharge over current\000"
+	/* 13860 */ "Bus voltage too low\000"
+	/* 13880 */ "Power feedback protection\000"
+	/* 13906 */ "Firmware version different\000"
+	/* 13933 */ "Current sharing fault\000"
+	/* 13955 */ "AC input voltage or frequency detected different\000"
+	/* 14004 */ "AC output current unbalanced\000"
+	/* 14033 */ "AC output mode setting different\000"
+	/* 14066 */ "mdi:power-plug\000"
+	/* 14081 */ "voltage\000"
+	/* 14089 */ "Grid Voltage\000"
+	/* 14102 */ "mdi:current-ac\000"
+	/* 14117 */ "frequency\000"
+	/* 14127 */ "Grid Frequency\000"
+	/* 14142 */ "apparent_power\000"
+	/* 14157 */ "state_class\000"
+	/* 14169 */ "measurement\000"
+	/* 14181 */ "mdi:brightness-percent\000"
+	/* 14204 */ "Load Percentage\000"
+	/* 14220 */ "mdi:battery-outline\000"
+	/* 14240 */ "mdi:current-dc\000"
+	/* 14255 */ "current\000"
+	/* 14263 */ "battery\000"
+	/* 14271 */ "PV1 Input Voltage\000"
+	/* 14289 */ "Total Charging Current\000"
+	/* 14312 */ "Total AC Output Apparent Power\000"
+	/* 14343 */ "Total Output Active Power\000"
+	/* 14369 */ "Total AC Output Percentage\000"
+	/* 14396 */ "Max Charger Current\000"
+	/* 14416 */ "Max Charger Range\000"
+	/* 14434 */ "Max AC Charger Current\000"
+	/* 14457 */ "PV1 Input Current\000"
+	/* 14475 */ "mdi:battery-negative\000"
+	/* 14496 */ "PV2 Input Voltage\000"
+	/* 14514 */ "PV2 Input Current\000"
+	/* 14532 */ "(0 92932105105315 B 00 000.0 00.00 230.0 50.00 0989 0907 012 53.2 009 090 349.8 009 00989 00907 011 10100110 0 1 100 120 030 02 000 275.3 02i]\015\000"
+	/* 14676 */ " -- example: QPGS0 queries the values of various metrics from instance 0 of parallel setup Inverters\000"
+	/* 14777 */ "mdi:transmission-tower-export\000"
+	/* 14807 */ "mdi:details\000"
+	/* 14819 */ "10mV\000"
+	/* 14824 */ "Battery Voltage Offset for Fans On\000"
+	/* 14859 */ "EEPROM Version\000"
+	/* 14874 */ "PV1 Charging Power\000"
+	/* 14893 */ "Is Dustproof Installed\000"
+	/* 14916 */ "Disabled\000"
+	/* 14925 */ "Enabled\000"
+	/* 14933 */ "India\000"
+	/* 14939 */ "Germany\000"
+	/* 14947 */ "South America\000"
+	/* 14961 */ "Country\000"
+	/* 14969 */ "Solar Feed to Grid Power\000"
+	/* 14994 */ "(227.2 50.0 230.3 50.0 0829 0751 010 447 54.50 020 083 0054 02.7 323.6 00.00 00000 00010110 00 00 00879 010\361\214\015\000"
+	/* 15105 */ "mdi:transmission-tower-import\000"
+	/* 15135 */ "Utility Solar Battery\000"
+	/* 15157 */ "Solar Utility Battery\000"
+	/* 15179 */ "Solar Battery Utility\000"
+	/* 15201 */ "Max discharging current\000"
+	/* 15225 */ "PV loss warning\000"
+	/* 15241 */ "Battery derating warning\000"
+	/* 15266 */ "Battery weak\000"
+	/* 15279 */ "Battery equalisation warning\000"
+	/* 15308 */ "(000000000000000000000000000000000000<\216\015\000"
+	/* 15349 */ "bytes.decode:r[2:int(r[0:2])+2]\000"
+	/* 15381 */ "(1492932105105335005535\224\016\015\000"
+	/* 15408 */ "QSID\000"
+	/* 15413 */ " -- queries the device serial number (length greater than 14)\000"
+	/* 15475 */ "Remote CPU firmware version\000"
+	/* 15503 */ "QVFW3\000"
+	/* 15509 */ "Remote CPU firmware version inquiry\000"
+	/* 15545 */ "Bluetooth version\000"
+	/* 15563 */ "VERFW\000"
+	/* 15569 */ "Bluetooth version inquiry\000"
+	/* 15595 */ "PV2 Charging Power\000"
+	/* 15614 */ "(03.1 327.3 01026 \311\213\015\000"
+	/* 15636 */ "QPIGS2\000"
+	/* 15643 */ "General Status Parameters inquiry 2\000"
+	/* 15679 */ "Device Output Source Priority Time Order\000"
+	/* 15720 */ "(2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 0 2 1>>\015\000"
+	/* 15780 */ "QOPPT\000"
+	/* 15786 */ "Device Output Source Priority Time Order Inquiry\000"
+	/* 15835 */ "undefined\000"
+	/* 15845 */ "Only Solar\000"
+	/* 15856 */ "Charger Source Priority 00 hours\000"
+	/* 15889 */ "Charger Source Priority 01 hours\000"
+	/* 15922 */ "Charger Source Priority 02 hours\000"
+	/* 15955 */ "Charger Source Priority 03 hours\000"
+	/* 15988 */ "Charger Source Priority 04 hours\000"
+	/* 16021 */ "Charger Source Priority 05 hours\000"
+	/* 16054 */ "Charger Source Priority 06 hours\000"
+	/* 16087 */ "Charger Source Priority 07 hours\000"
+	/* 16120 */ "Charger Source Priority 08 hours\000"
+	/* 16153 */ "Charger Source Priority 09 hours\000"
+	/* 16186 */ "Charger Source Priority 10 hours\000"
+	/* 16219 */ "Charger Source Priority 11 hours\000"
+	/* 16252 */ "Charger Source Priority 12 hours\000"
+	/* 16285 */ "Charger Source Priority 13 hours\000"
+	/* 16318 */ "Charger Source Priority 14 hours\000"
+	/* 16351 */ "Charger Source Priority 15 hours\000"
+	/* 16384 */ "Charger Source Priority 16 hours\000"
+	/* 16417 */ "Charger Source Priority 17 hours\000"
+	/* 16450 */ "Charger Source Priority 18 hours\000"
+	/* 16483 */ "Charger Source Priority 19 hours\000"
+	/* 16516 */ "Charger Source Priority 20 hours\000"
+	/* 16549 */ "Charger Source Priority 21 hours\000"
+	/* 16582 */ "Charger Source Priority 22 hours\000"
+	/* 16615 */ "Charger Source Priority 23 hours\000"
+	/* 16648 */ "Device Charger Source Priority\000"
+	/* 16679 */ "Selection of Charger Source Priority Order 1\000"
+	/* 16724 */ "Selection of Charger Source Priority Order 2\000"
+	/* 16769 */ "Selection of Charger Source Priority Order 3\000"
+	/* 16814 */ "(3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 3 0 0 0\320\213\015\000"
+	/* 16874 */ "QCHPT\000"
+	/* 16880 */ "Device Charger Source Priority Time Order Inquiry\000"
+	/* 16930 */ "Device Time\000"
+	/* 16942 */ "(20210726122606JF\015\000"
+	/* 16961 */ "QT\000"
+	/* 16964 */ "Device Time Inquiry\000"
+	/* 16984 */ "Equalization Enabled\000"
+	/* 17005 */ "Equalization Time\000"
+	/* 17023 */ "day\000"
+	/* 17027 */ "Equalization Period\000"
+	/* 17047 */ "Equalization Max Current\000"
+	/* 17072 */ "Reserved1\000"
+	/* 17082 */ "Equalization Voltage\000"
+	/* 17103 */ "Reserved2\000"
+	/* 17113 */ "Equalization Over Time\000"
+	/* 17136 */ "Inactive\000"
+	/* 17145 */ "Active\000"
+	/* 17152 */ "Equalization Active\000"
+	/* 17172 */ "hour\000"
+	/* 17177 */ "Equalization Elasped Time\000"
+	/* 17203 */ "(1 030 030 080 021 55.40 224 030 0 0234y\077\015\000"
+	/* 17246 */ "QBEQI\000"
+	/* 17252 */ "Battery Equalization Status Parameters Inquiry\000"
+	/* 17299 */ "Wh\000"
+	/* 17302 */ "energy\000"
+	/* 17309 */ "total\000"
+	/* 17315 */ "Total PV Generated Energy\000"
+	/* 17341 */ "(00238800!J\015\000"
+	/* 17354 */ "QET\000"
+	/* 17358 */ "Total PV Generated Energy Inquiry\000"
+	/* 17392 */ "mdi:counter\000"
+	/* 17404 */ "PV Generated Energy for Year\000"
+	/* 17433 */ "info:cv\000"
+	/* 17441 */ "Year\000"
+	/* 17446 */ "QEY\000"
+	/* 17450 */ "Yearly PV Generated Energy Inquiry\000"
+	/* 17485 */ "QEY(\134d\134d\134d\134d)$\000"
+	/* 17500 */ "PV Generated Energy for Month\000"
+	/* 17530 */ "info:cv[:4]\000"
+	/* 17542 */ "info:calendar.month_name[int(cv[4:])]\000"
+	/* 17580 */ "Month\000"
+	/* 17586 */ "QEM\000"
+	/* 17590 */ "Monthly PV Generated Energy Inquiry\000"
+	/* 17626 */ "QEM(\134d\134d\134d\134d\134d\134d)$\000"
+	/* 17645 */ "PV Generated Energy for Day\000"
+	/* 17673 */ "info:calendar.month_name[int(cv[4:6])]\000"
+	/* 17712 */ "info:cv[6:]\000"
+	/* 17724 */ "Day\000"
+	/* 17728 */ "QED\000"
+	/* 17732 */ "Daily PV Generated Energy Inquiry\000"
+	/* 17766 */ " -- display daily generated energy, format is QEDyyyymmdd\000"
+	/* 17824 */ "QED(\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 17847 */ "Total Output Load Energy\000"
+	/* 17872 */ "QLT\000"
+	/* 17876 */ "Total Output Load Energy Inquiry\000"
+	/* 17909 */ "Output Load Energy for Year\000"
+	/* 17937 */ "QLY\000"
+	/* 17941 */ "Yearly Output Load Energy Inquiry\000"
+	/* 17975 */ "QLY(\134d\134d\134d\134d)$\000"
+	/* 17990 */ "Output Load Energy for Month\000"
+	/* 18019 */ "QLM\000"
+	/* 18023 */ "Monthly Output Load Energy Inquiry\000"
+	/* 18058 */ "QLM(\134d\134d\134d\134d\134d\134d)$\000"
+	/* 18077 */ "Output Load Energy for Day\000"
+	/* 18104 */ "QLD\000"
+	/* 18108 */ "Daily Output Load Energy Inquiry\000"
+	/* 18141 */ "QLD(\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 18164 */ "LED Enabled\000"
+	/* 18176 */ "Low\000"
+	/* 18180 */ "Medium\000"
+	/* 18187 */ "Fast\000"
+	/* 18192 */ "LED Speed\000"
+	/* 18202 */ "Breathing\000"
+	/* 18212 */ "Unknown\000"
+	/* 18220 */ "Solid\000"
+	/* 18226 */ "Right Scrolling\000"
+	/* 18242 */ "LED Effect\000"
+	/* 18253 */ "LED Brightness\000"
+	/* 18268 */ "LED Number of Colors\000"
+	/* 18289 */ "RGB\000"
+	/* 18293 */ "(1 1 2 5 3 148000211255255255000255255\332j\015\000"
+	/* 18335 */ "QLED\000"
+	/* 18340 */ "LED Status Parameters Inquiry\000"
+	/* 18370 */ "PLEDE\000"
+	/* 18376 */ "Enable/disable LED function\000"
+	/* 18404 */ " -- examples: PLEDE0 (disable LED), PLEDE1 (enable LED)\000"
+	/* 18460 */ "PLEDE([01])$\000"
+	/* 18473 */ "PLEDS\000"
+	/* 18479 */ "Set LED speed\000"
+	/* 18493 */ " -- examples: PLEDS0 (set LED speed low), PLEDS1 (set LED speed medium), PLEDS2 (set LED speed high)\000"
+	/* 18594 */ "PLEDS([012])$\000"
+	/* 18608 */ "PLEDM\000"
+	/* 18614 */ "Set LED effect\000"
+	/* 18629 */ " -- examples: PLEDM0 (set LED effect breathing), PLEDM2 (set LED effect solid), PLEDM3 (set LED right scrolling)\000"
+	/* 18742 */ "PLEDM([0123])$\000"
+	/* 18757 */ "PLEDB\000"
+	/* 18763 */ "Set LED brightness\000"
+	/* 18782 */ " -- examples: PLEDB1 (set LED brightness low), PLEDB5 (set LED brightness normal), PLEDB9 (set LED brightness high)\000"
+	/* 18898 */ "PLEDB([123456789])$\000"
+	/* 18918 */ "PLEDT\000"
+	/* 18924 */ "Set LED total number of colors\000"
+	/* 18955 */ " -- examples: PLEDT2 (set 2 LED colors), PLEDT3 (set 3 LED colors)\000"
+	/* 19022 */ "PLEDT([123])$\000"
+	/* 19036 */ "PLEDC\000"
+	/* 19042 */ "Set LED color\000"
+	/* 19056 */ " -- examples: PLEDCnRRRGGGBBB (n: 1 line mode, 2 AVR mode, 3 battery mode)\000"
+	/* 19131 */ "PLEDC(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 19160 */ " -- example: MUCHGCuaaa (MUCHGC1030 set unit 1 utility max charging current to 30A)\000"
+	/* 19244 */ "MUCHGC(\134d[01]\134d[02])$\000"
+	/* 19266 */ " -- examples: PCP00 (set solar first), PCP01 (set solar and utility), PCP02 (set solar only charging)\000"
+	/* 19368 */ "Set Parallel Device Charger Priority\000"
+	/* 19405 */ " -- examples: PPCP000 (set unit 1 to 00 - solar first), PPCP101 (set unit 1 to 01 - solar and utility), PPCP202 (set unit 2 to 02 - solar only charging)\000"
+	/* 19558 */ " -- examples: DATYYMMDDHHMMSS (12 digits after DAT)\000"
+	/* 19610 */ "DAT(\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d\134d)$\000"
+	/* 19641 */ "Absorb time\000"
+	/* 19653 */ "Float time\000"
+	/* 19664 */ "Not OK\000"
+	/* 19671 */ "OK\000"
+	/* 19674 */ "SCC ok\000"
+	/* 19681 */ "Off\000"
+	/* 19685 */ "On\000"
+	/* 19688 */ "Allow Scc On\000"
+	/* 19701 */ "AC Charge Average Current\000"
+	/* 19727 */ "(EbuvyzDajkxn@\015\000"
+	/* 19743 */ "Max Charging Current 1\000"
+	/* 19766 */ "Max Charging Current 2\000"
+	/* 19789 */ "Max Charging Current 3\000"
+	/* 19812 */ "Max Charging Current 4\000"
+	/* 19835 */ "Max Charging Current 5\000"
+	/* 19858 */ "Max Charging Current 6\000"
+	/* 19881 */ "Max Charging Current 7\000"
+	/* 19904 */ "Max Charging Current 8\000"
+	/* 19927 */ "Max Charging Current 9\000"
+	/* 19950 */ "Max Charging Current 10\000"
+	/* 19974 */ "Max Charging Current 11\000"
+	/* 19998 */ "Max Charging Current 12\000"
+	/* 20022 */ "Max Charging Current 13\000"
+	/* 20046 */ "C\000"
+	/* 20048 */ "Max Utility Charging Current 1\000"
+	/* 20079 */ "Max Utility Charging Current 2\000"
+	/* 20110 */ "Max Utility Charging Current 3\000"
+	/* 20141 */ "Max Utility Charging Current 4\000"
+	/* 20172 */ "Max Utility Charging Current 5\000"
+	/* 20203 */ "Max Utility Charging Current 6\000"
+	/* 20234 */ "Max Utility Charging Current 7\000"
+	/* 20265 */ "Max Utility Charging Current 8\000"
+	/* 20296 */ "Max Utility Charging Current 9\000"
+	/* 20327 */ "Max Utility Charging Current 10\000"
+	/* 20359 */ "Max Utility Charging Current 11\000"
+	/* 20391 */ "Max Utility Charging Current 12\000"
+	/* 20423 */ "Max Utility Charging Current 13\000"
+	/* 20455 */ "Grid Rating Voltage\000"
+	/* 20475 */ "Grid Rating Current\000"
+	/* 20495 */ "AC Output Rating Voltage\000"
+	/* 20520 */ "AC Output Rating Frequency\000"
+	/* 20547 */ "AC Output Rating Current\000"
+	/* 20572 */ "AC Output Rating Apparent Power\000"
+	/* 20604 */ "AC Output Rating Active Power\000"
+	/* 20634 */ "Battery Rating Voltage\000"
+	/* 20657 */ "Undefined\000"
+	/* 20667 */ "Battery voltage to high fault\000"
+	/* 20697 */ "Bat open fault\000"
+	/* 20712 */ "Battery weak code1\000"
+	/* 20731 */ "Battery weak code2\000"
+	/* 20750 */ "float:r/10\000"
+	/* 20761 */ "Battery cut-off voltage from BMS\000"
+	/* 20794 */ "(0 100 0 0 1 532 532 450 0000 0030^\012\000"
+	/* 20831 */ " -- examples: PBT00 (set battery as AGM), Setting battery type, 00 for AGM, 01 for Flooded battery, 02 for user define, 03 for Pylontech, 04 for Shinheung, 05 for Weco, 06 for Soltaro, 07 for BAK, 08 for Lib, 09 for Lic\000"
+	/* 21051 */ "PBT(0[0-9])$\000"
+	/* 21064 */ "Utility Solar Battery (USB)\000"
+	/* 21092 */ "Solar Utility Battery (SUB)\000"
+	/* 21120 */ "Solar Battery Utility (SBU)\000"
+	/* 21148 */ "Output Source Priority 00 hours\000"
+	/* 21180 */ "Output Source Priority 01 hours\000"
+	/* 21212 */ "Output Source Priority 02 hours\000"
+	/* 21244 */ "Output Source Priority 03 hours\000"
+	/* 21276 */ "Output Source Priority 04 hours\000"
+	/* 21308 */ "Output Source Priority 05 hours\000"
+	/* 21340 */ "Output Source Priority 06 hours\000"
+	/* 21372 */ "Output Source Priority 07 hours\000"
+	/* 21404 */ "Output Source Priority 08 hours\000"
+	/* 21436 */ "Output Source Priority 09 hours\000"
+	/* 21468 */ "Output Source Priority 10 hours\000"
+	/* 21500 */ "Output Source Priority 11 hours\000"
+	/* 21532 */ "Output Source Priority 12 hours\000"
+	/* 21564 */ "Output Source Priority 13 hours\000"
+	/* 21596 */ "Output Source Priority 14 hours\000"
+	/* 21628 */ "Output Source Priority 15 hours\000"
+	/* 21660 */ "Output Source Priority 16 hours\000"
+	/* 21692 */ "Output Source Priority 17 hours\000"
+	/* 21724 */ "Output Source Priority 18 hours\000"
+	/* 21756 */ "Output Source Priority 19 hours\000"
+	/* 21788 */ "Output Source Priority 20 hours\000"
+	/* 21820 */ "Output Source Priority 21 hours\000"
+	/* 21852 */ "Output Source Priority 22 hours\000"
+	/* 21884 */ "Output Source Priority 23 hours\000"
+	/* 21916 */ "Device Output Source Priority\000"
+	/* 21946 */ "Selection of Output Source Priority Order 1\000"
+	/* 21990 */ "Selection of Output Source Priority Order 2\000"
+	/* 22034 */ "Selection of Output Source Priority Order 3\000"
+	/* 22078 */ "bytes.decode:datetime.strptime(r, '%Y%m%d%H%M%S').strftime('%Y-%m-%d %H:%M:%S')\000"
+	/* 22158 */ "Battery voltage from SCC 2\000"
+	/* 22185 */ "Device status\000"
+	/* 22199 */ "AC charging current\000"
+	/* 22219 */ "AC charging power\000"
+	/* 22237 */ "PV3 Input Current\000"
+	/* 22255 */ "PV3 Input Voltage\000"
+	/* 22273 */ "Battery voltage from SCC 3\000"
+	/* 22300 */ "PV3 Charging Power\000"
+	/* 22319 */ "PV total charging power\000"
+	/* 22343 */ "General Status Parameters inquiry 2 for 3 PV\000"
+	/* 22388 */ "L1 AC input voltage\000"
+	/* 22408 */ "L1 AC input frequency\000"
+	/* 22430 */ "L1 AC output voltage\000"
+	/* 22451 */ "L1 AC output frequency\000"
+	/* 22474 */ "L1 AC output apparent power\000"
+	/* 22502 */ "L1 AC output active power\000"
+	/* 22528 */ "L1 Load percentage\000"
+	/* 22547 */ "is_l1_scc_ok\000"
+	/* 22560 */ "is_l1_ac_charging_on\000"
+	/* 22581 */ "is_l1_scc_charging_on\000"
+	/* 22603 */ "is_battery_over_voltage\000"
+	/* 22627 */ "is_battery_under_voltage\000"
+	/* 22652 */ "is_l1_line_off\000"
+	/* 22667 */ "is_l1_load_on\000"
+	/* 22681 */ "is_configuration_changed\000"
+	/* 22706 */ "Standalone\077\000"
+	/* 22718 */ "Parallel output 0 degrees\000"
+	/* 22744 */ "Parallel output 120 degrees\000"
+	/* 22772 */ "Parallel output 180 degrees\000"
+	/* 22800 */ "PV1 charging current\000"
+	/* 22821 */ "(1 92911906100045 L 00 122.9 59.98 122.9 59.98 0331 0272 013 56.1 004 100 000.0 004 01577 01400 009 01000010 6 0 060 220 40 00 000\307\302\015\000"
+	/* 22955 */ "Parallel Information inquiry LV5048\000"
+	/* 22991 */ "QPGS(\134d)$\000"
+	/* 23001 */ "L1 AC Input Voltage\000"
+	/* 23021 */ "L1 AC Input Frequency\000"
+	/* 23043 */ "L1 AC Output Voltage\000"
+	/* 23064 */ "L1 AC Output Frequency\000"
+	/* 23087 */ "L1 AC Output Apparent Power\000"
+	/* 23115 */ "L1 AC Output Active Power\000"
+	/* 23141 */ "L1 AC Output Load\000"
+	/* 23159 */ "Deg_C\000"
+	/* 23165 */ "is_battery_over\000"
+	/* 23181 */ "is_battery_under\000"
+	/* 23198 */ "is_l1_line_not_ok\000"
+	/* 23216 */ "is_load_on\000"
+	/* 23227 */ "is_charging_to_float\000"
+	/* 23248 */ "is_switched_on\000"
+	/* 23263 */ "is_reserved\000"
+	/* 23275 */ "General Status Parameters inquiry LV5048\000"
+	/* 23316 */ "Max Charging Time at CV Stage\000"
+	/* 23346 */ "(230.0 21.7 230.0 50.0 21.7 5000 4000 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 6 01 0 0 54.0 0 1 60\203\252\015\000"
+	/* 23448 */ "(120.0 20.8 120.0 60.0 20.8 2500 2500 48.0 47.0 43.0 56.1 56.1 2 40 060 0 0 0 9 01 0 6 55.0 0 1 000\276\254\015\000"
+	/* 23551 */ "Current Settings inquiry for LV5048\000"
+	/* 23587 */ "Parallel instance number\077\077\000"
+	/* 23614 */ "L2 AC input voltage\000"
+	/* 23634 */ "L2 AC input frequency\000"
+	/* 23656 */ "L2 AC output voltage\000"
+	/* 23677 */ "L2 AC output frequency\000"
+	/* 23700 */ "L2 AC output apparent power\000"
+	/* 23728 */ "L2 AC output active power\000"
+	/* 23754 */ "L2 Load percentage\000"
+	/* 23773 */ "L2 Battery voltage\000"
+	/* 23792 */ "L2 Battery charging current\000"
+	/* 23820 */ "L2 Battery capacity\000"
+	/* 23840 */ "PV2 charging current\000"
+	/* 23861 */ "is_l2_scc_ok\000"
+	/* 23874 */ "is_l2_ac_charging\000"
+	/* 23892 */ "is_l2_scc_charging\000"
+	/* 23911 */ "is_l2_line_lost\000"
+	/* 23927 */ "is_l2_load_on\000"
+	/* 23941 */ "(11 92911906100045 L 00 124.2 59.98 124.2 59.98 0149 0130 005 56.1 000 100 000.0 00 01000010\251\250\015\000"
+	/* 24037 */ "QP2GS\000"
+	/* 24043 */ " -- example: QP2GS1 queries the values of various metrics from instance 1 of parallel setup Inverters (numbers from 0)\000"
+	/* 24162 */ "QP2GS(\134d)$\000"
+	/* 24173 */ "L2 AC Input Voltage\000"
+	/* 24193 */ "L2 AC Input Frequency\000"
+	/* 24215 */ "L2 AC Output Voltage\000"
+	/* 24236 */ "L2 AC Output Frequency\000"
+	/* 24259 */ "L2 AC Output Apparent Power\000"
+	/* 24287 */ "L2 AC Output Active Power\000"
+	/* 24313 */ "L2 AC Output Load\000"
+	/* 24331 */ "PV2 Battery Charging Current\000"
+	/* 24360 */ "L2 Battery Voltage\000"
+	/* 24379 */ "is_l2_ac_charging_on\000"
+	/* 24400 */ "is_l2_scc_charging_on\000"
+	/* 24422 */ "reserved\000"
+	/* 24431 */ "is_l2_line_not_ok\000"
+	/* 24449 */ "(NAK\003\015\000"
+	/* 24456 */ "PSET\000"
+	/* 24461 */ "Set current machine configuration information\000"
+	/* 24507 */ " -- sets various metrics from the Inverter\000"
+	/* 24550 */ "PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$\000"
+	/* 24631 */ "_PSET\000"
+	/* 24637 */ "_PSET(\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+[.]\134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+ \134d+.*)$\000"
+	/* 24719 */ "English\000"
+	/* 24727 */ "Chinese\000"
+	/* 24735 */ "Language\000"
+	/* 24744 */ "Utility Priority\000"
+	/* 24761 */ "Solar Priority\000"
+	/* 24776 */ "Battery Priority\000"
+	/* 24793 */ "PV+mains power+no external CT\000"
+	/* 24823 */ "PV+mains power+external CT\000"
+	/* 24850 */ "Work Mode\000"
+	/* 24860 */ "Wide\000"
+	/* 24865 */ "Narrow\000"
+	/* 24872 */ "Input Range\000"
+	/* 24884 */ "220V\000"
+	/* 24889 */ "230V\000"
+	/* 24894 */ "240V\000"
+	/* 24899 */ "Output Voltage\000"
+	/* 24914 */ "50Hz\000"
+	/* 24919 */ "60Hz\000"
+	/* 24924 */ "Output Frequency\000"
+	/* 24941 */ "Lead Acid\000"
+	/* 24951 */ "Lithium\000"
+	/* 24959 */ "None\000"
+	/* 24964 */ "Custom\000"
+	/* 24971 */ "multi\000"
+	/* 24977 */ "Battery Low Voltage Alarm Point\000"
+	/* 25009 */ "Battery Low Voltage Cutoff Point\000"
+	/* 25042 */ "AC Charging Current\000"
+	/* 25062 */ "Hour\000"
+	/* 25067 */ "Minute\000"
+	/* 25074 */ "Not Connected\000"
+	/* 25088 */ "Grid\000"
+	/* 25093 */ "Single Phase Parallel\000"
+	/* 25115 */ "Three Phase Parallel\000"
+	/* 25136 */ "Three Phase ID\000"
+	/* 25151 */ "Battery Full Recovery Point\000"
+	/* 25179 */ "(000100 56.0 54.0 44.0 42.0 030 010 2018 06 01 20 00 00 00<\012\000"
+	/* 25240 */ "PQSE\000"
+	/* 25245 */ "Read current machine configuration information\000"
+	/* 25292 */ "Battery Discharging Current\000"
+	/* 25320 */ "PV Input Current\000"
+	/* 25337 */ "PV Power\000"
+	/* 25346 */ "WH\000"
+	/* 25349 */ "Daily PV Power Generated\000"
+	/* 25374 */ "kWH\000"
+	/* 25378 */ "Total PV Power Generated\000"
+	/* 25403 */ "No warning\000"
+	/* 25414 */ "Low battery\000"
+	/* 25426 */ "Mains low voltage\000"
+	/* 25444 */ "Mains high voltage\000"
+	/* 25463 */ "Overload\000"
+	/* 25472 */ "Fan lock\000"
+	/* 25481 */ "Battery overvoltage\000"
+	/* 25501 */ "Discharge overcurrent\000"
+	/* 25523 */ "21\000"
+	/* 25526 */ "PV undervoltage\000"
+	/* 25542 */ "22\000"
+	/* 25545 */ "PV overvoltage\000"
+	/* 25560 */ "23\000"
+	/* 25563 */ "PV overcurrent\000"
+	/* 25578 */ "24\000"
+	/* 25581 */ "PV over temperature\000"
+	/* 25601 */ "25\000"
+	/* 25604 */ "PV overload\000"
+	/* 25616 */ "26\000"
+	/* 25619 */ "PV boost failed\000"
+	/* 25635 */ "39\000"
+	/* 25638 */ "BMS Communication lost\000"
+	/* 25661 */ "Warning Code\000"
+	/* 25674 */ "BUS overvoltage\000"
+	/* 25690 */ "Inverter overvoltage\000"
+	/* 25711 */ "Inverter low voltage\000"
+	/* 25732 */ "BUS soft start failure\000"
+	/* 25755 */ "Output short circuit\000"
+	/* 25776 */ "Low battery voltage failure\000"
+	/* 25804 */ "Inverter soft start failure\000"
+	/* 25832 */ "BUS low voltage\000"
+	/* 25848 */ "Parallel failure\000"
+	/* 25865 */ "Battery over-voltage fault\000"
+	/* 25892 */ "Phase A lost\000"
+	/* 25905 */ "14\000"
+	/* 25908 */ "Phase B lost\000"
+	/* 25921 */ "15\000"
+	/* 25924 */ "Phase C lost\000"
+	/* 25937 */ "16\000"
+	/* 25940 */ "AC output voltage and frequency setting is different\000"
+	/* 25993 */ "17\000"
+	/* 25996 */ "AC input voltage and frequency detected different\000"
+	/* 26046 */ "18\000"
+	/* 26049 */ "19\000"
+	/* 26052 */ "Firmware Version inconsistent\000"
+	/* 26082 */ "20\000"
+	/* 26085 */ "Fault Code\000"
+	/* 26096 */ "(000 00.0 000 00.0 0000 000 00.0 000 000 000 000 00.0 0000 000000 000000 S 00 00\003\012\000"
+	/* 26179 */ "QALL\000"
+	/* 26184 */ "Current Status Data inquiry\000"
+	/* 26212 */ "crc\000"
+	/* 26216 */ "Daily Power Generated\000"
+	/* 26238 */ "(221.0 49.9 221.0 49.9 0000 0707 012 401 00.10 012 000 0026 0000 000.0 00.10 00000 00010000 00 00 00000 010\351}\015\000"
+	/* 26349 */ "Battery voltage from BMS\000"
+	/* 26374 */ "Battery charging current from BMS\000"
+	/* 26408 */ "Battery discharge current from BMS\000"
+	/* 26443 */ "0.1\302\260C\000"
+	/* 26450 */ "Battery wearout\000"
+	/* 26466 */ "Battery max charge voltage\000"
+	/* 26493 */ "Battery min discharge voltage\000"
+	/* 26523 */ "2\000"
+	/* 26525 */ "3\000"
+	/* 26527 */ "Battery over temperature\000"
+	/* 26552 */ "4\000"
+	/* 26554 */ "Battery low temperature\000"
+	/* 26578 */ "5\000"
+	/* 26580 */ "Battery overcurrent\000"
+	/* 26600 */ "6\000"
+	/* 26602 */ "Battery output short circut\000"
+	/* 26630 */ "Fault Code from BMS\000"
+	/* 26650 */ "Warning Code fom BMS\000"
+	/* 26671 */ "(048.8 000.0 000.9 250 024 000 052.5 010.0 053.5 004.4 0 2\374\013\012\000"
+	/* 26733 */ "(052.5 000.0 000.0 032 036 000 070.0 007.0 057.0 004.6 0 5\202\340\015\000"
+	/* 26795 */ "QLITH0\000"
+	;
+
+static const struct pi_row rows[] = {
+	/* 0 */ {S(5), PK_INT, PX_NONE, S(9), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Time until the end of absorb charging */,
+	/* 1 */ {S(5), PK_INT, PX_NONE, S(47), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Time until the end of float charging */,
+	/* 2 */ {S(140), PK_OPTION, PX_NONE, S(147), S(0), T(0), 2, 0, 0, 0, 0, 0, 0} /* SCC Flag */,
+	/* 3 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(169), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* AllowSccOnFlag */,
+	/* 4 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(184), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* ChargeAverageCurrent */,
+	/* 5 */ {S(5), PK_INT, PX_NONE, S(234), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* SCC PWM temperature */,
+	/* 6 */ {S(5), PK_INT, PX_NONE, S(254), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Inverter temperature */,
+	/* 7 */ {S(5), PK_INT, PX_NONE, S(275), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Battery temperature */,
+	/* 8 */ {S(5), PK_INT, PX_NONE, S(295), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Transformer temperature */,
+	/* 9 */ {S(5), PK_INT, PX_NONE, S(319), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* GPIO13 */,
+	/* 10 */ {S(140), PK_OPTION, PX_NONE, S(344), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Fan lock status */,
+	/* 11 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(360), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Not used */,
+	/* 12 */ {S(5), PK_INT, PX_NONE, S(371), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Fan PWM speed */,
+	/* 13 */ {S(5), PK_INT, PX_NONE, S(414), S(385), 0, 0, 0, 0, T(1), 2, 0, 0} /* SCC charge power */,
+	/* 14 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(431), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Parallel Warning */,
+	/* 15 */ {S(448), PK_FLOAT, PX_NONE, S(454), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Sync frequency */,
+	/* 16 */ {S(524), PK_STR_KEYED, PX_NONE, S(534), S(0), 0, 0, T(3), 4, T(7), 1, 0, 0} /* Inverter charge status */,
+	/* 17 */ {S(140), PK_OPTION, PX_NONE, S(651), S(0), T(4), 2, 0, 0, 0, 0, 0, 0} /* DSP Has Bootstrap */,
+	/* 18 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 19 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 20 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 21 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 22 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 23 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 24 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 25 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 26 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 27 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 28 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 29 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(15), 3, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 30 */ {S(140), PK_OPTION, PX_NONE, S(1105), S(0), T(18), 2, 0, 0, 0, 0, 0, 0} /* Buzzer */,
+	/* 31 */ {S(140), PK_OPTION, PX_NONE, S(1112), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Power saving */,
+	/* 32 */ {S(140), PK_OPTION, PX_NONE, S(1125), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 33 */ {S(140), PK_OPTION, PX_NONE, S(1142), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 34 */ {S(140), PK_OPTION, PX_NONE, S(1167), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD Backlight */,
+	/* 35 */ {S(140), PK_OPTION, PX_NONE, S(1181), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Primary source interrupt alarm */,
+	/* 36 */ {S(140), PK_OPTION, PX_NONE, S(1212), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Record fault code */,
+	/* 37 */ {S(140), PK_OPTION, PX_NONE, S(1230), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass */,
+	/* 38 */ {S(140), PK_OPTION, PX_NONE, S(1246), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD reset to default */,
+	/* 39 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(22), 8, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 40 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 41 */ {S(140), PK_OPTION, PX_NONE, S(1656), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK condition */,
+	/* 42 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 43 */ {S(2141), PK_ENFLAGS, PX_NONE, S(2149), S(0), 0, 0, T(8), 9, 0, 0, 0, 0} /* Device Status */,
+	/* 44 */ {S(2316), PK_STRING, PX_NONE, S(2323), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial Number */,
+	/* 45 */ {S(2316), PK_STRING, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 46 */ {S(2644), PK_KEYED, PX_NONE, S(2650), S(0), 0, 0, T(17), 7, 0, 0, 0, 0} /* Device Mode */,
+	/* 47 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(2716), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Model Name */,
+	/* 48 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(2764), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* General Model Name */,
+	/* 49 */ {S(2316), PK_STRING, PX_NONE, S(2823), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current */,
+	/* 50 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(22), 8, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 51 */ {S(140), PK_OPTION, PX_NONE, S(3162), S(0), T(34), 2, 0, 0, 0, 0, 0, 0} /* Parallel instance number */,
+	/* 52 */ {S(2316), PK_STRING, PX_NONE, S(3187), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial number */,
+	/* 53 */ {S(2644), PK_KEYED, PX_NONE, S(3280), S(0), 0, 0, T(24), 6, 0, 0, 0, 0} /* Work mode */,
+	/* 54 */ {S(2644), PK_KEYED, PX_NONE, S(4124), S(0), 0, 0, T(30), 29, 0, 0, 0, 0} /* Fault code */,
+	/* 55 */ {S(448), PK_FLOAT, PX_NONE, S(4135), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid voltage */,
+	/* 56 */ {S(448), PK_FLOAT, PX_NONE, S(4148), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* Grid frequency */,
+	/* 57 */ {S(448), PK_FLOAT, PX_NONE, S(4163), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output voltage */,
+	/* 58 */ {S(448), PK_FLOAT, PX_NONE, S(4181), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output frequency */,
+	/* 59 */ {S(5), PK_INT, PX_NONE, S(4204), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output apparent power */,
+	/* 60 */ {S(5), PK_INT, PX_NONE, S(4229), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC output active power */,
+	/* 61 */ {S(5), PK_INT, PX_NONE, S(4252), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Load percentage */,
+	/* 62 */ {S(448), PK_FLOAT, PX_NONE, S(4268), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage */,
+	/* 63 */ {S(5), PK_INT, PX_NONE, S(4284), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery charging current */,
+	/* 64 */ {S(5), PK_INT, PX_NONE, S(4309), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity */,
+	/* 65 */ {S(448), PK_FLOAT, PX_NONE, S(4326), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Voltage */,
+	/* 66 */ {S(5), PK_INT, PX_NONE, S(4343), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Total charging current */,
+	/* 67 */ {S(5), PK_INT, PX_NONE, S(4366), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output apparent power */,
+	/* 68 */ {S(5), PK_INT, PX_NONE, S(4397), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* Total output active power */,
+	/* 69 */ {S(5), PK_INT, PX_NONE, S(4423), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output percentage */,
+	/* 70 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(36), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 71 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(44), 8, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 72 */ {S(140), PK_OPTION, PX_NONE, S(4735), S(0), T(52), 4, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 73 */ {S(5), PK_INT, PX_NONE, S(4759), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charger current */,
+	/* 74 */ {S(5), PK_INT, PX_NONE, S(4779), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charger range */,
+	/* 75 */ {S(5), PK_INT, PX_NONE, S(4797), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC charger current */,
+	/* 76 */ {S(5), PK_INT, PX_NONE, S(4820), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV input current */,
+	/* 77 */ {S(5), PK_INT, PX_NONE, S(4837), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge current */,
+	/* 78 */ {S(448), PK_FLOAT, PX_NONE, S(4863), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Unknown float */,
+	/* 79 */ {S(2316), PK_STRING, PX_NONE, S(4877), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Unknown flags. */,
+	/* 80 */ {S(2316), PK_STRING, PX_NONE, S(5342), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Protocol ID */,
+	/* 81 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, T(59), 1, 0, 0} /* AC Input Voltage */,
+	/* 82 */ {S(448), PK_FLOAT, PX_NONE, S(5478), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Frequency */,
+	/* 83 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 84 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 85 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 86 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 87 */ {S(5), PK_INT, PX_NONE, S(5545), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Load */,
+	/* 88 */ {S(5), PK_INT, PX_NONE, S(5560), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* BUS Voltage */,
+	/* 89 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 90 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Charging Current */,
+	/* 91 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Capacity */,
+	/* 92 */ {S(5), PK_INT, PX_NONE, S(5630), S(205), 0, 0, 0, 0, 0, 0, 0, 0} /* Inverter Heat Sink Temperature */,
+	/* 93 */ {S(448), PK_FLOAT, PX_NONE, S(5661), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Current for Battery */,
+	/* 94 */ {S(448), PK_FLOAT, PX_NONE, S(4326), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Voltage */,
+	/* 95 */ {S(448), PK_FLOAT, PX_NONE, S(5690), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage from SCC */,
+	/* 96 */ {S(5), PK_INT, PX_NONE, S(5715), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Discharge Current */,
+	/* 97 */ {S(4589), PK_FLAGS, PX_NONE, S(2149), S(0), T(56), 8, 0, 0, 0, 0, 0, 0} /* Device Status */,
+	/* 98 */ {S(5), PK_INT, PX_NONE, S(5891), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV1 */,
+	/* 99 */ {S(5), PK_INT, PX_NONE, S(5896), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV2 */,
+	/* 100 */ {S(5), PK_INT, PX_NONE, S(5901), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Power */,
+	/* 101 */ {S(4589), PK_FLAGS, PX_NONE, S(5964), S(0), T(64), 3, 0, 0, 0, 0, 0, 0} /* Device Status2 */,
+	/* 102 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 103 */ {S(448), PK_FLOAT, PX_NONE, S(6189), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Current */,
+	/* 104 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 105 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 106 */ {S(448), PK_FLOAT, PX_NONE, S(6206), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Current */,
+	/* 107 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 108 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 109 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 110 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 111 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 112 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 113 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 114 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(67), 10, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 115 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 116 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 117 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 118 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 119 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 120 */ {S(5), PK_INT, PX_NONE, S(6309), S(6303), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Parallel Units */,
+	/* 121 */ {S(524), PK_STR_KEYED, PX_NONE, S(6353), S(0), 0, 0, T(60), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 122 */ {S(140), PK_OPTION, PX_NONE, S(6394), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 123 */ {S(140), PK_OPTION, PX_NONE, S(6418), S(0), T(79), 8, 0, 0, 0, 0, 0, 0} /* Output Mode */,
+	/* 124 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 125 */ {S(140), PK_OPTION, PX_NONE, S(6430), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK Condition */,
+	/* 126 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 127 */ {S(5), PK_INT, PX_NONE, S(6450), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charging time for CV stage */,
+	/* 128 */ {S(140), PK_OPTION, PX_NONE, S(6518), S(0), T(87), 3, 0, 0, 0, 0, 0, 0} /* Operation Logic */,
+	/* 129 */ {S(7840), PK_STAT_FLAGS, PX_NONE, S(7851), S(0), T(90), 32, 0, 0, 0, 0, 0, 0} /* Warning */,
+	/* 130 */ {S(2316), PK_STRING, PX_NONE, S(8022), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Main CPU firmware version */,
+	/* 131 */ {S(2316), PK_STRING, PX_NONE, S(8148), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Secondary CPU firmware version */,
+	/* 132 */ {S(2644), PK_KEYED, PX_NONE, S(8298), S(0), 0, 0, T(63), 2, 0, 0, 0, 0} /* Battery connect status */,
+	/* 133 */ {S(5), PK_INT, PX_NONE, S(8321), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity from BMS */,
+	/* 134 */ {S(2644), PK_KEYED, PX_NONE, S(8347), S(0), 0, 0, T(65), 2, 0, 0, 0, 0} /* Battery force charging */,
+	/* 135 */ {S(2644), PK_KEYED, PX_NONE, S(8405), S(0), 0, 0, T(67), 2, 0, 0, 0, 0} /* Battery stop discharge flag */,
+	/* 136 */ {S(2644), PK_KEYED, PX_NONE, S(8462), S(0), 0, 0, T(69), 2, 0, 0, 0, 0} /* Battery stop charge flag */,
+	/* 137 */ {S(5), PK_INT, PX_NONE, S(8493), S(8487), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery bulk charging voltage from BMS */,
+	/* 138 */ {S(5), PK_INT, PX_NONE, S(8532), S(8487), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery float charging voltage from BMS */,
+	/* 139 */ {S(5), PK_INT, PX_NONE, S(8572), S(8487), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery cut off voltage from BMS */,
+	/* 140 */ {S(448), PK_FLOAT, PX_NONE, S(8605), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max charging current */,
+	/* 141 */ {S(448), PK_FLOAT, PX_NONE, S(8634), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max discharge current */,
+	/* 142 */ {S(8828), PK_ACK, PX_NONE, S(8832), S(0), 0, 0, T(71), 2, 0, 0, 0, 0} /* Command execution */,
+	/* 143 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 144 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 145 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 146 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 147 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 148 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 149 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 150 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 151 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 152 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 153 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 154 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(122), 9, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 155 */ {S(140), PK_OPTION, PX_NONE, S(1105), S(0), T(18), 2, 0, 0, 0, 0, 0, 0} /* Buzzer */,
+	/* 156 */ {S(140), PK_OPTION, PX_NONE, S(1112), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Power saving */,
+	/* 157 */ {S(140), PK_OPTION, PX_NONE, S(1125), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 158 */ {S(140), PK_OPTION, PX_NONE, S(1142), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 159 */ {S(140), PK_OPTION, PX_NONE, S(1167), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD Backlight */,
+	/* 160 */ {S(140), PK_OPTION, PX_NONE, S(1181), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Primary source interrupt alarm */,
+	/* 161 */ {S(140), PK_OPTION, PX_NONE, S(1212), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Record fault code */,
+	/* 162 */ {S(140), PK_OPTION, PX_NONE, S(1230), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass */,
+	/* 163 */ {S(140), PK_OPTION, PX_NONE, S(1246), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD reset to default */,
+	/* 164 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(131), 9, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 165 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 166 */ {S(140), PK_OPTION, PX_NONE, S(1656), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK condition */,
+	/* 167 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 168 */ {S(5), PK_INT, PX_NONE, S(13559), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Time at CV */,
+	/* 169 */ {S(5), PK_INT, PX_NONE, S(13583), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Discharging current */,
+	/* 170 */ {S(2141), PK_ENFLAGS, PX_NONE, S(2149), S(0), 0, 0, T(73), 9, 0, 0, 0, 0} /* Device Status */,
+	/* 171 */ {S(524), PK_STR_KEYED, PX_NONE, S(2650), S(0), 0, 0, T(82), 7, 0, 0, 0, 0} /* Device Mode */,
+	/* 172 */ {S(140), PK_OPTION, PX_NONE, S(3162), S(0), T(34), 2, 0, 0, 0, 0, 0, 0} /* Parallel instance number */,
+	/* 173 */ {S(13750), PK_BYTES, PX_DECODE, S(3187), S(0), 0, 0, 0, 0, T(89), 1, 0, 0} /* Serial number */,
+	/* 174 */ {S(524), PK_STR_KEYED, PX_NONE, S(3280), S(0), 0, 0, T(90), 8, 0, 0, 0, 0} /* Work mode */,
+	/* 175 */ {S(524), PK_STR_KEYED, PX_NONE, S(4124), S(0), 0, 0, T(98), 32, 0, 0, 0, 0} /* Fault code */,
+	/* 176 */ {S(448), PK_FLOAT, PX_NONE, S(14089), S(701), 0, 0, 0, 0, T(130), 2, 0, 0} /* Grid Voltage */,
+	/* 177 */ {S(448), PK_FLOAT, PX_NONE, S(14127), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* Grid Frequency */,
+	/* 178 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, T(130), 2, 0, 0} /* AC Output Voltage */,
+	/* 179 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Output Frequency */,
+	/* 180 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* AC Output Apparent Power */,
+	/* 181 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* AC Output Active Power */,
+	/* 182 */ {S(5), PK_INT, PX_NONE, S(14204), S(369), 0, 0, 0, 0, T(139), 1, 0, 0} /* Load Percentage */,
+	/* 183 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Voltage */,
+	/* 184 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, T(142), 2, 0, 0} /* Battery Charging Current */,
+	/* 185 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, T(144), 1, 0, 0} /* Battery Capacity */,
+	/* 186 */ {S(448), PK_FLOAT, PX_NONE, S(14271), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV1 Input Voltage */,
+	/* 187 */ {S(5), PK_INT, PX_NONE, S(14289), S(744), 0, 0, 0, 0, T(147), 2, 0, 0} /* Total Charging Current */,
+	/* 188 */ {S(5), PK_INT, PX_NONE, S(14312), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* Total AC Output Apparent Power */,
+	/* 189 */ {S(5), PK_INT, PX_NONE, S(14343), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* Total Output Active Power */,
+	/* 190 */ {S(5), PK_INT, PX_NONE, S(14369), S(369), 0, 0, 0, 0, T(139), 1, 0, 0} /* Total AC Output Percentage */,
+	/* 191 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(36), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 192 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(131), 9, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 193 */ {S(140), PK_OPTION, PX_NONE, S(4735), S(0), T(52), 4, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 194 */ {S(5), PK_INT, PX_NONE, S(14396), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max Charger Current */,
+	/* 195 */ {S(5), PK_INT, PX_NONE, S(14416), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max Charger Range */,
+	/* 196 */ {S(5), PK_INT, PX_NONE, S(14434), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max AC Charger Current */,
+	/* 197 */ {S(5), PK_INT, PX_NONE, S(14457), S(744), 0, 0, 0, 0, T(1), 2, 0, 0} /* PV1 Input Current */,
+	/* 198 */ {S(5), PK_INT, PX_NONE, S(5715), S(744), 0, 0, 0, 0, T(150), 2, 0, 0} /* Battery Discharge Current */,
+	/* 199 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV2 Input Voltage */,
+	/* 200 */ {S(5), PK_INT, PX_NONE, S(14514), S(744), 0, 0, 0, 0, T(152), 2, 0, 0} /* PV2 Input Current */,
+	/* 201 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, T(154), 2, 0, 0} /* AC Input Voltage */,
+	/* 202 */ {S(448), PK_FLOAT, PX_NONE, S(5478), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Input Frequency */,
+	/* 203 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, T(130), 2, 0, 0} /* AC Output Voltage */,
+	/* 204 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Output Frequency */,
+	/* 205 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* AC Output Apparent Power */,
+	/* 206 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* AC Output Active Power */,
+	/* 207 */ {S(5), PK_INT, PX_NONE, S(5545), S(369), 0, 0, 0, 0, T(139), 1, 0, 0} /* AC Output Load */,
+	/* 208 */ {S(5), PK_INT, PX_NONE, S(5560), S(701), 0, 0, 0, 0, T(156), 2, 0, 0} /* BUS Voltage */,
+	/* 209 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Voltage */,
+	/* 210 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, T(142), 2, 0, 0} /* Battery Charging Current */,
+	/* 211 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, T(144), 1, 0, 0} /* Battery Capacity */,
+	/* 212 */ {S(5), PK_INT, PX_NONE, S(5630), S(205), 0, 0, 0, 0, T(158), 2, 0, 0} /* Inverter Heat Sink Temperature */,
+	/* 213 */ {S(448), PK_FLOAT, PX_NONE, S(14457), S(744), 0, 0, 0, 0, T(152), 2, 0, 0} /* PV1 Input Current */,
+	/* 214 */ {S(448), PK_FLOAT, PX_NONE, S(14271), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV1 Input Voltage */,
+	/* 215 */ {S(448), PK_FLOAT, PX_NONE, S(5690), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Voltage from SCC */,
+	/* 216 */ {S(5), PK_INT, PX_NONE, S(5715), S(744), 0, 0, 0, 0, T(150), 2, 0, 0} /* Battery Discharge Current */,
+	/* 217 */ {S(4589), PK_FLAGS, PX_NONE, S(2149), S(0), T(56), 8, 0, 0, 0, 0, 0, 0} /* Device Status */,
+	/* 218 */ {S(5), PK_INT, PX_NONE, S(14824), S(14819), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage Offset for Fans On */,
+	/* 219 */ {S(5), PK_INT, PX_NONE, S(14859), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* EEPROM Version */,
+	/* 220 */ {S(5), PK_INT, PX_NONE, S(14874), S(385), 0, 0, 0, 0, T(160), 3, 0, 0} /* PV1 Charging Power */,
+	/* 221 */ {S(4589), PK_FLAGS, PX_NONE, S(5964), S(0), T(140), 3, 0, 0, 0, 0, 0, 0} /* Device Status2 */,
+	/* 222 */ {S(140), PK_OPTION, PX_NONE, S(13693), S(0), T(143), 2, 0, 0, 0, 0, 0, 0} /* Solar Feed to Grid */,
+	/* 223 */ {S(2644), PK_KEYED, PX_NONE, S(14961), S(0), 0, 0, T(163), 3, 0, 0, 0, 0} /* Country */,
+	/* 224 */ {S(5), PK_INT, PX_NONE, S(14969), S(385), 0, 0, 0, 0, T(160), 3, 0, 0} /* Solar Feed to Grid Power */,
+	/* 225 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, T(166), 2, 0, 0} /* AC Input Voltage */,
+	/* 226 */ {S(448), PK_FLOAT, PX_NONE, S(6189), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* AC Input Current */,
+	/* 227 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, T(154), 2, 0, 0} /* AC Output Voltage */,
+	/* 228 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Output Frequency */,
+	/* 229 */ {S(448), PK_FLOAT, PX_NONE, S(6206), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* AC Output Current */,
+	/* 230 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* AC Output Apparent Power */,
+	/* 231 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* AC Output Active Power */,
+	/* 232 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Voltage */,
+	/* 233 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Recharge Voltage */,
+	/* 234 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Under Voltage */,
+	/* 235 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 236 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Float Charge Voltage */,
+	/* 237 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(145), 9, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 238 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max AC Charging Current */,
+	/* 239 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max Charging Current */,
+	/* 240 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 241 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(154), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 242 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 243 */ {S(5), PK_INT, PX_NONE, S(6309), S(6303), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Parallel Units */,
+	/* 244 */ {S(524), PK_STR_KEYED, PX_NONE, S(6353), S(0), 0, 0, T(60), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 245 */ {S(140), PK_OPTION, PX_NONE, S(6394), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 246 */ {S(140), PK_OPTION, PX_NONE, S(6418), S(0), T(157), 9, 0, 0, 0, 0, 0, 0} /* Output Mode */,
+	/* 247 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 248 */ {S(140), PK_OPTION, PX_NONE, S(6430), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK Condition */,
+	/* 249 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 250 */ {S(5), PK_INT, PX_NONE, S(6450), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charging time for CV stage */,
+	/* 251 */ {S(140), PK_OPTION, PX_NONE, S(6518), S(0), T(87), 3, 0, 0, 0, 0, 0, 0} /* Operation Logic */,
+	/* 252 */ {S(5), PK_INT, PX_NONE, S(15201), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max discharging current */,
+	/* 253 */ {S(7840), PK_STAT_FLAGS, PX_NONE, S(7851), S(0), T(166), 36, 0, 0, 0, 0, 0, 0} /* Warning */,
+	/* 254 */ {S(15349), PK_BYTES_DECODE, PX_LENPREFIX, S(2323), S(0), 0, 0, 0, 0, T(89), 1, 0, 0} /* Serial Number */,
+	/* 255 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(15475), S(0), 0, 0, 0, 0, T(89), 1, 0, 0} /* Remote CPU firmware version */,
+	/* 256 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(15545), S(0), 0, 0, 0, 0, T(89), 1, 0, 0} /* Bluetooth version */,
+	/* 257 */ {S(448), PK_FLOAT, PX_NONE, S(14514), S(744), 0, 0, 0, 0, T(152), 2, 0, 0} /* PV2 Input Current */,
+	/* 258 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV2 Input Voltage */,
+	/* 259 */ {S(5), PK_INT, PX_NONE, S(15595), S(385), 0, 0, 0, 0, T(160), 3, 0, 0} /* PV2 Charging Power */,
+	/* 260 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(15679), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Device Output Source Priority Time Order */,
+	/* 261 */ {S(140), PK_OPTION, PX_NONE, S(15856), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 00 hours */,
+	/* 262 */ {S(140), PK_OPTION, PX_NONE, S(15889), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 01 hours */,
+	/* 263 */ {S(140), PK_OPTION, PX_NONE, S(15922), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 02 hours */,
+	/* 264 */ {S(140), PK_OPTION, PX_NONE, S(15955), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 03 hours */,
+	/* 265 */ {S(140), PK_OPTION, PX_NONE, S(15988), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 04 hours */,
+	/* 266 */ {S(140), PK_OPTION, PX_NONE, S(16021), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 05 hours */,
+	/* 267 */ {S(140), PK_OPTION, PX_NONE, S(16054), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 06 hours */,
+	/* 268 */ {S(140), PK_OPTION, PX_NONE, S(16087), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 07 hours */,
+	/* 269 */ {S(140), PK_OPTION, PX_NONE, S(16120), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 08 hours */,
+	/* 270 */ {S(140), PK_OPTION, PX_NONE, S(16153), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 09 hours */,
+	/* 271 */ {S(140), PK_OPTION, PX_NONE, S(16186), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 10 hours */,
+	/* 272 */ {S(140), PK_OPTION, PX_NONE, S(16219), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 11 hours */,
+	/* 273 */ {S(140), PK_OPTION, PX_NONE, S(16252), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 12 hours */,
+	/* 274 */ {S(140), PK_OPTION, PX_NONE, S(16285), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 13 hours */,
+	/* 275 */ {S(140), PK_OPTION, PX_NONE, S(16318), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 14 hours */,
+	/* 276 */ {S(140), PK_OPTION, PX_NONE, S(16351), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 15 hours */,
+	/* 277 */ {S(140), PK_OPTION, PX_NONE, S(16384), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 16 hours */,
+	/* 278 */ {S(140), PK_OPTION, PX_NONE, S(16417), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 17 hours */,
+	/* 279 */ {S(140), PK_OPTION, PX_NONE, S(16450), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 18 hours */,
+	/* 280 */ {S(140), PK_OPTION, PX_NONE, S(16483), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 19 hours */,
+	/* 281 */ {S(140), PK_OPTION, PX_NONE, S(16516), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 20 hours */,
+	/* 282 */ {S(140), PK_OPTION, PX_NONE, S(16549), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 21 hours */,
+	/* 283 */ {S(140), PK_OPTION, PX_NONE, S(16582), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 22 hours */,
+	/* 284 */ {S(140), PK_OPTION, PX_NONE, S(16615), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority 23 hours */,
+	/* 285 */ {S(140), PK_OPTION, PX_NONE, S(16648), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Device Charger Source Priority */,
+	/* 286 */ {S(140), PK_OPTION, PX_NONE, S(16679), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Selection of Charger Source Priority Order 1 */,
+	/* 287 */ {S(140), PK_OPTION, PX_NONE, S(16724), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Selection of Charger Source Priority Order 2 */,
+	/* 288 */ {S(140), PK_OPTION, PX_NONE, S(16769), S(0), T(202), 4, 0, 0, 0, 0, 0, 0} /* Selection of Charger Source Priority Order 3 */,
+	/* 289 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(16930), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Device Time */,
+	/* 290 */ {S(140), PK_OPTION, PX_NONE, S(16984), S(0), T(143), 2, 0, 0, 0, 0, 0, 0} /* Equalization Enabled */,
+	/* 291 */ {S(5), PK_INT, PX_NONE, S(17005), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Time */,
+	/* 292 */ {S(5), PK_INT, PX_NONE, S(17027), S(17023), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Period */,
+	/* 293 */ {S(5), PK_INT, PX_NONE, S(17047), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Max Current */,
+	/* 294 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(17072), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Reserved1 */,
+	/* 295 */ {S(448), PK_FLOAT, PX_NONE, S(17082), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Voltage */,
+	/* 296 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(17103), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Reserved2 */,
+	/* 297 */ {S(5), PK_INT, PX_NONE, S(17113), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Over Time */,
+	/* 298 */ {S(140), PK_OPTION, PX_NONE, S(17152), S(0), T(206), 2, 0, 0, 0, 0, 0, 0} /* Equalization Active */,
+	/* 299 */ {S(5), PK_INT, PX_NONE, S(17177), S(17172), 0, 0, 0, 0, 0, 0, 0, 0} /* Equalization Elasped Time */,
+	/* 300 */ {S(5), PK_INT, PX_NONE, S(17315), S(17299), 0, 0, 0, 0, T(170), 3, 0, 0} /* Total PV Generated Energy */,
+	/* 301 */ {S(5), PK_INT, PX_NONE, S(17404), S(17299), 0, 0, 0, 0, T(173), 3, 0, 0} /* PV Generated Energy for Year */,
+	/* 302 */ {S(17433), PK_INFO, PX_CV, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 303 */ {S(5), PK_INT, PX_NONE, S(17500), S(17299), 0, 0, 0, 0, T(170), 3, 0, 0} /* PV Generated Energy for Month */,
+	/* 304 */ {S(17530), PK_INFO, PX_CV_HEAD4, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 305 */ {S(17542), PK_INFO, PX_MONTH_4, S(17580), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 306 */ {S(5), PK_INT, PX_NONE, S(17645), S(17299), 0, 0, 0, 0, T(170), 3, 0, 0} /* PV Generated Energy for Day */,
+	/* 307 */ {S(17530), PK_INFO, PX_CV_HEAD4, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 308 */ {S(17673), PK_INFO, PX_MONTH_4_6, S(17580), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 309 */ {S(17712), PK_INFO, PX_CV_FROM6, S(17724), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Day */,
+	/* 310 */ {S(5), PK_INT, PX_NONE, S(17847), S(17299), 0, 0, 0, 0, T(173), 3, 0, 0} /* Total Output Load Energy */,
+	/* 311 */ {S(5), PK_INT, PX_NONE, S(17909), S(17299), 0, 0, 0, 0, T(173), 3, 0, 0} /* Output Load Energy for Year */,
+	/* 312 */ {S(17433), PK_INFO, PX_CV, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 313 */ {S(5), PK_INT, PX_NONE, S(17990), S(17299), 0, 0, 0, 0, T(173), 3, 0, 0} /* Output Load Energy for Month */,
+	/* 314 */ {S(17530), PK_INFO, PX_CV_HEAD4, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 315 */ {S(17542), PK_INFO, PX_MONTH_4, S(17580), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 316 */ {S(5), PK_INT, PX_NONE, S(18077), S(17299), 0, 0, 0, 0, T(173), 3, 0, 0} /* Output Load Energy for Day */,
+	/* 317 */ {S(17530), PK_INFO, PX_CV_HEAD4, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 318 */ {S(17673), PK_INFO, PX_MONTH_4_6, S(17580), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 319 */ {S(17712), PK_INFO, PX_CV_FROM6, S(17724), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Day */,
+	/* 320 */ {S(140), PK_OPTION, PX_NONE, S(18164), S(0), T(143), 2, 0, 0, 0, 0, 0, 0} /* LED Enabled */,
+	/* 321 */ {S(140), PK_OPTION, PX_NONE, S(18192), S(0), T(208), 3, 0, 0, 0, 0, 0, 0} /* LED Speed */,
+	/* 322 */ {S(140), PK_OPTION, PX_NONE, S(18242), S(0), T(211), 4, 0, 0, 0, 0, 0, 0} /* LED Effect */,
+	/* 323 */ {S(5), PK_INT, PX_NONE, S(18253), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* LED Brightness */,
+	/* 324 */ {S(5), PK_INT, PX_NONE, S(18268), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* LED Number of Colors */,
+	/* 325 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(18289), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* RGB */,
+	/* 326 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 327 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 328 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 329 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 330 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 331 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 332 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 333 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 334 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 335 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 336 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(215), 3, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 337 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(122), 9, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 338 */ {S(140), PK_OPTION, PX_NONE, S(1105), S(0), T(18), 2, 0, 0, 0, 0, 0, 0} /* Buzzer */,
+	/* 339 */ {S(140), PK_OPTION, PX_NONE, S(1112), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Power saving */,
+	/* 340 */ {S(140), PK_OPTION, PX_NONE, S(1125), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload restart */,
+	/* 341 */ {S(140), PK_OPTION, PX_NONE, S(1142), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Over temperature restart */,
+	/* 342 */ {S(140), PK_OPTION, PX_NONE, S(1167), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD Backlight */,
+	/* 343 */ {S(140), PK_OPTION, PX_NONE, S(1181), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Primary source interrupt alarm */,
+	/* 344 */ {S(140), PK_OPTION, PX_NONE, S(1212), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Record fault code */,
+	/* 345 */ {S(140), PK_OPTION, PX_NONE, S(1230), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* Overload bypass */,
+	/* 346 */ {S(140), PK_OPTION, PX_NONE, S(1246), S(0), T(20), 2, 0, 0, 0, 0, 0, 0} /* LCD reset to default */,
+	/* 347 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(131), 9, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 348 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 349 */ {S(140), PK_OPTION, PX_NONE, S(1656), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK condition */,
+	/* 350 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 351 */ {S(5), PK_INT, PX_NONE, S(13559), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Time at CV */,
+	/* 352 */ {S(5), PK_INT, PX_NONE, S(13583), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Discharging current */,
+	/* 353 */ {S(140), PK_OPTION, PX_NONE, S(3162), S(0), T(34), 2, 0, 0, 0, 0, 0, 0} /* Parallel instance number */,
+	/* 354 */ {S(13750), PK_BYTES, PX_DECODE, S(3187), S(0), 0, 0, 0, 0, T(89), 1, 0, 0} /* Serial number */,
+	/* 355 */ {S(524), PK_STR_KEYED, PX_NONE, S(3280), S(0), 0, 0, T(176), 7, 0, 0, 0, 0} /* Work mode */,
+	/* 356 */ {S(524), PK_STR_KEYED, PX_NONE, S(4124), S(0), 0, 0, T(98), 32, 0, 0, 0, 0} /* Fault code */,
+	/* 357 */ {S(448), PK_FLOAT, PX_NONE, S(14089), S(701), 0, 0, 0, 0, T(130), 2, 0, 0} /* Grid Voltage */,
+	/* 358 */ {S(448), PK_FLOAT, PX_NONE, S(14127), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* Grid Frequency */,
+	/* 359 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, T(130), 2, 0, 0} /* AC Output Voltage */,
+	/* 360 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Output Frequency */,
+	/* 361 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* AC Output Apparent Power */,
+	/* 362 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* AC Output Active Power */,
+	/* 363 */ {S(5), PK_INT, PX_NONE, S(14204), S(369), 0, 0, 0, 0, T(139), 1, 0, 0} /* Load Percentage */,
+	/* 364 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Voltage */,
+	/* 365 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, T(142), 2, 0, 0} /* Battery Charging Current */,
+	/* 366 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, T(144), 1, 0, 0} /* Battery Capacity */,
+	/* 367 */ {S(448), PK_FLOAT, PX_NONE, S(14271), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV1 Input Voltage */,
+	/* 368 */ {S(5), PK_INT, PX_NONE, S(14289), S(744), 0, 0, 0, 0, T(147), 2, 0, 0} /* Total Charging Current */,
+	/* 369 */ {S(5), PK_INT, PX_NONE, S(14312), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* Total AC Output Apparent Power */,
+	/* 370 */ {S(5), PK_INT, PX_NONE, S(14343), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* Total Output Active Power */,
+	/* 371 */ {S(5), PK_INT, PX_NONE, S(14369), S(369), 0, 0, 0, 0, T(139), 1, 0, 0} /* Total AC Output Percentage */,
+	/* 372 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(36), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 373 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(131), 9, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 374 */ {S(140), PK_OPTION, PX_NONE, S(4735), S(0), T(218), 3, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 375 */ {S(5), PK_INT, PX_NONE, S(14396), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max Charger Current */,
+	/* 376 */ {S(5), PK_INT, PX_NONE, S(14416), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max Charger Range */,
+	/* 377 */ {S(5), PK_INT, PX_NONE, S(14434), S(744), 0, 0, 0, 0, T(149), 1, 0, 0} /* Max AC Charger Current */,
+	/* 378 */ {S(5), PK_INT, PX_NONE, S(14457), S(744), 0, 0, 0, 0, T(1), 2, 0, 0} /* PV1 Input Current */,
+	/* 379 */ {S(5), PK_INT, PX_NONE, S(5715), S(744), 0, 0, 0, 0, T(150), 2, 0, 0} /* Battery Discharge Current */,
+	/* 380 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, T(145), 2, 0, 0} /* PV2 Input Voltage */,
+	/* 381 */ {S(5), PK_INT, PX_NONE, S(14514), S(744), 0, 0, 0, 0, T(152), 2, 0, 0} /* PV2 Input Current */,
+	/* 382 */ {S(5), PK_INT, PX_NONE, S(19641), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Absorb time */,
+	/* 383 */ {S(5), PK_INT, PX_NONE, S(19653), S(1), 0, 0, 0, 0, 0, 0, 0, 0} /* Float time */,
+	/* 384 */ {S(524), PK_STR_KEYED, PX_NONE, S(19674), S(0), 0, 0, T(183), 2, 0, 0, 0, 0} /* SCC ok */,
+	/* 385 */ {S(524), PK_STR_KEYED, PX_NONE, S(19688), S(0), 0, 0, T(185), 2, 0, 0, 0, 0} /* Allow Scc On */,
+	/* 386 */ {S(5), PK_INT, PX_NONE, S(19701), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* AC Charge Average Current */,
+	/* 387 */ {S(5), PK_INT, PX_NONE, S(234), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* SCC PWM temperature */,
+	/* 388 */ {S(5), PK_INT, PX_NONE, S(254), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Inverter temperature */,
+	/* 389 */ {S(5), PK_INT, PX_NONE, S(275), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Battery temperature */,
+	/* 390 */ {S(5), PK_INT, PX_NONE, S(295), S(205), 0, 0, 0, 0, T(0), 1, 0, 0} /* Transformer temperature */,
+	/* 391 */ {S(5), PK_INT, PX_NONE, S(319), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* GPIO13 */,
+	/* 392 */ {S(140), PK_OPTION, PX_NONE, S(344), S(0), T(2), 2, 0, 0, 0, 0, 0, 0} /* Fan lock status */,
+	/* 393 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(360), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Not used */,
+	/* 394 */ {S(5), PK_INT, PX_NONE, S(371), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Fan PWM speed */,
+	/* 395 */ {S(5), PK_INT, PX_NONE, S(414), S(385), 0, 0, 0, 0, T(1), 2, 0, 0} /* SCC charge power */,
+	/* 396 */ {S(156), PK_BYTES_DECODE, PX_NONE, S(431), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Parallel Warning */,
+	/* 397 */ {S(448), PK_FLOAT, PX_NONE, S(454), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Sync frequency */,
+	/* 398 */ {S(524), PK_STR_KEYED, PX_NONE, S(534), S(0), 0, 0, T(3), 4, T(7), 1, 0, 0} /* Inverter charge status */,
+	/* 399 */ {S(5), PK_INT, PX_NONE, S(19743), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 1 */,
+	/* 400 */ {S(5), PK_INT, PX_NONE, S(19766), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 2 */,
+	/* 401 */ {S(5), PK_INT, PX_NONE, S(19789), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 3 */,
+	/* 402 */ {S(5), PK_INT, PX_NONE, S(19812), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 4 */,
+	/* 403 */ {S(5), PK_INT, PX_NONE, S(19835), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 5 */,
+	/* 404 */ {S(5), PK_INT, PX_NONE, S(19858), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 6 */,
+	/* 405 */ {S(5), PK_INT, PX_NONE, S(19881), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 7 */,
+	/* 406 */ {S(5), PK_INT, PX_NONE, S(19904), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 8 */,
+	/* 407 */ {S(5), PK_INT, PX_NONE, S(19927), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 9 */,
+	/* 408 */ {S(5), PK_INT, PX_NONE, S(19950), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 10 */,
+	/* 409 */ {S(5), PK_INT, PX_NONE, S(19974), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 11 */,
+	/* 410 */ {S(5), PK_INT, PX_NONE, S(19998), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 12 */,
+	/* 411 */ {S(5), PK_INT, PX_NONE, S(20022), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current 13 */,
+	/* 412 */ {S(524), PK_STR_KEYED, PX_NONE, S(2650), S(0), 0, 0, T(187), 8, 0, 0, 0, 0} /* Device Mode */,
+	/* 413 */ {S(5), PK_INT, PX_NONE, S(20048), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 1 */,
+	/* 414 */ {S(5), PK_INT, PX_NONE, S(20079), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 2 */,
+	/* 415 */ {S(5), PK_INT, PX_NONE, S(20110), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 3 */,
+	/* 416 */ {S(5), PK_INT, PX_NONE, S(20141), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 4 */,
+	/* 417 */ {S(5), PK_INT, PX_NONE, S(20172), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 5 */,
+	/* 418 */ {S(5), PK_INT, PX_NONE, S(20203), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 6 */,
+	/* 419 */ {S(5), PK_INT, PX_NONE, S(20234), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 7 */,
+	/* 420 */ {S(5), PK_INT, PX_NONE, S(20265), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 8 */,
+	/* 421 */ {S(5), PK_INT, PX_NONE, S(20296), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 9 */,
+	/* 422 */ {S(5), PK_INT, PX_NONE, S(20327), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 10 */,
+	/* 423 */ {S(5), PK_INT, PX_NONE, S(20359), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 11 */,
+	/* 424 */ {S(5), PK_INT, PX_NONE, S(20391), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 12 */,
+	/* 425 */ {S(5), PK_INT, PX_NONE, S(20423), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Utility Charging Current 13 */,
+	/* 426 */ {S(448), PK_FLOAT, PX_NONE, S(20455), S(701), 0, 0, 0, 0, T(166), 2, 0, 0} /* Grid Rating Voltage */,
+	/* 427 */ {S(448), PK_FLOAT, PX_NONE, S(20475), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Grid Rating Current */,
+	/* 428 */ {S(448), PK_FLOAT, PX_NONE, S(20495), S(701), 0, 0, 0, 0, T(154), 2, 0, 0} /* AC Output Rating Voltage */,
+	/* 429 */ {S(448), PK_FLOAT, PX_NONE, S(20520), S(721), 0, 0, 0, 0, T(132), 2, 0, 0} /* AC Output Rating Frequency */,
+	/* 430 */ {S(448), PK_FLOAT, PX_NONE, S(20547), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* AC Output Rating Current */,
+	/* 431 */ {S(5), PK_INT, PX_NONE, S(20572), S(4201), 0, 0, 0, 0, T(134), 2, 0, 0} /* AC Output Rating Apparent Power */,
+	/* 432 */ {S(5), PK_INT, PX_NONE, S(20604), S(385), 0, 0, 0, 0, T(136), 3, 0, 0} /* AC Output Rating Active Power */,
+	/* 433 */ {S(448), PK_FLOAT, PX_NONE, S(20634), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Rating Voltage */,
+	/* 434 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Recharge Voltage */,
+	/* 435 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Under Voltage */,
+	/* 436 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 437 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, T(140), 2, 0, 0} /* Battery Float Charge Voltage */,
+	/* 438 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(67), 10, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 439 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max AC Charging Current */,
+	/* 440 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max Charging Current */,
+	/* 441 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 442 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(154), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 443 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(221), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 444 */ {S(5), PK_INT, PX_NONE, S(6309), S(6303), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Parallel Units */,
+	/* 445 */ {S(524), PK_STR_KEYED, PX_NONE, S(6353), S(0), 0, 0, T(60), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 446 */ {S(140), PK_OPTION, PX_NONE, S(6394), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 447 */ {S(140), PK_OPTION, PX_NONE, S(6418), S(0), T(157), 9, 0, 0, 0, 0, 0, 0} /* Output Mode */,
+	/* 448 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 449 */ {S(140), PK_OPTION, PX_NONE, S(6430), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK Condition */,
+	/* 450 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 451 */ {S(5), PK_INT, PX_NONE, S(6450), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charging time for CV stage */,
+	/* 452 */ {S(140), PK_OPTION, PX_NONE, S(6518), S(0), T(87), 3, 0, 0, 0, 0, 0, 0} /* Operation Logic */,
+	/* 453 */ {S(5), PK_INT, PX_NONE, S(15201), S(744), 0, 0, 0, 0, T(168), 2, 0, 0} /* Max discharging current */,
+	/* 454 */ {S(4589), PK_FLAGS, PX_NONE, S(7851), S(0), T(225), 36, 0, 0, 0, 0, 0, 0} /* Warning */,
+	/* 455 */ {S(140), PK_OPTION, PX_NONE, S(8298), S(0), T(261), 2, 0, 0, 0, 0, 0, 0} /* Battery connect status */,
+	/* 456 */ {S(5), PK_INT, PX_NONE, S(8321), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity from BMS */,
+	/* 457 */ {S(140), PK_OPTION, PX_NONE, S(8347), S(0), T(4), 2, 0, 0, 0, 0, 0, 0} /* Battery force charging */,
+	/* 458 */ {S(140), PK_OPTION, PX_NONE, S(8405), S(0), T(263), 2, 0, 0, 0, 0, 0, 0} /* Battery stop discharge flag */,
+	/* 459 */ {S(140), PK_OPTION, PX_NONE, S(8462), S(0), T(265), 2, 0, 0, 0, 0, 0, 0} /* Battery stop charge flag */,
+	/* 460 */ {S(20750), PK_FLOAT, PX_DIV10, S(8493), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery bulk charging voltage from BMS */,
+	/* 461 */ {S(20750), PK_FLOAT, PX_DIV10, S(8532), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery float charging voltage from BMS */,
+	/* 462 */ {S(20750), PK_FLOAT, PX_DIV10, S(20761), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery cut-off voltage from BMS */,
+	/* 463 */ {S(448), PK_FLOAT, PX_NONE, S(8605), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max charging current */,
+	/* 464 */ {S(448), PK_FLOAT, PX_NONE, S(8634), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max discharge current */,
+	/* 465 */ {S(140), PK_OPTION, PX_NONE, S(21148), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 00 hours */,
+	/* 466 */ {S(140), PK_OPTION, PX_NONE, S(21180), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 01 hours */,
+	/* 467 */ {S(140), PK_OPTION, PX_NONE, S(21212), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 02 hours */,
+	/* 468 */ {S(140), PK_OPTION, PX_NONE, S(21244), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 03 hours */,
+	/* 469 */ {S(140), PK_OPTION, PX_NONE, S(21276), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 04 hours */,
+	/* 470 */ {S(140), PK_OPTION, PX_NONE, S(21308), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 05 hours */,
+	/* 471 */ {S(140), PK_OPTION, PX_NONE, S(21340), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 06 hours */,
+	/* 472 */ {S(140), PK_OPTION, PX_NONE, S(21372), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 07 hours */,
+	/* 473 */ {S(140), PK_OPTION, PX_NONE, S(21404), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 08 hours */,
+	/* 474 */ {S(140), PK_OPTION, PX_NONE, S(21436), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 09 hours */,
+	/* 475 */ {S(140), PK_OPTION, PX_NONE, S(21468), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 10 hours */,
+	/* 476 */ {S(140), PK_OPTION, PX_NONE, S(21500), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 11 hours */,
+	/* 477 */ {S(140), PK_OPTION, PX_NONE, S(21532), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 12 hours */,
+	/* 478 */ {S(140), PK_OPTION, PX_NONE, S(21564), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 13 hours */,
+	/* 479 */ {S(140), PK_OPTION, PX_NONE, S(21596), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 14 hours */,
+	/* 480 */ {S(140), PK_OPTION, PX_NONE, S(21628), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 15 hours */,
+	/* 481 */ {S(140), PK_OPTION, PX_NONE, S(21660), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 16 hours */,
+	/* 482 */ {S(140), PK_OPTION, PX_NONE, S(21692), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 17 hours */,
+	/* 483 */ {S(140), PK_OPTION, PX_NONE, S(21724), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 18 hours */,
+	/* 484 */ {S(140), PK_OPTION, PX_NONE, S(21756), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 19 hours */,
+	/* 485 */ {S(140), PK_OPTION, PX_NONE, S(21788), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 20 hours */,
+	/* 486 */ {S(140), PK_OPTION, PX_NONE, S(21820), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 21 hours */,
+	/* 487 */ {S(140), PK_OPTION, PX_NONE, S(21852), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 22 hours */,
+	/* 488 */ {S(140), PK_OPTION, PX_NONE, S(21884), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority 23 hours */,
+	/* 489 */ {S(140), PK_OPTION, PX_NONE, S(21916), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Device Output Source Priority */,
+	/* 490 */ {S(140), PK_OPTION, PX_NONE, S(21946), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Selection of Output Source Priority Order 1 */,
+	/* 491 */ {S(140), PK_OPTION, PX_NONE, S(21990), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Selection of Output Source Priority Order 2 */,
+	/* 492 */ {S(140), PK_OPTION, PX_NONE, S(22034), S(0), T(267), 3, 0, 0, 0, 0, 0, 0} /* Selection of Output Source Priority Order 3 */,
+	/* 493 */ {S(22078), PK_BYTES_DECODE, PX_STRPTIME, S(16930), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Device Time */,
+	/* 494 */ {S(448), PK_FLOAT, PX_NONE, S(14514), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Current */,
+	/* 495 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Voltage */,
+	/* 496 */ {S(448), PK_FLOAT, PX_NONE, S(22158), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage from SCC 2 */,
+	/* 497 */ {S(5), PK_INT, PX_NONE, S(15595), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Charging Power */,
+	/* 498 */ {S(2316), PK_STRING, PX_NONE, S(22185), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Device status */,
+	/* 499 */ {S(448), PK_FLOAT, PX_NONE, S(22199), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC charging current */,
+	/* 500 */ {S(5), PK_INT, PX_NONE, S(22219), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC charging power */,
+	/* 501 */ {S(448), PK_FLOAT, PX_NONE, S(22237), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV3 Input Current */,
+	/* 502 */ {S(448), PK_FLOAT, PX_NONE, S(22255), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV3 Input Voltage */,
+	/* 503 */ {S(448), PK_FLOAT, PX_NONE, S(22273), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage from SCC 3 */,
+	/* 504 */ {S(5), PK_INT, PX_NONE, S(22300), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV3 Charging Power */,
+	/* 505 */ {S(5), PK_INT, PX_NONE, S(22319), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV total charging power */,
+	/* 506 */ {S(140), PK_OPTION, PX_NONE, S(3162), S(0), T(34), 2, 0, 0, 0, 0, 0, 0} /* Parallel instance number */,
+	/* 507 */ {S(5), PK_INT, PX_NONE, S(3187), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial number */,
+	/* 508 */ {S(2644), PK_KEYED, PX_NONE, S(3280), S(0), 0, 0, T(24), 6, 0, 0, 0, 0} /* Work mode */,
+	/* 509 */ {S(2644), PK_KEYED, PX_NONE, S(4124), S(0), 0, 0, T(30), 29, 0, 0, 0, 0} /* Fault code */,
+	/* 510 */ {S(448), PK_FLOAT, PX_NONE, S(22388), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC input voltage */,
+	/* 511 */ {S(448), PK_FLOAT, PX_NONE, S(22408), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC input frequency */,
+	/* 512 */ {S(448), PK_FLOAT, PX_NONE, S(22430), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC output voltage */,
+	/* 513 */ {S(448), PK_FLOAT, PX_NONE, S(22451), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC output frequency */,
+	/* 514 */ {S(5), PK_INT, PX_NONE, S(22474), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC output apparent power */,
+	/* 515 */ {S(5), PK_INT, PX_NONE, S(22502), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC output active power */,
+	/* 516 */ {S(5), PK_INT, PX_NONE, S(22528), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 Load percentage */,
+	/* 517 */ {S(448), PK_FLOAT, PX_NONE, S(4268), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage */,
+	/* 518 */ {S(5), PK_INT, PX_NONE, S(4284), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery charging current */,
+	/* 519 */ {S(5), PK_INT, PX_NONE, S(4309), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity */,
+	/* 520 */ {S(448), PK_FLOAT, PX_NONE, S(14271), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 Input Voltage */,
+	/* 521 */ {S(5), PK_INT, PX_NONE, S(4343), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Total charging current */,
+	/* 522 */ {S(5), PK_INT, PX_NONE, S(4366), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output apparent power */,
+	/* 523 */ {S(5), PK_INT, PX_NONE, S(4397), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* Total output active power */,
+	/* 524 */ {S(5), PK_INT, PX_NONE, S(4423), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Total AC output percentage */,
+	/* 525 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(270), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 526 */ {S(140), PK_OPTION, PX_NONE, S(1456), S(0), T(278), 7, 0, 0, 0, 0, 0, 0} /* Output mode */,
+	/* 527 */ {S(140), PK_OPTION, PX_NONE, S(4735), S(0), T(52), 4, 0, 0, 0, 0, 0, 0} /* Charger source priority */,
+	/* 528 */ {S(5), PK_INT, PX_NONE, S(4759), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charger current */,
+	/* 529 */ {S(5), PK_INT, PX_NONE, S(4779), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max charger range */,
+	/* 530 */ {S(5), PK_INT, PX_NONE, S(4797), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC charger current */,
+	/* 531 */ {S(5), PK_INT, PX_NONE, S(22800), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV1 charging current */,
+	/* 532 */ {S(5), PK_INT, PX_NONE, S(4837), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge current */,
+	/* 533 */ {S(448), PK_FLOAT, PX_NONE, S(23001), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Input Voltage */,
+	/* 534 */ {S(448), PK_FLOAT, PX_NONE, S(23021), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Input Frequency */,
+	/* 535 */ {S(448), PK_FLOAT, PX_NONE, S(23043), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Output Voltage */,
+	/* 536 */ {S(448), PK_FLOAT, PX_NONE, S(23064), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Output Frequency */,
+	/* 537 */ {S(5), PK_INT, PX_NONE, S(23087), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Output Apparent Power */,
+	/* 538 */ {S(5), PK_INT, PX_NONE, S(23115), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Output Active Power */,
+	/* 539 */ {S(5), PK_INT, PX_NONE, S(23141), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* L1 AC Output Load */,
+	/* 540 */ {S(5), PK_INT, PX_NONE, S(5560), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* BUS Voltage */,
+	/* 541 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 542 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Charging Current */,
+	/* 543 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Capacity */,
+	/* 544 */ {S(5), PK_INT, PX_NONE, S(5630), S(23159), 0, 0, 0, 0, 0, 0, 0, 0} /* Inverter Heat Sink Temperature */,
+	/* 545 */ {S(448), PK_FLOAT, PX_NONE, S(5661), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Current for Battery */,
+	/* 546 */ {S(448), PK_FLOAT, PX_NONE, S(4326), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Voltage */,
+	/* 547 */ {S(448), PK_FLOAT, PX_NONE, S(5690), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage from SCC */,
+	/* 548 */ {S(5), PK_INT, PX_NONE, S(5715), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Discharge Current */,
+	/* 549 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(285), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 550 */ {S(5), PK_INT, PX_NONE, S(5891), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV1 */,
+	/* 551 */ {S(5), PK_INT, PX_NONE, S(5896), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV2 */,
+	/* 552 */ {S(5), PK_INT, PX_NONE, S(5901), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Power */,
+	/* 553 */ {S(4589), PK_FLAGS, PX_NONE, S(5964), S(0), T(293), 3, 0, 0, 0, 0, 0, 0} /* Device Status2 */,
+	/* 554 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 555 */ {S(448), PK_FLOAT, PX_NONE, S(6189), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Current */,
+	/* 556 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 557 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 558 */ {S(448), PK_FLOAT, PX_NONE, S(6206), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Current */,
+	/* 559 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 560 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 561 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 562 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 563 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 564 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 565 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 566 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(15), 3, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 567 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 568 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 569 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 570 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 571 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 572 */ {S(5), PK_INT, PX_NONE, S(6309), S(6303), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Parallel Units */,
+	/* 573 */ {S(2644), PK_KEYED, PX_NONE, S(6353), S(0), 0, 0, T(60), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 574 */ {S(140), PK_OPTION, PX_NONE, S(6394), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 575 */ {S(140), PK_OPTION, PX_NONE, S(6418), S(0), T(278), 7, 0, 0, 0, 0, 0, 0} /* Output Mode */,
+	/* 576 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 577 */ {S(140), PK_OPTION, PX_NONE, S(6430), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK Condition */,
+	/* 578 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 579 */ {S(5), PK_INT, PX_NONE, S(23316), S(6446), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Time at CV Stage */,
+	/* 580 */ {S(5), PK_INT, PX_NONE, S(23587), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Parallel instance number.. */,
+	/* 581 */ {S(5), PK_INT, PX_NONE, S(3187), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Serial number */,
+	/* 582 */ {S(2644), PK_KEYED, PX_NONE, S(3280), S(0), 0, 0, T(24), 6, 0, 0, 0, 0} /* Work mode */,
+	/* 583 */ {S(2644), PK_KEYED, PX_NONE, S(4124), S(0), 0, 0, T(30), 29, 0, 0, 0, 0} /* Fault code */,
+	/* 584 */ {S(448), PK_FLOAT, PX_NONE, S(23614), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC input voltage */,
+	/* 585 */ {S(448), PK_FLOAT, PX_NONE, S(23634), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC input frequency */,
+	/* 586 */ {S(448), PK_FLOAT, PX_NONE, S(23656), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC output voltage */,
+	/* 587 */ {S(448), PK_FLOAT, PX_NONE, S(23677), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC output frequency */,
+	/* 588 */ {S(5), PK_INT, PX_NONE, S(23700), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC output apparent power */,
+	/* 589 */ {S(5), PK_INT, PX_NONE, S(23728), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC output active power */,
+	/* 590 */ {S(5), PK_INT, PX_NONE, S(23754), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 Load percentage */,
+	/* 591 */ {S(448), PK_FLOAT, PX_NONE, S(23773), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 Battery voltage */,
+	/* 592 */ {S(5), PK_INT, PX_NONE, S(23792), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 Battery charging current */,
+	/* 593 */ {S(5), PK_INT, PX_NONE, S(23820), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 Battery capacity */,
+	/* 594 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Voltage */,
+	/* 595 */ {S(5), PK_INT, PX_NONE, S(23840), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 charging current */,
+	/* 596 */ {S(4589), PK_FLAGS, PX_NONE, S(4595), S(0), T(296), 8, 0, 0, 0, 0, 0, 0} /* Inverter Status */,
+	/* 597 */ {S(448), PK_FLOAT, PX_NONE, S(24173), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Input Voltage */,
+	/* 598 */ {S(448), PK_FLOAT, PX_NONE, S(24193), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Input Frequency */,
+	/* 599 */ {S(448), PK_FLOAT, PX_NONE, S(24215), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Output Voltage */,
+	/* 600 */ {S(448), PK_FLOAT, PX_NONE, S(24236), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Output Frequency */,
+	/* 601 */ {S(5), PK_INT, PX_NONE, S(24259), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Output Apparent Power */,
+	/* 602 */ {S(5), PK_INT, PX_NONE, S(24287), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Output Active Power */,
+	/* 603 */ {S(5), PK_INT, PX_NONE, S(24313), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 AC Output Load */,
+	/* 604 */ {S(5), PK_INT, PX_NONE, S(24331), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Battery Charging Current */,
+	/* 605 */ {S(448), PK_FLOAT, PX_NONE, S(14496), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV2 Input Voltage */,
+	/* 606 */ {S(448), PK_FLOAT, PX_NONE, S(24360), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* L2 Battery Voltage */,
+	/* 607 */ {S(4589), PK_FLAGS, PX_NONE, S(2149), S(0), T(304), 7, 0, 0, 0, 0, 0, 0} /* Device Status */,
+	/* 608 */ {S(140), PK_OPTION, PX_NONE, S(24735), S(0), T(311), 2, 0, 0, 0, 0, 0, 0} /* Language */,
+	/* 609 */ {S(140), PK_OPTION, PX_NONE, S(24850), S(0), T(313), 5, 0, 0, 0, 0, 0, 0} /* Work Mode */,
+	/* 610 */ {S(140), PK_OPTION, PX_NONE, S(24872), S(0), T(318), 2, 0, 0, 0, 0, 0, 0} /* Input Range */,
+	/* 611 */ {S(140), PK_OPTION, PX_NONE, S(24899), S(0), T(320), 3, 0, 0, 0, 0, 0, 0} /* Output Voltage */,
+	/* 612 */ {S(140), PK_OPTION, PX_NONE, S(24924), S(0), T(323), 2, 0, 0, 0, 0, 0, 0} /* Output Frequency */,
+	/* 613 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(325), 4, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 614 */ {S(140), PK_OPTION, PX_NONE, S(1105), S(0), T(329), 2, 0, 0, 0, 0, 0, 0} /* Buzzer */,
+	/* 615 */ {S(140), PK_OPTION, PX_NONE, S(25088), S(0), T(331), 2, 0, 0, 0, 0, 0, 0} /* Grid */,
+	/* 616 */ {S(140), PK_OPTION, PX_NONE, S(25093), S(0), T(143), 2, 0, 0, 0, 0, 0, 0} /* Single Phase Parallel */,
+	/* 617 */ {S(140), PK_OPTION, PX_NONE, S(25115), S(0), T(143), 2, 0, 0, 0, 0, 0, 0} /* Three Phase Parallel */,
+	/* 618 */ {S(2316), PK_STRING, PX_NONE, S(25136), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Three Phase ID */,
+	/* 619 */ {S(24971), PK_MULTI, PX_NONE, S(0), S(0), 0, 0, 0, 0, 0, 0, T(608), 6},
+	/* 620 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 621 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 622 */ {S(448), PK_FLOAT, PX_NONE, S(24977), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Low Voltage Alarm Point */,
+	/* 623 */ {S(448), PK_FLOAT, PX_NONE, S(25009), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Low Voltage Cutoff Point */,
+	/* 624 */ {S(5), PK_INT, PX_NONE, S(14289), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Total Charging Current */,
+	/* 625 */ {S(5), PK_INT, PX_NONE, S(25042), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Charging Current */,
+	/* 626 */ {S(2316), PK_STRING, PX_NONE, S(17441), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Year */,
+	/* 627 */ {S(2316), PK_STRING, PX_NONE, S(17580), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Month */,
+	/* 628 */ {S(2316), PK_STRING, PX_NONE, S(17724), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Day */,
+	/* 629 */ {S(2316), PK_STRING, PX_NONE, S(25062), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Hour */,
+	/* 630 */ {S(2316), PK_STRING, PX_NONE, S(25067), S(0), 0, 0, 0, 0, 0, 0, 0, 0} /* Minute */,
+	/* 631 */ {S(24971), PK_MULTI, PX_NONE, S(0), S(0), 0, 0, 0, 0, 0, 0, T(614), 5},
+	/* 632 */ {S(448), PK_FLOAT, PX_NONE, S(25151), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Full Recovery Point */,
+	/* 633 */ {S(5), PK_INT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 634 */ {S(448), PK_FLOAT, PX_NONE, S(5478), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Frequency */,
+	/* 635 */ {S(5), PK_INT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 636 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 637 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 638 */ {S(5), PK_INT, PX_NONE, S(5545), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Load */,
+	/* 639 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 640 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Capacity */,
+	/* 641 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Charging Current */,
+	/* 642 */ {S(5), PK_INT, PX_NONE, S(25292), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Discharging Current */,
+	/* 643 */ {S(5), PK_INT, PX_NONE, S(4326), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Voltage */,
+	/* 644 */ {S(448), PK_FLOAT, PX_NONE, S(25320), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Current */,
+	/* 645 */ {S(5), PK_INT, PX_NONE, S(25337), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Power */,
+	/* 646 */ {S(5), PK_INT, PX_NONE, S(25349), S(25346), 0, 0, 0, 0, 0, 0, 0, 0} /* Daily PV Power Generated */,
+	/* 647 */ {S(5), PK_INT, PX_NONE, S(25378), S(25374), 0, 0, 0, 0, 0, 0, 0, 0} /* Total PV Power Generated */,
+	/* 648 */ {S(2644), PK_KEYED, PX_NONE, S(2650), S(0), 0, 0, T(195), 6, 0, 0, 0, 0} /* Device Mode */,
+	/* 649 */ {S(2644), PK_KEYED, PX_NONE, S(25661), S(0), 0, 0, T(201), 16, 0, 0, 0, 0} /* Warning Code */,
+	/* 650 */ {S(2644), PK_KEYED, PX_NONE, S(26085), S(0), 0, 0, T(217), 23, 0, 0, 0, 0} /* Fault Code */,
+	/* 651 */ {S(2644), PK_KEYED, PX_NONE, S(2650), S(0), 0, 0, T(195), 6, 0, 0, 0, 0} /* Device Mode */,
+	/* 652 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 653 */ {S(448), PK_FLOAT, PX_NONE, S(5478), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Frequency */,
+	/* 654 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 655 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 656 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 657 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 658 */ {S(5), PK_INT, PX_NONE, S(5545), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Load */,
+	/* 659 */ {S(5), PK_INT, PX_NONE, S(5560), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* BUS Voltage */,
+	/* 660 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 661 */ {S(5), PK_INT, PX_NONE, S(5588), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Charging Current */,
+	/* 662 */ {S(5), PK_INT, PX_NONE, S(5613), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Capacity */,
+	/* 663 */ {S(5), PK_INT, PX_NONE, S(5630), S(205), 0, 0, 0, 0, 0, 0, 0, 0} /* Inverter Heat Sink Temperature */,
+	/* 664 */ {S(448), PK_FLOAT, PX_NONE, S(25337), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Power */,
+	/* 665 */ {S(448), PK_FLOAT, PX_NONE, S(4326), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Voltage */,
+	/* 666 */ {S(448), PK_FLOAT, PX_NONE, S(5690), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage from SCC */,
+	/* 667 */ {S(5), PK_INT, PX_NONE, S(26216), S(25346), 0, 0, 0, 0, 0, 0, 0, 0} /* Daily Power Generated */,
+	/* 668 */ {S(4589), PK_FLAGS, PX_NONE, S(2149), S(0), T(56), 8, 0, 0, 0, 0, 0, 0} /* Device Status */,
+	/* 669 */ {S(5), PK_INT, PX_NONE, S(5891), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV1 */,
+	/* 670 */ {S(5), PK_INT, PX_NONE, S(5896), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* RSV2 */,
+	/* 671 */ {S(5), PK_INT, PX_NONE, S(5901), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* PV Input Power */,
+	/* 672 */ {S(4589), PK_FLAGS, PX_NONE, S(5964), S(0), T(64), 3, 0, 0, 0, 0, 0, 0} /* Device Status2 */,
+	/* 673 */ {S(448), PK_FLOAT, PX_NONE, S(5461), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Voltage */,
+	/* 674 */ {S(448), PK_FLOAT, PX_NONE, S(6189), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Input Current */,
+	/* 675 */ {S(448), PK_FLOAT, PX_NONE, S(703), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Voltage */,
+	/* 676 */ {S(448), PK_FLOAT, PX_NONE, S(724), S(721), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Frequency */,
+	/* 677 */ {S(448), PK_FLOAT, PX_NONE, S(6206), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Current */,
+	/* 678 */ {S(5), PK_INT, PX_NONE, S(5497), S(4201), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Apparent Power */,
+	/* 679 */ {S(5), PK_INT, PX_NONE, S(5522), S(385), 0, 0, 0, 0, 0, 0, 0, 0} /* AC Output Active Power */,
+	/* 680 */ {S(448), PK_FLOAT, PX_NONE, S(5572), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Voltage */,
+	/* 681 */ {S(448), PK_FLOAT, PX_NONE, S(849), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Recharge Voltage */,
+	/* 682 */ {S(448), PK_FLOAT, PX_NONE, S(770), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Under Voltage */,
+	/* 683 */ {S(448), PK_FLOAT, PX_NONE, S(821), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Bulk Charge Voltage */,
+	/* 684 */ {S(448), PK_FLOAT, PX_NONE, S(792), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Float Charge Voltage */,
+	/* 685 */ {S(140), PK_OPTION, PX_NONE, S(1075), S(0), T(15), 3, 0, 0, 0, 0, 0, 0} /* Battery Type */,
+	/* 686 */ {S(5), PK_INT, PX_NONE, S(746), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max AC Charging Current */,
+	/* 687 */ {S(5), PK_INT, PX_NONE, S(874), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Charging Current */,
+	/* 688 */ {S(140), PK_OPTION, PX_NONE, S(909), S(0), T(6), 2, 0, 0, 0, 0, 0, 0} /* Input Voltage Range */,
+	/* 689 */ {S(140), PK_OPTION, PX_NONE, S(965), S(0), T(8), 3, 0, 0, 0, 0, 0, 0} /* Output Source Priority */,
+	/* 690 */ {S(140), PK_OPTION, PX_NONE, S(1034), S(0), T(11), 4, 0, 0, 0, 0, 0, 0} /* Charger Source Priority */,
+	/* 691 */ {S(5), PK_INT, PX_NONE, S(6309), S(6303), 0, 0, 0, 0, 0, 0, 0, 0} /* Max Parallel Units */,
+	/* 692 */ {S(2644), PK_KEYED, PX_NONE, S(6353), S(0), 0, 0, T(60), 3, 0, 0, 0, 0} /* Machine Type */,
+	/* 693 */ {S(140), PK_OPTION, PX_NONE, S(6394), S(0), T(77), 2, 0, 0, 0, 0, 0, 0} /* Topology */,
+	/* 694 */ {S(140), PK_OPTION, PX_NONE, S(6418), S(0), T(79), 8, 0, 0, 0, 0, 0, 0} /* Output Mode */,
+	/* 695 */ {S(448), PK_FLOAT, PX_NONE, S(1468), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery Redischarge Voltage */,
+	/* 696 */ {S(140), PK_OPTION, PX_NONE, S(6430), S(0), T(30), 2, 0, 0, 0, 0, 0, 0} /* PV OK Condition */,
+	/* 697 */ {S(140), PK_OPTION, PX_NONE, S(1801), S(0), T(32), 2, 0, 0, 0, 0, 0, 0} /* PV Power Balance */,
+	/* 698 */ {S(448), PK_FLOAT, PX_NONE, S(26349), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery voltage from BMS */,
+	/* 699 */ {S(448), PK_FLOAT, PX_NONE, S(26374), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery charging current from BMS */,
+	/* 700 */ {S(448), PK_FLOAT, PX_NONE, S(26408), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery discharge current from BMS */,
+	/* 701 */ {S(5), PK_INT, PX_NONE, S(275), S(26443), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery temperature */,
+	/* 702 */ {S(5), PK_INT, PX_NONE, S(8321), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery capacity from BMS */,
+	/* 703 */ {S(5), PK_INT, PX_NONE, S(26450), S(369), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery wearout */,
+	/* 704 */ {S(448), PK_FLOAT, PX_NONE, S(8605), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max charging current */,
+	/* 705 */ {S(448), PK_FLOAT, PX_NONE, S(8634), S(744), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max discharge current */,
+	/* 706 */ {S(448), PK_FLOAT, PX_NONE, S(26466), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery max charge voltage */,
+	/* 707 */ {S(448), PK_FLOAT, PX_NONE, S(26493), S(701), 0, 0, 0, 0, 0, 0, 0, 0} /* Battery min discharge voltage */,
+	/* 708 */ {S(2644), PK_KEYED, PX_NONE, S(26630), S(0), 0, 0, T(240), 7, 0, 0, 0, 0} /* Fault Code from BMS */,
+	/* 709 */ {S(2644), PK_KEYED, PX_NONE, S(26650), S(0), 0, 0, T(240), 7, 0, 0, 0, 0} /* Warning Code fom BMS */,
 };
+
+static const struct pi_kv kvs[] = {
+	/* 0 */ {S(209), S(222)},
+	/* 1 */ {S(387), S(392)},
+	/* 2 */ {S(209), S(408)},
+	/* 3 */ {S(469), S(472)},
+	/* 4 */ {S(483), S(486)},
+	/* 5 */ {S(497), S(500)},
+	/* 6 */ {S(507), S(448)},
+	/* 7 */ {S(387), S(510)},
+	/* 8 */ {S(1982), S(1105)},
+	/* 9 */ {S(1984), S(1986)},
+	/* 10 */ {S(2002), S(2004)},
+	/* 11 */ {S(2017), S(2019)},
+	/* 12 */ {S(2040), S(2042)},
+	/* 13 */ {S(2059), S(2061)},
+	/* 14 */ {S(2086), S(1167)},
+	/* 15 */ {S(2088), S(2090)},
+	/* 16 */ {S(2121), S(2123)},
+	/* 17 */ {S(2587), S(2589)},
+	/* 18 */ {S(2598), S(2600)},
+	/* 19 */ {S(2608), S(2610)},
+	/* 20 */ {S(2615), S(2617)},
+	/* 21 */ {S(2625), S(2627)},
+	/* 22 */ {S(2633), S(1112)},
+	/* 23 */ {S(2635), S(2637)},
+	/* 24 */ {S(2587), S(3201)},
+	/* 25 */ {S(2598), S(3215)},
+	/* 26 */ {S(2608), S(3228)},
+	/* 27 */ {S(2615), S(3238)},
+	/* 28 */ {S(2625), S(3251)},
+	/* 29 */ {S(2633), S(3262)},
+	/* 30 */ {S(3290), S(3293)},
+	/* 31 */ {S(3302), S(3305)},
+	/* 32 */ {S(3319), S(3322)},
+	/* 33 */ {S(3339), S(3342)},
+	/* 34 */ {S(3370), S(3373)},
+	/* 35 */ {S(3400), S(3403)},
+	/* 36 */ {S(3446), S(3449)},
+	/* 37 */ {S(3476), S(3479)},
+	/* 38 */ {S(3498), S(3501)},
+	/* 39 */ {S(3525), S(3528)},
+	/* 40 */ {S(483), S(3550)},
+	/* 41 */ {S(3568), S(3571)},
+	/* 42 */ {S(3593), S(3528)},
+	/* 43 */ {S(3596), S(3599)},
+	/* 44 */ {S(3626), S(3629)},
+	/* 45 */ {S(3646), S(3649)},
+	/* 46 */ {S(3687), S(3690)},
+	/* 47 */ {S(3717), S(3720)},
+	/* 48 */ {S(3742), S(3745)},
+	/* 49 */ {S(3771), S(3774)},
+	/* 50 */ {S(3798), S(3801)},
+	/* 51 */ {S(3828), S(3831)},
+	/* 52 */ {S(3853), S(3856)},
+	/* 53 */ {S(3881), S(3884)},
+	/* 54 */ {S(3908), S(3911)},
+	/* 55 */ {S(3945), S(3948)},
+	/* 56 */ {S(3990), S(3993)},
+	/* 57 */ {S(4045), S(4048)},
+	/* 58 */ {S(4087), S(4090)},
+	/* 59 */ {S(387), S(5447)},
+	/* 60 */ {S(3290), S(6328)},
+	/* 61 */ {S(3302), S(6337)},
+	/* 62 */ {S(469), S(6346)},
+	/* 63 */ {S(8271), S(8273)},
+	/* 64 */ {S(8283), S(8285)},
+	/* 65 */ {S(8271), S(644)},
+	/* 66 */ {S(8283), S(647)},
+	/* 67 */ {S(8271), S(8370)},
+	/* 68 */ {S(8283), S(8387)},
+	/* 69 */ {S(8271), S(8433)},
+	/* 70 */ {S(8283), S(8447)},
+	/* 71 */ {S(8802), S(8806)},
+	/* 72 */ {S(8813), S(8817)},
+	/* 73 */ {S(1982), S(1105)},
+	/* 74 */ {S(1984), S(1986)},
+	/* 75 */ {S(13691), S(13693)},
+	/* 76 */ {S(2017), S(2019)},
+	/* 77 */ {S(2040), S(2042)},
+	/* 78 */ {S(2059), S(2061)},
+	/* 79 */ {S(2086), S(1167)},
+	/* 80 */ {S(2088), S(2090)},
+	/* 81 */ {S(2121), S(2123)},
+	/* 82 */ {S(2587), S(2589)},
+	/* 83 */ {S(2598), S(2600)},
+	/* 84 */ {S(2608), S(2610)},
+	/* 85 */ {S(2615), S(2617)},
+	/* 86 */ {S(2625), S(2627)},
+	/* 87 */ {S(2633), S(2004)},
+	/* 88 */ {S(13712), S(13714)},
+	/* 89 */ {S(387), S(13735)},
+	/* 90 */ {S(2587), S(3201)},
+	/* 91 */ {S(2598), S(3215)},
+	/* 92 */ {S(2608), S(3228)},
+	/* 93 */ {S(2615), S(3238)},
+	/* 94 */ {S(2625), S(3251)},
+	/* 95 */ {S(2633), S(3262)},
+	/* 96 */ {S(13712), S(13767)},
+	/* 97 */ {S(2635), S(2637)},
+	/* 98 */ {S(3290), S(3293)},
+	/* 99 */ {S(3302), S(3305)},
+	/* 100 */ {S(3319), S(3322)},
+	/* 101 */ {S(3339), S(3342)},
+	/* 102 */ {S(3370), S(3373)},
+	/* 103 */ {S(3400), S(3403)},
+	/* 104 */ {S(3446), S(3449)},
+	/* 105 */ {S(3476), S(3479)},
+	/* 106 */ {S(3498), S(3501)},
+	/* 107 */ {S(3525), S(3528)},
+	/* 108 */ {S(469), S(13781)},
+	/* 109 */ {S(483), S(13797)},
+	/* 110 */ {S(497), S(13813)},
+	/* 111 */ {S(507), S(13829)},
+	/* 112 */ {S(3568), S(3571)},
+	/* 113 */ {S(3593), S(13860)},
+	/* 114 */ {S(3596), S(3599)},
+	/* 115 */ {S(3626), S(3629)},
+	/* 116 */ {S(3646), S(3649)},
+	/* 117 */ {S(3687), S(3690)},
+	/* 118 */ {S(3717), S(3720)},
+	/* 119 */ {S(3742), S(3745)},
+	/* 120 */ {S(3771), S(13880)},
+	/* 121 */ {S(3798), S(13906)},
+	/* 122 */ {S(3828), S(13933)},
+	/* 123 */ {S(3853), S(3856)},
+	/* 124 */ {S(3881), S(3884)},
+	/* 125 */ {S(3908), S(3911)},
+	/* 126 */ {S(3945), S(3948)},
+	/* 127 */ {S(3990), S(13955)},
+	/* 128 */ {S(4045), S(14004)},
+	/* 129 */ {S(4087), S(14033)},
+	/* 130 */ {S(387), S(14066)},
+	/* 131 */ {S(209), S(14081)},
+	/* 132 */ {S(387), S(14102)},
+	/* 133 */ {S(209), S(14117)},
+	/* 134 */ {S(387), S(14066)},
+	/* 135 */ {S(209), S(14142)},
+	/* 136 */ {S(387), S(14066)},
+	/* 137 */ {S(209), S(408)},
+	/* 138 */ {S(14157), S(14169)},
+	/* 139 */ {S(387), S(14181)},
+	/* 140 */ {S(387), S(14220)},
+	/* 141 */ {S(209), S(14081)},
+	/* 142 */ {S(387), S(14240)},
+	/* 143 */ {S(209), S(14255)},
+	/* 144 */ {S(209), S(14263)},
+	/* 145 */ {S(387), S(392)},
+	/* 146 */ {S(209), S(14081)},
+	/* 147 */ {S(387), S(14181)},
+	/* 148 */ {S(209), S(14255)},
+	/* 149 */ {S(209), S(14255)},
+	/* 150 */ {S(387), S(14475)},
+	/* 151 */ {S(209), S(14255)},
+	/* 152 */ {S(387), S(392)},
+	/* 153 */ {S(209), S(14255)},
+	/* 154 */ {S(387), S(14777)},
+	/* 155 */ {S(209), S(14081)},
+	/* 156 */ {S(387), S(14807)},
+	/* 157 */ {S(209), S(14081)},
+	/* 158 */ {S(387), S(14807)},
+	/* 159 */ {S(209), S(222)},
+	/* 160 */ {S(387), S(392)},
+	/* 161 */ {S(209), S(408)},
+	/* 162 */ {S(14157), S(14169)},
+	/* 163 */ {S(3290), S(14933)},
+	/* 164 */ {S(3302), S(14939)},
+	/* 165 */ {S(3319), S(14947)},
+	/* 166 */ {S(387), S(15105)},
+	/* 167 */ {S(209), S(14081)},
+	/* 168 */ {S(387), S(14102)},
+	/* 169 */ {S(209), S(14255)},
+	/* 170 */ {S(387), S(392)},
+	/* 171 */ {S(209), S(17302)},
+	/* 172 */ {S(14157), S(17309)},
+	/* 173 */ {S(387), S(17392)},
+	/* 174 */ {S(209), S(17302)},
+	/* 175 */ {S(14157), S(17309)},
+	/* 176 */ {S(2587), S(3201)},
+	/* 177 */ {S(2598), S(3215)},
+	/* 178 */ {S(2608), S(3228)},
+	/* 179 */ {S(2615), S(3238)},
+	/* 180 */ {S(2625), S(3251)},
+	/* 181 */ {S(2633), S(3262)},
+	/* 182 */ {S(13712), S(13767)},
+	/* 183 */ {S(3290), S(19664)},
+	/* 184 */ {S(3302), S(19671)},
+	/* 185 */ {S(3290), S(19681)},
+	/* 186 */ {S(3302), S(19685)},
+	/* 187 */ {S(2587), S(2589)},
+	/* 188 */ {S(2598), S(2600)},
+	/* 189 */ {S(2608), S(2610)},
+	/* 190 */ {S(2615), S(2617)},
+	/* 191 */ {S(2625), S(2627)},
+	/* 192 */ {S(2633), S(2004)},
+	/* 193 */ {S(13712), S(13714)},
+	/* 194 */ {S(20046), S(2637)},
+	/* 195 */ {S(2587), S(2589)},
+	/* 196 */ {S(2598), S(2600)},
+	/* 197 */ {S(2608), S(2610)},
+	/* 198 */ {S(2615), S(2617)},
+	/* 199 */ {S(2625), S(2627)},
+	/* 200 */ {S(2633), S(1112)},
+	/* 201 */ {S(3290), S(25403)},
+	/* 202 */ {S(3302), S(25414)},
+	/* 203 */ {S(3319), S(25426)},
+	/* 204 */ {S(3339), S(25444)},
+	/* 205 */ {S(3370), S(25463)},
+	/* 206 */ {S(3400), S(3322)},
+	/* 207 */ {S(3446), S(25472)},
+	/* 208 */ {S(3476), S(25481)},
+	/* 209 */ {S(3498), S(25501)},
+	/* 210 */ {S(25523), S(25526)},
+	/* 211 */ {S(25542), S(25545)},
+	/* 212 */ {S(25560), S(25563)},
+	/* 213 */ {S(25578), S(25581)},
+	/* 214 */ {S(25601), S(25604)},
+	/* 215 */ {S(25616), S(25619)},
+	/* 216 */ {S(25635), S(25638)},
+	/* 217 */ {S(3290), S(3293)},
+	/* 218 */ {S(3302), S(25674)},
+	/* 219 */ {S(3319), S(25690)},
+	/* 220 */ {S(3339), S(25711)},
+	/* 221 */ {S(3370), S(25732)},
+	/* 222 */ {S(3400), S(7528)},
+	/* 223 */ {S(3446), S(25755)},
+	/* 224 */ {S(3476), S(25776)},
+	/* 225 */ {S(3498), S(25804)},
+	/* 226 */ {S(3525), S(25832)},
+	/* 227 */ {S(469), S(25848)},
+	/* 228 */ {S(483), S(7391)},
+	/* 229 */ {S(497), S(25865)},
+	/* 230 */ {S(507), S(25892)},
+	/* 231 */ {S(25905), S(25908)},
+	/* 232 */ {S(25921), S(25924)},
+	/* 233 */ {S(25937), S(25940)},
+	/* 234 */ {S(25993), S(25996)},
+	/* 235 */ {S(26046), S(13880)},
+	/* 236 */ {S(26049), S(26052)},
+	/* 237 */ {S(26082), S(13933)},
+	/* 238 */ {S(25560), S(25563)},
+	/* 239 */ {S(25578), S(25581)},
+	/* 240 */ {S(8271), S(25403)},
+	/* 241 */ {S(8283), S(25481)},
+	/* 242 */ {S(26523), S(25414)},
+	/* 243 */ {S(26525), S(26527)},
+	/* 244 */ {S(26552), S(26554)},
+	/* 245 */ {S(26578), S(26580)},
+	/* 246 */ {S(26600), S(26602)},
+};
+
+static const pi_ref lists[] = {
+	/* 0 */ S(84),
+	/* 1 */ S(107),
+	/* 2 */ S(326),
+	/* 3 */ S(337),
+	/* 4 */ S(644),
+	/* 5 */ S(647),
+	/* 6 */ S(895),
+	/* 7 */ S(905),
+	/* 8 */ S(929),
+	/* 9 */ S(943),
+	/* 10 */ S(955),
+	/* 11 */ S(929),
+	/* 12 */ S(943),
+	/* 13 */ S(988),
+	/* 14 */ S(1004),
+	/* 15 */ S(1058),
+	/* 16 */ S(1062),
+	/* 17 */ S(1070),
+	/* 18 */ S(1088),
+	/* 19 */ S(1096),
+	/* 20 */ S(1096),
+	/* 21 */ S(1088),
+	/* 22 */ S(1267),
+	/* 23 */ S(1289),
+	/* 24 */ S(1305),
+	/* 25 */ S(1331),
+	/* 26 */ S(1357),
+	/* 27 */ S(1383),
+	/* 28 */ S(1409),
+	/* 29 */ S(1435),
+	/* 30 */ S(1496),
+	/* 31 */ S(1581),
+	/* 32 */ S(1672),
+	/* 33 */ S(1725),
+	/* 34 */ S(3146),
+	/* 35 */ S(3156),
+	/* 36 */ S(4450),
+	/* 37 */ S(4460),
+	/* 38 */ S(4475),
+	/* 39 */ S(4491),
+	/* 40 */ S(4515),
+	/* 41 */ S(4540),
+	/* 42 */ S(4553),
+	/* 43 */ S(4564),
+	/* 44 */ S(4611),
+	/* 45 */ S(1289),
+	/* 46 */ S(4626),
+	/* 47 */ S(4652),
+	/* 48 */ S(4678),
+	/* 49 */ S(1383),
+	/* 50 */ S(1409),
+	/* 51 */ S(4704),
+	/* 52 */ S(929),
+	/* 53 */ S(943),
+	/* 54 */ S(988),
+	/* 55 */ S(4724),
+	/* 56 */ S(5741),
+	/* 57 */ S(4564),
+	/* 58 */ S(5771),
+	/* 59 */ S(4553),
+	/* 60 */ S(5795),
+	/* 61 */ S(5839),
+	/* 62 */ S(5854),
+	/* 63 */ S(5873),
+	/* 64 */ S(5916),
+	/* 65 */ S(5937),
+	/* 66 */ S(5952),
+	/* 67 */ S(1058),
+	/* 68 */ S(1062),
+	/* 69 */ S(1070),
+	/* 70 */ S(6224),
+	/* 71 */ S(6234),
+	/* 72 */ S(6244),
+	/* 73 */ S(6249),
+	/* 74 */ S(6257),
+	/* 75 */ S(6261),
+	/* 76 */ S(6285),
+	/* 77 */ S(6366),
+	/* 78 */ S(6382),
+	/* 79 */ S(1267),
+	/* 80 */ S(1289),
+	/* 81 */ S(1305),
+	/* 82 */ S(1331),
+	/* 83 */ S(1357),
+	/* 84 */ S(1383),
+	/* 85 */ S(1409),
+	/* 86 */ S(6403),
+	/* 87 */ S(6481),
+	/* 88 */ S(6496),
+	/* 89 */ S(6509),
+	/* 90 */ S(0),
+	/* 91 */ S(7226),
+	/* 92 */ S(7241),
+	/* 93 */ S(7256),
+	/* 94 */ S(7272),
+	/* 95 */ S(7292),
+	/* 96 */ S(7310),
+	/* 97 */ S(7328),
+	/* 98 */ S(7359),
+	/* 99 */ S(7391),
+	/* 100 */ S(7414),
+	/* 101 */ S(7431),
+	/* 102 */ S(7462),
+	/* 103 */ S(7488),
+	/* 104 */ S(7497),
+	/* 105 */ S(7488),
+	/* 106 */ S(7528),
+	/* 107 */ S(7543),
+	/* 108 */ S(7556),
+	/* 109 */ S(7584),
+	/* 110 */ S(7609),
+	/* 111 */ S(7630),
+	/* 112 */ S(7655),
+	/* 113 */ S(7674),
+	/* 114 */ S(7700),
+	/* 115 */ S(7720),
+	/* 116 */ S(7740),
+	/* 117 */ S(7764),
+	/* 118 */ S(7784),
+	/* 119 */ S(7806),
+	/* 120 */ S(0),
+	/* 121 */ S(0),
+	/* 122 */ S(1058),
+	/* 123 */ S(1062),
+	/* 124 */ S(1070),
+	/* 125 */ S(6257),
+	/* 126 */ S(6224),
+	/* 127 */ S(6244),
+	/* 128 */ S(6249),
+	/* 129 */ S(6261),
+	/* 130 */ S(6285),
+	/* 131 */ S(4611),
+	/* 132 */ S(1289),
+	/* 133 */ S(4626),
+	/* 134 */ S(4652),
+	/* 135 */ S(4678),
+	/* 136 */ S(1383),
+	/* 137 */ S(13491),
+	/* 138 */ S(13525),
+	/* 139 */ S(4704),
+	/* 140 */ S(5916),
+	/* 141 */ S(5937),
+	/* 142 */ S(14893),
+	/* 143 */ S(14916),
+	/* 144 */ S(14925),
+	/* 145 */ S(1058),
+	/* 146 */ S(1062),
+	/* 147 */ S(1070),
+	/* 148 */ S(6224),
+	/* 149 */ S(6234),
+	/* 150 */ S(6244),
+	/* 151 */ S(6249),
+	/* 152 */ S(6261),
+	/* 153 */ S(6285),
+	/* 154 */ S(15135),
+	/* 155 */ S(15157),
+	/* 156 */ S(15179),
+	/* 157 */ S(1267),
+	/* 158 */ S(1289),
+	/* 159 */ S(1305),
+	/* 160 */ S(1331),
+	/* 161 */ S(1357),
+	/* 162 */ S(1383),
+	/* 163 */ S(13491),
+	/* 164 */ S(13525),
+	/* 165 */ S(6403),
+	/* 166 */ S(15225),
+	/* 167 */ S(7226),
+	/* 168 */ S(7241),
+	/* 169 */ S(7256),
+	/* 170 */ S(7272),
+	/* 171 */ S(7292),
+	/* 172 */ S(7310),
+	/* 173 */ S(7328),
+	/* 174 */ S(7359),
+	/* 175 */ S(7391),
+	/* 176 */ S(7414),
+	/* 177 */ S(7431),
+	/* 178 */ S(7462),
+	/* 179 */ S(7488),
+	/* 180 */ S(7497),
+	/* 181 */ S(15241),
+	/* 182 */ S(7528),
+	/* 183 */ S(7543),
+	/* 184 */ S(7556),
+	/* 185 */ S(7584),
+	/* 186 */ S(7609),
+	/* 187 */ S(7630),
+	/* 188 */ S(7655),
+	/* 189 */ S(7674),
+	/* 190 */ S(7700),
+	/* 191 */ S(7720),
+	/* 192 */ S(7740),
+	/* 193 */ S(7764),
+	/* 194 */ S(7784),
+	/* 195 */ S(7806),
+	/* 196 */ S(0),
+	/* 197 */ S(15266),
+	/* 198 */ S(15266),
+	/* 199 */ S(15266),
+	/* 200 */ S(0),
+	/* 201 */ S(15279),
+	/* 202 */ S(15835),
+	/* 203 */ S(943),
+	/* 204 */ S(988),
+	/* 205 */ S(15845),
+	/* 206 */ S(17136),
+	/* 207 */ S(17145),
+	/* 208 */ S(18176),
+	/* 209 */ S(18180),
+	/* 210 */ S(18187),
+	/* 211 */ S(18202),
+	/* 212 */ S(18212),
+	/* 213 */ S(18220),
+	/* 214 */ S(18226),
+	/* 215 */ S(943),
+	/* 216 */ S(988),
+	/* 217 */ S(1004),
+	/* 218 */ S(943),
+	/* 219 */ S(988),
+	/* 220 */ S(4724),
+	/* 221 */ S(20657),
+	/* 222 */ S(943),
+	/* 223 */ S(988),
+	/* 224 */ S(1004),
+	/* 225 */ S(15225),
+	/* 226 */ S(7226),
+	/* 227 */ S(7241),
+	/* 228 */ S(7256),
+	/* 229 */ S(7272),
+	/* 230 */ S(7292),
+	/* 231 */ S(7310),
+	/* 232 */ S(7328),
+	/* 233 */ S(7359),
+	/* 234 */ S(7391),
+	/* 235 */ S(7414),
+	/* 236 */ S(20667),
+	/* 237 */ S(7462),
+	/* 238 */ S(7488),
+	/* 239 */ S(7497),
+	/* 240 */ S(15241),
+	/* 241 */ S(7528),
+	/* 242 */ S(7543),
+	/* 243 */ S(7556),
+	/* 244 */ S(7584),
+	/* 245 */ S(7609),
+	/* 246 */ S(7630),
+	/* 247 */ S(20697),
+	/* 248 */ S(7674),
+	/* 249 */ S(7700),
+	/* 250 */ S(7720),
+	/* 251 */ S(7740),
+	/* 252 */ S(7764),
+	/* 253 */ S(7784),
+	/* 254 */ S(7806),
+	/* 255 */ S(0),
+	/* 256 */ S(15266),
+	/* 257 */ S(20712),
+	/* 258 */ S(20731),
+	/* 259 */ S(0),
+	/* 260 */ S(15279),
+	/* 261 */ S(8273),
+	/* 262 */ S(8285),
+	/* 263 */ S(8370),
+	/* 264 */ S(8387),
+	/* 265 */ S(8433),
+	/* 266 */ S(8447),
+	/* 267 */ S(21064),
+	/* 268 */ S(21092),
+	/* 269 */ S(21120),
+	/* 270 */ S(22547),
+	/* 271 */ S(22560),
+	/* 272 */ S(22581),
+	/* 273 */ S(22603),
+	/* 274 */ S(22627),
+	/* 275 */ S(22652),
+	/* 276 */ S(22667),
+	/* 277 */ S(22681),
+	/* 278 */ S(22706),
+	/* 279 */ S(22718),
+	/* 280 */ S(1305),
+	/* 281 */ S(1331),
+	/* 282 */ S(1357),
+	/* 283 */ S(22744),
+	/* 284 */ S(22772),
+	/* 285 */ S(22547),
+	/* 286 */ S(22560),
+	/* 287 */ S(22581),
+	/* 288 */ S(23165),
+	/* 289 */ S(23181),
+	/* 290 */ S(23198),
+	/* 291 */ S(23216),
+	/* 292 */ S(22681),
+	/* 293 */ S(23227),
+	/* 294 */ S(23248),
+	/* 295 */ S(23263),
+	/* 296 */ S(23861),
+	/* 297 */ S(23874),
+	/* 298 */ S(23892),
+	/* 299 */ S(22603),
+	/* 300 */ S(22627),
+	/* 301 */ S(23911),
+	/* 302 */ S(23927),
+	/* 303 */ S(22681),
+	/* 304 */ S(23861),
+	/* 305 */ S(24379),
+	/* 306 */ S(24400),
+	/* 307 */ S(24422),
+	/* 308 */ S(24431),
+	/* 309 */ S(23216),
+	/* 310 */ S(24422),
+	/* 311 */ S(24719),
+	/* 312 */ S(24727),
+	/* 313 */ S(24744),
+	/* 314 */ S(24761),
+	/* 315 */ S(24776),
+	/* 316 */ S(24793),
+	/* 317 */ S(24823),
+	/* 318 */ S(24860),
+	/* 319 */ S(24865),
+	/* 320 */ S(24884),
+	/* 321 */ S(24889),
+	/* 322 */ S(24894),
+	/* 323 */ S(24914),
+	/* 324 */ S(24919),
+	/* 325 */ S(24941),
+	/* 326 */ S(24951),
+	/* 327 */ S(24959),
+	/* 328 */ S(24964),
+	/* 329 */ S(14925),
+	/* 330 */ S(14916),
+	/* 331 */ S(25074),
+	/* 332 */ S(8273),
+};
+
+static const struct pi_bytes bytes[] = {
+	/* 0 */ {S(557), 74},
+	/* 1 */ {S(0), 0},
+	/* 2 */ {S(1818), 83},
+	/* 3 */ {S(2163), 15},
+	/* 4 */ {S(2337), 17},
+	/* 5 */ {S(2425), 51},
+	/* 6 */ {S(2662), 5},
+	/* 7 */ {S(2727), 13},
+	/* 8 */ {S(2783), 7},
+	/* 9 */ {S(2852), 55},
+	/* 10 */ {S(4892), 133},
+	/* 11 */ {S(5026), 143},
+	/* 12 */ {S(5170), 8},
+	/* 13 */ {S(5354), 8},
+	/* 14 */ {S(5979), 110},
+	/* 15 */ {S(6534), 98},
+	/* 16 */ {S(6633), 104},
+	/* 17 */ {S(6738), 97},
+	/* 18 */ {S(6836), 98},
+	/* 19 */ {S(6935), 98},
+	/* 20 */ {S(7034), 109},
+	/* 21 */ {S(7859), 36},
+	/* 22 */ {S(7896), 40},
+	/* 23 */ {S(8048), 18},
+	/* 24 */ {S(8664), 37},
+	/* 25 */ {S(8850), 7},
+	/* 26 */ {S(8858), 7},
+	/* 27 */ {S(13607), 83},
+	/* 28 */ {S(13723), 5},
+	/* 29 */ {S(13729), 5},
+	/* 30 */ {S(14532), 143},
+	/* 31 */ {S(14994), 110},
+	/* 32 */ {S(6534), 98},
+	/* 33 */ {S(7859), 36},
+	/* 34 */ {S(15308), 40},
+	/* 35 */ {S(15381), 26},
+	/* 36 */ {S(15614), 21},
+	/* 37 */ {S(15720), 59},
+	/* 38 */ {S(16814), 59},
+	/* 39 */ {S(16942), 18},
+	/* 40 */ {S(17203), 42},
+	/* 41 */ {S(17341), 12},
+	/* 42 */ {S(18293), 41},
+	/* 43 */ {S(19727), 15},
+	/* 44 */ {S(20794), 36},
+	/* 45 */ {S(22821), 133},
+	/* 46 */ {S(23346), 101},
+	/* 47 */ {S(23448), 102},
+	/* 48 */ {S(8850), 7},
+	/* 49 */ {S(23941), 95},
+	/* 50 */ {S(24449), 6},
+	/* 51 */ {S(8858), 7},
+	/* 52 */ {S(25179), 60},
+	/* 53 */ {S(26096), 82},
+	/* 54 */ {S(26238), 110},
+	/* 55 */ {S(26671), 61},
+	/* 56 */ {S(26733), 61},
+};
+
+static const struct pi_cmd cmds[] = {
+	/* 0 */ {S(632), S(632), S(635), 0, 0, RT_INDEXED, 0, 0, T(0), 17, T(0), 1} /* Q1 */,
+	/* 1 */ {S(669), S(669), S(675), 0, 0, RT_DEFAULT, 0, 0, T(17), 1, T(1), 1} /* QBOOT */,
+	/* 2 */ {S(1902), S(1902), S(1906), S(1931), 0, RT_DEFAULT, 0, 0, T(18), 25, T(2), 1} /* QDI */,
+	/* 3 */ {S(2179), S(2179), S(2185), S(2205), 0, RT_DEFAULT, 0, 0, T(43), 1, T(3), 1} /* QFLAG */,
+	/* 4 */ {S(2355), S(2355), S(2359), S(2388), 0, RT_DEFAULT, 0, 0, T(44), 1, T(4), 1} /* QID */,
+	/* 5 */ {S(2477), S(2477), S(2485), S(2522), 0, RT_DEFAULT, 0, 0, T(45), 1, T(5), 1} /* QMCHGCR */,
+	/* 6 */ {S(2668), S(2668), S(2673), S(2686), 0, RT_DEFAULT, 0, 0, T(46), 1, T(6), 1} /* QMOD */,
+	/* 7 */ {S(2741), S(2741), S(2745), 0, 0, RT_SEQUENTIAL, 0, 0, T(47), 1, T(7), 1} /* QMN */,
+	/* 8 */ {S(2791), S(2791), S(2796), 0, 0, RT_SEQUENTIAL, 0, 0, T(48), 1, T(8), 1} /* QGMN */,
+	/* 9 */ {S(2908), S(2908), S(2917), S(2962), 0, RT_DEFAULT, 0, 0, T(49), 1, T(9), 1} /* QMUCHGCR */,
+	/* 10 */ {S(3035), S(3035), S(3040), S(3060), 0, RT_DEFAULT, 0, 0, T(50), 1, T(1), 1} /* QOPM */,
+	/* 11 */ {S(5179), S(5179), S(5184), S(5213), 0, RT_DEFAULT, S(5331), 0, T(51), 29, T(10), 3} /* QPGS */,
+	/* 12 */ {S(5363), S(5363), S(5367), S(5387), 0, RT_DEFAULT, 0, 0, T(80), 1, T(13), 1} /* QPI */,
+	/* 13 */ {S(6090), S(6090), S(6096), S(6130), 0, RT_INDEXED, 0, 0, T(81), 21, T(14), 1} /* QPIGS */,
+	/* 14 */ {S(7144), S(7144), S(7150), S(7175), 0, RT_SEQUENTIAL, 0, 0, T(102), 27, T(15), 6} /* QPIRI */,
+	/* 15 */ {S(7937), S(7937), S(7943), S(7966), 0, RT_DEFAULT, 0, 0, T(129), 1, T(21), 2} /* QPIWS */,
+	/* 16 */ {S(8067), S(8067), S(8072), S(8106), 0, RT_DEFAULT, 0, 0, T(130), 1, T(23), 1} /* QVFW */,
+	/* 17 */ {S(8179), S(8179), S(8185), S(8224), 0, RT_DEFAULT, 0, 0, T(131), 1, T(1), 1} /* QVFW2 */,
+	/* 18 */ {S(8702), S(8702), S(8707), S(8740), 0, RT_DEFAULT, 0, S(8798), T(132), 10, T(24), 1} /* QBMS */,
+	/* 19 */ {S(2625), S(2625), S(8866), S(8894), 1, RT_DEFAULT, S(8981), 0, T(142), 1, T(25), 2} /* F */,
+	/* 20 */ {S(8991), S(8991), S(8997), S(9043), 1, RT_DEFAULT, S(9164), 0, T(142), 1, T(25), 2} /* MCHGC */,
+	/* 21 */ {S(9179), S(9179), S(9186), S(9252), 1, RT_DEFAULT, S(9326), 0, T(142), 1, T(25), 2} /* MNCHGC */,
+	/* 22 */ {S(9344), S(9344), S(9351), S(9384), 1, RT_DEFAULT, S(9456), 0, T(142), 1, T(25), 2} /* MUCHGC */,
+	/* 23 */ {S(9472), S(9472), S(9477), S(9507), 1, RT_DEFAULT, S(9709), 0, T(142), 1, T(25), 2} /* PBCV */,
+	/* 24 */ {S(9725), S(9725), S(9730), S(9763), 1, RT_DEFAULT, S(10081), 0, T(142), 1, T(25), 2} /* PBDV */,
+	/* 25 */ {S(10097), S(10097), S(10102), S(10137), 1, RT_DEFAULT, S(10230), 0, T(142), 1, T(25), 2} /* PBFT */,
+	/* 26 */ {S(10246), S(10246), S(10250), S(10267), 1, RT_DEFAULT, S(10369), 0, T(142), 1, T(25), 2} /* PBT */,
+	/* 27 */ {S(10382), S(10382), S(10386), S(10414), 1, RT_DEFAULT, S(10552), 0, T(142), 1, T(25), 2} /* PCP */,
+	/* 28 */ {S(10566), S(10566), S(10571), S(10624), 1, RT_DEFAULT, S(10703), 0, T(142), 1, T(25), 2} /* PCVV */,
+	/* 29 */ {S(10719), S(10719), S(10722), S(10767), 1, RT_DEFAULT, S(10994), 0, T(142), 1, T(25), 2} /* PE */,
+	/* 30 */ {S(11002), S(11002), S(11005), S(11051), 1, RT_DEFAULT, S(11279), 0, T(142), 1, T(25), 2} /* PD */,
+	/* 31 */ {S(11287), S(11287), S(11290), S(11331), 1, RT_DEFAULT, 0, 0, T(142), 1, T(25), 2} /* PF */,
+	/* 32 */ {S(11385), S(11385), S(11389), S(11412), 1, RT_DEFAULT, S(11513), 0, T(142), 1, T(25), 2} /* PGR */,
+	/* 33 */ {S(11525), S(11525), S(11529), S(11563), 1, RT_DEFAULT, S(11654), 0, T(142), 1, T(25), 2} /* POP */,
+	/* 34 */ {S(11667), S(11667), S(11673), S(11700), 1, RT_DEFAULT, S(11789), 0, T(142), 1, T(25), 2} /* POPLG */,
+	/* 35 */ {S(11804), S(11804), S(11809), S(11848), 1, RT_DEFAULT, S(12078), 0, T(142), 1, T(25), 2} /* POPM */,
+	/* 36 */ {S(12095), S(12095), S(12100), S(12153), 1, RT_DEFAULT, S(12350), 0, T(142), 1, T(25), 2} /* PPCP */,
+	/* 37 */ {S(12367), S(12367), S(12374), S(12394), 1, RT_DEFAULT, S(12580), 0, T(142), 1, T(25), 2} /* PPVOKC */,
+	/* 38 */ {S(12594), S(12594), S(12599), S(12627), 1, RT_DEFAULT, S(12713), 0, T(142), 1, T(25), 2} /* PSDV */,
+	/* 39 */ {S(12729), S(12729), S(12734), S(12758), 1, RT_DEFAULT, S(12917), 0, T(142), 1, T(25), 2} /* PSPB */,
+	/* 40 */ {S(12929), S(12929), S(12936), S(12981), 1, RT_DEFAULT, S(13046), 0, T(142), 1, T(25), 2} /* PBATCD */,
+	/* 41 */ {S(13068), S(13068), S(13072), S(13086), 1, RT_DEFAULT, S(13140), 0, T(142), 1, T(25), 2} /* DAT */,
+	/* 42 */ {S(13175), S(13175), S(8634), S(13187), 1, RT_DEFAULT, S(13243), 0, T(142), 1, T(25), 2} /* PBATMAXDISC */,
+	/* 43 */ {S(13266), S(13266), S(13270), S(13305), 1, RT_DEFAULT, S(13406), 0, T(142), 1, T(25), 2} /* BTA */,
+	/* 44 */ {S(13420), S(13420), S(13426), S(13446), 1, RT_DEFAULT, 0, 0, T(142), 1, T(25), 2} /* PSAVE */,
+	/* 45 */ {S(1902), S(1902), S(1906), 0, 0, RT_DEFAULT, 0, 0, T(143), 27, T(27), 1} /* QDI */,
+	/* 46 */ {S(2179), S(2179), S(2185), S(2205), 0, RT_DEFAULT, 0, 0, T(170), 1, 0, 0} /* QFLAG */,
+	/* 47 */ {S(2668), S(2668), S(2673), 0, 0, RT_INDEXED, 0, 0, T(171), 1, T(28), 2} /* QMOD */,
+	/* 48 */ {S(5179), S(5179), S(5184), S(14676), 0, RT_INDEXED, S(5331), 0, T(172), 29, T(30), 1} /* QPGS */,
+	/* 49 */ {S(6090), S(6090), S(6096), 0, 0, RT_INDEXED, 0, 0, T(201), 24, T(31), 1} /* QPIGS */,
+	/* 50 */ {S(7144), S(7144), S(7150), 0, 0, RT_INDEXED, 0, 0, T(225), 28, T(32), 1} /* QPIRI */,
+	/* 51 */ {S(7937), S(7937), S(7943), 0, 0, RT_DEFAULT, 0, 0, T(253), 1, T(33), 2} /* QPIWS */,
+	/* 52 */ {S(15408), S(15408), S(2359), S(15413), 0, RT_INDEXED, 0, 0, T(254), 1, T(35), 1} /* QSID */,
+	/* 53 */ {S(15503), S(15503), S(15509), 0, 0, RT_INDEXED, 0, 0, T(255), 1, 0, 0} /* QVFW3 */,
+	/* 54 */ {S(15563), S(15563), S(15569), 0, 0, RT_INDEXED, 0, 0, T(256), 1, 0, 0} /* VERFW */,
+	/* 55 */ {S(15636), S(15636), S(15643), 0, 0, RT_INDEXED, 0, 0, T(257), 3, T(36), 1} /* QPIGS2 */,
+	/* 56 */ {S(15780), S(15780), S(15786), 0, 0, RT_DEFAULT, 0, 0, T(260), 1, T(37), 1} /* QOPPT */,
+	/* 57 */ {S(16874), S(16874), S(16880), 0, 0, RT_SEQUENTIAL, 0, 0, T(261), 28, T(38), 1} /* QCHPT */,
+	/* 58 */ {S(16961), S(16961), S(16964), 0, 0, RT_SEQUENTIAL, 0, 0, T(289), 1, T(39), 1} /* QT */,
+	/* 59 */ {S(17246), S(17246), S(17252), 0, 0, RT_SEQUENTIAL, 0, 0, T(290), 10, T(40), 1} /* QBEQI */,
+	/* 60 */ {S(17354), S(17354), S(17358), 0, 0, RT_SEQUENTIAL, 0, 0, T(300), 1, T(41), 1} /* QET */,
+	/* 61 */ {S(17446), S(17446), S(17450), 0, 0, RT_SEQUENTIAL, S(17485), 0, T(301), 2, T(41), 1} /* QEY */,
+	/* 62 */ {S(17586), S(17586), S(17590), 0, 0, RT_SEQUENTIAL, S(17626), 0, T(303), 3, T(41), 1} /* QEM */,
+	/* 63 */ {S(17728), S(17728), S(17732), S(17766), 0, RT_INDEXED, S(17824), 0, T(306), 4, T(41), 1} /* QED */,
+	/* 64 */ {S(17872), S(17872), S(17876), 0, 0, RT_SEQUENTIAL, 0, 0, T(310), 1, T(41), 1} /* QLT */,
+	/* 65 */ {S(17937), S(17937), S(17941), 0, 0, RT_SEQUENTIAL, S(17975), 0, T(311), 2, T(41), 1} /* QLY */,
+	/* 66 */ {S(18019), S(18019), S(18023), 0, 0, RT_SEQUENTIAL, S(18058), 0, T(313), 3, T(41), 1} /* QLM */,
+	/* 67 */ {S(18104), S(18104), S(18108), 0, 0, RT_SEQUENTIAL, S(18141), 0, T(316), 4, T(41), 1} /* QLD */,
+	/* 68 */ {S(18335), S(18335), S(18340), 0, 0, RT_SEQUENTIAL, 0, 0, T(320), 6, T(42), 1} /* QLED */,
+	/* 69 */ {S(18370), S(18370), S(18376), S(18404), 1, RT_DEFAULT, S(18460), 0, T(142), 1, T(25), 2} /* PLEDE */,
+	/* 70 */ {S(18473), S(18473), S(18479), S(18493), 1, RT_DEFAULT, S(18594), 0, T(142), 1, T(25), 2} /* PLEDS */,
+	/* 71 */ {S(18608), S(18608), S(18614), S(18629), 1, RT_DEFAULT, S(18742), 0, T(142), 1, T(25), 2} /* PLEDM */,
+	/* 72 */ {S(18757), S(18757), S(18763), S(18782), 1, RT_DEFAULT, S(18898), 0, T(142), 1, T(25), 2} /* PLEDB */,
+	/* 73 */ {S(18918), S(18918), S(18924), S(18955), 1, RT_DEFAULT, S(19022), 0, T(142), 1, T(25), 2} /* PLEDT */,
+	/* 74 */ {S(19036), S(19036), S(19042), S(19056), 1, RT_DEFAULT, S(19131), 0, T(142), 1, T(25), 2} /* PLEDC */,
+	/* 75 */ {S(1902), S(1902), S(1906), 0, 0, RT_DEFAULT, 0, 0, T(326), 27, T(27), 1} /* QDI */,
+	/* 76 */ {S(5179), S(5179), S(5184), S(14676), 0, RT_INDEXED, S(5331), 0, T(353), 29, T(30), 1} /* QPGS */,
+	/* 77 */ {S(9344), S(9344), S(9351), S(19160), 1, RT_DEFAULT, S(19244), 0, T(142), 1, T(25), 2} /* MUCHGC */,
+	/* 78 */ {S(10382), S(10382), S(10386), S(19266), 1, RT_DEFAULT, S(10552), 0, T(142), 1, T(25), 2} /* PCP */,
+	/* 79 */ {S(12095), S(12095), S(19368), S(19405), 1, RT_DEFAULT, S(12350), 0, T(142), 1, T(25), 2} /* PPCP */,
+	/* 80 */ {S(13068), S(13068), S(13072), S(19558), 1, RT_DEFAULT, S(19610), 0, T(142), 1, T(25), 2} /* DAT */,
+	/* 81 */ {S(632), S(632), S(635), 0, 0, RT_INDEXED, 0, 0, T(382), 17, T(0), 1} /* Q1 */,
+	/* 82 */ {S(2179), S(2179), S(2185), S(2205), 0, RT_DEFAULT, 0, 0, T(43), 1, T(43), 1} /* QFLAG */,
+	/* 83 */ {S(2477), S(2477), S(2485), S(2522), 0, RT_SEQUENTIAL, 0, 0, T(399), 13, T(5), 1} /* QMCHGCR */,
+	/* 84 */ {S(2668), S(2668), S(2673), 0, 0, RT_INDEXED, 0, 0, T(412), 1, T(28), 2} /* QMOD */,
+	/* 85 */ {S(2908), S(2908), S(2917), S(2962), 0, RT_SEQUENTIAL, 0, 0, T(413), 13, T(9), 1} /* QMUCHGCR */,
+	/* 86 */ {S(7144), S(7144), S(7150), 0, 0, RT_INDEXED, 0, 0, T(426), 28, T(32), 1} /* QPIRI */,
+	/* 87 */ {S(7937), S(7937), S(7943), 0, 0, RT_DEFAULT, 0, 0, T(454), 1, T(33), 2} /* QPIWS */,
+	/* 88 */ {S(8702), S(8702), S(8707), S(8740), 0, RT_SEQUENTIAL, 0, S(8798), T(455), 10, T(44), 1} /* QBMS */,
+	/* 89 */ {S(10246), S(10246), S(10250), S(20831), 1, RT_DEFAULT, S(21051), 0, T(142), 1, T(25), 2} /* PBT */,
+	/* 90 */ {S(15780), S(15780), S(15786), 0, 0, RT_SEQUENTIAL, 0, 0, T(465), 28, T(37), 1} /* QOPPT */,
+	/* 91 */ {S(16961), S(16961), S(16964), 0, 0, RT_SEQUENTIAL, 0, 0, T(493), 1, T(39), 1} /* QT */,
+	/* 92 */ {S(15636), S(15636), S(22343), 0, 0, RT_DEFAULT, 0, 0, T(494), 12, T(36), 1} /* QPIGS2 */,
+	/* 93 */ {S(5179), S(5179), S(22955), S(5213), 0, RT_DEFAULT, S(22991), 0, T(506), 27, T(45), 1} /* QPGS */,
+	/* 94 */ {S(6090), S(6090), S(23275), S(6130), 0, RT_DEFAULT, 0, 0, T(533), 21, T(14), 1} /* QPIGS */,
+	/* 95 */ {S(7144), S(7144), S(23551), S(7175), 0, RT_DEFAULT, 0, 0, T(554), 26, T(46), 3} /* QPIRI */,
+	/* 96 */ {S(24037), S(24037), S(5184), S(24043), 0, RT_DEFAULT, S(24162), 0, T(580), 17, T(49), 1} /* QP2GS */,
+	/* 97 */ {S(15636), S(15636), S(6096), S(6130), 0, RT_DEFAULT, 0, 0, T(597), 11, T(1), 1} /* QPIGS2 */,
+	/* 98 */ {S(24456), S(24456), S(24461), S(24507), 1, RT_DEFAULT, S(24550), S(8798), T(142), 1, T(50), 2} /* PSET */,
+	/* 99 */ {S(24631), S(24456), S(24461), S(24507), 1, RT_DEFAULT, S(24637), S(8798), T(142), 1, T(50), 2} /* _PSET */,
+	/* 100 */ {S(25240), S(25240), S(25245), S(6130), 0, RT_DEFAULT, 0, S(8798), T(619), 14, T(52), 1} /* PQSE */,
+	/* 101 */ {S(26179), S(26179), S(26184), S(6130), 0, RT_DEFAULT, 0, S(8798), T(633), 18, T(53), 1} /* QALL */,
+	/* 102 */ {S(2668), S(2668), S(2673), S(2686), 0, RT_DEFAULT, 0, S(26212), T(651), 1, T(6), 1} /* QMOD */,
+	/* 103 */ {S(5363), S(5363), S(5367), S(5387), 0, RT_DEFAULT, 0, S(26212), T(80), 1, T(13), 1} /* QPI */,
+	/* 104 */ {S(6090), S(6090), S(6096), S(6130), 0, RT_DEFAULT, 0, S(26212), T(652), 21, T(54), 1} /* QPIGS */,
+	/* 105 */ {S(7144), S(7144), S(7150), S(7175), 0, RT_DEFAULT, 0, S(26212), T(673), 25, T(32), 1} /* QPIRI */,
+	/* 106 */ {S(26795), S(26795), S(8707), S(8740), 0, RT_DEFAULT, 0, S(26212), T(698), 12, T(55), 2} /* QLITH0 */,
+};
+
+const struct proto_tables pi30_tables = {strs, rows, kvs, 247, lists, bytes, cmds, sizeof(struct pi_cmd), NULL};
+
+static const pi_ref pi30_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12), T(13), T(14), T(15), T(16), T(17), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44)};
 static const char *const pi30_status[] = {"QPIGS", "Q1", NULL};
 static const char *const pi30_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi30 = {"PI30", "PI30 protocol handler", &pi30_family, PI30_PLAIN, "QPI", pi30_status, pi30_settings, pi30_cmds, 45};
 
-static const struct pi_cmd *const pi30max_cmds[] = {
-	&c9,
-	&c13,
-	&c126,
-	&c129,
-	&c32,
-	&c35,
-	&c133,
-	&c42,
-	&c45,
-	&c48,
-	&c50,
-	&c152,
-	&c62,
-	&c162,
-	&c170,
-	&c174,
-	&c83,
-	&c92,
-	&c96,
-	&c97,
-	&c98,
-	&c99,
-	&c100,
-	&c101,
-	&c102,
-	&c103,
-	&c104,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c113,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c118,
-	&c119,
-	&c120,
-	&c121,
-	&c177,
-	&c179,
-	&c181,
-	&c184,
-	&c187,
-	&c191,
-	&c194,
-	&c198,
-	&c202,
-	&c205,
-	&c207,
-	&c209,
-	&c211,
-	&c213,
-	&c215,
-	&c217,
-	&c222,
-	&c223,
-	&c224,
-	&c225,
-	&c226,
-	&c227,
-	&c228,
-};
+static const pi_ref pi30max_cmds[] = {T(0), T(1), T(45), T(46), T(4), T(5), T(47), T(7), T(8), T(9), T(10), T(48), T(12), T(49), T(50), T(51), T(16), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(52), T(53), T(54), T(55), T(56), T(57), T(58), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69), T(70), T(71), T(72), T(73), T(74)};
 static const char *const pi30max_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30max_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi30max = {"PI30MAX", "PI30 protocol handler for LV6048MAX and similar inverters", &pi30_family, PI30_PLAIN, "QPI", pi30max_status, pi30max_settings, pi30max_cmds, 67};
 
-static const struct pi_cmd *const pi30m045_cmds[] = {
-	&c9,
-	&c13,
-	&c231,
-	&c129,
-	&c32,
-	&c35,
-	&c133,
-	&c42,
-	&c45,
-	&c48,
-	&c50,
-	&c235,
-	&c62,
-	&c162,
-	&c170,
-	&c174,
-	&c83,
-	&c92,
-	&c96,
-	&c97,
-	&c98,
-	&c236,
-	&c100,
-	&c101,
-	&c102,
-	&c103,
-	&c237,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c238,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c239,
-	&c119,
-	&c120,
-	&c121,
-	&c177,
-	&c179,
-	&c181,
-	&c184,
-	&c187,
-	&c191,
-	&c194,
-	&c198,
-	&c202,
-	&c205,
-	&c207,
-	&c209,
-	&c211,
-	&c213,
-	&c215,
-	&c217,
-	&c222,
-	&c223,
-	&c224,
-	&c225,
-	&c226,
-	&c227,
-	&c228,
-};
+static const pi_ref pi30m045_cmds[] = {T(0), T(1), T(75), T(46), T(4), T(5), T(47), T(7), T(8), T(9), T(10), T(76), T(12), T(49), T(50), T(51), T(16), T(18), T(19), T(20), T(21), T(77), T(23), T(24), T(25), T(26), T(78), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(79), T(37), T(38), T(39), T(40), T(80), T(42), T(43), T(44), T(52), T(53), T(54), T(55), T(56), T(57), T(58), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69), T(70), T(71), T(72), T(73), T(74)};
 static const char *const pi30m045_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30m045_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi30m045 = {"PI30M045", "PI30 protocol handler for LV6548 and similar inverters", &pi30_family, PI30_PLAIN, "QPI", pi30m045_status, pi30m045_settings, pi30m045_cmds, 67};
 
-static const struct pi_cmd *const pi30m044_cmds[] = {
-	&c243,
-	&c13,
-	&c126,
-	&c245,
-	&c32,
-	&c247,
-	&c250,
-	&c42,
-	&c45,
-	&c252,
-	&c50,
-	&c152,
-	&c62,
-	&c162,
-	&c255,
-	&c258,
-	&c83,
-	&c264,
-	&c96,
-	&c97,
-	&c98,
-	&c99,
-	&c100,
-	&c101,
-	&c102,
-	&c265,
-	&c104,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c113,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c118,
-	&c119,
-	&c120,
-	&c121,
-	&c177,
-	&c179,
-	&c181,
-	&c184,
-	&c268,
-	&c191,
-	&c270,
-	&c198,
-	&c202,
-	&c205,
-	&c207,
-	&c209,
-	&c211,
-	&c213,
-	&c215,
-	&c217,
-	&c222,
-	&c223,
-	&c224,
-	&c225,
-	&c226,
-	&c227,
-	&c228,
-};
+static const pi_ref pi30m044_cmds[] = {T(81), T(1), T(45), T(82), T(4), T(83), T(84), T(7), T(8), T(85), T(10), T(48), T(12), T(49), T(86), T(87), T(16), T(88), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(89), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(52), T(53), T(54), T(55), T(90), T(57), T(91), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69), T(70), T(71), T(72), T(73), T(74)};
 static const char *const pi30m044_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30m044_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi30m044 = {"PI30M044", "PI30 protocol handler for Voltronic Axpert Max 7.2k (general_model_name 044, model_name MKS2-7200)", &pi30_family, PI30_PLAIN, "QPI", pi30m044_status, pi30m044_settings, pi30m044_cmds, 67};
 
-static const struct pi_cmd *const pi30mst_cmds[] = {
-	&c9,
-	&c13,
-	&c126,
-	&c129,
-	&c32,
-	&c35,
-	&c133,
-	&c42,
-	&c45,
-	&c48,
-	&c50,
-	&c152,
-	&c62,
-	&c162,
-	&c170,
-	&c174,
-	&c83,
-	&c92,
-	&c96,
-	&c97,
-	&c98,
-	&c99,
-	&c100,
-	&c101,
-	&c102,
-	&c103,
-	&c104,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c113,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c118,
-	&c119,
-	&c120,
-	&c121,
-	&c177,
-	&c179,
-	&c181,
-	&c272,
-	&c187,
-	&c191,
-	&c194,
-	&c198,
-	&c202,
-	&c205,
-	&c207,
-	&c209,
-	&c211,
-	&c213,
-	&c215,
-	&c217,
-	&c222,
-	&c223,
-	&c224,
-	&c225,
-	&c226,
-	&c227,
-	&c228,
-};
+static const pi_ref pi30mst_cmds[] = {T(0), T(1), T(45), T(46), T(4), T(5), T(47), T(7), T(8), T(9), T(10), T(48), T(12), T(49), T(50), T(51), T(16), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(52), T(53), T(54), T(92), T(56), T(57), T(58), T(59), T(60), T(61), T(62), T(63), T(64), T(65), T(66), T(67), T(68), T(69), T(70), T(71), T(72), T(73), T(74)};
 static const char *const pi30mst_status[] = {"QPIGS", "QPIGS2", NULL};
 static const char *const pi30mst_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi30mst = {"PI30MST", "PI30 protocol handler for PIP4048MST with 3 PV and similar inverters", &pi30_family, PI30_PLAIN, "QPI", pi30mst_status, pi30mst_settings, pi30mst_cmds, 67};
 
-static const struct pi_cmd *const pi41_cmds[] = {
-	&c9,
-	&c13,
-	&c25,
-	&c29,
-	&c32,
-	&c35,
-	&c39,
-	&c42,
-	&c45,
-	&c48,
-	&c50,
-	&c277,
-	&c62,
-	&c281,
-	&c284,
-	&c80,
-	&c83,
-	&c85,
-	&c92,
-	&c96,
-	&c97,
-	&c98,
-	&c99,
-	&c100,
-	&c101,
-	&c102,
-	&c103,
-	&c104,
-	&c105,
-	&c106,
-	&c107,
-	&c108,
-	&c109,
-	&c110,
-	&c111,
-	&c112,
-	&c113,
-	&c114,
-	&c115,
-	&c116,
-	&c117,
-	&c118,
-	&c119,
-	&c120,
-	&c121,
-	&c288,
-	&c291,
-};
+static const pi_ref pi41_cmds[] = {T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(93), T(12), T(94), T(95), T(15), T(16), T(17), T(18), T(19), T(20), T(21), T(22), T(23), T(24), T(25), T(26), T(27), T(28), T(29), T(30), T(31), T(32), T(33), T(34), T(35), T(36), T(37), T(38), T(39), T(40), T(41), T(42), T(43), T(44), T(96), T(97)};
 static const char *const pi41_status[] = {"QPIGS", "Q1", NULL};
 static const char *const pi41_settings[] = {"QPIRI", "QFLAG", NULL};
 static const struct pi_proto pi41 = {"PI41", "PI41 protocol handler", &pi30_family, PI30_PLAIN, "QDI", pi41_status, pi41_settings, pi41_cmds, 47};
 
-static const struct pi_cmd *const pi30revo_cmds[] = {
-	&c293,
-	&c294,
-	&c307,
-	&c313,
-	&c315,
-	&c316,
-	&c319,
-	&c321,
-	&c325,
-};
+static const pi_ref pi30revo_cmds[] = {T(98), T(99), T(100), T(101), T(102), T(103), T(104), T(105), T(106)};
 static const char *const pi30revo_status[] = {"QPIGS", NULL};
 static const char *const pi30revo_settings[] = {"QPIRI", NULL};
 static const struct pi_proto pi30revo = {"PI30REVO", "PI30 protocol handler for REVO and similar inverters", &pi30_family, PI30_REVO, "QPI", pi30revo_status, pi30revo_settings, pi30revo_cmds, 9};

@@ -7,6 +7,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +26,20 @@
 const struct pi_proto *pi_protocols[PROTO_MAX];
 int pi_nprotocols;
 
-/* Compiled argument patterns, [protocol][command], built by proto_init(). */
-static pcre2_code **proto_re[PROTO_MAX];
+/*
+ * Compiled argument patterns, [protocol][command].  A protocol's patterns
+ * are compiled the first time one of its commands is judged
+ * (proto_compile), so start-up and the heap pay only for the protocols
+ * devices use.  Published with release/acquire: workers of different
+ * devices may judge commands of the same protocol at once.
+ */
+static _Atomic(pcre2_code **) proto_re[PROTO_MAX];
+static int proto_re_failed[PROTO_MAX];	/* under proto_re_lock */
+static pthread_mutex_t proto_re_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int
 proto_init(void)
 {
-	int errcode;
-	PCRE2_SIZE erroff;
-
 	if (pi_nprotocols > 0)
 		return 0;
 	for (int f = 0; proto_registry[f] != NULL; f++)
@@ -43,22 +50,6 @@ proto_init(void)
 			}
 			pi_protocols[pi_nprotocols++] = proto_registry[f][i];
 		}
-	for (int p = 0; p < pi_nprotocols; p++) {
-		const struct pi_proto *pr = pi_protocols[p];
-		proto_re[p] = xcalloc((size_t)pr->ncmds + 1, sizeof(pcre2_code *));
-		for (int c = 0; c < pr->ncmds; c++) {
-			const char *re = pr->cmds[c]->regex;
-			if (re == NULL)
-				continue;
-			proto_re[p][c] = pcre2_compile((PCRE2_SPTR)re,
-			    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
-			if (proto_re[p][c] == NULL) {
-				log_error("%s %s: bad pattern %s", pr->id,
-				    pr->cmds[c]->key, re);
-				return -1;
-			}
-		}
-	}
 	return 0;
 }
 
@@ -69,6 +60,93 @@ proto_index(const struct pi_proto *p)
 		if (pi_protocols[i] == p)
 			return i;
 	return -1;
+}
+
+/* Compiles every pattern of protocol index pi; the caller holds the lock. */
+static pcre2_code **
+compile_patterns(int pi)
+{
+	const struct pi_proto *pr = pi_protocols[pi];
+	pcre2_code **re = xcalloc((size_t)pr->ncmds + 1, sizeof(*re));
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	for (int c = 0; c < pr->ncmds; c++) {
+		const char *src = pi_str(proto_cmd(pr, c)->regex);
+		if (src == NULL)
+			continue;
+		re[c] = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
+		    &errcode, &erroff, NULL);
+		if (re[c] == NULL) {
+			log_error("%s %s: bad pattern %s", pr->id,
+			    pi_str(proto_cmd(pr, c)->key), src);
+			for (int k = 0; k < c; k++)
+				pcre2_code_free(re[k]);
+			free(re);
+			return NULL;
+		}
+	}
+	return re;
+}
+
+/* The compiled patterns of protocol index pi, compiled on first use; NULL
+ * when a pattern does not compile (said once in the log). */
+static pcre2_code **
+patterns(int pi)
+{
+	pcre2_code **re = atomic_load_explicit(&proto_re[pi],
+	    memory_order_acquire);
+
+	if (re != NULL)
+		return re;
+	pthread_mutex_lock(&proto_re_lock);
+	re = atomic_load_explicit(&proto_re[pi], memory_order_relaxed);
+	if (re == NULL && !proto_re_failed[pi]) {
+		re = compile_patterns(pi);
+		if (re == NULL)
+			proto_re_failed[pi] = 1;
+		else
+			atomic_store_explicit(&proto_re[pi], re,
+			    memory_order_release);
+	}
+	pthread_mutex_unlock(&proto_re_lock);
+	return re;
+}
+
+/* The pairs of each table set as pointers (proto_extra), made on first use. */
+static _Atomic(struct result_kv *) proto_kvs[PROTO_NSETS];
+
+const struct result_kv *
+proto_extra(pi_ref r)
+{
+	unsigned set = PI_REF_SET(r);
+	struct result_kv *kv = atomic_load_explicit(&proto_kvs[set],
+	    memory_order_acquire);
+
+	if (kv == NULL) {
+		const struct proto_tables *t = proto_tables[set];
+		pthread_mutex_lock(&proto_re_lock);
+		kv = atomic_load_explicit(&proto_kvs[set], memory_order_relaxed);
+		if (kv == NULL) {
+			kv = xcalloc(t->nkvs, sizeof(*kv));
+			for (size_t i = 0; i < t->nkvs; i++) {
+				kv[i].key = pi_str(t->kvs[i].key);
+				kv[i].val = pi_str(t->kvs[i].val);
+			}
+			atomic_store_explicit(&proto_kvs[set], kv,
+			    memory_order_release);
+		}
+		pthread_mutex_unlock(&proto_re_lock);
+	}
+	return kv + PI_REF_IDX(r);
+}
+
+int
+proto_compile(const struct pi_proto *p)
+{
+	int pi = proto_index(p);
+
+	return pi >= 0 && patterns(pi) != NULL ? 0 : -1;
 }
 
 const struct pi_proto *
@@ -87,29 +165,31 @@ proto_table_judge(const struct pi_proto *p, const char *cmd, char *cv,
     size_t cvlen)
 {
 	int pi = proto_index(p);
+	pcre2_code **re;
 	pcre2_match_data *md;
 	const struct pi_cmd *found = NULL;
 
 	if (cv != NULL && cvlen > 0)
 		cv[0] = '\0';
 	for (int c = 0; c < p->ncmds; c++)
-		if (p->cmds[c]->regex == NULL && strcmp(p->cmds[c]->key, cmd) == 0)
-			return p->cmds[c];
-	if (pi < 0 || proto_re[pi] == NULL)
+		if (proto_cmd(p, c)->regex == 0 &&
+		    strcmp(pi_str(proto_cmd(p, c)->key), cmd) == 0)
+			return proto_cmd(p, c);
+	if (pi < 0 || (re = patterns(pi)) == NULL)
 		return NULL;
 	md = pcre2_match_data_create(16, NULL);
 	if (md == NULL)
 		return NULL;
 	for (int c = 0; c < p->ncmds && found == NULL; c++) {
 		PCRE2_SIZE *ov;
-		if (proto_re[pi][c] == NULL)
+		if (re[c] == NULL)
 			continue;
 		/* Python re.match: anchored at the start only.  0 is still a
 		 * match: more groups than the ovector holds (PI17 ACCT). */
-		if (pcre2_match(proto_re[pi][c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
+		if (pcre2_match(re[c], (PCRE2_SPTR)cmd, strlen(cmd), 0,
 		    PCRE2_ANCHORED, md, NULL) < 0)
 			continue;
-		found = p->cmds[c];
+		found = proto_cmd(p, c);
 		ov = pcre2_get_ovector_pointer(md);
 		if (cv != NULL && cvlen > 0 && pcre2_get_ovector_count(md) > 1 &&
 		    ov[2] != PCRE2_UNSET) {
@@ -209,7 +289,7 @@ proto_decode(const struct pi_proto *p, const char *cmd, const uint8_t *reply,
 	defn = proto_lookup(p, cmd, cv, sizeof(cv));
 	result_set_plain(r, "_command", cmd);
 	if (defn != NULL)
-		result_set_plain(r, "_command_description", defn->desc);
+		result_set_plain(r, "_command_description", pi_str(defn->desc));
 
 	rc = f->split(p, reply, len, &rep, err, sizeof(err));
 	if (rc > 0) {
@@ -251,6 +331,14 @@ proto_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
 	if (p->family->stream_ok == NULL)
 		return 1;
 	return p->family->stream_ok(p, buf, len);
+}
+
+int
+proto_stream_frame(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	if (p->family->stream_frame == NULL)
+		return 0;
+	return p->family->stream_frame(p, buf, len);
 }
 
 int
@@ -405,7 +493,7 @@ proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 	out->kind = PROTO_SHAPE_FIELDS;
 	out->fields = defn->nrows;
 	for (int i = 0; i < defn->nrows; i++)
-		if (defn->rows[i].kind != PK_INFO)
+		if (pi_cmd_row(defn, i)->kind != PK_INFO)
 			lo = ++hi;
 	if (lo == 0)
 		lo = hi = 1;
@@ -414,10 +502,10 @@ proto_table_shape(const struct pi_proto *p, const struct pi_cmd *defn,
 		char err[64];
 
 		memset(&rep, 0, sizeof(rep));
-		if (p->family->split(p, (const uint8_t *)defn->canned[k].data,
-		    defn->canned[k].len, &rep, err, sizeof(err)) != 0 ||
-		    proto_ack(p, (const uint8_t *)defn->canned[k].data,
-		    defn->canned[k].len) != PROTO_ACK_NONE) {
+		if (p->family->split(p, (const uint8_t *)pi_str(pi_cmd_canned(defn, k)->data),
+		    pi_cmd_canned(defn, k)->len, &rep, err, sizeof(err)) != 0 ||
+		    proto_ack(p, (const uint8_t *)pi_str(pi_cmd_canned(defn, k)->data),
+		    pi_cmd_canned(defn, k)->len) != PROTO_ACK_NONE) {
 			proto_reply_free(&rep);
 			continue;
 		}

@@ -21,6 +21,7 @@ struct result;
 struct sbuf;
 struct proto_family;
 struct proto_shape;
+struct result_kv;
 
 enum pi_rtype { RT_DEFAULT = 0, RT_SEQUENTIAL, RT_INDEXED };
 
@@ -71,47 +72,88 @@ enum pi_expr {
 	PX_FROM7	/* r[7:] (PI16) */
 };
 
+/*
+ * The tables hold no pointers: a position-independent executable would
+ * have the loader write every pointer at start, making all the tables
+ * private dirty memory in every process.  A table refers to a string or a
+ * run of entries by a pi_ref instead: the table set (one per generated
+ * file, enum proto_set) in the top 8 bits, the offset into that set's
+ * string pool or the index into its array below.  0 is no reference
+ * (NULL).  The accessors below turn references into pointers.
+ */
+typedef uint32_t pi_ref;
+
+#define PI_REF(set, i)	((pi_ref)(((uint32_t)(set) << 24) | (uint32_t)(i)))
+#define PI_REF_SET(r)	((unsigned)((r) >> 24))
+#define PI_REF_IDX(r)	((size_t)((r) & 0xffffffu))
+
 struct pi_kv {
-	const char	*key;
-	const char	*val;
+	pi_ref		 key;	/* string */
+	pi_ref		 val;	/* string */
 };
 
-/* One response row; unused members are NULL/0. */
+/* One response row; unused members are 0. */
 struct pi_row {
-	const char		*type;	/* source text: "float:r/10" (messages only) */
+	pi_ref			 type;	/* source text: "float:r/10" (messages only) */
 	enum pi_kind		 kind;	/* what the decoder reads */
 	enum pi_expr		 expr;
-	const char		*name;
-	const char		*unit;	/* "" when none */
-	const char *const	*list;	/* option names or flag names */
+	pi_ref			 name;
+	pi_ref			 unit;	/* "" when none */
+	pi_ref			 list;	/* option names or flag names (pi_list) */
 	int			 nlist;
-	const struct pi_kv	*map;	/* keyed, str_keyed, ack, enflags (letter -> name) */
+	pi_ref			 map;	/* keyed, str_keyed, ack, enflags (letter -> name) */
 	int			 nmap;
-	const struct pi_kv	*extra;	/* extra dict, string values */
+	pi_ref			 extra;	/* extra dict, string values */
 	int			 nextra;
-	const struct pi_row	*sub;	/* "multi": one sub-row per character */
+	pi_ref			 sub;	/* "multi": one sub-row per character */
 	int			 nsub;
 };
 
 struct pi_bytes {
-	const char	*data;
-	size_t		 len;
+	pi_ref		 data;	/* in the string pool; may hold NULs */
+	uint32_t	 len;
 };
 
 struct pi_cmd {
-	const char		*key;	/* table key: "QPIGS", "_PSET" */
-	const char		*name;	/* definition name: result key of setters */
-	const char		*desc;
-	const char		*help;	/* may be NULL */
+	pi_ref			 key;	/* table key: "QPIGS", "_PSET" */
+	pi_ref			 name;	/* definition name: result key of setters */
+	pi_ref			 desc;
+	pi_ref			 help;	/* may be 0 */
 	int			 setter;
 	enum pi_rtype		 rtype;
-	const char		*regex;	/* argument pattern (Python re syntax), or NULL */
-	const char		*crctype; /* informational, may be NULL */
-	const struct pi_row	*rows;
+	pi_ref			 regex;	/* argument pattern (Python re syntax), or 0 */
+	pi_ref			 crctype; /* informational, may be 0 */
+	pi_ref			 rows;	/* struct pi_row run */
 	int			 nrows;
-	const struct pi_bytes	*canned; /* test port replies */
+	pi_ref			 canned; /* test port replies (struct pi_bytes run) */
 	int			 ncanned;
 };
+
+/* What one generated table file holds, reached through proto_tables[]. */
+struct proto_tables {
+	const char		*strs;	/* every string, NUL-terminated */
+	const struct pi_row	*rows;
+	const struct pi_kv	*kvs;
+	size_t			 nkvs;
+	const pi_ref		*lists;	/* runs of strings */
+	const struct pi_bytes	*bytes;
+	const void		*cmds;	/* commands: struct pi_cmd or a family's
+					 * struct beginning with one */
+	size_t			 cmd_size;
+	const void		*xrows;	/* a family's own rows (struct bms_row) */
+};
+
+/* The table sets (the generated files), registry.c; 0 is none. */
+enum proto_set {
+	PROTO_SET_PI30 = 1,	/* pi30_tables.c */
+	PROTO_SET_PI16,		/* pi16_tables.c */
+	PROTO_SET_PI17,		/* pi17_tables.c */
+	PROTO_SET_PI18,		/* pi18_tables.c */
+	PROTO_SET_BMS,		/* bms_tables.c */
+	PROTO_NSETS
+};
+
+extern const struct proto_tables *const proto_tables[PROTO_NSETS];
 
 struct pi_proto {
 	const char		*id;		/* "PI30MAX" */
@@ -121,9 +163,73 @@ struct pi_proto {
 	const char		*default_cmd;
 	const char *const	*status_cmds;	/* NULL-terminated */
 	const char *const	*settings_cmds;	/* NULL-terminated */
-	const struct pi_cmd *const *cmds;
+	const pi_ref		*cmds;		/* commands (proto_cmd) */
 	int			 ncmds;
 };
+
+/* The string r refers to; NULL for 0. */
+static inline const char *
+pi_str(pi_ref r)
+{
+	return r == 0 ? NULL : proto_tables[PI_REF_SET(r)]->strs + PI_REF_IDX(r);
+}
+
+/* Entry i of the run of rows, pairs, strings or byte strings r refers to. */
+static inline const struct pi_row *
+pi_row_at(pi_ref r, int i)
+{
+	return &proto_tables[PI_REF_SET(r)]->rows[PI_REF_IDX(r) + (size_t)i];
+}
+
+static inline const struct pi_kv *
+pi_kv_at(pi_ref r, int i)
+{
+	return &proto_tables[PI_REF_SET(r)]->kvs[PI_REF_IDX(r) + (size_t)i];
+}
+
+static inline const char *
+pi_list_at(pi_ref r, int i)
+{
+	return pi_str(proto_tables[PI_REF_SET(r)]->lists[PI_REF_IDX(r) + (size_t)i]);
+}
+
+static inline const struct pi_bytes *
+pi_bytes_at(pi_ref r, int i)
+{
+	return &proto_tables[PI_REF_SET(r)]->bytes[PI_REF_IDX(r) + (size_t)i];
+}
+
+/* Row i of a command (i < c->nrows). */
+static inline const struct pi_row *
+pi_cmd_row(const struct pi_cmd *c, int i)
+{
+	return pi_row_at(c->rows, i);
+}
+
+/* Sample reply k of a command (k < c->ncanned). */
+static inline const struct pi_bytes *
+pi_cmd_canned(const struct pi_cmd *c, int k)
+{
+	return pi_bytes_at(c->canned, k);
+}
+
+/*
+ * The pairs of the run r refers to as pointers, for a result's extra dict
+ * (struct result_kv, result.h): made once per table set on first use;
+ * any thread.
+ */
+const struct result_kv *proto_extra(pi_ref r);
+
+/* Command i of p (i < p->ncmds). */
+static inline const struct pi_cmd *
+proto_cmd(const struct pi_proto *p, int i)
+{
+	pi_ref r = p->cmds[i];
+	const struct proto_tables *t = proto_tables[PI_REF_SET(r)];
+
+	return (const struct pi_cmd *)(const void *)((const char *)t->cmds +
+	    t->cmd_size * PI_REF_IDX(r));
+}
 
 /*
  * Every registered protocol in registration order (registry.c), filled by
@@ -133,10 +239,18 @@ extern const struct pi_proto *pi_protocols[];
 extern int pi_nprotocols;
 
 /*
- * Collects the registered protocols and compiles their argument patterns;
- * call once at start-up, before any thread starts.  0 or -1.
+ * Collects the registered protocols; call once at start-up, before any
+ * thread starts.  0 or -1.  Argument patterns are compiled per protocol
+ * when first needed (proto_compile).
  */
 int	proto_init(void);
+
+/*
+ * Compiles p's argument patterns unless already done: 0, or -1 when one
+ * does not compile (logged; p then matches no command with an argument).
+ * proto_lookup() calls it; any thread may, concurrently.
+ */
+int	proto_compile(const struct pi_proto *p);
 
 /* Protocol by id, case-insensitive ("pi30max"); NULL when unknown. */
 const struct pi_proto *proto_find(const char *id);
@@ -184,6 +298,10 @@ void	proto_decode(const struct pi_proto *p, const char *cmd,
  * checksum): 1 good, 0 bad (family.h stream_ok; 1 without a check).
  */
 int	proto_stream_ok(const struct pi_proto *p, const uint8_t *buf,
+	    size_t len);
+
+/* 1 when buf is a frame the device sent unasked (family.h stream_frame). */
+int	proto_stream_frame(const struct pi_proto *p, const uint8_t *buf,
 	    size_t len);
 
 /* What a setter's reply bytes say (enum proto_ack of family.h). */

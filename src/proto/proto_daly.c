@@ -26,7 +26,7 @@ daly_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
 	const struct bms_cmd *c;
 
-	if (defn == NULL || (c = BMS_CMD(defn))->code == NULL) {
+	if (defn == NULL || (c = BMS_CMD(defn))->code == 0) {
 		snprintf(err, errlen, "Command %s is not a command of protocol "
 		    "%s", cmd, p->id);
 		return -1;
@@ -38,7 +38,7 @@ daly_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	memset(buf, 0, DALY_FRAME + 1);
 	buf[0] = 0xA5;
 	buf[1] = (uint8_t)p->variant;
-	buf[2] = (uint8_t)strtol(c->code, NULL, 16);
+	buf[2] = (uint8_t)strtol(pi_str(c->code), NULL, 16);
 	buf[3] = 8;
 	buf[12] = bms_sum8(buf, 12);
 	buf[13] = '\n';
@@ -84,8 +84,8 @@ daly_cmd_of(const struct pi_proto *p, const uint8_t *reply, size_t len)
 	if (len < 3)
 		return NULL;
 	for (int i = 0; i < p->ncmds; i++) {
-		const struct bms_cmd *c = BMS_CMD(p->cmds[i]);
-		if (c->code != NULL && strtol(c->code, NULL, 16) == reply[2])
+		const struct bms_cmd *c = BMS_CMD(proto_cmd(p, i));
+		if (c->code != 0 && strtol(pi_str(c->code), NULL, 16) == reply[2])
 			return c;
 	}
 	return NULL;

@@ -30,7 +30,7 @@ sum16(const uint8_t *b, size_t n, uint8_t *hi, uint8_t *lo)
 static void
 ble_value(const struct bms_cmd *c, const char *cv, uint8_t *buf)
 {
-	const char *n = c->base.name;
+	const char *n = pi_str(c->base.name);
 	long v;
 
 	if (strcmp(n, "setChargingOn") == 0 || strcmp(n, "setDischargingOn") == 0)
@@ -58,7 +58,7 @@ jk_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 	const struct bms_cmd *c;
 	int code, n;
 
-	if (defn == NULL || (c = BMS_CMD(defn))->code == NULL) {
+	if (defn == NULL || (c = BMS_CMD(defn))->code == 0) {
 		snprintf(err, errlen, "Command %s is not a command of protocol "
 		    "%s", cmd, p->id);
 		return -1;
@@ -67,7 +67,7 @@ jk_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		snprintf(err, errlen, "buffer too small");
 		return -1;
 	}
-	code = (int)strtol(c->code, NULL, 16);
+	code = (int)strtol(pi_str(c->code), NULL, 16);
 	memset(buf, 0, 32);
 	switch (p->variant) {
 	case JK_RS232:
@@ -96,8 +96,8 @@ jk_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		sum16(buf, 17, &buf[19], &buf[20]);
 		return 21;
 	case JK_PB:
-		if ((n = bms_unhex(c->code, buf, cap)) < 0) {
-			snprintf(err, errlen, "bad command code %s", c->code);
+		if ((n = bms_unhex(pi_str(c->code), buf, cap)) < 0) {
+			snprintf(err, errlen, "bad command code %s", pi_str(c->code));
 			return -1;
 		}
 		return n;

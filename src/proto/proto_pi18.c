@@ -21,6 +21,7 @@ pi18_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 {
 	const struct pi_cmd *defn = proto_lookup(p, cmd, NULL, 0);
 	const struct pi1x_cmd *c;
+	const char *prefix;
 	size_t n = strlen(cmd), h;
 	int crc;
 
@@ -30,7 +31,8 @@ pi18_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		return -1;
 	}
 	c = PI1X_CMD(defn);
-	h = c->prefix != NULL ? strlen(c->prefix) : 0;
+	prefix = c->prefix != 0 ? pi_str(c->prefix) : "";
+	h = strlen(prefix);
 	crc = p->variant != PI18_NOCRC && !(c->flags & PI1X_NOCRC);
 	if (c->flags & PI1X_CRC)
 		crc = 1;
@@ -38,7 +40,7 @@ pi18_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		snprintf(err, errlen, "command too long (%zu bytes)", n);
 		return -1;
 	}
-	memcpy(buf, c->prefix != NULL ? c->prefix : "", h);
+	memcpy(buf, prefix, h);
 	memcpy(buf + h, cmd, n);
 	n += h;
 	if (crc) {

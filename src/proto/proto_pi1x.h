@@ -20,7 +20,7 @@
  */
 struct pi1x_cmd {
 	struct pi_cmd	 c;
-	const char	*prefix;	/* PI18: "^P005", "^S007"; NULL elsewhere */
+	pi_ref		 prefix;	/* PI18: "^P005", "^S007"; 0 elsewhere */
 	int		 flags;		/* PI1X_* */
 };
 
@@ -38,6 +38,7 @@ enum pi18_variant {
 	PI18_NOCRC		/* requests carry none (PI18LVX) */
 };
 
+extern const struct proto_tables pi16_tables, pi17_tables, pi18_tables;
 extern const struct proto_family pi16_family;
 extern const struct proto_family pi17_family;
 extern const struct proto_family pi18_family;

@@ -13,6 +13,7 @@ enum pi30_variant {
 	PI30_REVO		/* PSET requests and replies may use the CHK byte */
 };
 
+extern const struct proto_tables pi30_tables;	/* pi30_tables.c */
 extern const struct proto_family pi30_family;
 
 #endif

@@ -40,14 +40,14 @@ ved_build(const struct pi_proto *p, const char *cmd, uint8_t *buf,
 		return -1;
 	}
 	c = BMS_CMD(defn);
-	if (c->type != NULL && strcmp(c->type, "VEDTEXT") == 0)
+	if (c->type != 0 && strcmp(pi_str(c->type), "VEDTEXT") == 0)
 		return 0;	/* streamed: nothing to write */
-	snprintf(hex, sizeof(hex), "07%s00", c->code != NULL ? c->code : "");
-	if (c->code == NULL || (n = bms_unhex(hex, b, sizeof(b))) < 0) {
+	snprintf(hex, sizeof(hex), "07%s00", c->code != 0 ? pi_str(c->code) : "");
+	if (c->code == 0 || (n = bms_unhex(hex, b, sizeof(b))) < 0) {
 		snprintf(err, errlen, "unable to generate the command %s", cmd);
 		return -1;
 	}
-	n = snprintf((char *)buf, cap, ":7%s00%02X\n", c->code,
+	n = snprintf((char *)buf, cap, ":7%s00%02X\n", pi_str(c->code),
 	    (unsigned)(uint8_t)(0x55 - bms_sum8(b, (size_t)n)));
 	if (n < 0 || (size_t)n >= cap) {
 		snprintf(err, errlen, "buffer too small");
@@ -79,12 +79,24 @@ ved_frame_len(const struct pi_proto *p, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A text block: it ends in the checksum label and its one byte.  That
+ * byte may be anything, ':' included, so a ':' alone does not make a HEX
+ * line (the reference takes any ':' for HEX and fails on such a block;
+ * docs/protocols.md).
+ */
+static int
+ved_stream_frame(const struct pi_proto *p, const uint8_t *buf, size_t len)
+{
+	(void)p;
+	return len >= CKLEN + 1 && memcmp(buf + len - 1 - CKLEN, cklabel,
+	    CKLEN) == 0;
+}
+
 static int
 ved_stream_ok(const struct pi_proto *p, const uint8_t *buf, size_t len)
 {
-	(void)p;
-	if (len < CKLEN + 1 || memcmp(buf + len - 1 - CKLEN, cklabel,
-	    CKLEN) != 0)
+	if (!ved_stream_frame(p, buf, len))
 		return 1;	/* not a text block (a HEX line: split checks) */
 	return bms_sum8(buf, len) == 0;
 }
@@ -163,7 +175,8 @@ ved_split(const struct pi_proto *p, const uint8_t *reply, size_t len,
 		out->bad = "Error: Response was empty";
 		return 1;
 	}
-	if (memchr(reply, ':', len) != NULL) {
+	if (!ved_stream_frame(p, reply, len) &&
+	    memchr(reply, ':', len) != NULL) {
 		/* HEX: the checksum over the raw text minus its last byte */
 		uint8_t *b = xmalloc(len + 2);
 		part = hex_part(reply, len, &plen);
@@ -221,4 +234,5 @@ const struct proto_family ved_family = {
 	.ack = NULL,
 	.shape = bms_shape,
 	.stream_ok = ved_stream_ok,
+	.stream_frame = ved_stream_frame,
 };

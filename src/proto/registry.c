@@ -7,8 +7,11 @@
  */
 #include <stddef.h>
 
+#include "bms.h"
 #include "family.h"
 #include "proto.h"
+#include "proto_pi1x.h"
+#include "proto_pi30.h"
 
 const struct pi_proto *const *const proto_registry[] = {
 	pi30_protocols,		/* PI30, PI30MAX, ... PI30REVO: proto_pi30.c */
@@ -19,4 +22,13 @@ const struct pi_proto *const *const proto_registry[] = {
 	jk_protocols,		/* JK232, JK485, JKSERIAL, JK02...: proto_jk.c */
 	ved_protocols,		/* VED: proto_ved.c */
 	NULL
+};
+
+/* The table sets, by enum proto_set (the references of proto.h). */
+const struct proto_tables *const proto_tables[PROTO_NSETS] = {
+	[PROTO_SET_PI30] = &pi30_tables,
+	[PROTO_SET_PI16] = &pi16_tables,
+	[PROTO_SET_PI17] = &pi17_tables,
+	[PROTO_SET_PI18] = &pi18_tables,
+	[PROTO_SET_BMS] = &bms_tables,
 };

@@ -93,7 +93,7 @@ result_set_plain(struct result *r, const char *key, const char *val)
 
 void
 result_set(struct result *r, const char *key, struct value v,
-    const char *unit, enum extra_kind xk, const struct pi_kv *extra, int nextra)
+    const char *unit, enum extra_kind xk, const struct result_kv *extra, int nextra)
 {
 	struct entry *e = result_slot(r, key);
 

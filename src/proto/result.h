@@ -13,7 +13,6 @@
 
 #include <stddef.h>
 
-struct pi_kv;
 struct sbuf;
 
 enum val_type {
@@ -40,13 +39,23 @@ enum extra_kind {
 	EX_DICT		/* third element a dict */
 };
 
+/*
+ * A pair of an entry's extra dict ("icon": "mdi:..."), as pointers: the
+ * decoder points at the pairs of the tables (proto_extra); the strings
+ * must outlive the result (static).
+ */
+struct result_kv {
+	const char	*key;
+	const char	*val;
+};
+
 struct entry {
 	char			*key;
 	enum ent_kind		 kind;
 	struct value		 v;
 	char			*unit;	/* ENT_LIST only; "" when none */
 	enum extra_kind		 xkind;
-	const struct pi_kv	*extra;
+	const struct result_kv	*extra;
 	int			 nextra;
 };
 
@@ -70,7 +79,7 @@ struct entry *result_find(const struct result *r, const char *key);
 void	result_set_plain(struct result *r, const char *key, const char *val);
 /* Sets key to [v, unit(, extra)]; takes ownership of v.s. */
 void	result_set(struct result *r, const char *key, struct value v,
-	    const char *unit, enum extra_kind xk, const struct pi_kv *extra,
+	    const char *unit, enum extra_kind xk, const struct result_kv *extra,
 	    int nextra);
 /* Sets key to [text, unit]. */
 void	result_set_str(struct result *r, const char *key, const char *text,

@@ -265,7 +265,7 @@ encode_rows(const struct sim_bms *b, const struct bms_cmd *c, int f,
 	size_t off = 0;
 
 	for (int i = 0; i < c->nrows; i++) {
-		const struct bms_row *r = &c->rows[i];
+		const struct bms_row *r = bms_row_at(c, i);
 		char name[160];
 		double v = 0;
 		int n = r->size;
@@ -273,10 +273,10 @@ encode_rows(const struct sim_bms *b, const struct bms_cmd *c, int f,
 		if (r->fn == BF_LOOKUP || off + (size_t)n > cap)
 			continue;
 		if (r->nfmt)
-			snprintf(name, sizeof(name), r->name,
+			snprintf(name, sizeof(name), pi_str(r->name),
 			    r->fmul * f + r->fadd);
 		else
-			snprintf(name, sizeof(name), "%s", r->name);
+			snprintf(name, sizeof(name), "%s", pi_str(r->name));
 		memset(out + off, 0, (size_t)n);
 		if (r->fn != BF_DISCARD && value_of(b, name, &v)) {
 			if (r->fn == BF_LITTLE_SHORT || r->fn == BF_LITTLE_INT ||
@@ -296,8 +296,8 @@ cmd_by_code(const char *proto, int code)
 	const struct pi_proto *p = proto_find(proto);
 
 	for (int i = 0; p != NULL && i < p->ncmds; i++) {
-		const struct bms_cmd *c = BMS_CMD(p->cmds[i]);
-		if (c->code != NULL && strtol(c->code, NULL, 16) == code)
+		const struct bms_cmd *c = BMS_CMD(proto_cmd(p, i));
+		if (c->code != 0 && strtol(pi_str(c->code), NULL, 16) == code)
 			return c;
 	}
 	return NULL;

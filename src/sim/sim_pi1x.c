@@ -609,23 +609,23 @@ fam_reply(struct sim_inverter *inv, const char *cmd, double uptime,
 		return fam_nak(inv->proto, out, outsz);
 	if (d->setter) {
 		/* The argument: what follows the command's name. */
-		arg = cmd + strlen(d->name);
-		r = inv->proto == SIM_PI17 ? pi17_set(&inv->fam, d->key, arg) :
-		    pi18_set(&inv->fam, d->key, arg);
+		arg = cmd + strlen(pi_str(d->name));
+		r = inv->proto == SIM_PI17 ? pi17_set(&inv->fam, pi_str(d->key), arg) :
+		    pi18_set(&inv->fam, pi_str(d->key), arg);
 		return r == 0 ? fam_ack_frame(out, outsz) :
 		    fam_nak(inv->proto, out, outsz);
 	}
 	if (inv->proto == SIM_PI16)
-		r = pi16_query(&inv->fam, d->key, uptime, payload, sizeof(payload));
+		r = pi16_query(&inv->fam, pi_str(d->key), uptime, payload, sizeof(payload));
 	else if (inv->proto == SIM_PI17)
-		r = pi17_query(&inv->fam, d->key, uptime, wall, payload,
+		r = pi17_query(&inv->fam, pi_str(d->key), uptime, wall, payload,
 		    sizeof(payload));
 	else
-		r = pi18_query(&inv->fam, d->key, uptime, payload,
+		r = pi18_query(&inv->fam, pi_str(d->key), uptime, payload,
 		    sizeof(payload));
 	if (r < 0)
 		return fam_nak(inv->proto, out, outsz);
-	if (inv->proto == SIM_PI17 && strcmp(d->key, "GS") == 0)
+	if (inv->proto == SIM_PI17 && strcmp(pi_str(d->key), "GS") == 0)
 		inv->fam.changed = 0;	/* reported once */
 	return inv->proto == SIM_PI16 ? frame_paren(payload, out, outsz) :
 	    frame_caret(payload, out, outsz);

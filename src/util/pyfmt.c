@@ -435,7 +435,7 @@ py_bytes_repr(struct sbuf *out, const void *sv, size_t n)
 }
 
 void
-py_dict_repr(struct sbuf *out, const struct pi_kv *kv, int n)
+py_dict_repr(struct sbuf *out, const struct result_kv *kv, int n)
 {
 	sbuf_addc(out, '{');
 	for (int i = 0; i < n; i++) {

@@ -11,7 +11,7 @@
 
 struct sbuf;
 struct value;
-struct pi_kv;
+struct result_kv;
 
 /* repr(float): shortest round-trip digits, "230.0", "1e-05", "1e+16". */
 void	py_float_repr(double d, char *buf, size_t n);
@@ -45,6 +45,6 @@ void	py_ascii_str(struct sbuf *out, const char *utf8);
 void	py_bytes_repr(struct sbuf *out, const void *s, size_t n);
 
 /* repr(dict) of string pairs: "{'icon': 'mdi:x', 'device-class': 'power'}" */
-void	py_dict_repr(struct sbuf *out, const struct pi_kv *kv, int n);
+void	py_dict_repr(struct sbuf *out, const struct result_kv *kv, int n);
 
 #endif

@@ -160,6 +160,7 @@ test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 	    sent_bad, WAIT_MS) != 0) {
 		se_dump("mppd", e->mppd_log);
 		se_dump("sim log", e->sim_log);
+		se_dump("watched", w);
 	}
 	published = h_count_text(w, "\"state-of-charge\"");
 	dropped = h_count_text(e->mppd_log, "frame with a bad checksum dropped");

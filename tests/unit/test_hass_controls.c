@@ -179,8 +179,8 @@ decode_canned(const struct pi_proto *p, const char *cmd, int k,
 	assert_non_null(d);
 	assert_true(k < d->ncanned);
 	result_init(r);
-	proto_decode(p, cmd, (const uint8_t *)d->canned[k].data,
-	    d->canned[k].len, r);
+	proto_decode(p, cmd, (const uint8_t *)pi_str(pi_cmd_canned(d, k)->data),
+	    pi_cmd_canned(d, k)->len, r);
 }
 
 static void

@@ -14,9 +14,9 @@
 #include "result.h"
 #include "sbuf.h"
 
-static const struct pi_kv x_current[] = {
+static const struct result_kv x_current[] = {
 	{ "icon", "mdi:solar-power" }, { "device-class", "current" } };
-static const struct pi_kv x_power[] = {
+static const struct result_kv x_power[] = {
 	{ "icon", "mdi:solar-power" }, { "device-class", "power" } };
 
 /* A QPIGS2-like result; amps and watts vary, the shape does not. */

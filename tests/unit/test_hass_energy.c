@@ -152,8 +152,8 @@ qpigs(struct result *res)
 	const struct pi_cmd *d = proto_lookup(p, "QPIGS", NULL, 0);
 
 	result_init(res);
-	proto_decode(p, "QPIGS", (const uint8_t *)d->canned[0].data,
-	    d->canned[0].len, res);
+	proto_decode(p, "QPIGS", (const uint8_t *)pi_str(pi_cmd_canned(d, 0)->data),
+	    pi_cmd_canned(d, 0)->len, res);
 }
 
 /*

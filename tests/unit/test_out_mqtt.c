@@ -25,14 +25,14 @@
 
 /* ---- results built by hand, values as in the golden vectors ---- */
 
-static const struct pi_kv x_current[] = {
+static const struct result_kv x_current[] = {
 	{ "icon", "mdi:solar-power" }, { "device-class", "current" } };
-static const struct pi_kv x_voltage[] = {
+static const struct result_kv x_voltage[] = {
 	{ "icon", "mdi:solar-power" }, { "device-class", "voltage" } };
-static const struct pi_kv x_power[] = {
+static const struct result_kv x_power[] = {
 	{ "icon", "mdi:solar-power" }, { "device-class", "power" },
 	{ "state_class", "measurement" } };
-static const struct pi_kv x_unit_kwh[] = { { "unit", "kWh" } };
+static const struct result_kv x_unit_kwh[] = { { "unit", "kWh" } };
 
 static void
 head(struct result *r, const char *cmd, const char *desc)

@@ -80,8 +80,10 @@ test_lookup_by_key_and_pattern(void **state)
 	char cv[32];
 
 	assert_non_null(p);
-	assert_string_equal(proto_lookup(p, "QPIGS", cv, sizeof(cv))->key, "QPIGS");
-	assert_string_equal(proto_lookup(p, "POP02", cv, sizeof(cv))->key, "POP");
+	assert_string_equal(pi_str(proto_lookup(p, "QPIGS", cv, sizeof(cv))->key),
+	    "QPIGS");
+	assert_string_equal(pi_str(proto_lookup(p, "POP02", cv, sizeof(cv))->key),
+	    "POP");
 	assert_string_equal(cv, "02");
 	assert_null(proto_lookup(p, "POP09", NULL, 0));
 	assert_null(proto_lookup(p, "QPGS", NULL, 0));
@@ -282,18 +284,18 @@ test_every_canned_reply_decodes(void **state)
 	for (int i = 0; i < pi_nprotocols; i++) {
 		const struct pi_proto *p = pi_protocols[i];
 		for (int c = 0; c < p->ncmds; c++) {
-			const struct pi_cmd *d = p->cmds[c];
+			const struct pi_cmd *d = proto_cmd(p, c);
 			for (int k = 0; k < d->ncanned; k++) {
 				struct result r;
 				struct sbuf out = SBUF_INIT;
 				struct out_opts o;
-				const char *cmd = d->regex == NULL ? d->key : NULL;
+				const char *cmd = d->regex == 0 ? pi_str(d->key) : NULL;
 
 				if (cmd == NULL)
 					continue;
 				result_init(&r);
-				proto_decode(p, cmd, (const uint8_t *)d->canned[k].data,
-				    d->canned[k].len, &r);
+				proto_decode(p, cmd, (const uint8_t *)pi_str(pi_cmd_canned(d, k)->data),
+				    pi_cmd_canned(d, k)->len, &r);
 				assert_true(r.n >= 1);
 				memset(&o, 0, sizeof(o));
 				output_text("screen", &r, &o, &out);

@@ -5,6 +5,8 @@
  * acknowledgement, judging arguments, reply shapes, and the decode kinds
  * the table generator writes.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +183,49 @@ test_revo_split_raises_where_the_reference_raises(void **state)
 	assert_string_equal(err, "bytes must be in range(0, 256)");
 }
 
+/*
+ * A VE.Direct text block whose checksum byte happens to be ':' is still a
+ * text block (it is not a HEX reply): it is a stream frame, intact, and
+ * decodes.  V is chosen so that the checksum byte is ':'.
+ */
+static void
+test_ved_block_with_a_colon_checksum_is_text(void **state)
+{
+	const struct pi_proto *p = proto_find("VED");
+	uint8_t buf[256];
+	struct result r;
+	const struct entry *e;
+	unsigned sum;
+	int n = 0, v;
+
+	(void)state;
+	assert_non_null(p);
+	for (v = 26000; v < 27000; v++) {
+		n = snprintf((char *)buf, sizeof(buf), "\r\nPID\t0xA389\r\nV\t%d"
+		    "\r\nI\t-1500\r\nSOC\t800\r\nChecksum\t", v);
+		sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += buf[i];
+		buf[n] = (uint8_t)(0x100 - (sum & 0xff));
+		if (buf[n] == ':')
+			break;
+	}
+	assert_int_equal(buf[n], ':');
+	n++;
+	assert_int_equal(proto_frame_len(p, buf, (size_t)n), n);
+	assert_int_equal(proto_stream_frame(p, buf, (size_t)n), 1);
+	assert_int_equal(proto_stream_ok(p, buf, (size_t)n), 1);
+	result_init(&r);
+	proto_decode(p, "vedtext", buf, (size_t)n, &r);
+	assert_null(result_find(&r, "error"));
+	e = result_find(&r, "state-of-charge");
+	assert_non_null(e);
+	result_free(&r);
+	/* a HEX reply is no stream frame */
+	assert_int_equal(proto_stream_frame(p, (const uint8_t *)":11641FD\n",
+	    9), 0);
+}
+
 static void
 test_ack_reads_setter_answers(void **state)
 {
@@ -213,13 +258,76 @@ test_judge_refuses_arguments_outside_the_pattern(void **state)
 
 	(void)state;
 	assert_non_null(p->family->judge);
-	assert_string_equal(p->family->judge(p, "POP02", cv, sizeof(cv))->key, "POP");
+	assert_string_equal(pi_str(p->family->judge(p, "POP02", cv,
+	    sizeof(cv))->key), "POP");
 	assert_string_equal(cv, "02");
 	assert_null(p->family->judge(p, "POP09", cv, sizeof(cv)));
 	assert_null(proto_lookup(p, "POP", NULL, 0));
-	assert_string_equal(proto_lookup(p, "MCHGC040", cv, sizeof(cv))->key,
+	assert_string_equal(pi_str(proto_lookup(p, "MCHGC040", cv, sizeof(cv))->key),
 	    "MCHGC");
 	assert_null(proto_lookup(p, "NOSUCH", NULL, 0));
+}
+
+static void
+test_every_protocol_pattern_compiles(void **state)
+{
+	(void)state;
+	for (int i = 0; i < pi_nprotocols; i++)
+		assert_int_equal(proto_compile(pi_protocols[i]), 0);
+}
+
+/* Workers of different devices judging commands of one protocol at once,
+ * the first use compiling its patterns: every one gets the definition. */
+struct judge_arg {
+	const struct pi_proto	*p;
+	const char		*cmd, *key, *cv;
+	int			 ok;
+};
+
+static void *
+judge_thread(void *arg)
+{
+	struct judge_arg *a = arg;
+	char cv[32];
+
+	a->ok = 1;
+	for (int i = 0; i < 50; i++) {
+		const struct pi_cmd *d = proto_lookup(a->p, a->cmd, cv,
+		    sizeof(cv));
+		if (d == NULL || strcmp(pi_str(d->key), a->key) != 0 ||
+		    strcmp(cv, a->cv) != 0)
+			a->ok = 0;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_first_lookups_agree(void **state)
+{
+	/* PI18's and PI17's patterns are compiled by no earlier case. */
+	static const struct { const char *proto, *cmd, *key, *cv; } w[] = {
+		{ "PI18", "MCHGC0,040", "MCHGC", "0,040" },
+		{ "PI18", "MCHGC0,040", "MCHGC", "0,040" },
+		{ "PI17", "MCHGC1200", "MCHGC", "1200" },
+		{ "PI17", "MCHGC1200", "MCHGC", "1200" },
+	};
+	pthread_t t[4];
+	struct judge_arg a[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		a[i].p = proto_find(w[i].proto);
+		assert_non_null(a[i].p);
+		a[i].cmd = w[i].cmd;
+		a[i].key = w[i].key;
+		a[i].cv = w[i].cv;
+		assert_int_equal(pthread_create(&t[i], NULL, judge_thread,
+		    &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(a[i].ok);
+	}
 }
 
 static void
@@ -276,15 +384,15 @@ test_every_sample_reply_fits_its_command(void **state)
 	for (int i = 0; i < pi_nprotocols; i++) {
 		const struct pi_proto *p = pi_protocols[i];
 		for (int c = 0; c < p->ncmds; c++) {
-			const struct pi_cmd *d = p->cmds[c];
-			if (d->regex != NULL)
+			const struct pi_cmd *d = proto_cmd(p, c);
+			if (d->regex != 0)
 				continue;
 			for (int k = 0; k < d->ncanned; k++) {
-				if (!proto_fits(p, d->key,
-				    (const uint8_t *)d->canned[k].data,
-				    d->canned[k].len, why, sizeof(why)))
+				if (!proto_fits(p, pi_str(d->key),
+				    (const uint8_t *)pi_str(pi_cmd_canned(d, k)->data),
+				    pi_cmd_canned(d, k)->len, why, sizeof(why)))
 					fail_msg("%s %s sample %d: %s", p->id,
-					    d->key, k, why);
+					    pi_str(d->key), k, why);
 				checked++;
 			}
 		}
@@ -322,14 +430,14 @@ test_reply_of_another_command_does_not_fit(void **state)
 			for (int k = 0; k < from->ncanned; k++) {
 				struct proto_reply rep;
 				int bad = p->family->split(p, (const uint8_t *)
-				    from->canned[k].data, from->canned[k].len,
+				    pi_str(pi_cmd_canned(from, k)->data), pi_cmd_canned(from, k)->len,
 				    &rep, why, sizeof(why));
 				proto_reply_free(&rep);
 				if (bad)
 					continue;	/* "(NAK" */
 				if (proto_fits(p, pair[j][1],
-				    (const uint8_t *)from->canned[k].data,
-				    from->canned[k].len, why, sizeof(why)))
+				    (const uint8_t *)pi_str(pi_cmd_canned(from, k)->data),
+				    pi_cmd_canned(from, k)->len, why, sizeof(why)))
 					fail_msg("%s: %s's sample %d fits %s",
 					    p->id, pair[j][0], k, pair[j][1]);
 				checked++;
@@ -373,15 +481,17 @@ check_row(const struct pi_row *row)
 		{ "bytes.decode:r[2:int(r[0:2])+2]", PK_BYTES_DECODE, PX_LENPREFIX },
 	};
 
-	assert_true((row->kind == PK_INFO) == (strncmp(row->type, "info:", 5) == 0));
-	assert_true((row->expr == PX_NONE) == (strchr(row->type, ':') == NULL));
+	const char *type = pi_str(row->type);
+
+	assert_true((row->kind == PK_INFO) == (strncmp(type, "info:", 5) == 0));
+	assert_true((row->expr == PX_NONE) == (strchr(type, ':') == NULL));
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(row->type, known[i].type) == 0) {
+		if (strcmp(type, known[i].type) == 0) {
 			assert_int_equal(row->kind, known[i].k);
 			assert_int_equal(row->expr, known[i].x);
 		}
 	for (int i = 0; i < row->nsub; i++)
-		check_row(&row->sub[i]);
+		check_row(pi_row_at(row->sub, i));
 }
 
 static void
@@ -392,15 +502,16 @@ test_tables_carry_typed_decode_kinds(void **state)
 	(void)state;
 	for (int i = 0; i < pi_nprotocols; i++)
 		for (int c = 0; c < pi_protocols[i]->ncmds; c++) {
-			const struct pi_cmd *d = pi_protocols[i]->cmds[c];
+			const struct pi_cmd *d = proto_cmd(pi_protocols[i], c);
 			for (int r = 0; r < d->nrows; r++, rows++)
-				check_row(&d->rows[r]);
+				check_row(pi_cmd_row(d, r));
 		}
 	assert_true(rows > 500);
 }
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_every_protocol_has_a_registered_family),
+	cmocka_unit_test(test_ved_block_with_a_colon_checksum_is_text),
 	cmocka_unit_test(test_build_frames_text_crc_and_cr),
 	cmocka_unit_test(test_frame_len_completes_at_first_cr),
 	cmocka_unit_test(test_device_port_uses_the_protocol_frame_rule),
@@ -408,6 +519,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_revo_split_raises_where_the_reference_raises),
 	cmocka_unit_test(test_ack_reads_setter_answers),
 	cmocka_unit_test(test_judge_refuses_arguments_outside_the_pattern),
+	cmocka_unit_test(test_concurrent_first_lookups_agree),
+	cmocka_unit_test(test_every_protocol_pattern_compiles),
 	cmocka_unit_test(test_shape_describes_the_expected_reply),
 	cmocka_unit_test(test_every_sample_reply_fits_its_command),
 	cmocka_unit_test(test_reply_of_another_command_does_not_fit),
