@@ -27,7 +27,7 @@ struct cli {
 	const char	*mqtttopic, *mqttuser, *mqttpass, *command, *config;
 	const char	*pidfile, *decode, *detect;
 	const char	*dev, *udpport, *postgres_url, *mongo_url, *mongo_db;
-	const char	*pushurl, *prom_dir;
+	const char	*pushurl, *prom_dir, *prom_style;
 	const char	*default_config;	/* -C without a file */
 	int		 keepcase, daemon, debug, info, version, print_request;
 	int		 check_config, daemon_stop;
@@ -44,9 +44,9 @@ usage(FILE *f)
 "            [--mqtttopic TOPIC] [--mqttuser USER] [--mqttpass PASS]\n"
 "            [--dev DEV] [--udpport PORT] [--postgres_url URL]\n"
 "            [--mongo_url URL] [--mongo_db DB] [--pushurl URL]\n"
-"            [--prom_output_dir DIR] [-c [COMMAND]] [-C [CONFIGFILE]]\n"
-"            [--daemon] [--daemon-stop] [--pidfile FILE] [--getstatus]\n"
-"            [--getsettings] [--getDeviceId] [--getVersion]\n"
+"            [--prom_output_dir DIR] [--prom_style STYLE] [-c [COMMAND]]\n"
+"            [-C [CONFIGFILE]] [--daemon] [--daemon-stop] [--pidfile FILE]\n"
+"            [--getstatus] [--getsettings] [--getDeviceId] [--getVersion]\n"
 "            [--check-config] [--decode HEX] [--print-request]\n"
 "            [--detect PORT] [-D] [-I] [-v]\n"
 "\n"
@@ -77,6 +77,10 @@ usage(FILE *f)
 "  --pushurl URL          prom_push(d): Pushgateway URL (default:\n"
 "                         " DEFAULT_PUSH_URL ")\n"
 "  --prom_output_dir DIR  prom_file: directory (default: " DEFAULT_PROM_DIR ")\n"
+"  --prom_style STYLE     text of the prom outputs: mpp-solar (byte for byte\n"
+"                         mpp-solar's) or promtool (HELP/TYPE lines, label\n"
+"                         my_str, valid names); default: promtool for\n"
+"                         prom_file, mpp-solar for prom, prom_push(d)\n"
 "  -c, --command [CMDS]   command(s) to run, '#' separated; without CMDS: list commands\n"
 "  -C, --configfile [F]   run from a config file (default " DEFAULT_CONFIG ")\n"
 "  --daemon               keep running (foreground; systemd Type=notify)\n"
@@ -201,6 +205,8 @@ parse_args(int argc, char **argv, struct cli *o)
 			val = &o->pushurl;
 		else if (IS("--prom_output_dir", NULL))
 			val = &o->prom_dir;
+		else if (IS("--prom_style", NULL))
+			val = &o->prom_style;
 		else if (IS("-P", "--protocol")) {
 			o->protocol = eq ? eq + 1 : optional_value(argc, argv, &i, "help");
 			continue;
@@ -558,6 +564,12 @@ main(int argc, char **argv)
 	cm.keepcase = o.keepcase;
 	cm.push_url = o.pushurl;
 	cm.prom_dir = o.prom_dir;
+	if (o.prom_style != NULL &&
+	    promtext_style_parse(o.prom_style, &cm.prom_style) < 0) {
+		fprintf(stderr, "mppd: --prom_style: expected mpp-solar or "
+		    "promtool, found '%s'\n", o.prom_style);
+		return 2;
+	}
 
 	if (o.config != NULL) {
 		struct sbuf err = SBUF_INIT;

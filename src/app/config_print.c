@@ -149,6 +149,9 @@ print_sinks(FILE *f, const struct device_cfg *d)
 		fprintf(f, "    udpport: %d (localhost)\n", d->udp_port);
 	if (has_output(d, "prom_file"))
 		fprintf(f, "    prom_output_dir: %s\n", d->prom_dir);
+	if (d->prom_style != PROMTEXT_UNSET)
+		fprintf(f, "    prom_style: %s\n",
+		    promtext_style_name(d->prom_style));
 	if (has_output(d, "prom_push") || has_output(d, "prom_pushd"))
 		fprintf(f, "    push_url: %s\n", d->push_url);
 	if (has_output(d, "postgres")) {

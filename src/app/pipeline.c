@@ -114,6 +114,7 @@ app_out_opts(const struct app_out *ao, const char *cmd, struct out_opts *o)
 	o->udp_port = dc->udp_port;
 	o->push_url = dc->push_url;
 	o->prom_dir = dc->prom_dir;
+	o->prom_style = dc->prom_style;
 	o->postgres_url = dc->postgres_url;
 	o->mongo_url = dc->mongo_url;
 }

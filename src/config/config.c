@@ -655,6 +655,13 @@ dev_key(struct ctx *x, struct device_cfg *d, const struct config_key *k,
 	case K_PROM_OUTPUT_DIR:
 		set_opt(&d->prom_dir, val);
 		break;
+	case K_PROM_STYLE:
+		if (val[0] == '\0')
+			d->prom_style = PROMTEXT_UNSET;
+		else if (promtext_style_parse(val, &d->prom_style) < 0)
+			cerr(x, e->line, "prom_style: expected mpp-solar or "
+			    "promtool, found \"%s\"", quoted(val, q, sizeof(q)));
+		break;
 	default:
 		log_debug("%s:%d: %s is not used by mppd", x->path, e->line,
 		    e->key);
@@ -889,6 +896,7 @@ config_defaults(struct config *c, const struct cli_mqtt *cli)
 	    cli->push_url : DEFAULT_PUSH_URL);
 	c->prom_dir = xstrdup(cli != NULL && cli->prom_dir != NULL ?
 	    cli->prom_dir : DEFAULT_PROM_DIR);
+	c->prom_style = cli != NULL ? cli->prom_style : PROMTEXT_UNSET;
 }
 
 /*
@@ -920,6 +928,7 @@ config_add_device(struct config *c, const char *name)
 	    DEFAULT_PUSH_URL);
 	d->prom_dir = xstrdup(c->prom_dir != NULL ? c->prom_dir :
 	    DEFAULT_PROM_DIR);
+	d->prom_style = c->prom_style;
 	mqtt_copy(&d->mqtt, &c->mqtt);
 	dev_allow(d);
 	return d;

@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include "promtext.h"
+
 /* The defaults of --pushurl / push_url and --prom_output_dir. */
 #define DEFAULT_PUSH_URL	"http://localhost:9091/metrics/job/pushgateway"
 #define DEFAULT_PROM_DIR	"/var/lib/node_exporter"
@@ -72,6 +74,7 @@ struct device_cfg {
 	char		*mongo_db;	/* mongo output's database, NULL = "mppsolar" */
 	char		*push_url;	/* prom_push(d) URL, default --pushurl's */
 	char		*prom_dir;	/* prom_output_dir, default --prom_output_dir's */
+	enum promtext_style prom_style;	/* prom_style, default --prom_style's; UNSET = each output's own */
 	int		 queue_len;	/* queue_len key: waiting ad-hoc commands, default 16 */
 	int		 hass_controls;	/* hass_controls boolean, default false */
 	int		 hass_energy;	/* hass_energy boolean, default false */
@@ -94,6 +97,7 @@ struct config {
 	char		*results_topic;	/* CLI --mqtttopic, NULL = "mpp-solar" */
 	char		*push_url;	/* CLI --pushurl: every device's default */
 	char		*prom_dir;	/* CLI --prom_output_dir: likewise */
+	enum promtext_style prom_style;	/* CLI --prom_style: likewise */
 	int		 keepcase;	/* CLI --keepcase */
 	struct device_cfg *devs;
 	int		 ndevs;
@@ -102,8 +106,9 @@ struct config {
 /*
  * CLI values that config mode still uses: broker
  * settings from -q/--mqttport/--mqttuser/--mqttpass unless [SETUP] sets
- * them, --mqtttopic, --keepcase, and --pushurl / --prom_output_dir unless
- * a section sets push_url / prom_output_dir.  Any member may be NULL/0 = not given.
+ * them, --mqtttopic, --keepcase, and --pushurl / --prom_output_dir /
+ * --prom_style unless a section sets push_url / prom_output_dir /
+ * prom_style.  Any member may be NULL/0 = not given.
  */
 struct cli_mqtt {
 	const char	*broker;
@@ -114,6 +119,7 @@ struct cli_mqtt {
 	int		 keepcase;
 	const char	*push_url;	/* --pushurl (NULL: its default) */
 	const char	*prom_dir;	/* --prom_output_dir (NULL: its default) */
+	enum promtext_style prom_style;	/* --prom_style (UNSET: not given) */
 };
 
 /*

@@ -79,6 +79,11 @@ const struct config_key config_keys[] = {
 	    DEFAULT_PROM_DIR,
 	    "prom_file: directory of the .prom files; unset = "
 	    "--prom_output_dir"),
+	KEY("prom_style", KS_DEV, K_PROM_STYLE, KT_OPT, NULL,
+	    "text of the prom outputs: mpp-solar (the reference's, byte for "
+	    "byte) or promtool (HELP/TYPE lines, label my_str, valid names); "
+	    "unset = --prom_style, else promtool for prom_file and mpp-solar "
+	    "for prom, prom_push, prom_pushd"),
 
 	MKEY("mqtt_broker", MK_BROKER, KT_STR, broker, 0, 0, 0,
 	    "a broker host name", "localhost",

@@ -14,6 +14,7 @@
 #include "http_metrics.h"
 #include "log.h"
 #include "http_store.h"
+#include "promtext.h"
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
@@ -111,36 +112,6 @@ hmetrics_name(const char *key, const char *unit, char *buf, size_t n,
 			strcat(buf, "_value");
 }
 
-/* A label value: backslash, double quote and line feed escaped. */
-static void
-label_value(struct sbuf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			sbuf_adds(out, "\\\\");
-		else if (*s == '"')
-			sbuf_adds(out, "\\\"");
-		else if (*s == '\n')
-			sbuf_adds(out, "\\n");
-		else
-			sbuf_addc(out, *s);
-	}
-}
-
-/* HELP text: backslash and line feed escaped. */
-static void
-help_text(struct sbuf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			sbuf_adds(out, "\\\\");
-		else if (*s == '\n')
-			sbuf_adds(out, "\\n");
-		else
-			sbuf_addc(out, *s);
-	}
-}
-
 static void
 number(struct sbuf *out, double v)
 {
@@ -203,13 +174,13 @@ device_values(const struct hdev_snap *d, struct sample **ss, int *ns,
 			hmetrics_name(e->key, e->unit, name, sizeof(name),
 			    &factor, &known);
 			sbuf_adds(&l, "{device=\"");
-			label_value(&l, d->name);
+			promtext_label_value(&l, d->name);
 			sbuf_adds(&l, "\",command=\"");
-			label_value(&l, h->cmd);
+			promtext_label_value(&l, h->cmd);
 			sbuf_adds(&l, "\"");
 			if (!known) {
 				sbuf_adds(&l, ",unit=\"");
-				label_value(&l, e->unit);
+				promtext_label_value(&l, e->unit);
 				sbuf_adds(&l, "\"");
 			}
 			sbuf_adds(&l, "}");
@@ -246,7 +217,7 @@ own_family(struct sbuf *out, const char *name, const char *type,
 		case 4: v = (double)d[i].last_ms / 1000.0; break;
 		}
 		sbuf_printf(out, "%s{device=\"", name);
-		label_value(out, d[i].name);
+		promtext_label_value(out, d[i].name);
 		sbuf_adds(out, "\"} ");
 		if (which != 4)	/* whole numbers */
 			sbuf_printf(out, "%.0f\n", v);
@@ -283,7 +254,7 @@ hmetrics_render(struct hstore *s, struct sbuf *out)
 	    "broker after the first\n# TYPE mppd_mqtt_reconnects_total counter\n");
 	for (int i = 0; i < nb; i++) {
 		sbuf_adds(out, "mppd_mqtt_reconnects_total{broker=\"");
-		label_value(out, b[i].name);
+		promtext_label_value(out, b[i].name);
 		sbuf_printf(out, "\"} %lu\n",
 		    b[i].connects > 0 ? b[i].connects - 1 : 0);
 	}
@@ -299,7 +270,7 @@ hmetrics_render(struct hstore *s, struct sbuf *out)
 			continue;
 		if (prev == NULL || strcmp(prev, ss[i].name) != 0) {
 			sbuf_printf(out, "# HELP %s ", ss[i].name);
-			help_text(out, ss[i].help);
+			promtext_help(out, ss[i].help);
 			sbuf_printf(out, "\n# TYPE %s gauge\n", ss[i].name);
 		}
 		sbuf_printf(out, "%s%s ", ss[i].name, ss[i].labels);

@@ -125,7 +125,7 @@ output_prom_push(const struct result *r, const struct out_opts *o)
 	struct sbuf text = SBUF_INIT;
 	int rc;
 
-	output_prom_text(r, o, &text);
+	output_prom_text(r, o, PROMTEXT_MPPSOLAR, &text);
 	rc = post("prom_push", o->push_url != NULL ? o->push_url :
 	    DEFAULT_PUSH_URL, &text, 5, 5);
 	sbuf_free(&text);
@@ -146,7 +146,7 @@ output_prom_pushd(const struct result *r, const struct out_opts *o)
 	host[strcspn(host, ".")] = '\0';
 	sbuf_printf(&url, "%s/metrics/job/mppsolar/instance/%s",
 	    o->push_url != NULL ? o->push_url : DEFAULT_PUSH_URL, host);
-	output_prom_text(r, o, &text);
+	output_prom_text(r, o, PROMTEXT_MPPSOLAR, &text);
 	rc = post("prom_pushd", sbuf_str(&url), &text, 2, 12);
 	sbuf_free(&text);
 	sbuf_free(&url);

@@ -161,7 +161,7 @@ output_prom_file(const struct result *r, const struct out_opts *o)
 	sbuf_printf(&path, "%.*s/mpp-solar-%s.prom", (int)dlen, dir,
 	    sbuf_str(&base));
 	sbuf_printf(&tmp, "%s/mpp-solar-%s_XXXXXX.tmp", dir, sbuf_str(&base));
-	output_prom_text(r, o, &text);
+	output_prom_text(r, o, PROMTEXT_PROMTOOL, &text);
 	if (mkdirs(dir) < 0) {
 		log_error("prom_file: cannot create %s: %s", dir, strerror(errno));
 		goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "promtext.h"
 #include "pyfmt.h"
 #include "result.h"
 #include "sbuf.h"
@@ -216,15 +217,72 @@ prom_key(const char *key, const struct out_opts *o, char **key_out)
 	return keep;
 }
 
-void
-output_prom_text(const struct result *r, const struct out_opts *o,
-    struct sbuf *out)
+/*
+ * The labels every sample of r has, without the closing brace:
+ * {inverter="..",device="..",cmd="..", the values escaped when escape.
+ */
+static void
+prom_labels(struct sbuf *out, const struct result *r,
+    const struct out_opts *o, int escape)
 {
 	const struct entry *c = result_find(r, "_command");
 	const char *name = o->device, *dev = o->dev != NULL ? o->dev : "None";
+	const char *v[3] = { name, dev, c != NULL ? c->v.s : "None" };
+	const char *l[3] = { "{inverter=\"", "\",device=\"", "\",cmd=\"" };
 
 	if (name == NULL || strcmp(name, "unnamed") == 0)
-		name = "mpp_solar";
+		v[0] = "mpp_solar";
+	for (int i = 0; i < 3; i++) {
+		sbuf_adds(out, l[i]);
+		if (escape)
+			promtext_label_value(out, v[i]);
+		else
+			sbuf_adds(out, v[i]);
+	}
+	sbuf_addc(out, '"');
+}
+
+/*
+ * promtool style: the "# HELP" and "# TYPE" lines of name, unless seen
+ * (the names written so far, as "\nname1\nname2\n") has it already.
+ */
+static void
+prom_family(struct sbuf *out, struct sbuf *seen, const char *name,
+    const char *key, const char *unit)
+{
+	struct sbuf needle = SBUF_INIT;
+	int dup;
+
+	sbuf_printf(&needle, "\n%s\n", name);
+	dup = strstr(sbuf_str(seen), sbuf_str(&needle)) != NULL;
+	sbuf_free(&needle);
+	if (dup)
+		return;
+	sbuf_printf(seen, "%s\n", name);
+	sbuf_printf(out, "# HELP %s ", name);
+	/* an empty HELP text is a lint finding (VED's unknown fields) */
+	promtext_help(out, key[0] != '\0' ? key : "(a field without a name)");
+	if (unit != NULL && unit[0] != '\0') {
+		sbuf_adds(out, " (");
+		promtext_help(out, unit);
+		sbuf_addc(out, ')');
+	}
+	sbuf_printf(out, "\n# TYPE %s gauge\n", name);
+}
+
+void
+output_prom_text(const struct result *r, const struct out_opts *o,
+    enum promtext_style dflt, struct sbuf *out)
+{
+	int lint = (o->prom_style != PROMTEXT_UNSET ? o->prom_style : dflt) ==
+	    PROMTEXT_PROMTOOL;
+	struct sbuf labels = SBUF_INIT, name = SBUF_INIT, seen = SBUF_INIT;
+
+	prom_labels(&labels, r, o, lint);
+	sbuf_addc(&seen, '\n');
+	if (lint)
+		sbuf_adds(out, "# HELP machine_role The program these metrics "
+		    "are from\n# TYPE machine_role gauge\n");
 	sbuf_adds(out, "machine_role{role=\"mpp_solar\"} 1\n");
 	for (int i = 0; i < r->n; i++) {
 		const struct entry *e = &r->e[i];
@@ -233,10 +291,21 @@ output_prom_text(const struct result *r, const struct out_opts *o,
 		if (output_is_meta(e))
 			continue;
 		if (prom_key(e->key, o, &k)) {
-			sbuf_printf(out, "mpp_solar_%s{inverter=\"%s\",device="
-			    "\"%s\",cmd=\"%s\"", k, name, dev,
-			    c != NULL ? c->v.s : "None");
-			if (e->v.type == V_STR) {
+			sbuf_reset(&name);
+			sbuf_adds(&name, "mpp_solar_");
+			if (lint) {
+				promtext_name(&name, k);
+				prom_family(out, &seen, sbuf_str(&name),
+				    e->key, e->unit);
+			} else
+				sbuf_adds(&name, k);
+			sbuf_printf(out, "%s%s", sbuf_str(&name),
+			    sbuf_str(&labels));
+			if (e->v.type == V_STR && lint) {
+				sbuf_adds(out, ",my_str=\"");
+				promtext_label_value(out, e->v.s);
+				sbuf_adds(out, "\"} 1\n");
+			} else if (e->v.type == V_STR) {
 				sbuf_printf(out, ",myStr=\"%s\"} 1\n", e->v.s);
 			} else {
 				sbuf_adds(out, "} ");
@@ -246,6 +315,9 @@ output_prom_text(const struct result *r, const struct out_opts *o,
 		}
 		free(k);
 	}
+	sbuf_free(&labels);
+	sbuf_free(&name);
+	sbuf_free(&seen);
 }
 
 void
@@ -253,7 +325,7 @@ output_prom(const struct result *r, const struct out_opts *o,
     struct sbuf *out)
 {
 	/* The reference prints the text with trailing white space removed. */
-	output_prom_text(r, o, out);
+	output_prom_text(r, o, PROMTEXT_MPPSOLAR, out);
 	while (out->len > 0 && (out->buf[out->len - 1] == '\n' ||
 	    out->buf[out->len - 1] == ' '))
 		out->len--;

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "promtext.h"
+
 struct result;
 struct entry;
 struct sbuf;
@@ -41,6 +43,7 @@ struct out_opts {
 	int		 udp_port;	/* json_udp, default 5555 */
 	const char	*push_url;	/* prom_push, prom_pushd */
 	const char	*prom_dir;	/* prom_file output directory */
+	enum promtext_style prom_style;	/* the prom outputs' text; UNSET = each one's default */
 	const char	*postgres_url;	/* postgres connection string */
 	const char	*mongo_url;	/* mongo (refused: see out_sink.c) */
 };
@@ -137,10 +140,16 @@ void	output_boxdraw(const struct result *r, const struct out_opts *o,
  * reference prints it. */
 void	output_prom(const struct result *r, const struct out_opts *o,
 	    struct sbuf *out);
-/* The node-exporter text of r, every line ending in a newline (what
- * prom_file writes and prom_push sends). */
+/*
+ * The node-exporter text of r, every line ending in a newline (what
+ * prom_file writes and prom_push sends), in o->prom_style, else in dflt
+ * (the calling output's default): PROMTEXT_MPPSOLAR is mpp-solar's text
+ * byte for byte, PROMTEXT_PROMTOOL the same rows that `promtool check
+ * metrics` accepts (HELP and TYPE lines, label my_str, valid names,
+ * escaped label values; docs/compatibility.md).
+ */
 void	output_prom_text(const struct result *r, const struct out_opts *o,
-	    struct sbuf *out);
+	    enum promtext_style dflt, struct sbuf *out);
 /*
  * The values of the kept keys (not raw_response, _command or
  * _command_description) as one JSON object (json_udp's payload); with

@@ -4,6 +4,7 @@ real service started by the test on a free loopback port:
 
   json_udp         a UDP listener of the test's own
   prom_file        files in a temporary directory, checked by promtool
+                   (every canned reply of every command of every protocol)
   prom_push(d)     Debian's prometheus-pushgateway
   postgres         a PostgreSQL server (initdb in a temporary directory,
                    run as an unprivileged user: postgres refuses root)
@@ -15,6 +16,7 @@ import glob
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -97,17 +99,45 @@ class TestJsonUdp(unittest.TestCase):
                          '"battery_voltage_from_scc": 57.45}')
 
 
-def promtool_check(test, text):
-    """promtool check metrics: the text parses (exit 1 is a format error).
-    Its linter (exit 3) also flags two things of the reference's format
-    that dashboards depend on: no HELP lines and the camelCase label
-    myStr (docs/compatibility.md); any other finding fails."""
+def promtool(text):
+    """promtool check metrics on text (bytes: a label value may hold a
+    carriage return, which text mode would turn into a line feed): its exit
+    code (0 clean, 1 a parse error, 3 lint findings) and its findings."""
     chk = subprocess.run(["promtool", "check", "metrics"], input=text,
-                         capture_output=True, text=True)
-    test.assertIn(chk.returncode, (0, 3), chk.stdout + chk.stderr)
-    for line in (chk.stdout + chk.stderr).splitlines():
+                         capture_output=True)
+    return chk.returncode, (chk.stdout + chk.stderr).decode().splitlines()
+
+
+def promtool_clean(test, text):
+    """The promtool style: promtool accepts it without a finding."""
+    rc, findings = promtool(text.encode() if isinstance(text, str) else text)
+    test.assertEqual((rc, findings), (0, []))
+
+
+def promtool_parses_mppsolar(test, text):
+    """The mpp-solar style parses; the linter notes the two things of the
+    reference's text that dashboards depend on: no HELP lines and the
+    camelCase label myStr (docs/compatibility.md)."""
+    rc, findings = promtool(text.encode())
+    test.assertIn(rc, (0, 3), findings)
+    for line in findings:
         test.assertRegex(line, r"^\S+ (no help text|label names should be "
                          r"written in 'snake_case' not 'camelCase')$")
+
+
+# Lint findings about mpp-solar's metric names, which the promtool style
+# keeps (dashboards use them): units in names, counter-like suffixes.
+NAMING_ADVICE = re.compile(
+    r'^\S+ (use base unit "\w+" instead of "\w+"'
+    r'|metric names should not contain abbreviated units'
+    r'|non-counter metrics should not have "_total" suffix'
+    r'|non-histogram and non-summary metrics should not have "_count" suffix'
+    r"|metric name should not include type 'counter')$")
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 class TestPromFile(unittest.TestCase):
@@ -117,10 +147,10 @@ class TestPromFile(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def test_unnamed_file_passes_promtool(self):
+    def test_mppsolar_style_file_is_the_reference_text(self):
         out = os.path.join(self.dir, "sub")
         r = mppd("-p", "test0", "-c", "QPIGS", "-o", "prom_file",
-                 "--prom_output_dir", out + "/")
+                 "--prom_output_dir", out + "/", "--prom_style", "mpp-solar")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(os.listdir(out), ["mpp-solar-qpigs.prom"])
         path = os.path.join(out, "mpp-solar-qpigs.prom")
@@ -132,11 +162,41 @@ class TestPromFile(unittest.TestCase):
                       'device="None",cmd="QPIGS"} 230.0', lines)
         self.assertTrue(text.endswith("} 0\n"))
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o744)
-        promtool_check(self, text)
+        promtool_parses_mppsolar(self, text)
+        # and stdout's prom prints the same rows
+        r = mppd("-p", "test0", "-c", "QPIGS", "-o", "prom")
+        self.assertEqual(r.stdout, text)
+
+    def test_default_file_passes_promtool_clean(self):
+        for cmd in ("QPIGS", "QPIRI", "QMOD", "QPIWS", "POP02"):
+            with self.subTest(cmd=cmd):
+                r = mppd("-p", "test0", "-c", cmd, "-o", "prom_file",
+                         "--prom_output_dir", self.dir)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                text = read_bytes(os.path.join(
+                    self.dir, f"mpp-solar-{cmd.lower()}.prom"))
+                promtool_clean(self, text)
+        with open(os.path.join(self.dir, "mpp-solar-qpigs.prom")) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[:6], [
+            "# HELP machine_role The program these metrics are from",
+            "# TYPE machine_role gauge",
+            'machine_role{role="mpp_solar"} 1',
+            "# HELP mpp_solar_ac_input_voltage AC Input Voltage (V)",
+            "# TYPE mpp_solar_ac_input_voltage gauge",
+            'mpp_solar_ac_input_voltage{inverter="mpp_solar",device="None",'
+            'cmd="QPIGS"} 0.0'])
+        self.assertIn('mpp_solar_ac_output_voltage{inverter="mpp_solar",'
+                      'device="None",cmd="QPIGS"} 230.0', lines)
+        with open(os.path.join(self.dir, "mpp-solar-pop02.prom")) as f:
+            self.assertIn('mpp_solar_validity_check{inverter="mpp_solar",'
+                          'device="None",cmd="POP02",my_str="Error: NAK"} 1',
+                          f.read().splitlines())
 
     def test_named_device_with_strings_and_dev_label(self):
         r = mppd("-n", "inv1", "--dev", "garage", "-p", "test0", "-c", "QPI",
-                 "-o", "prom_file", "--prom_output_dir", self.dir)
+                 "-o", "prom_file", "--prom_output_dir", self.dir,
+                 "--prom_style", "mpp-solar")
         self.assertEqual(r.returncode, 0, r.stderr)
         path = os.path.join(self.dir, "mpp-solar-inv1-qpi.prom")
         with open(path) as f:
@@ -144,7 +204,75 @@ class TestPromFile(unittest.TestCase):
         self.assertEqual(text, 'machine_role{role="mpp_solar"} 1\n'
                          'mpp_solar_protocol_id{inverter="inv1",device="garage",'
                          'cmd="QPI",myStr="PI30"} 1\n')
-        promtool_check(self, text)
+        promtool_parses_mppsolar(self, text)
+        # the default style: the same row, clean
+        r = mppd("-n", "inv1", "--dev", 'gar"age', "-p", "test0", "-c", "QPI",
+                 "-o", "prom_file", "--prom_output_dir", self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(path) as f:
+            text = f.read()
+        self.assertEqual(text, "# HELP machine_role The program these metrics "
+                         "are from\n# TYPE machine_role gauge\n"
+                         'machine_role{role="mpp_solar"} 1\n'
+                         "# HELP mpp_solar_protocol_id Protocol ID\n"
+                         "# TYPE mpp_solar_protocol_id gauge\n"
+                         'mpp_solar_protocol_id{inverter="inv1",'
+                         'device="gar\\"age",cmd="QPI",my_str="PI30"} 1\n')
+        promtool_clean(self, text)
+
+    def test_prom_style_promtool_on_stdout(self):
+        r = mppd("-p", "test0", "-c", "QPI", "-o", "prom", "--prom_style",
+                 "promtool")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "# HELP machine_role The program these "
+                         "metrics are from\n# TYPE machine_role gauge\n"
+                         'machine_role{role="mpp_solar"} 1\n'
+                         "# HELP mpp_solar_protocol_id Protocol ID\n"
+                         "# TYPE mpp_solar_protocol_id gauge\n"
+                         'mpp_solar_protocol_id{inverter="mpp_solar",'
+                         'device="None",cmd="QPI",my_str="PI30"} 1\n')
+        promtool_clean(self, r.stdout)
+        # without it, stdout stays mpp-solar's
+        r = mppd("-p", "test0", "-c", "QPI", "-o", "prom")
+        self.assertEqual(r.stdout, 'machine_role{role="mpp_solar"} 1\n'
+                         'mpp_solar_protocol_id{inverter="mpp_solar",'
+                         'device="None",cmd="QPI",myStr="PI30"} 1\n')
+
+    def test_config_prom_style_applies_to_the_section(self):
+        conf = os.path.join(self.dir, "mppd.conf")
+        with open(conf, "w") as f:
+            f.write(f"[SETUP]\n[DEFAULT]\nprom_style = mpp-solar\n"
+                    f"[a]\nprotocol = PI30\nport = test0\ncommand = QPI\n"
+                    f"outputs = prom_file,prom\nprom_output_dir = {self.dir}\n"
+                    f"[b]\nprotocol = PI30\nport = test0\ncommand = QPI\n"
+                    f"outputs = prom_file,prom\nprom_output_dir = {self.dir}\n"
+                    f"prom_style = promtool\n")
+        r = mppd("-C", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "mpp-solar-a-qpi.prom")) as f:
+            self.assertIn('myStr="PI30"', f.read())
+        with open(os.path.join(self.dir, "mpp-solar-b-qpi.prom")) as f:
+            b = f.read()
+        promtool_clean(self, b)
+        self.assertEqual(r.stdout, 'machine_role{role="mpp_solar"} 1\n'
+                         'mpp_solar_protocol_id{inverter="a",device="None",'
+                         'cmd="QPI",myStr="PI30"} 1\n' + b)
+
+    def test_bad_prom_style_is_refused(self):
+        r = mppd("-p", "test0", "-c", "QPI", "-o", "prom", "--prom_style",
+                 "prometheus")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("--prom_style: expected mpp-solar or promtool, found "
+                      "'prometheus'", r.stderr)
+        conf = os.path.join(self.dir, "mppd.conf")
+        with open(conf, "w") as f:
+            f.write("[SETUP]\n[a]\nprotocol = PI30\nport = test0\n"
+                    "command = QPI\noutputs = prom\nprom_style = mppsolar\n")
+        r = mppd("-C", conf)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f'{conf}:7: prom_style: expected mpp-solar or promtool, '
+                      'found "mppsolar"', r.stderr)
 
     def test_unwritable_directory_is_an_error(self):
         blocker = os.path.join(self.dir, "file")
@@ -155,13 +283,80 @@ class TestPromFile(unittest.TestCase):
         self.assertIn("prom_file: cannot create", r.stderr)
 
 
-class TestPushgateway(unittest.TestCase):
+class TestPromFileEveryCommand(unittest.TestCase):
+    """Every canned reply of every command of every protocol, through the
+    test port into prom_file's default text: promtool accepts each file,
+    at most with advice on mpp-solar's metric names -- never a parse error
+    (node_exporter would drop the whole file), a missing HELP text or a
+    camelCase label."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mppd-prom-all-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @staticmethod
+    def listing(*args):
+        r = mppd(*args)
+        return [line.split()[0] for line in r.stdout.splitlines()[1:]
+                if line.startswith("  ") and not line.startswith("   ")]
+
+    def test_every_reply_passes_promtool(self):
+        texts = {}      # text -> where it came from
+        protocols = self.listing("-P", "help")
+        self.assertGreater(len(protocols), 20)
+        ncommands = 0
+        for proto in protocols:
+            left = self.listing("-P", proto, "-c", "help")
+            ncommands += len(left)
+            # testN answers canned reply N: one run per N covers every
+            # command that has a reply N (the others say so on stderr)
+            n = 0
+            while left:
+                self.assertLess(n, 50, f"{proto}: {left} never ran out of "
+                                "canned replies")
+                out = os.path.join(self.dir, f"{proto}-{n}")
+                r = mppd("-p", f"test{n}", "-P", proto, "-c", "#".join(left),
+                         "-o", "prom_file", "--prom_output_dir", out)
+                self.assertIn(r.returncode, (0, 1), r.stderr)
+                self.assertNotIn("prom_file:", r.stderr)
+                done = set(re.findall(r"no canned reply \d+ for (\S+) ",
+                                      r.stderr))
+                more = []
+                for c in left:
+                    path = os.path.join(out, f"mpp-solar-{c.lower()}.prom")
+                    if c in done or not os.path.exists(path):
+                        continue    # no reply N, or none at all
+                    text = read_bytes(path)
+                    texts.setdefault(text, f"{proto} {c} reply {n}")
+                    # a setter without its argument has no definition: it
+                    # gets the port's previous reply, whatever N
+                    if b"No definition for command" not in text:
+                        more.append(c)
+                left = more
+                n += 1
+        self.assertGreater(ncommands, 600)
+        failures = []
+        for text, where in texts.items():
+            rc, findings = promtool(text)
+            if rc == 0 and not findings:
+                continue
+            if rc != 3 or not all(NAMING_ADVICE.match(f) for f in findings):
+                failures.append((where, rc, findings))
+        self.assertEqual(failures, [])
+
+
+class GatewayTest(unittest.TestCase):
+    """A test class with its own, empty prometheus-pushgateway."""
     @classmethod
     def setUpClass(cls):
         cls.port = free_port()
         cls.proc = subprocess.Popen(
             ["prometheus-pushgateway",
-             f"--web.listen-address=127.0.0.1:{cls.port}"],
+             f"--web.listen-address=127.0.0.1:{cls.port}",
+             # Debian's default keeps metrics in a file across runs
+             "--persistence.file="],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cls.base = f"http://127.0.0.1:{cls.port}"
 
@@ -181,6 +376,38 @@ class TestPushgateway(unittest.TestCase):
     def metrics(self):
         with urllib.request.urlopen(self.base + "/metrics", timeout=10) as r:
             return r.read().decode()
+
+
+class TestPushgatewayStyle(GatewayTest):
+    def test_promtool_style_push_and_the_untyped_groups(self):
+        # mpp-solar's text (the default) is untyped ...
+        r = mppd("-p", "test0", "-c", "QPI", "-o", "prom_push", "--pushurl",
+                 self.base + "/metrics/job/old")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # ... so the gateway refuses the same names as gauges while it
+        # holds that group (docs/compatibility.md)
+        new = self.base + "/metrics/job/new"
+        r = mppd("-n", "inv3", "-p", "test0", "-c", "QPI", "-o", "prom_push",
+                 "--prom_style", "promtool", "--pushurl", new)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"prom_push: {new} answered HTTP 400", r.stderr)
+        self.assertIn("inconsistent with existing metrics", r.stderr)
+        req = urllib.request.Request(self.base + "/metrics/job/old",
+                                     method="DELETE")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            self.assertEqual(resp.status, 202)
+        r = mppd("-n", "inv3", "-p", "test0", "-c", "QPI", "-o", "prom_push",
+                 "--prom_style", "promtool", "--pushurl", new)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = self.metrics()
+        self.assertIn("# HELP mpp_solar_protocol_id Protocol ID\n"
+                      "# TYPE mpp_solar_protocol_id gauge\n", m)
+        self.assertIn('mpp_solar_protocol_id{cmd="QPI",device="None",'
+                      'instance="",inverter="inv3",job="new",'
+                      'my_str="PI30"} 1', m)
+
+
+class TestPushgateway(GatewayTest):
 
     def test_prom_push_to_the_push_url(self):
         r = mppd("-p", "test0", "-c", "QPIGS", "-o", "prom_push", "--pushurl",

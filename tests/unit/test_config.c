@@ -496,11 +496,43 @@ test_config_default_section_applies_to_all(void **state)
 }
 
 static void
+test_config_prom_style_values_and_inheritance(void **state)
+{
+	struct t t = { 0 }, t2 = { 0 }, t3 = { 0 };
+	struct cli_mqtt cli = { NULL, 0, NULL, NULL, NULL, 0, NULL, NULL,
+	    PROMTEXT_MPPSOLAR };
+
+	(void)state;
+	/* unset: each prom output's own default */
+	assert_int_equal(t_load(&t, "[SETUP]\n[a]\ncommand = QPI\n"), 0);
+	assert_int_equal(dev(&t, "a")->prom_style, PROMTEXT_UNSET);
+	t_done(&t);
+	/* [DEFAULT] for every section; a section's own value wins; an empty
+	 * one is unset */
+	assert_int_equal(t_load(&t2,
+	    "[DEFAULT]\nprom_style = mpp-solar\n[SETUP]\n"
+	    "[a]\ncommand = QPI\n"
+	    "[b]\ncommand = QPI\nprom_style = promtool\n"
+	    "[c]\ncommand = QPI\nprom_style =\n"), 0);
+	assert_int_equal(dev(&t2, "a")->prom_style, PROMTEXT_MPPSOLAR);
+	assert_int_equal(dev(&t2, "b")->prom_style, PROMTEXT_PROMTOOL);
+	assert_int_equal(dev(&t2, "c")->prom_style, PROMTEXT_UNSET);
+	assert_string_equal(t2.warn, "");
+	t_done(&t2);
+	/* --prom_style is the default of every section */
+	assert_int_equal(t_load_cli(&t3, "[SETUP]\n[a]\ncommand = QPI\n"
+	    "[b]\ncommand = QPI\nprom_style = promtool\n", &cli), 0);
+	assert_int_equal(dev(&t3, "a")->prom_style, PROMTEXT_MPPSOLAR);
+	assert_int_equal(dev(&t3, "b")->prom_style, PROMTEXT_PROMTOOL);
+	t_done(&t3);
+}
+
+static void
 test_config_cli_values_fill_setup(void **state)
 {
 	struct t t = { 0 };
 	struct cli_mqtt cli = { "clihost", 1999, "cliuser", "clipass",
-	    "clitopic", 1, NULL, NULL };
+	    "clitopic", 1, NULL, NULL, PROMTEXT_UNSET };
 
 	(void)state;
 	assert_int_equal(t_load_cli(&t, "[SETUP]\n[inv]\ncommand = QPI\n",
@@ -683,7 +715,8 @@ test_config_allowlist_items_trimmed_empty_dropped(void **state)
 static void
 test_config_add_device_and_defaults_without_file(void **state)
 {
-	struct cli_mqtt cli = { "q", 0, "", NULL, NULL, 0, NULL, NULL };
+	struct cli_mqtt cli = { "q", 0, "", NULL, NULL, 0, NULL, NULL,
+	    PROMTEXT_UNSET };
 	struct config c;
 	struct device_cfg *d;
 
@@ -902,6 +935,18 @@ test_config_error_bad_cmd_match(void **state)
 	t_load(&t, "[SETUP]\nmqtt_cmd_match = exact\n");
 	assert_err_at(&t, 2, "mqtt_cmd_match: expected full or prefix, found "
 	    "\"exact\"");
+	t_done(&t);
+}
+
+static void
+test_config_error_bad_prom_style(void **state)
+{
+	struct t t = { 0 };
+
+	(void)state;
+	t_load(&t, "[SETUP]\n[inv]\ncommand = QPI\nprom_style = Promtool\n");
+	assert_err_at(&t, 4, "prom_style: expected mpp-solar or promtool, "
+	    "found \"Promtool\"");
 	t_done(&t);
 }
 
@@ -1435,6 +1480,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_percent_interpolation),
 	cmocka_unit_test(test_config_percent_interpolation_unknown_name),
 	cmocka_unit_test(test_config_default_section_applies_to_all),
+	cmocka_unit_test(test_config_prom_style_values_and_inheritance),
 	cmocka_unit_test(test_config_cli_values_fill_setup),
 	cmocka_unit_test(test_config_setup_mqtt_inherited_by_devices),
 	cmocka_unit_test(test_config_device_overrides_every_mqtt_key),
@@ -1455,6 +1501,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_error_queue_len),
 	cmocka_unit_test(test_config_error_bad_boolean),
 	cmocka_unit_test(test_config_error_bad_cmd_match),
+	cmocka_unit_test(test_config_error_bad_prom_style),
 	cmocka_unit_test(test_config_error_bad_allowlist_regex),
 	cmocka_unit_test(test_config_error_bad_filter_regex),
 	cmocka_unit_test(test_config_error_bad_cmd_topic_filter),

@@ -158,6 +158,14 @@ test_boxdraw(void **state)
 	sbuf_free(&w);
 }
 
+/* The text prom_push sends: mpp-solar's style is its default. */
+static void
+prom_push_text(const struct result *r, const struct out_opts *o,
+    struct sbuf *out)
+{
+	output_prom_text(r, o, PROMTEXT_MPPSOLAR, out);
+}
+
 static void
 test_prom(void **state)
 {
@@ -176,7 +184,7 @@ test_prom(void **state)
 	o.device = "inv1";
 	o.dev = "garage";
 	o.exclfilter = re("_");
-	check(output_prom_text, &o, "machine_role{role=\"mpp_solar\"} 1\n");
+	check(prom_push_text, &o, "machine_role{role=\"mpp_solar\"} 1\n");
 	pcre2_code_free((pcre2_code *)o.exclfilter);
 }
 
