@@ -439,6 +439,54 @@ test_conn_will_offline_after_unclean_loss(void **state)
 	fx_done(&f);
 }
 
+/*
+ * A message goes to the first route whose filter matches it, else to the
+ * one consumer of the rest (the command router's way in), else to
+ * on_msg: each message once.
+ */
+static void
+test_conn_routes_first_then_the_rest_consumer(void **state)
+{
+	struct fx f;
+	struct mqtt_settings m;
+	struct mqtt_conn *c;
+	struct rec route, rest, other, any;
+
+	fx_init(&f, 1, NULL);
+	rec_init(&route);
+	rec_init(&rest);
+	rec_init(&other);
+	rec_init(&any);
+	set_init(&m, f.port);
+	assert_non_null(c = conn_new(&m, HOST, 0));
+	conn_set_handlers(c, rec_on_msg, rec_on_up, &any);
+	assert_int_equal(conn_route(c, "in/status", rec_on_msg, &route), 0);
+	assert_int_equal(conn_route_rest(c, rec_on_msg, &rest), 0);
+	assert_int_equal(conn_route_rest(c, rec_on_msg, &rest), 0);
+	/* One consumer of the rest per connection. */
+	assert_int_equal(conn_route_rest(c, rec_on_msg, &other), -1);
+	assert_int_equal(conn_subscribe(c, "in/#", 1), 0);
+	assert_int_equal(conn_start(c), 0);
+	assert_int_equal(conn_route_rest(c, rec_on_msg, &rest), -1);
+	assert_int_equal(wait_connected(c, 1, 5000), 0);
+	assert_int_equal(wait_suback(&f, conn_client_id(c), 1, 5000), 0);
+	peer_pub(&f, "in/status", "online", 0);
+	peer_pub(&f, "in/dev/cmd", "QPI", 0);
+	assert_int_equal(rec_wait(&route, "in/status online\n", 5000), 0);
+	assert_int_equal(rec_wait(&rest, "in/dev/cmd QPI\n", 5000), 0);
+	conn_stop(c, 1000);
+	assert_int_equal(route.n, 1);
+	assert_int_equal(rest.n, 1);
+	assert_int_equal(other.n, 0);
+	assert_int_equal(any.n, 0);
+	conn_free(c);
+	rec_free(&route);
+	rec_free(&rest);
+	rec_free(&other);
+	rec_free(&any);
+	fx_done(&f);
+}
+
 static void
 test_conn_broker_absent_at_start_connects_later(void **state)
 {
@@ -1031,6 +1079,7 @@ test_conn_offline_queues_are_bounded(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_conn_publishes_qos0_and_qos1_to_a_subscriber),
+	cmocka_unit_test(test_conn_routes_first_then_the_rest_consumer),
 	cmocka_unit_test(test_conn_publish_from_many_threads),
 	cmocka_unit_test(test_conn_status_online_retained_then_offline_after_stop),
 	cmocka_unit_test(test_conn_will_offline_after_unclean_loss),
