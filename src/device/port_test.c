@@ -22,7 +22,9 @@ struct port_test {
 	char			*name;
 	long			 index;		/* -1: random */
 	unsigned		 seed;
-	uint8_t			 last[PORT_REPLY_MAX];	/* reply to unknown commands */
+	/* Reply to unknown commands: the last canned reply, static table
+	 * data, so a device keeps no copy of it (PORT_REPLY_MAX at most). */
+	const uint8_t		*last;
 	size_t			 lastlen;
 };
 
@@ -61,7 +63,7 @@ test_transact(struct port *p, const char *cmd, const uint8_t *req,
 	b = pi_cmd_canned(defn, n);
 	out->len = b->len < PORT_REPLY_MAX ? b->len : PORT_REPLY_MAX;
 	memcpy(out->reply, pi_str(b->data), out->len);
-	memcpy(t->last, out->reply, out->len);
+	t->last = (const uint8_t *)pi_str(b->data);
 	t->lastlen = out->len;
 	return 0;
 }
@@ -97,7 +99,7 @@ port_test_new(const struct port_opts *opts)
 	/* re.match(r"test(\d+)", port, re.IGNORECASE) */
 	if (strncasecmp(name, "test", 4) == 0 && isdigit((unsigned char)name[4]))
 		t->index = strtol(name + 4, NULL, 10);
+	t->last = (const uint8_t *)initial_qdi;
 	t->lastlen = sizeof(initial_qdi) - 1;
-	memcpy(t->last, initial_qdi, t->lastlen);
 	return &t->base;
 }

@@ -28,26 +28,89 @@ entry_free(struct entry *e)
 void
 result_free(struct result *r)
 {
-	for (int i = 0; i < r->n; i++)
-		entry_free(&r->e[i]);
+	if (r->cap >= 0)
+		for (int i = 0; i < r->n; i++)
+			entry_free(&r->e[i]);
 	free(r->e);
 	result_init(r);
+}
+
+/* Copies s to *p and moves *p on; NULL stays NULL. */
+static char *
+pack_str(char **p, const char *s)
+{
+	char *d = *p;
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	memcpy(d, s, len);
+	*p += len;
+	return d;
+}
+
+static size_t
+pack_len(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
 }
 
 void
 result_copy(struct result *dst, const struct result *src)
 {
+	size_t size;
+	char *p;
+
 	result_init(dst);
 	if (src->n == 0)
 		return;
-	dst->e = xcalloc((size_t)src->n, sizeof(*dst->e));
-	dst->cap = dst->n = src->n;
+	size = (size_t)src->n * sizeof(*dst->e);
+	for (int i = 0; i < src->n; i++)
+		size += pack_len(src->e[i].key) + pack_len(src->e[i].unit) +
+		    pack_len(src->e[i].v.s);
+	dst->e = xmalloc(size);
+	dst->n = src->n;
+	dst->cap = -1;
+	p = (char *)(dst->e + src->n);
 	for (int i = 0; i < src->n; i++) {
 		dst->e[i] = src->e[i];
-		dst->e[i].key = xstrdup(src->e[i].key);
-		dst->e[i].unit = src->e[i].unit ? xstrdup(src->e[i].unit) : NULL;
-		dst->e[i].v = val_dup(&src->e[i].v);
+		dst->e[i].key = pack_str(&p, src->e[i].key);
+		dst->e[i].unit = pack_str(&p, src->e[i].unit);
+		dst->e[i].v.s = pack_str(&p, src->e[i].v.s);
 	}
+}
+
+void
+result_pack(struct result *r)
+{
+	struct result packed;
+
+	if (r->cap < 0 || r->n == 0)
+		return;
+	result_copy(&packed, r);
+	result_free(r);
+	*r = packed;
+}
+
+/* A packed r back in the ordinary form, every string its own. */
+static void
+result_unpack(struct result *r)
+{
+	struct result u;
+
+	if (r->cap >= 0)
+		return;
+	u.e = xcalloc((size_t)r->n, sizeof(*u.e));
+	u.n = u.cap = r->n;
+	for (int i = 0; i < r->n; i++) {
+		u.e[i] = r->e[i];
+		u.e[i].key = xstrdup(r->e[i].key);
+		u.e[i].unit = r->e[i].unit ? xstrdup(r->e[i].unit) : NULL;
+		u.e[i].v = val_dup(&r->e[i].v);
+	}
+	free(r->e);
+	*r = u;
 }
 
 struct entry *
@@ -63,8 +126,10 @@ result_find(const struct result *r, const char *key)
 static struct entry *
 result_slot(struct result *r, const char *key)
 {
-	struct entry *e = result_find(r, key);
+	struct entry *e;
 
+	result_unpack(r);
+	e = result_find(r, key);
 	if (e != NULL) {
 		free(e->unit);
 		val_free(&e->v);
@@ -115,9 +180,11 @@ result_set_str(struct result *r, const char *key, const char *text,
 void
 result_del(struct result *r, const char *key)
 {
-	struct entry *e = result_find(r, key);
+	struct entry *e;
 	int i;
 
+	result_unpack(r);
+	e = result_find(r, key);
 	if (e == NULL)
 		return;
 	i = (int)(e - r->e);

@@ -59,6 +59,11 @@ struct entry {
 	int			 nextra;
 };
 
+/*
+ * cap < 0 marks a packed result (result_pack, result_copy): the entries and
+ * every string they own are one allocation, e.  It reads like any other;
+ * the setters turn it back into the ordinary form first.
+ */
 struct result {
 	struct entry	*e;
 	int		 n;
@@ -67,8 +72,14 @@ struct result {
 
 void	result_init(struct result *r);
 void	result_free(struct result *r);
-/* Deep copy of src into dst (dst uninitialised). */
+/* Deep copy of src into dst (dst uninitialised), packed. */
 void	result_copy(struct result *dst, const struct result *src);
+/*
+ * Packs r in place into one allocation of exactly its size, for a result
+ * kept for long (the last result of every poll command): no spare
+ * capacity and no allocation per string.
+ */
+void	result_pack(struct result *r);
 /* Entry with that key, or NULL. */
 struct entry *result_find(const struct result *r, const char *key);
 

@@ -221,6 +221,54 @@ test_result_keeps_position_on_overwrite(void **state)
 	sbuf_free(&s);
 }
 
+static void
+test_packed_result_reads_and_changes_like_the_original(void **state)
+{
+	static const struct result_kv icon[] = { { "icon", "mdi:flash" } };
+	const char *want = "{\"_command\": \"QPIGS\", \"AC Input Voltage\": "
+	    "[230.0, \"V\", {\"icon\": \"mdi:flash\"}], \"Flag\": [1, "
+	    "\"bool\", null], \"Mode\": [\"Line\", \"\"]}";
+	struct result r, c;
+	struct sbuf s = SBUF_INIT;
+
+	result_init(&r);
+	result_set_plain(&r, "_command", "QPIGS");
+	result_set(&r, "AC Input Voltage", val_float(230.0), "V", EX_DICT,
+	    icon, 1);
+	result_set(&r, "Flag", val_int(1), "bool", EX_NONE, NULL, 0);
+	result_set_str(&r, "Mode", "Line", NULL);
+	result_pack(&r);
+	assert_true(r.cap < 0);
+	result_json(&s, &r);
+	assert_string_equal(sbuf_str(&s), want);
+	assert_non_null(result_find(&r, "Flag"));
+	/* a copy is packed too, and reads the same */
+	result_copy(&c, &r);
+	sbuf_reset(&s);
+	result_json(&s, &c);
+	assert_string_equal(sbuf_str(&s), want);
+	/* changing a packed result: keys keep their positions */
+	result_set(&c, "Flag", val_int(0), "bool", EX_NONE, NULL, 0);
+	result_del(&c, "Mode");
+	result_set_str(&c, "Extra", "x", "");
+	sbuf_reset(&s);
+	result_json(&s, &c);
+	assert_string_equal(sbuf_str(&s), "{\"_command\": \"QPIGS\", "
+	    "\"AC Input Voltage\": [230.0, \"V\", {\"icon\": \"mdi:flash\"}], "
+	    "\"Flag\": [0, \"bool\", null], \"Extra\": [\"x\", \"\"]}");
+	/* the original is untouched */
+	sbuf_reset(&s);
+	result_json(&s, &r);
+	assert_string_equal(sbuf_str(&s), want);
+	result_free(&c);
+	result_free(&r);
+	/* an empty result stays empty */
+	result_pack(&r);
+	assert_int_equal(r.n, 0);
+	result_free(&r);
+	sbuf_free(&s);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_float_repr_matches_python),
 	cmocka_unit_test(test_float_repr_is_the_shortest_that_reads_back),
@@ -230,6 +278,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_bytes_and_ascii_repr),
 	cmocka_unit_test(test_utf8_validation_is_strict),
 	cmocka_unit_test(test_result_keeps_position_on_overwrite),
+	cmocka_unit_test(test_packed_result_reads_and_changes_like_the_original),
 };
 
 MPPD_TEST_MAIN(tests)
