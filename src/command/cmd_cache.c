@@ -131,12 +131,8 @@ cc_unlink(struct cmd_cache *cc, struct cc_entry *e)
 		hidx_del(&cc->ids, &e->by_id);
 	hidx_del(&cc->serials, &e->by_serial);
 	cc_waiters_free(e->waiters);
-	free(e->topic);
-	free(e->payload);
-	free(e->id_json);
-	free(e->command);
 	free(e->answer);
-	free(e);
+	free(e);	/* and the key it holds (cc_lookup) */
 }
 
 void
@@ -252,20 +248,35 @@ cc_lookup(struct cmd_cache *cc, const struct cc_key *k, int64_t now_ms,
 		return st;
 	}
 	cc_trim(cc, now_ms, 1);
-	e = xcalloc(1, sizeof(*e));
+	/* The entry and its key (topic, payload, id, command) are one
+	 * allocation: up to CC_MAX of them are kept, and one block instead
+	 * of five saves about 80 bytes each (BENCHMARKS.md 1.1). */
+	{
+		const char *cmd = k->command != NULL ? k->command : "";
+		size_t tlen = strlen(k->topic) + 1;
+		size_t ilen = k->id_json != NULL ? strlen(k->id_json) + 1 : 0;
+		size_t clen = k->id_json != NULL ? strlen(cmd) + 1 : 0;
+		char *p;
+
+		e = xcalloc(1, sizeof(*e) + tlen + k->len + ilen + clen);
+		p = (char *)(e + 1);
+		e->topic = memcpy(p, k->topic, tlen);
+		p += tlen;
+		e->payload = p;
+		if (k->len > 0)
+			memcpy(p, k->payload, k->len);
+		p += k->len;
+		if (k->id_json != NULL) {
+			e->id_json = memcpy(p, k->id_json, ilen);
+			p += ilen;
+			e->command = memcpy(p, cmd, clen);
+		}
+	}
 	e->serial = cc->next_serial++;
 	e->scope = k->scope;
-	e->topic = xstrdup(k->topic);
-	e->payload = xmalloc(k->len > 0 ? k->len : 1);
-	if (k->len > 0)
-		memcpy(e->payload, k->payload, k->len);
 	e->len = k->len;
 	e->session = k->session;
 	e->redeliverable = k->redeliverable;
-	if (k->id_json != NULL) {
-		e->id_json = xstrdup(k->id_json);
-		e->command = xstrdup(k->command != NULL ? k->command : "");
-	}
 	e->at_ms = now_ms;
 	e->next = cc->head;
 	if (cc->head != NULL)
