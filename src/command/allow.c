@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,51 @@ struct allowlist {
 	int		  n;
 	char		**text;
 	pcre2_code	**re;
+	int		  refs;		/* holders; under shared_mtx */
+	struct allowlist *next;		/* in shared */
 };
+
+/*
+ * Compiled lists, shared: devices with the same mqtt_allowed_cmds (the
+ * usual case when sections are copies of one another) hold one list
+ * instead of one each, about 0.7 kB of compiled patterns per device for
+ * four patterns.  A list is immutable once compiled, so sharing changes
+ * nothing for allow_match().
+ */
+static pthread_mutex_t shared_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct allowlist *shared;
+
+/* The shared list of these patterns and mode, with one more holder, or
+ * NULL.  shared_mtx held. */
+static struct allowlist *
+shared_find(char *const *patterns, int n, enum cmd_match mode)
+{
+	for (struct allowlist *a = shared; a != NULL; a = a->next) {
+		int i;
+
+		if (a->mode != mode || a->n != n)
+			continue;
+		for (i = 0; i < n && strcmp(a->text[i], patterns[i]) == 0; i++)
+			;
+		if (i == n) {
+			a->refs++;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static void
+list_free(struct allowlist *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		pcre2_code_free(a->re[i]);
+		free(a->text[i]);
+	}
+	free(a->re);
+	free(a->text);
+	free(a);
+}
 
 /* What the glob scanner found first. */
 enum glob_kind { GLOB_NONE = 0, GLOB_STAR, GLOB_BRACE };
@@ -38,6 +83,13 @@ allow_compile(char *const *patterns, int n, enum cmd_match mode,
 	PCRE2_SIZE off;
 	int code, bad = 0;
 
+	if (n < 0)
+		n = 0;
+	pthread_mutex_lock(&shared_mtx);
+	a = shared_find(patterns, n, mode);
+	pthread_mutex_unlock(&shared_mtx);
+	if (a != NULL)
+		return a;
 	a = xcalloc(1, sizeof(*a));
 	a->mode = mode;
 	a->n = n > 0 ? n : 0;
@@ -58,9 +110,23 @@ allow_compile(char *const *patterns, int n, enum cmd_match mode,
 			    (size_t)off);
 	}
 	if (bad > 0) {
-		allow_free(a);
+		list_free(a);
 		return NULL;
 	}
+	pthread_mutex_lock(&shared_mtx);
+	/* Another thread may have compiled the same list meanwhile. */
+	{
+		struct allowlist *other = shared_find(patterns, n, mode);
+		if (other != NULL) {
+			pthread_mutex_unlock(&shared_mtx);
+			list_free(a);
+			return other;
+		}
+	}
+	a->refs = 1;
+	a->next = shared;
+	shared = a;
+	pthread_mutex_unlock(&shared_mtx);
 	return a;
 }
 
@@ -113,20 +179,26 @@ allow_pattern(const struct allowlist *a, int i)
 }
 
 /*
- * Frees the list and its compiled patterns; NULL is allowed.
+ * Lets go of the list; the last holder frees it and its compiled patterns.
+ * NULL is allowed.
  */
 void
 allow_free(struct allowlist *a)
 {
 	if (a == NULL)
 		return;
-	for (int i = 0; i < a->n; i++) {
-		pcre2_code_free(a->re[i]);
-		free(a->text[i]);
+	pthread_mutex_lock(&shared_mtx);
+	if (--a->refs > 0) {
+		pthread_mutex_unlock(&shared_mtx);
+		return;
 	}
-	free(a->re);
-	free(a->text);
-	free(a);
+	for (struct allowlist **p = &shared; *p != NULL; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			break;
+		}
+	pthread_mutex_unlock(&shared_mtx);
+	list_free(a);
 }
 
 /* "{x-y}" with single letters or digits: brace expansion, not a quantifier. */

@@ -26,6 +26,9 @@ struct config_diag;
  * NULL when a pattern does not compile: then err gets one line per bad
  * pattern, "invalid regular expression 'X': <PCRE2 message> at offset N\n".
  * n == 0 gives an empty list that allows nothing.  The patterns are copied.
+ * The same patterns in the same mode give the same list again, shared
+ * (any thread): every allow_compile() that returned it needs its own
+ * allow_free().
  */
 struct allowlist *allow_compile(char *const *patterns, int n,
 	    enum cmd_match mode, struct sbuf *err);

@@ -289,6 +289,38 @@ test_allow_match_concurrently(void **state)
 	allow_free(a);
 }
 
+/* Devices with the same list share one compiled list; each lets go of it
+ * on its own, and the others keep matching. */
+static void
+test_allow_same_lists_are_shared_and_outlive_each_holder(void **state)
+{
+	char *p[2] = { "POP0[0-2]", "QPIGS" };
+	char *q[2] = { "POP0[0-2]", "QPIRI" };
+	struct allowlist *a = allow_compile(p, 2, MATCH_FULL, NULL);
+	struct allowlist *b = allow_compile(p, 2, MATCH_FULL, NULL);
+	struct allowlist *pre = allow_compile(p, 2, MATCH_PREFIX, NULL);
+	struct allowlist *other = allow_compile(q, 2, MATCH_FULL, NULL);
+
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	assert_ptr_not_equal(a, pre);
+	assert_ptr_not_equal(a, other);
+	allow_free(a);
+	assert_int_equal(allow_match(b, "QPIGS"), 1);
+	assert_int_equal(allow_match(b, "QPIGSX"), 0);
+	assert_int_equal(allow_match(pre, "QPIGSX"), 1);
+	assert_int_equal(allow_match(other, "QPIGS"), 0);
+	assert_int_equal(allow_match(other, "QPIRI"), 1);
+	assert_string_equal(allow_pattern(b, 1), "QPIGS");
+	allow_free(b);
+	allow_free(pre);
+	allow_free(other);
+	/* compiled again after the last holder let go: a working list */
+	a = allow_compile(p, 2, MATCH_FULL, NULL);
+	assert_int_equal(allow_match(a, "POP01"), 1);
+	allow_free(a);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_allow_prefix_reproduces_reference_table),
 	cmocka_unit_test(test_allow_full_rejects_prefix_match),
@@ -305,6 +337,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_allow_glob_suggestion_truncates),
 	cmocka_unit_test(test_allow_glob_warning_text),
 	cmocka_unit_test(test_allow_match_concurrently),
+	cmocka_unit_test(test_allow_same_lists_are_shared_and_outlive_each_holder),
 };
 
 #include "testmain.h"
