@@ -7,7 +7,8 @@
  * telemetry flowing, clear log lines, no flapping.
  *
  * The connection-level twins of these cases (the mqtt_conn module alone)
- * are in test_mqtt_conn.c; here the whole daemon is under test.
+ * are in test_mqtt_conn.c and test_mqtt_conn_outage.c; here the whole
+ * daemon is under test.
  */
 #include "scenario_env.h"
 
