@@ -1,6 +1,6 @@
 /*
- * test_scenarios.c - the broker and the network misbehave (SPEC.md 3.3,
- * the reliability issue): the real mppd daemon against a real mosquitto
+ * test_scenarios.c - the broker and the network misbehave (RELIABILITY.md
+ * section 1): the real mppd daemon against a real mosquitto
  * that is stopped, killed, absent, partitioned, shared with a client that
  * steals mppd's client id, protected by a password or by TLS with a CA the
  * test makes.  Every case asserts what a user sees: commands answered,

@@ -43,7 +43,7 @@ head(struct result *r, const char *cmd, const char *desc)
 	result_set_plain(r, "_command_description", desc);
 }
 
-/* PI30MAX QPIGS2 (test0): the OUTPUTS.md example. */
+/* PI30MAX QPIGS2 (test0): the example of docs/compatibility.md. */
 static inline void
 mk_qpigs2(struct result *r)
 {
