@@ -26,4 +26,16 @@ sample_qpigs(struct result *r)
 	result_set_str(r, "Device Mode", "Battery", "");
 }
 
+/* Its prom text as mpp-solar writes it (unnamed device, no dev). */
+#define SAMPLE_QPIGS_PROM \
+    "machine_role{role=\"mpp_solar\"} 1\n" \
+    "mpp_solar_ac_input_voltage{inverter=\"mpp_solar\",device=\"None\"," \
+    "cmd=\"QPIGS\"} 0.0\n" \
+    "mpp_solar_inverter_heat_sink_temperature{inverter=\"mpp_solar\"," \
+    "device=\"None\",cmd=\"QPIGS\"} 69\n" \
+    "mpp_solar_pvinput_power{inverter=\"mpp_solar\",device=\"None\"," \
+    "cmd=\"QPIGS\"} 856\n" \
+    "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\"," \
+    "cmd=\"QPIGS\",myStr=\"Battery\"} 1\n"
+
 #endif

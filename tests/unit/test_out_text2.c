@@ -156,15 +156,7 @@ test_prom(void **state)
 	struct out_opts o = opts();
 
 	(void)state;
-	check(output_prom, &o, "machine_role{role=\"mpp_solar\"} 1\n"
-	    "mpp_solar_ac_input_voltage{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\"} 0.0\n"
-	    "mpp_solar_inverter_heat_sink_temperature{inverter=\"mpp_solar\","
-	    "device=\"None\",cmd=\"QPIGS\"} 69\n"
-	    "mpp_solar_pvinput_power{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\"} 856\n"
-	    "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\",myStr=\"Battery\"} 1\n");
+	check(output_prom, &o, SAMPLE_QPIGS_PROM);
 	o.device = "inv1";
 	o.dev = "garage";
 	o.exclfilter = re("_");

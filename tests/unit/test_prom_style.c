@@ -58,16 +58,7 @@ static const char plain_promtool[] =
     "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
     "cmd=\"QPIGS\",my_str=\"Battery\"} 1\n";
 
-static const char plain_mppsolar[] =
-    "machine_role{role=\"mpp_solar\"} 1\n"
-    "mpp_solar_ac_input_voltage{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\"} 0.0\n"
-    "mpp_solar_inverter_heat_sink_temperature{inverter=\"mpp_solar\","
-    "device=\"None\",cmd=\"QPIGS\"} 69\n"
-    "mpp_solar_pvinput_power{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\"} 856\n"
-    "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\",myStr=\"Battery\"} 1\n";
+static const char plain_mppsolar[] = SAMPLE_QPIGS_PROM;
 
 /* The prom text of the result mkr makes, in o's style else dflt. */
 static void
