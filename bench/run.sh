@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh - every benchmark of SPEC.md section 8, one command:
+# bench/run.sh - every benchmark of BENCHMARKS.md's targets, one command:
 #
 #     bench/run.sh
 #
@@ -513,7 +513,7 @@ if want http; then
 fi
 
 # ---------------------------------------------------------------- summary
-section "summary (SPEC.md section 8)"
+section "summary (the targets of BENCHMARKS.md)"
 # row FIGURE VALUE TARGET VERDICT [REFERENCE]
 row() { printf '  %-44s %-24s %-14s %-5s %s\n' "$1" "$2" "$3" "$4" "${5:-}"; }
 ok() { awk "BEGIN { exit !($1) }" && echo met || echo MISS; }

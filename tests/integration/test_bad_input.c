@@ -1,5 +1,5 @@
 /*
- * test_bad_input.c - the bad-input battery (SPEC.md 3.3) against the
+ * test_bad_input.c - the bad-input battery (RELIABILITY.md section 4) against the
  * running daemon: payloads with NUL bytes, overlong and otherwise invalid
  * UTF-8, a byte-order mark, C1 controls, 1 MB; JSON envelopes that are
  * arrays, nested, deep, huge or of the wrong types; MQTT 5 properties

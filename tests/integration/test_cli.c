@@ -1,6 +1,6 @@
 /*
  * test_cli.c - the one-shot command line as a user sees it: the outputs of
- * reference/OUTPUTS.md byte for byte, the help listings, exit codes.
+ * mpp-solar's byte for byte (docs/compatibility.md), the help listings, exit codes.
  */
 #include <stdlib.h>
 #include <string.h>

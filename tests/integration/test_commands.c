@@ -1,7 +1,7 @@
 /*
  * test_commands.c - MQTT commands as a user sees them: the real daemon, a
  * real mosquitto broker, and mosquitto_pub / mosquitto_sub as independent
- * peers (SPEC.md sections 2, 3.1-3.3).  Where "never sent to the device"
+ * peers (docs/commands.md).  Where "never sent to the device"
  * matters, the device is mppd-sim, whose --log records every command it
  * receives.
  *

@@ -1,5 +1,5 @@
 /*
- * test_scenario_inverter.c - the inverter misbehaves (SPEC.md 3.3, 3.5):
+ * test_scenario_inverter.c - the inverter misbehaves (RELIABILITY.md section 2):
  * mppd-sim injects silence, bad CRCs, NAKs, garbage and echoes, vanishes
  * like an unplugged USB adapter and comes back, and talks at 2400 baud
  * while commands pour in.  The real mppd daemon, a real mosquitto, and

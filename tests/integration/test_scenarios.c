@@ -1,13 +1,14 @@
 /*
- * test_scenarios.c - the broker and the network misbehave (SPEC.md 3.3,
- * the reliability issue): the real mppd daemon against a real mosquitto
+ * test_scenarios.c - the broker and the network misbehave (RELIABILITY.md
+ * section 1): the real mppd daemon against a real mosquitto
  * that is stopped, killed, absent, partitioned, shared with a client that
  * steals mppd's client id, protected by a password or by TLS with a CA the
  * test makes.  Every case asserts what a user sees: commands answered,
  * telemetry flowing, clear log lines, no flapping.
  *
  * The connection-level twins of these cases (the mqtt_conn module alone)
- * are in test_mqtt_conn.c; here the whole daemon is under test.
+ * are in test_mqtt_conn.c and test_mqtt_conn_outage.c; here the whole
+ * daemon is under test.
  */
 #include "scenario_env.h"
 

@@ -304,7 +304,7 @@ test_sim_qpi_reports_pi30(void **state)
 
 	sim_up(t, NULL);
 	n = transact(t->fd, "QPI", buf, sizeof(buf));
-	/* The exact bytes from PROTOCOL.md: (PI30 9A 0B CR. */
+	/* The exact bytes from docs/protocols.md: (PI30 9A 0B CR. */
 	assert_int_equal(n, 8);
 	assert_memory_equal(buf, "(PI30\x9a\x0b\r", 8);
 }

@@ -1,6 +1,6 @@
 /*
  * test_allow.c - allowlist matching, full (mppd) and prefix (reference),
- * with the table of reference/DAEMON.md section 5, and the glob detector.
+ * with mpp-solar's prefix rule (docs/compatibility.md, mqtt_cmd_match), and the glob detector.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +35,7 @@ admits(const char *pattern, enum cmd_match mode, const char *cmd)
 	return r;
 }
 
-/* DAEMON.md section 5, prefix = the reference's re.match. */
+/* prefix = mpp-solar's re.match (docs/compatibility.md). */
 static void
 test_allow_prefix_reproduces_reference_table(void **state)
 {

@@ -1,6 +1,6 @@
 /*
  * test_cmd_check.c - what an MQTT command payload must look like before it
- * may reach an inverter (SPEC.md sections 3.2 and 3.3): the payload
+ * may reach an inverter (docs/commands.md, RELIABILITY.md section 4): the payload
  * checks, the JSON envelope, the allowlist and the protocol's table.
  */
 #include <stdlib.h>
@@ -512,7 +512,7 @@ static void
 test_check_brace_pattern_is_literal(void **state)
 {
 	(void)state;
-	/* reference/DAEMON.md section 5: {0-1} is literal text. */
+	/* in mpp-solar's patterns {0-1} is literal text */
 	assert_int_equal(check("MCHGC040", "MCHGC{0-1}[0-6][0-2]", MATCH_FULL,
 	    0), -1);
 	assert_string_equal(err, "Command not allowed");

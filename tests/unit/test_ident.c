@@ -1,5 +1,5 @@
 /*
- * test_ident.c - client id (reference/DAEMON.md section 4), host name,
+ * test_ident.c - client id (docs/compatibility.md, MQTT keys), host name,
  * placeholder expansion.
  */
 #include <setjmp.h>

@@ -18,24 +18,8 @@
 
 #include "output.h"
 #include "result.h"
+#include "sample_result.h"
 #include "sbuf.h"
-
-/* A QPIGS-like result: floats, ints, a non-ASCII unit, a string. */
-static void
-mk(struct result *r)
-{
-	result_init(r);
-	result_set_plain(r, "_command", "QPIGS");
-	result_set_plain(r, "_command_description",
-	    "General Status Parameters inquiry");
-	result_set_str(r, "raw_response", "(000.0 ...\r", "");
-	result_set(r, "AC Input Voltage", val_float(0.0), "V", EX_ABSENT,
-	    NULL, 0);
-	result_set(r, "Inverter Heat Sink Temperature", val_int(69),
-	    "\xc2\xb0" "C", EX_ABSENT, NULL, 0);
-	result_set(r, "PV-Input/Power", val_int(856), "W", EX_ABSENT, NULL, 0);
-	result_set_str(r, "Device Mode", "Battery", "");
-}
 
 static struct out_opts
 opts(void)
@@ -65,7 +49,7 @@ check(text_fn fn, const struct out_opts *o, const char *want)
 	struct result r;
 	struct sbuf s = SBUF_INIT;
 
-	mk(&r);
+	sample_qpigs(&r);
 	fn(&r, o, &s);
 	assert_string_equal(sbuf_str(&s), want);
 	sbuf_free(&s);
@@ -172,15 +156,7 @@ test_prom(void **state)
 	struct out_opts o = opts();
 
 	(void)state;
-	check(output_prom, &o, "machine_role{role=\"mpp_solar\"} 1\n"
-	    "mpp_solar_ac_input_voltage{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\"} 0.0\n"
-	    "mpp_solar_inverter_heat_sink_temperature{inverter=\"mpp_solar\","
-	    "device=\"None\",cmd=\"QPIGS\"} 69\n"
-	    "mpp_solar_pvinput_power{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\"} 856\n"
-	    "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
-	    "cmd=\"QPIGS\",myStr=\"Battery\"} 1\n");
+	check(output_prom, &o, SAMPLE_QPIGS_PROM);
 	o.device = "inv1";
 	o.dev = "garage";
 	o.exclfilter = re("_");
@@ -196,7 +172,7 @@ test_json_values(void **state)
 	struct sbuf s = SBUF_INIT;
 
 	(void)state;
-	mk(&r);
+	sample_qpigs(&r);
 	output_json_values(&r, &o, 0, NULL, &s);
 	assert_string_equal(sbuf_str(&s), "{\"ac_input_voltage\": 0.0, "
 	    "\"inverter_heat_sink_temperature\": 69, \"pv-input/power\": 856, "
@@ -233,7 +209,7 @@ test_domoticz_autodiscover(void **state)
 	struct msgs m = { SBUF_INIT };
 
 	(void)state;
-	mk(&r);
+	sample_qpigs(&r);
 	o.tag = "my tag";
 	o.filter = re("power|mode");
 	output_domoticz_autodiscover(&r, &o, collect, &m);

@@ -1,6 +1,6 @@
 /*
  * test_port_detect.c - port type from the port name, as the reference
- * picks it (PROTOCOL.md section 4), plus mppd's any-/dev/tty* rule.
+ * picks it (docs/protocols.md), plus mppd's any-/dev/tty* rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>

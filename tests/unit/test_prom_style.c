@@ -16,24 +16,8 @@
 
 #include "output.h"
 #include "result.h"
+#include "sample_result.h"
 #include "sbuf.h"
-
-/* A QPIGS-like result: floats, ints, a non-ASCII unit, a string. */
-static void
-mk_plain(struct result *r)
-{
-	result_init(r);
-	result_set_plain(r, "_command", "QPIGS");
-	result_set_plain(r, "_command_description",
-	    "General Status Parameters inquiry");
-	result_set_str(r, "raw_response", "(000.0 ...\r", "");
-	result_set(r, "AC Input Voltage", val_float(0.0), "V", EX_ABSENT,
-	    NULL, 0);
-	result_set(r, "Inverter Heat Sink Temperature", val_int(69),
-	    "\xc2\xb0" "C", EX_ABSENT, NULL, 0);
-	result_set(r, "PV-Input/Power", val_int(856), "W", EX_ABSENT, NULL, 0);
-	result_set_str(r, "Device Mode", "Battery", "");
-}
 
 /* Keys that are no valid metric names, two keys with one name, and text
  * that must be escaped. */
@@ -74,16 +58,7 @@ static const char plain_promtool[] =
     "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
     "cmd=\"QPIGS\",my_str=\"Battery\"} 1\n";
 
-static const char plain_mppsolar[] =
-    "machine_role{role=\"mpp_solar\"} 1\n"
-    "mpp_solar_ac_input_voltage{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\"} 0.0\n"
-    "mpp_solar_inverter_heat_sink_temperature{inverter=\"mpp_solar\","
-    "device=\"None\",cmd=\"QPIGS\"} 69\n"
-    "mpp_solar_pvinput_power{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\"} 856\n"
-    "mpp_solar_device_mode{inverter=\"mpp_solar\",device=\"None\","
-    "cmd=\"QPIGS\",myStr=\"Battery\"} 1\n";
+static const char plain_mppsolar[] = SAMPLE_QPIGS_PROM;
 
 /* The prom text of the result mkr makes, in o's style else dflt. */
 static void
@@ -108,10 +83,10 @@ test_promtool_style_has_help_type_and_my_str(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	/* prom_file's default */
-	check(mk_plain, &o, PROMTEXT_PROMTOOL, plain_promtool);
+	check(sample_qpigs, &o, PROMTEXT_PROMTOOL, plain_promtool);
 	/* set explicitly, it wins over the output's default */
 	o.prom_style = PROMTEXT_PROMTOOL;
-	check(mk_plain, &o, PROMTEXT_MPPSOLAR, plain_promtool);
+	check(sample_qpigs, &o, PROMTEXT_MPPSOLAR, plain_promtool);
 }
 
 static void
@@ -121,9 +96,9 @@ test_mppsolar_style_is_the_reference_text(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	check(mk_plain, &o, PROMTEXT_MPPSOLAR, plain_mppsolar);
+	check(sample_qpigs, &o, PROMTEXT_MPPSOLAR, plain_mppsolar);
 	o.prom_style = PROMTEXT_MPPSOLAR;
-	check(mk_plain, &o, PROMTEXT_PROMTOOL, plain_mppsolar);
+	check(sample_qpigs, &o, PROMTEXT_PROMTOOL, plain_mppsolar);
 }
 
 static void
@@ -193,7 +168,7 @@ test_prom_output_follows_prom_style(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	mk_plain(&r);
+	sample_qpigs(&r);
 	/* the prom output (stdout) prints mpp-solar's text unless told */
 	output_prom(&r, &o, &s);
 	assert_string_equal(sbuf_str(&s), plain_mppsolar);

@@ -272,7 +272,7 @@ test_frame_rx_reads_request_and_checks_crc(void **state)
 
 	(void)state;
 	frame_rx_init(&rx);
-	/* POP02's CRC low byte is adjusted 0x0A -> 0x0B (PROTOCOL.md). */
+	/* POP02's CRC low byte is adjusted 0x0A -> 0x0B (docs/protocols.md). */
 	assert_int_equal(feed(&rx, "POP02\xe2\x0b\r", 8, &req), 1);
 	assert_string_equal(req.text, "POP02");
 	assert_true(req.crc_ok);
