@@ -43,8 +43,8 @@ print(json.dumps(out))
 '''
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from gen_pi30_tables import (Emitter, TYPES, ccomment, cstr, dict_pairs,  # noqa: E402
-                             row_c, tables_struct)
+from gen_pi30_tables import (Emitter, TYPES, ccomment, cmd_core, cstr,  # noqa: E402
+                             dict_pairs, tables_struct)
 
 
 def load(ref, proto):
@@ -76,20 +76,9 @@ def main():
         cmds = []
         for key, d in data["commands"]:
             d = dict(dict_pairs(d))
-            rtype = d.get("response_type", "DEFAULT")
-            rows = [row_c(em, rtype, r) for r in d.get("response", [])]
-            rname = em.rows(rows) if rows else "0"
-            canned = []
-            for t in d.get("test_responses", []):
-                canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
-            cname = em.canned(canned) if canned else "0"
-            body = "{{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d}, %s, %s} /* %s */" % (
-                em.s(key), em.s(d["name"]), em.s(d.get("description", "")),
-                em.s(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
-                rtype, em.s(d.get("regex") or None), em.s(d.get("crctype")),
-                rname, len(rows), cname, len(canned), em.s(d.get("prefix")),
-                flags_of(d), ccomment(key))
-            cmds.append(em.cmd(body))
+            cmds.append(em.cmd("{{%s}, %s, %s} /* %s */" % (
+                cmd_core(em, key, d), em.s(d.get("prefix")), flags_of(d),
+                ccomment(key))))
         protos.append((pid, data, cmds))
 
     print("/*")

@@ -239,6 +239,24 @@ def tables_struct(em, name, cmdtype, xrows="NULL"):
         have("lists"), have("bytes"), have("cmds"), cmdtype, xrows)
 
 
+def cmd_core(em, key, d):
+    """The members of a struct pi_cmd for command key, definition d (its
+    rows and sample replies emitted on the way); the families that extend
+    pi_cmd (gen_family_tables.py) wrap it."""
+    rtype = d.get("response_type", "DEFAULT")
+    rows = [row_c(em, rtype, r) for r in d.get("response", [])]
+    rname = em.rows(rows) if rows else "0"
+    canned = []
+    for t in d.get("test_responses", []):
+        canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
+    cname = em.canned(canned) if canned else "0"
+    return "%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d" % (
+        em.s(key), em.s(d["name"]), em.s(d.get("description", "")),
+        em.s(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
+        rtype, em.s(d.get("regex") or None), em.s(d.get("crctype")),
+        rname, len(rows), cname, len(canned))
+
+
 def main():
     ref = sys.argv[1]
     em = Emitter()
@@ -248,19 +266,8 @@ def main():
         cmds = []
         for key, d in data["commands"]:
             d = dict(dict_pairs(d))
-            rtype = d.get("response_type", "DEFAULT")
-            rows = [row_c(em, rtype, r) for r in d.get("response", [])]
-            rname = em.rows(rows) if rows else "0"
-            canned = []
-            for t in d.get("test_responses", []):
-                canned.append(t["__bytes__"] if isinstance(t, dict) else t.encode().hex())
-            cname = em.canned(canned) if canned else "0"
-            body = "{%s, %s, %s, %s, %d, RT_%s, %s, %s, %s, %d, %s, %d} /* %s */" % (
-                em.s(key), em.s(d["name"]), em.s(d.get("description", "")),
-                em.s(d.get("help")), 1 if d.get("type") == "SETTER" else 0,
-                rtype, em.s(d.get("regex") or None), em.s(d.get("crctype")),
-                rname, len(rows), cname, len(canned), ccomment(key))
-            cmds.append(em.cmd(body))
+            cmds.append(em.cmd("{%s} /* %s */" % (cmd_core(em, key, d),
+                                                  ccomment(key))))
         protos.append((pid, data, cmds))
 
     print("/*")
