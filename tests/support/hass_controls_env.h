@@ -21,53 +21,9 @@
 #include "allow.h"
 #include "hass_settings.h"
 #include "proto.h"
+#include "pub_rec.h"
 #include "result.h"
 #include "sbuf.h"
-
-struct msg {
-	char	*topic;
-	char	*payload;
-	int	 qos, retain;
-};
-
-struct rec {
-	struct msg	m[128];
-	int		n;
-};
-
-static inline void
-rec_pub(void *arg, const char *topic, const char *payload, size_t len,
-    int qos, int retain)
-{
-	struct rec *r = arg;
-
-	assert_true(r->n < 128);
-	r->m[r->n].topic = strdup(topic);
-	r->m[r->n].payload = strndup(payload, len);
-	r->m[r->n].qos = qos;
-	r->m[r->n].retain = retain;
-	r->n++;
-}
-
-static inline void
-rec_free(struct rec *r)
-{
-	for (int i = 0; i < r->n; i++) {
-		free(r->m[i].topic);
-		free(r->m[i].payload);
-	}
-	r->n = 0;
-}
-
-/* The payload published on topic, or NULL. */
-static inline const char *
-rec_get(const struct rec *r, const char *topic)
-{
-	for (int i = r->n - 1; i >= 0; i--)
-		if (strcmp(r->m[i].topic, topic) == 0)
-			return r->m[i].payload;
-	return NULL;
-}
 
 static inline const struct pi_proto *
 proto(const char *id)

@@ -21,6 +21,7 @@
 
 #include "output.h"
 #include "proto.h"
+#include "pub_rec.h"
 #include "result.h"
 #include "sbuf.h"
 #include "testmain.h"
@@ -96,52 +97,16 @@ mk_qet(struct result *r)
 	    EX_ABSENT, NULL, 0);
 }
 
-/* ---- capturing publisher ---- */
-
-#define CAP_MAX	64
-
-struct cap {
-	int	 n;
-	char	*topic[CAP_MAX];
-	char	*payload[CAP_MAX];
-	size_t	 len[CAP_MAX];
-	int	 qos[CAP_MAX];
-	int	 retain[CAP_MAX];
-};
-
-static inline void
-cap_fn(void *arg, const char *topic, const char *payload, size_t len,
-    int qos, int retain)
-{
-	struct cap *c = arg;
-
-	assert_true(c->n < CAP_MAX);
-	c->topic[c->n] = xstrdup(topic);
-	c->payload[c->n] = xstrndup(payload, len);
-	c->len[c->n] = len;
-	c->qos[c->n] = qos;
-	c->retain[c->n] = retain;
-	c->n++;
-}
-
-static inline void
-cap_free(struct cap *c)
-{
-	for (int i = 0; i < c->n; i++) {
-		free(c->topic[i]);
-		free(c->payload[i]);
-	}
-	c->n = 0;
-}
+/* ---- capturing publisher (pub_rec.h) ---- */
 
 /* "topic payload\n" per message, as mosquitto_sub -v prints them. */
 static inline char *
-cap_text(const struct cap *c)
+cap_text(const struct pub_rec *c)
 {
 	struct sbuf s = SBUF_INIT;
 
 	for (int i = 0; i < c->n; i++)
-		sbuf_printf(&s, "%s %s\n", c->topic[i], c->payload[i]);
+		sbuf_printf(&s, "%s %s\n", c->m[i].topic, c->m[i].payload);
 	return sbuf_steal(&s);
 }
 
@@ -160,14 +125,14 @@ static inline void
 check(const char *name, const struct result *r, const struct out_opts *o,
     const char *want)
 {
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 	char *got;
 
-	assert_int_equal(output_mqtt(name, r, o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt(name, r, o, pub_rec_fn, &c), 0);
 	got = cap_text(&c);
 	assert_string_equal(got, want);
 	free(got);
-	cap_free(&c);
+	pub_rec_free(&c);
 }
 
 /* The same through the "screen" debug publisher. */

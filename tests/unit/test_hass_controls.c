@@ -60,22 +60,22 @@ static void
 test_no_pcp_pattern_means_no_charger_select(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 
 	build(&f, "PI30", "POP0[0-2]");
 	assert_int_equal(status_of(&f, "charger_source_priority"), HC_REFUSED);
-	assert_int_equal(hc_publish_discovery(f.set, rec_pub, &r), 1);
+	assert_int_equal(hc_publish_discovery(f.set, pub_rec_fn, &r), 1);
 	/* the refused entity's retained config is cleared, never filled */
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "homeassistant/select/mpp_inv_charger_source_priority/config"), "");
-	assert_non_null(strstr(rec_get(&r,
+	assert_non_null(strstr(pub_rec_last(&r,
 	    "homeassistant/select/mpp_inv_output_source_priority/config"),
 	    "\"SBU first\""));
 	for (int i = 0; i < r.n; i++)
 		if (r.m[i].payload[0] != '\0')
 			assert_non_null(strstr(r.m[i].topic,
 			    "output_source_priority"));
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 
@@ -235,15 +235,15 @@ test_number_range_follows_the_rated_battery_voltage(void **state)
 {
 	struct fix f;
 	const struct hc_entity *e;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 
 	/* not read yet: waiting, no config */
 	build_full(&f, "PI30", "PBCV.*,PCVV.*", MATCH_FULL, NULL, -1, NULL, -1, 0);
 	assert_int_equal(status_of(&f, "battery_recharge_voltage"), HC_WAITING);
-	assert_int_equal(hc_publish_discovery(f.set, rec_pub, &r), 0);
-	assert_null(rec_get(&r,
+	assert_int_equal(hc_publish_discovery(f.set, pub_rec_fn, &r), 0);
+	assert_null(pub_rec_last(&r,
 	    "homeassistant/number/mpp_inv_battery_recharge_voltage/config"));
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 	/* a 24 V unit */
 	build_full(&f, "PI30", "PBCV.*,PCVV.*", MATCH_FULL, NULL, -1, NULL, -1, 24);
@@ -437,7 +437,7 @@ test_pi18_states_from_a_piri_reply(void **state)
 {
 	static const int c18[] = { 10, 20, 30, 40, 50, 60, 70, 80 };
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 
 	(void)state;
@@ -445,20 +445,20 @@ test_pi18_states_from_a_piri_reply(void **state)
 	    MATCH_FULL, c18, 8, NULL, -1, 48);
 	/* canned: 2300,217,...,450,552,545,2,10,060,1,1,1,9,... */
 	decode_canned(proto("PI18"), "PIRI", 0, &res);
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 0);
-	assert_true(hc_publish_states(f.set, "PIRI", &res, rec_pub, &r) >= 4);
-	assert_string_equal(rec_get(&r, "th/inv/settings/output_source_priority"),
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r), 0);
+	assert_true(hc_publish_states(f.set, "PIRI", &res, pub_rec_fn, &r) >= 4);
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/output_source_priority"),
 	    "Solar-Battery-Utility");
-	assert_string_equal(rec_get(&r, "th/inv/settings/charger_source_priority"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/charger_source_priority"),
 	    "Solar and Utility");
-	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "User");
-	assert_string_equal(rec_get(&r, "th/inv/settings/battery_cut_off_voltage"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/battery_type"), "User");
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/battery_cut_off_voltage"),
 	    "45.0");
-	assert_string_equal(rec_get(&r, "th/inv/settings/max_charging_current"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/max_charging_current"),
 	    "60");
 	assert_true(hc_rated_battery_voltage(&res) == 48);
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 
@@ -466,7 +466,7 @@ static void
 test_pi17_solar_distribution_select_and_hecs_switches(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 	const struct hc_entity *e;
 	cJSON *j;
@@ -488,16 +488,16 @@ test_pi17_solar_distribution_select_and_hecs_switches(void **state)
 	cJSON_Delete(j);
 	/* canned HECS: "00,0,0,0,0,0,0,0,0" */
 	decode_canned(proto("PI17"), "HECS", 0, &res);
-	assert_true(hc_publish_states(f.set, "HECS", &res, rec_pub, &r) >= 3);
+	assert_true(hc_publish_states(f.set, "HECS", &res, pub_rec_fn, &r) >= 3);
 	/* "Battery-Load-Grid" (SEP00) is not among the options the
 	 * allowlist admits: HA would refuse it ("Invalid option"), so the
 	 * state is unknown */
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/solar_energy_distribution_priority"), "None");
-	assert_string_equal(rec_get(&r, "th/inv/settings/solar_charge_battery"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/solar_charge_battery"),
 	    "disabled");
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 

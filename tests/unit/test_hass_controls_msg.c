@@ -132,15 +132,15 @@ static void
 test_discovery_is_retained_qos0(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 
 	build(&f, "PI30", "POP0[0-2],PBCV.*,PEa,PDa");
-	assert_int_equal(hc_publish_discovery(f.set, rec_pub, &r), 3);
+	assert_int_equal(hc_publish_discovery(f.set, pub_rec_fn, &r), 3);
 	for (int i = 0; i < r.n; i++) {
 		assert_int_equal(r.m[i].qos, 0);
 		assert_int_equal(r.m[i].retain, 1);
 	}
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 
@@ -178,34 +178,34 @@ static void
 test_states_from_a_pi30_qpiri_reply(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 
 	build_full(&f, "PI30", "POP.*,PCP.*,PBT.*,MCHGC.*,MUCHGC.*,PBCV.*,"
 	    "PBDV.*,PSDV.*,PCVV.*,PBFT.*", MATCH_FULL, chg, 6, uchg, 4, 48);
 	/* canned: ... 48.0 46.0 42.0 56.4 54.0 0 10 010 1 0 0 ... 54.0 ... */
 	decode_canned(proto("PI30"), "QPIRI", 0, &res);
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 11);
-	assert_string_equal(rec_get(&r, "th/inv/settings/output_source_priority"),
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r), 11);
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/output_source_priority"),
 	    "Utility first");
-	assert_string_equal(rec_get(&r, "th/inv/settings/charger_source_priority"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/charger_source_priority"),
 	    "Utility first");
-	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "AGM");
-	assert_string_equal(rec_get(&r, "th/inv/settings/max_charging_current"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/battery_type"), "AGM");
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/max_charging_current"),
 	    "10");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/max_utility_charging_current"), "10");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_recharge_voltage"), "46.0");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_cut_off_voltage"), "42.0");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_bulk_charging_voltage"), "56.4");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_float_charging_voltage"), "54.0");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_redischarge_voltage"), "54.0");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_redischarge_at_full"), "disabled");
 	for (int i = 0; i < r.n; i++) {
 		assert_int_equal(r.m[i].qos, 0);
@@ -213,19 +213,19 @@ test_states_from_a_pi30_qpiri_reply(void **state)
 	}
 	assert_true(hc_rated_battery_voltage(&res) == 48);
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	/* canned reply 1: SBU first, battery type User, 30 A / 60 A */
 	decode_canned(proto("PI30"), "QPIRI", 1, &res);
-	hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r);
-	assert_string_equal(rec_get(&r, "th/inv/settings/output_source_priority"),
+	hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r);
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/output_source_priority"),
 	    "SBU first");
-	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "User");
-	assert_string_equal(rec_get(&r, "th/inv/settings/max_charging_current"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/battery_type"), "User");
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/max_charging_current"),
 	    "60");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/max_utility_charging_current"), "30");
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	/* canned reply 2 is a 24 V unit */
 	decode_canned(proto("PI30"), "QPIRI", 2, &res);
 	assert_true(hc_rated_battery_voltage(&res) == 24);
@@ -243,7 +243,7 @@ static void
 test_states_outside_the_options_or_range_are_unknown(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 
 	(void)state;
@@ -255,16 +255,16 @@ test_states_outside_the_options_or_range_are_unknown(void **state)
 	result_set(&res, "Battery Type", val_str("TBD"), "", EX_ABSENT, NULL, 0);
 	result_set(&res, "Battery Redischarge Voltage", val_float(0.0), "V",
 	    EX_ABSENT, NULL, 0);
-	hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r);
-	assert_string_equal(rec_get(&r,
+	hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r);
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/charger_source_priority"), "None");
-	assert_string_equal(rec_get(&r, "th/inv/settings/battery_type"), "BAK");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/battery_type"), "BAK");
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_redischarge_voltage"), "None");
-	assert_string_equal(rec_get(&r,
+	assert_string_equal(pub_rec_last(&r,
 	    "th/inv/settings/battery_redischarge_at_full"), "enabled");
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 
@@ -272,23 +272,23 @@ static void
 test_states_from_a_qflag_reply(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 
 	build(&f, "PI30", "PE[abx],PD[abx]");
 	decode_canned(proto("PI30"), "QFLAG", 0, &res);	/* (EakxyDbjuvz */
-	assert_int_equal(hc_publish_states(f.set, "QFLAG", &res, rec_pub, &r), 3);
-	assert_string_equal(rec_get(&r, "th/inv/settings/buzzer"), "enabled");
-	assert_string_equal(rec_get(&r, "th/inv/settings/lcd_backlight"),
+	assert_int_equal(hc_publish_states(f.set, "QFLAG", &res, pub_rec_fn, &r), 3);
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/buzzer"), "enabled");
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/lcd_backlight"),
 	    "enabled");
-	assert_string_equal(rec_get(&r, "th/inv/settings/overload_bypass"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/settings/overload_bypass"),
 	    "disabled");
 	/* refused switches publish no state */
-	assert_null(rec_get(&r, "th/inv/settings/power_saving"));
+	assert_null(pub_rec_last(&r, "th/inv/settings/power_saving"));
 	/* a QFLAG result publishes nothing for QPIRI entities and vice versa */
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 0);
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r), 0);
 	result_free(&res);
-	rec_free(&r);
+	pub_rec_free(&r);
 	fix_free(&f);
 }
 
@@ -296,18 +296,18 @@ static void
 test_error_replies_publish_no_state(void **state)
 {
 	struct fix f;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 
 	build(&f, "PI30", "POP.*");
 	decode_text(proto("PI30"), "QPIRI", "(NAKss\r", &res);
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 0);
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r), 0);
 	assert_true(hc_rated_battery_voltage(&res) == 0);
 	assert_int_equal(r.n, 0);
 	result_free(&res);
 	result_init(&res);
 	result_error(&res, "No communications port defined");
-	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, rec_pub, &r), 0);
+	assert_int_equal(hc_publish_states(f.set, "QPIRI", &res, pub_rec_fn, &r), 0);
 	result_free(&res);
 	fix_free(&f);
 }

@@ -20,6 +20,7 @@
 #include "hass_energy.h"
 #include "proto.h"
 #include "result.h"
+#include "pub_rec.h"
 #include "sbuf.h"
 
 #define HOUR_MS	3600000LL
@@ -105,45 +106,6 @@ test_state_file_round_trip_leaves_no_temp_file(void **state)
 
 /* ---- the runtime object, with decoded replies ------------------------ */
 
-struct rec {
-	char	*topic[64], *payload[64];
-	int	 n;
-};
-
-static void
-rec_pub(void *arg, const char *topic, const char *payload, size_t len,
-    int qos, int retain)
-{
-	struct rec *r = arg;
-
-	(void)qos;
-	(void)retain;
-	if (r->n >= 64)
-		return;
-	r->topic[r->n] = strdup(topic);
-	r->payload[r->n] = strndup(payload, len);
-	r->n++;
-}
-
-static void
-rec_free(struct rec *r)
-{
-	for (int i = 0; i < r->n; i++) {
-		free(r->topic[i]);
-		free(r->payload[i]);
-	}
-	r->n = 0;
-}
-
-/* The last payload on topic, or NULL. */
-static const char *
-rec_last(const struct rec *r, const char *topic)
-{
-	for (int i = r->n - 1; i >= 0; i--)
-		if (strcmp(r->topic[i], topic) == 0)
-			return r->payload[i];
-	return NULL;
-}
 
 static void
 qpigs(struct result *res)
@@ -168,7 +130,7 @@ test_energy_sensors_publish_and_survive_a_restart(void **state)
 	struct device_cfg dc;
 	struct energy *e;
 	struct result res;
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	const char *conf, *last;
 	char *saved;
 	cJSON *j;
@@ -185,12 +147,12 @@ test_energy_sensors_publish_and_survive_a_restart(void **state)
 	e = energy_new(&dc, "th", "inv", dir, 1000);
 	assert_non_null(e);
 	qpigs(&res);
-	energy_on_result(e, 0, "QPIGS", &res, 1, rec_pub, &r);
+	energy_on_result(e, 0, "QPIGS", &res, 1, pub_rec_fn, &r);
 	usleep(200000);
-	energy_on_result(e, 0, "QPIGS", &res, 1, rec_pub, &r);
+	energy_on_result(e, 0, "QPIGS", &res, 1, pub_rec_fn, &r);
 	result_free(&res);
 
-	conf = rec_last(&r, "homeassistant/sensor/mpp_inv_energy_pv/config");
+	conf = pub_rec_last(&r, "homeassistant/sensor/mpp_inv_energy_pv/config");
 	assert_non_null(conf);
 	j = cJSON_Parse(conf);
 	assert_string_equal(cJSON_GetObjectItem(j, "device_class")->valuestring,
@@ -210,25 +172,25 @@ test_energy_sensors_publish_and_survive_a_restart(void **state)
 		char t[128];
 		snprintf(t, sizeof(t), "homeassistant/sensor/mpp_inv_energy_%s/"
 		    "config", k);
-		assert_non_null(rec_last(&r, t));
+		assert_non_null(pub_rec_last(&r, t));
 	}
-	last = rec_last(&r, "th/inv/energy");
+	last = pub_rec_last(&r, "th/inv/energy");
 	assert_non_null(last);
 	saved = strdup(last);
 	energy_free(e);			/* saves */
-	rec_free(&r);
+	pub_rec_free(&r);
 
 	snprintf(path, sizeof(path), "%s/energy-inv.json", dir);
 	assert_int_equal(access(path, R_OK), 0);
 	e = energy_new(&dc, "th", "inv", dir, 1000);
 	qpigs(&res);
-	energy_on_result(e, 0, "QPIGS", &res, 1, rec_pub, &r);
+	energy_on_result(e, 0, "QPIGS", &res, 1, pub_rec_fn, &r);
 	result_free(&res);
 	/* no reset, no jump: the first total after the restart is the last
 	 * one before it */
-	assert_string_equal(rec_last(&r, "th/inv/energy"), saved);
+	assert_string_equal(pub_rec_last(&r, "th/inv/energy"), saved);
 	energy_free(e);
-	rec_free(&r);
+	pub_rec_free(&r);
 	free(saved);
 	unlink(path);
 	rmdir(dir);

@@ -19,54 +19,8 @@
 #include "config.h"
 #include "hass_stack.h"
 #include "result.h"
+#include "pub_rec.h"
 
-struct rec {
-	char	*topic[512], *payload[512];
-	int	 n;
-};
-
-static void
-rec_pub(void *arg, const char *topic, const char *payload, size_t len,
-    int qos, int retain)
-{
-	struct rec *r = arg;
-
-	(void)qos;
-	(void)retain;
-	assert_true(r->n < 512);
-	r->topic[r->n] = strdup(topic);
-	r->payload[r->n] = strndup(payload, len);
-	r->n++;
-}
-
-static void
-rec_free(struct rec *r)
-{
-	for (int i = 0; i < r->n; i++) {
-		free(r->topic[i]);
-		free(r->payload[i]);
-	}
-	r->n = 0;
-}
-
-static const char *
-rec_last(const struct rec *r, const char *topic)
-{
-	for (int i = r->n - 1; i >= 0; i--)
-		if (strcmp(r->topic[i], topic) == 0)
-			return r->payload[i];
-	return NULL;
-}
-
-static int
-rec_count(const struct rec *r, const char *topic)
-{
-	int n = 0;
-
-	for (int i = 0; i < r->n; i++)
-		n += strcmp(r->topic[i], topic) == 0;
-	return n;
-}
 
 static void
 setf(struct result *r, const char *k, double v)
@@ -133,7 +87,7 @@ test_three_units_three_devices_and_totals(void **state)
 	struct stack *s = stack_new(&dc, "th", "inv");
 	const char *serials[] = { "92932004102453", "92932004102454",
 	    "92932004102455" };
-	struct rec r = { .n = 0 };
+	struct pub_rec r = { .n = 0 };
 	struct result res;
 	cJSON *j, *dev;
 	const char *p;
@@ -145,7 +99,7 @@ test_three_units_three_devices_and_totals(void **state)
 			char cmd[8];
 			snprintf(cmd, sizeof(cmd), "QPGS%d", n);
 			unit_reply(&res, 1, serials[n], 100 * (n + 1), 10, 1);
-			stack_on_result(s, n + 1, cmd, &res, 1, rec_pub, &r);
+			stack_on_result(s, n + 1, cmd, &res, 1, pub_rec_fn, &r);
 			result_free(&res);
 		}
 	for (int n = 0; n < 3; n++) {
@@ -153,8 +107,8 @@ test_three_units_three_devices_and_totals(void **state)
 		snprintf(t, sizeof(t), "homeassistant/sensor/mpp_%s_"
 		    "ac_output_active_power/config", serials[n]);
 		/* once, not every cycle */
-		assert_int_equal(rec_count(&r, t), 1);
-		j = cJSON_Parse(rec_last(&r, t));
+		assert_int_equal(pub_rec_count(&r, t), 1);
+		j = cJSON_Parse(pub_rec_last(&r, t));
 		assert_non_null(j);
 		dev = cJSON_GetObjectItem(j, "device");
 		assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(dev,
@@ -171,9 +125,9 @@ test_three_units_three_devices_and_totals(void **state)
 		    "device_class")->valuestring, "power");
 		cJSON_Delete(j);
 		snprintf(t, sizeof(t), "th/inv/unit%d/availability", n);
-		assert_string_equal(rec_last(&r, t), "online");
+		assert_string_equal(pub_rec_last(&r, t), "online");
 		snprintf(t, sizeof(t), "th/inv/unit%d/state", n);
-		j = cJSON_Parse(rec_last(&r, t));
+		j = cJSON_Parse(pub_rec_last(&r, t));
 		assert_int_equal(cJSON_GetObjectItem(j,
 		    "ac_output_active_power")->valueint, 100 * (n + 1));
 		assert_int_equal(cJSON_GetObjectItem(j, "pv_power")->valueint,
@@ -181,8 +135,8 @@ test_three_units_three_devices_and_totals(void **state)
 		cJSON_Delete(j);
 	}
 	/* totals after the cycle's last QPGSn, twice */
-	assert_int_equal(rec_count(&r, "th/inv/stack"), 2);
-	p = rec_last(&r, "th/inv/stack");
+	assert_int_equal(pub_rec_count(&r, "th/inv/stack"), 2);
+	p = pub_rec_last(&r, "th/inv/stack");
 	j = cJSON_Parse(p);
 	assert_int_equal(cJSON_GetObjectItem(j, "output_power")->valueint, 600);
 	assert_int_equal(cJSON_GetObjectItem(j, "pv_power")->valueint, 1800);
@@ -191,40 +145,40 @@ test_three_units_three_devices_and_totals(void **state)
 	assert_int_equal(cJSON_GetObjectItem(j,
 	    "battery_discharge_current")->valueint, 3);
 	cJSON_Delete(j);
-	assert_int_equal(rec_count(&r,
+	assert_int_equal(pub_rec_count(&r,
 	    "homeassistant/sensor/mpp_inv_stack_output_power/config"), 1);
 
 	/* unit 2 reports "Not valid", unit 1 does not answer: unavailable,
 	 * and the totals are unit 0's alone (not zeros added in) */
-	rec_free(&r);
+	pub_rec_free(&r);
 	unit_reply(&res, 1, serials[0], 100, 10, 1);
-	stack_on_result(s, 1, "QPGS0", &res, 1, rec_pub, &r);
+	stack_on_result(s, 1, "QPGS0", &res, 1, pub_rec_fn, &r);
 	result_free(&res);
 	result_init(&res);
 	result_error(&res, "Serial command execution failed");
-	stack_on_result(s, 2, "QPGS1", &res, 1, rec_pub, &r);
+	stack_on_result(s, 2, "QPGS1", &res, 1, pub_rec_fn, &r);
 	result_free(&res);
 	unit_reply(&res, 0, "00000000000000", 0, 0, 0);
-	stack_on_result(s, 3, "QPGS2", &res, 1, rec_pub, &r);
+	stack_on_result(s, 3, "QPGS2", &res, 1, pub_rec_fn, &r);
 	result_free(&res);
-	assert_string_equal(rec_last(&r, "th/inv/unit1/availability"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/unit1/availability"),
 	    "offline");
-	assert_string_equal(rec_last(&r, "th/inv/unit2/availability"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/unit2/availability"),
 	    "offline");
-	assert_null(rec_last(&r, "th/inv/unit1/state"));
-	assert_null(rec_last(&r, "th/inv/unit2/state"));
-	j = cJSON_Parse(rec_last(&r, "th/inv/stack"));
+	assert_null(pub_rec_last(&r, "th/inv/unit1/state"));
+	assert_null(pub_rec_last(&r, "th/inv/unit2/state"));
+	j = cJSON_Parse(pub_rec_last(&r, "th/inv/stack"));
 	assert_int_equal(cJSON_GetObjectItem(j, "output_power")->valueint, 100);
 	cJSON_Delete(j);
 
 	/* HA comes online again: every unit's configs once more */
-	rec_free(&r);
-	stack_rediscover(s, rec_pub, &r);
-	assert_int_equal(rec_count(&r, "homeassistant/sensor/mpp_"
+	pub_rec_free(&r);
+	stack_rediscover(s, pub_rec_fn, &r);
+	assert_int_equal(pub_rec_count(&r, "homeassistant/sensor/mpp_"
 	    "92932004102455_ac_output_active_power/config"), 1);
-	assert_string_equal(rec_last(&r, "th/inv/unit2/availability"),
+	assert_string_equal(pub_rec_last(&r, "th/inv/unit2/availability"),
 	    "offline");
-	rec_free(&r);
+	pub_rec_free(&r);
 	stack_free(s);
 }
 

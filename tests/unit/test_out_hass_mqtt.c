@@ -144,22 +144,22 @@ test_hass_tag_with_spaces(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("my tag");
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	head(&r, "QPIGS", "x");
 	result_set(&r, "Is Load On", val_int(1), "bool", EX_ABSENT, NULL, 0);
-	assert_int_equal(output_mqtt("hass_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hass_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/binary_sensor/mpp_my_tag_is_load_on/config");
-	assert_string_equal(c.payload[0],
+	assert_string_equal(c.m[0].payload,
 	    "{\"name\": \"my tag Is Load On\", \"state_topic\": "
 	    "\"homeassistant/binary_sensor/mpp_my tag_is_load_on/state\", "
 	    "\"unique_id\": \"mpp_my tag_is_load_on\", \"force_update\": "
 	    "\"true\" }");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/binary_sensor/mpp_my tag_is_load_on/state");
-	cap_free(&c);
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -168,20 +168,20 @@ test_hass_keepcase_and_filter(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("T");
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	o.keepcase = 1;
 	o.filter = re("Voltage");
 	mk_qpigs2(&r);
-	assert_int_equal(output_mqtt("hass_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hass_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_T_PV2_Input_Voltage/config");
-	assert_non_null(strstr(c.payload[0],
+	assert_non_null(strstr(c.m[0].payload,
 	    "\"name\": \"T PV2 Input Voltage\", "));
-	assert_non_null(strstr(c.payload[0],
+	assert_non_null(strstr(c.m[0].payload,
 	    "\"unique_id\": \"mpp_T_PV2_Input_Voltage\", "));
-	cap_free(&c);
+	pub_rec_free(&c);
 	pcre2_code_free((void *)o.filter);
 	result_free(&r);
 }
@@ -196,54 +196,54 @@ test_hassd_configs_first_then_states(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	o.device = "d_hassd";
 	mk_qpigs2(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 6);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_input_current/config");
-	assert_string_equal(c.payload[0],
+	assert_string_equal(c.m[0].payload,
 	    "{\"name\": \"QPIGS2 PV2 Input Current\", \"state_topic\": "
 	    "\"homeassistant/sensor/mpp_QPIGS2_pv2_input_current/state\", "
 	    "\"unique_id\": \"mpp_QPIGS2_pv2_input_current\", "
 	    "\"force_update\": \"true\", \"unit_of_measurement\": \"A\", "
 	    DEV_D_HASSD ", \"device_class\": \"current\", "
 	    "\"icon\": \"mdi:solar-power\"}");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_input_voltage/config");
-	assert_string_equal(c.payload[1],
+	assert_string_equal(c.m[1].payload,
 	    "{\"name\": \"QPIGS2 PV2 Input Voltage\", \"state_topic\": "
 	    "\"homeassistant/sensor/mpp_QPIGS2_pv2_input_voltage/state\", "
 	    "\"unique_id\": \"mpp_QPIGS2_pv2_input_voltage\", "
 	    "\"force_update\": \"true\", \"unit_of_measurement\": \"V\", "
 	    DEV_D_HASSD ", \"device_class\": \"voltage\", "
 	    "\"icon\": \"mdi:solar-power\"}");
-	assert_string_equal(c.topic[2],
+	assert_string_equal(c.m[2].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_charging_power/config");
-	assert_string_equal(c.payload[2],
+	assert_string_equal(c.m[2].payload,
 	    "{\"name\": \"QPIGS2 PV2 Charging Power\", \"state_topic\": "
 	    "\"homeassistant/sensor/mpp_QPIGS2_pv2_charging_power/state\", "
 	    "\"unique_id\": \"mpp_QPIGS2_pv2_charging_power\", "
 	    "\"force_update\": \"true\", \"unit_of_measurement\": \"W\", "
 	    DEV_D_HASSD ", \"device_class\": \"power\", "
 	    "\"state_class\": \"measurement\", \"icon\": \"mdi:solar-power\"}");
-	assert_string_equal(c.topic[3],
+	assert_string_equal(c.m[3].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_input_current/state");
-	assert_string_equal(c.payload[3], "3.1");
-	assert_string_equal(c.topic[4],
+	assert_string_equal(c.m[3].payload, "3.1");
+	assert_string_equal(c.m[4].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_input_voltage/state");
-	assert_string_equal(c.payload[4], "327.3");
-	assert_string_equal(c.topic[5],
+	assert_string_equal(c.m[4].payload, "327.3");
+	assert_string_equal(c.m[5].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_pv2_charging_power/state");
-	assert_string_equal(c.payload[5], "1026");
+	assert_string_equal(c.m[5].payload, "1026");
 	/* SPEC §3.4: discovery configs retained; states are not. */
 	for (int i = 0; i < 6; i++) {
-		assert_int_equal(c.qos[i], 0);
-		assert_int_equal(c.retain[i], i < 3);
+		assert_int_equal(c.m[i].qos, 0);
+		assert_int_equal(c.m[i].retain, i < 3);
 	}
-	cap_free(&c);
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -275,7 +275,7 @@ test_hassd_energy_overrides_and_last_reset(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 	const char *lr, *pre = "\"last_reset\": \"";
 	char today[16];
 	time_t now = time(NULL);
@@ -285,11 +285,11 @@ test_hassd_energy_overrides_and_last_reset(void **state)
 
 	o.device = "d_hassd";
 	mk_qet(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_QET_total_pv_generated_energy/config");
-	lr = strstr(c.payload[0], pre);
+	lr = strstr(c.m[0].payload, pre);
 	assert_non_null(lr);
 	lr += strlen(pre);
 	n = py_datetime_len(lr);
@@ -298,7 +298,7 @@ test_hassd_energy_overrides_and_last_reset(void **state)
 	localtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	assert_memory_equal(lr, today, 10);
-	sbuf_add(&fixed, c.payload[0], (size_t)(lr - c.payload[0]));
+	sbuf_add(&fixed, c.m[0].payload, (size_t)(lr - c.m[0].payload));
 	sbuf_adds(&fixed, "TS");
 	sbuf_adds(&fixed, lr + n);
 	assert_string_equal(sbuf_str(&fixed),
@@ -309,11 +309,11 @@ test_hassd_energy_overrides_and_last_reset(void **state)
 	    DEV_D_HASSD ", \"icon\": \"mdi:counter\", \"device_class\": "
 	    "\"energy\", \"state_class\": \"total_increasing\", "
 	    "\"last_reset\": \"TS\"}");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/sensor/mpp_QET_total_pv_generated_energy/state");
-	assert_string_equal(c.payload[1], "238800");
+	assert_string_equal(c.m[1].payload, "238800");
 	sbuf_free(&fixed);
-	cap_free(&c);
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -323,19 +323,19 @@ test_hassd_extra_unit_override(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("T");
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 	const char *p;
 
 	result_init(&r);
 	result_set(&r, "E", val_int(5), "Wh", EX_DICT, x_unit_kwh, 1);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	p = c.payload[0];
+	p = c.m[0].payload;
 	assert_non_null(strstr(p, "\"unit_of_measurement\": \"kWh\", "
 	    "\"device\": {\"name\": \"unnamed\", \"identifiers\": "
 	    "[\"unnamed\"], \"model\": \"unnamed\", \"manufacturer\": "
 	    "\"MPP-Solar\"}, \"icon\": \"mdi:counter\", "));
-	cap_free(&c);
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -344,12 +344,12 @@ test_hassd_non_ascii_escaped_default_device_binary(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	mk_qpigs(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 8);
-	assert_string_equal(c.payload[1],
+	assert_string_equal(c.m[1].payload,
 	    "{\"name\": \"QPIGS Inverter Heat Sink Temperature\", "
 	    "\"state_topic\": \"homeassistant/sensor/"
 	    "mpp_QPIGS_inverter_heat_sink_temperature/state\", \"unique_id\": "
@@ -358,22 +358,22 @@ test_hassd_non_ascii_escaped_default_device_binary(void **state)
 	    "{\"name\": \"unnamed\", \"identifiers\": [\"unnamed\"], "
 	    "\"model\": \"unnamed\", \"manufacturer\": \"MPP-Solar\"}}");
 	/* bool: binary_sensor, no unit_of_measurement, ON/OFF states. */
-	assert_string_equal(c.topic[2],
+	assert_string_equal(c.m[2].topic,
 	    "homeassistant/binary_sensor/mpp_QPIGS_is_load_on/config");
-	assert_string_equal(c.payload[2],
+	assert_string_equal(c.m[2].payload,
 	    "{\"name\": \"QPIGS Is Load On\", \"state_topic\": "
 	    "\"homeassistant/binary_sensor/mpp_QPIGS_is_load_on/state\", "
 	    "\"unique_id\": \"mpp_QPIGS_is_load_on\", \"force_update\": "
 	    "\"true\", \"device\": {\"name\": \"unnamed\", \"identifiers\": "
 	    "[\"unnamed\"], \"model\": \"unnamed\", \"manufacturer\": "
 	    "\"MPP-Solar\"}}");
-	assert_string_equal(c.payload[4], "100");
-	assert_string_equal(c.payload[5], "69");
-	assert_string_equal(c.payload[6], "ON");
-	assert_string_equal(c.topic[7],
+	assert_string_equal(c.m[4].payload, "100");
+	assert_string_equal(c.m[5].payload, "69");
+	assert_string_equal(c.m[6].payload, "ON");
+	assert_string_equal(c.m[7].topic,
 	    "homeassistant/binary_sensor/mpp_QPIGS_is_charging_to_float/state");
-	assert_string_equal(c.payload[7], "OFF");
-	cap_free(&c);
+	assert_string_equal(c.m[7].payload, "OFF");
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -382,34 +382,34 @@ test_hassd_tag_fallbacks(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("inv 1");
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	mk_qmod(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
-	assert_string_equal(c.topic[0],
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_inv_1_device_mode/config");
-	assert_non_null(strstr(c.payload[0], "\"name\": \"inv 1 Device Mode\", "
+	assert_non_null(strstr(c.m[0].payload, "\"name\": \"inv 1 Device Mode\", "
 	    "\"state_topic\": \"homeassistant/sensor/mpp_inv 1_device_mode/"
 	    "state\", \"unique_id\": \"mpp_inv 1_device_mode\", "));
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/sensor/mpp_inv 1_device_mode/state");
-	cap_free(&c);
+	pub_rec_free(&c);
 	o.tag = NULL;
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
-	assert_string_equal(c.topic[0],
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_QMOD_device_mode/config");
-	cap_free(&c);
+	pub_rec_free(&c);
 	result_free(&r);
 	/* No tag and no command: "mppsolar". */
 	result_init(&r);
 	result_set_str(&r, "Device Mode", "Standby", "");
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
-	assert_string_equal(c.topic[0],
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_mppsolar_device_mode/config");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/sensor/mpp_mppsolar_device_mode/state");
-	assert_string_equal(c.payload[1], "Standby");
-	cap_free(&c);
+	assert_string_equal(c.m[1].payload, "Standby");
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -418,20 +418,20 @@ test_hassd_alias_hassd_mqtt2(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("X");
-	struct cap a = { 0 }, b = { 0 };
+	struct pub_rec a = { 0 }, b = { 0 };
 	char *ta, *tb;
 
 	mk_qmod(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &a), 0);
-	assert_int_equal(output_mqtt("hassd_mqtt2", &r, &o, cap_fn, &b), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &a), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt2", &r, &o, pub_rec_fn, &b), 0);
 	ta = cap_text(&a);
 	tb = cap_text(&b);
 	assert_string_equal(ta, tb);
-	assert_int_equal(b.retain[0], 1);
+	assert_int_equal(b.m[0].retain, 1);
 	free(ta);
 	free(tb);
-	cap_free(&a);
-	cap_free(&b);
+	pub_rec_free(&a);
+	pub_rec_free(&b);
 	result_free(&r);
 }
 
@@ -440,15 +440,15 @@ test_hassd_availability_after_reference_keys(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	o.device = "inv1";
 	o.hostname = "pi";
 	o.availability = 1;
 	mk_qmod(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.payload[0],
+	assert_string_equal(c.m[0].payload,
 	    "{\"name\": \"QMOD Device Mode\", \"state_topic\": "
 	    "\"homeassistant/sensor/mpp_QMOD_device_mode/state\", "
 	    "\"unique_id\": \"mpp_QMOD_device_mode\", \"force_update\": "
@@ -457,13 +457,13 @@ test_hassd_availability_after_reference_keys(void **state)
 	    "\"MPP-Solar\"}, \"availability\": [{\"topic\": "
 	    "\"pi/mppd/status\"}, {\"topic\": \"pi/inv1/availability\"}], "
 	    "\"availability_mode\": \"all\"}");
-	assert_string_equal(c.payload[1], "Standby");
-	cap_free(&c);
+	assert_string_equal(c.m[1].payload, "Standby");
+	pub_rec_free(&c);
 	/* Off by default. */
 	o.availability = 0;
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
-	assert_null(strstr(c.payload[0], "availability"));
-	cap_free(&c);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
+	assert_null(strstr(c.m[0].payload, "availability"));
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -472,27 +472,27 @@ test_hassd_uid_prefix_in_ids_and_topics(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	o.device = "inv2";
 	o.uid_prefix = "inv2";
 	head(&r, "QPIGS", "x");
 	result_set(&r, "Is Load On", val_int(1), "bool", EX_ABSENT, NULL, 0);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/binary_sensor/mpp_inv2_QPIGS_is_load_on/config");
-	assert_string_equal(c.payload[0],
+	assert_string_equal(c.m[0].payload,
 	    "{\"name\": \"QPIGS Is Load On\", \"state_topic\": "
 	    "\"homeassistant/binary_sensor/mpp_inv2_QPIGS_is_load_on/state\", "
 	    "\"unique_id\": \"mpp_inv2_QPIGS_is_load_on\", \"force_update\": "
 	    "\"true\", \"device\": {\"name\": \"inv2\", \"identifiers\": "
 	    "[\"inv2\"], \"model\": \"inv2\", \"manufacturer\": "
 	    "\"MPP-Solar\"}}");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/binary_sensor/mpp_inv2_QPIGS_is_load_on/state");
-	assert_string_equal(c.payload[1], "ON");
-	cap_free(&c);
+	assert_string_equal(c.m[1].payload, "ON");
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -501,18 +501,18 @@ test_hassd_filter_keepcase(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	o.keepcase = 1;
 	o.exclfilter = re("Power|Voltage");
 	mk_qpigs2(&r);
-	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("hassd_mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.topic[0],
+	assert_string_equal(c.m[0].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_PV2_Input_Current/config");
-	assert_string_equal(c.topic[1],
+	assert_string_equal(c.m[1].topic,
 	    "homeassistant/sensor/mpp_QPIGS2_PV2_Input_Current/state");
-	cap_free(&c);
+	pub_rec_free(&c);
 	pcre2_code_free((void *)o.exclfilter);
 	result_free(&r);
 }

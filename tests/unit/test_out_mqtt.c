@@ -98,7 +98,7 @@ test_mqtt_payload_python_str_and_none_empty(void **state)
 {
 	struct result r;
 	struct out_opts o = opts("T");
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	result_init(&r);
 	result_set(&r, "Zero", val_float(0.0), "", EX_ABSENT, NULL, 0);
@@ -107,14 +107,14 @@ test_mqtt_payload_python_str_and_none_empty(void **state)
 	    NULL, 0);
 	result_set(&r, "Nothing", (struct value){ V_NONE, NULL, 0 }, "",
 	    EX_NONE, NULL, 0);
-	assert_int_equal(output_mqtt("mqtt", &r, &o, cap_fn, &c), 0);
+	assert_int_equal(output_mqtt("mqtt", &r, &o, pub_rec_fn, &c), 0);
 	assert_int_equal(c.n, 4);
-	assert_string_equal(c.payload[0], "0.0");
-	assert_string_equal(c.payload[1], "nan");
-	assert_string_equal(c.payload[2], "92911906100045");
-	assert_string_equal(c.topic[3], "T/status/nothing/value");
-	assert_int_equal(c.len[3], 0);
-	cap_free(&c);
+	assert_string_equal(c.m[0].payload, "0.0");
+	assert_string_equal(c.m[1].payload, "nan");
+	assert_string_equal(c.m[2].payload, "92911906100045");
+	assert_string_equal(c.m[3].topic, "T/status/nothing/value");
+	assert_int_equal(c.m[3].len, 0);
+	pub_rec_free(&c);
 	result_free(&r);
 }
 
@@ -198,14 +198,14 @@ test_all_processors_qos0_not_retained(void **state)
 
 	mk_qpigs2(&r);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct cap c = { 0 };
-		assert_int_equal(output_mqtt(names[i], &r, &o, cap_fn, &c), 0);
+		struct pub_rec c = { 0 };
+		assert_int_equal(output_mqtt(names[i], &r, &o, pub_rec_fn, &c), 0);
 		assert_true(c.n > 0);
 		for (int m = 0; m < c.n; m++) {
-			assert_int_equal(c.qos[m], 0);
-			assert_int_equal(c.retain[m], 0);
+			assert_int_equal(c.m[m].qos, 0);
+			assert_int_equal(c.m[m].retain, 0);
 		}
-		cap_free(&c);
+		pub_rec_free(&c);
 	}
 	result_free(&r);
 }
@@ -215,11 +215,11 @@ test_unknown_output_rejected(void **state)
 {
 	struct result r;
 	struct out_opts o = opts(NULL);
-	struct cap c = { 0 };
+	struct pub_rec c = { 0 };
 
 	mk_qmod(&r);
-	assert_int_equal(output_mqtt("screen", &r, &o, cap_fn, &c), -1);
-	assert_int_equal(output_mqtt("nope_mqtt", &r, &o, cap_fn, &c), -1);
+	assert_int_equal(output_mqtt("screen", &r, &o, pub_rec_fn, &c), -1);
+	assert_int_equal(output_mqtt("nope_mqtt", &r, &o, pub_rec_fn, &c), -1);
 	assert_int_equal(c.n, 0);
 	result_free(&r);
 }
