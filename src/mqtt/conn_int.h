@@ -121,6 +121,12 @@ void	conn_forget_q0(struct mqtt_conn *c);
 void	conn_win_flush(struct mqtt_conn *c);
 /* libmosquitto's last error line (e.g. OpenSSL's reason). */
 void	conn_last_err(struct mqtt_conn *c, char *buf, size_t n);
+/*
+ * Forgets the last error line and listens to libmosquitto's log again:
+ * called as an attempt starts (network thread).  Once a session is up
+ * the log is only listened to at debug level (conn_on_connect).
+ */
+void	conn_log_listen(struct mqtt_conn *c);
 /* Messages not yet delivered.  mtx held. */
 int	conn_pending_count(const struct mqtt_conn *c);
 

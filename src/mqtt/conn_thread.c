@@ -325,9 +325,7 @@ conn_thread(void *arg)
 
 		memset(&c->att, 0, sizeof(c->att));
 		c->att.disc_rc = -1;
-		pthread_mutex_lock(&c->errmtx);
-		c->last_err[0] = '\0';
-		pthread_mutex_unlock(&c->errmtx);
+		conn_log_listen(c);
 
 		pthread_mutex_lock(&c->mtx);
 		c->connecting = 1;

@@ -307,6 +307,12 @@ conn_on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	    c->client_id, c->protocol == 5 ? "5" : "3.1.1",
 	    c->oneshot ? "clean" : "persistent",
 	    (flags & 1) ? ", resumed" : "");
+	/* libmosquitto formats a line for every packet while a log callback
+	 * is set (a heap block and 2 kB of the publishing thread's stack on
+	 * every worker); the session is up, so unless debug lines are wanted
+	 * the log has nothing more to tell until the next attempt. */
+	if (log_get_level() < LOG_LVL_DEBUG)
+		mosquitto_log_callback_set(mosq, NULL);
 	if (c->on_up != NULL)
 		c->on_up(c->arg, c);
 }
@@ -425,7 +431,9 @@ conn_on_message(struct mosquitto *mosq, void *obj,
 /*
  * libmosquitto's own log (any thread): kept at debug level, and its last
  * error line (OpenSSL's reason for a failed handshake) is remembered for
- * the connection's error message.  Never takes c->mtx (see the top).
+ * the connection's error message.  Listened to while an attempt runs, and
+ * during a session only at debug level (conn_on_connect).  Never takes
+ * c->mtx (see the top).
  */
 static void
 conn_on_log(struct mosquitto *mosq, void *obj, int level, const char *str)
@@ -447,6 +455,15 @@ conn_last_err(struct mqtt_conn *c, char *buf, size_t n)
 	pthread_mutex_lock(&c->errmtx);
 	snprintf(buf, n, "%s", c->last_err);
 	pthread_mutex_unlock(&c->errmtx);
+}
+
+void
+conn_log_listen(struct mqtt_conn *c)
+{
+	pthread_mutex_lock(&c->errmtx);
+	c->last_err[0] = '\0';
+	pthread_mutex_unlock(&c->errmtx);
+	mosquitto_log_callback_set(c->mosq, conn_on_log);
 }
 
 /* Creation and settings. */
