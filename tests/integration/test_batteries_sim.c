@@ -172,6 +172,30 @@ test_ved_stream_decoded_without_losing_a_frame_for_60_s(void **state)
 	free(w);
 }
 
+/*
+ * A VE.Direct device that sends nothing is silent, not a device that
+ * echoed an empty request: the answer says the response was empty.
+ */
+static void
+test_ved_silent_stream_is_an_empty_response(void **state)
+{
+	struct sim_env *e = *state;
+	const char *sim[] = { "--protocol", "VED", "--baud", "19200",
+	    "--stream-after-ms", "600000", NULL };
+	const char *argv[] = { MPPD_BIN, "-p", e->link, "--porttype", "serial",
+	    "--baud", "19200", "-P", "VED", "-c", "vedtext", "-o", "json",
+	    NULL };
+	char *out = NULL;
+
+	se_start_sim(e, 0, sim);
+	assert_int_equal(h_run(argv, &out, NULL, 10000), 0);
+	assert_non_null(out);
+	if (strstr(out, "\"validity_check\": \"Error: Response was empty\"")
+	    == NULL || strstr(out, "recognise") != NULL)
+		fail_msg("%s", out);
+	free(out);
+}
+
 static void
 test_ved_hex_command_answered_while_the_device_streams(void **state)
 {
@@ -352,6 +376,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_bluetooth_protocols_refused_on_a_port_but_decoded, setup, se_teardown),
 	cmocka_unit_test_setup_teardown(test_daly_daemon_gives_home_assistant_soc_sensor, setup, se_teardown),
 	cmocka_unit_test_setup_teardown(test_daly_truncated_reply_is_an_error_and_the_next_poll_recovers, setup, se_teardown),
+	cmocka_unit_test_setup_teardown(test_ved_silent_stream_is_an_empty_response, setup, se_teardown),
 	cmocka_unit_test_setup_teardown(test_ved_hex_command_answered_while_the_device_streams, setup, se_teardown),
 	cmocka_unit_test_setup_teardown(test_jk_serial_and_rs232_monitors_answer_over_serial, setup, se_teardown),
 	cmocka_unit_test_setup_teardown(test_inverter_and_battery_monitor_in_one_setup, setup, se_teardown),
