@@ -61,6 +61,22 @@ refused_everywhere(struct scen *s, const char *text, int line,
 		assert_int_equal(h_count_text(s->blog, "SUBSCRIBE"), 0);
 }
 
+/* text is written to the config file and --check-config accepts it. */
+static void
+accepted(struct scen *s, const char *text)
+{
+	const char *argv[] = { sc_mppd_bin(), "-C", s->conf, "--check-config",
+	    NULL };
+	char *err;
+	int rc;
+
+	assert_int_equal(h_write_file(s->conf, text), 0);
+	rc = run_err(argv, &err);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	free(err);
+}
+
 /* [SETUP] for our broker (hostname th) and text after it. */
 static char *
 conf_text(struct scen *s, const char *rest)
@@ -120,17 +136,8 @@ test_command_topic_that_matches_mppds_own_output_is_refused(void **state)
 	    "QPIGS\n\n[inv2]\nport = test\nprotocol = PI30\ncommand = QPIGS\n"
 	    "outputs = json_mqtt\nmqtt_allowed_cmds = QPIGS\n"
 	    "mqtt_cmd_topic = site/{device}/in/#\n");
-	assert_int_equal(h_write_file(S.conf, text), 0);
+	accepted(&S, text);
 	free(text);
-	{
-		const char *argv[] = { sc_mppd_bin(), "-C", S.conf,
-		    "--check-config", NULL };
-		char *err;
-		int rc = run_err(argv, &err);
-		if (rc != 0)
-			fail_msg("status %d: %s", rc, err);
-		free(err);
-	}
 }
 
 /*
@@ -170,17 +177,8 @@ test_overlapping_command_topics_of_two_devices_are_refused(void **state)
 	    "mqtt_allowed_cmds = POP0[0-2]\n\n[b]\nport = test\nprotocol = "
 	    "PI30\ncommand = QPI\noutputs = json\nmqtt_cmd_topic = site/cmd\n"
 	    "mqtt_broker = 127.0.0.2\nmqtt_allowed_cmds = POP0[0-2]\n");
-	assert_int_equal(h_write_file(S.conf, text), 0);
+	accepted(&S, text);
 	free(text);
-	{
-		const char *argv[] = { sc_mppd_bin(), "-C", S.conf,
-		    "--check-config", NULL };
-		char *err;
-		int rc = run_err(argv, &err);
-		if (rc != 0)
-			fail_msg("status %d: %s", rc, err);
-		free(err);
-	}
 }
 
 /*
